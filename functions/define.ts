@@ -1,0 +1,110 @@
+// How a trigger is declared: once, with everything both hosts need (name, methods, route, role, handler).
+// `functions/index.ts` registers these with the Functions host; `local/` serves the very same list.
+// The wrappers below are the only code between a host and a handler: auth, error mapping, logging.
+import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
+import type { Config } from "../src/config.js";
+import { getPrincipal, requireRole, type Principal, type Role } from "../src/auth/principal.js";
+import { toErrorResponse } from "../src/errors.js";
+import type { Logger } from "../src/logger.js";
+import type { Services } from "./services.js";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
+
+export interface HandlerContext {
+  services: Services;
+  invocation: InvocationContext;
+  /** A child logger tagged with the function name and invocation id. */
+  log: Logger;
+}
+
+export interface HttpHandlerContext extends HandlerContext {
+  principal: Principal | undefined;
+}
+
+export interface HttpTrigger {
+  kind: "http";
+  name: string;
+  methods: HttpMethod[];
+  /** Route template after the `api/` prefix, Functions syntax: `workspace/files/{*path}`, `runs/{id}`. */
+  route: string;
+  role: Role;
+  handler: (request: HttpRequest, context: HttpHandlerContext) => Promise<HttpResponseInit>;
+}
+
+export interface QueueTrigger {
+  kind: "queue";
+  name: string;
+  queueName: string;
+  /** `message` is the decoded body: parsed JSON when it is JSON, else the string. */
+  handler: (message: unknown, context: HandlerContext) => Promise<void>;
+}
+
+export interface TimerTrigger {
+  kind: "timer";
+  name: string;
+  /** NCRONTAB (six fields, seconds first), read from the parsed configuration by both hosts. */
+  schedule: (config: Config) => string;
+  handler: (timer: Timer, context: HandlerContext) => Promise<void>;
+}
+
+export type Trigger = HttpTrigger | QueueTrigger | TimerTrigger;
+
+export const defineHttp = (trigger: Omit<HttpTrigger, "kind">): HttpTrigger => ({ kind: "http", ...trigger });
+export const defineQueue = (trigger: Omit<QueueTrigger, "kind">): QueueTrigger => ({ kind: "queue", ...trigger });
+export const defineTimer = (trigger: Omit<TimerTrigger, "kind">): TimerTrigger => ({ kind: "timer", ...trigger });
+
+function childLogger(services: Services, name: string, invocation: InvocationContext): Logger {
+  return services.logger.child({ function: name, invocationId: invocation.invocationId });
+}
+
+/** Runs an HTTP trigger: principal, role check, handler; every error becomes its mapped JSON answer. */
+export async function invokeHttp(
+  trigger: HttpTrigger,
+  request: HttpRequest,
+  invocation: InvocationContext,
+  services: Services,
+): Promise<HttpResponseInit> {
+  const log = childLogger(services, trigger.name, invocation);
+  try {
+    const principal = getPrincipal(request.headers, services.config.authMode);
+    requireRole(principal, trigger.role);
+    return await trigger.handler(request, { services, invocation, log, principal });
+  } catch (error) {
+    const response = toErrorResponse(error);
+    if (response.status >= 500) log.error({ err: error, method: request.method }, "request failed");
+    else log.debug({ status: response.status, code: response.body.error }, "request refused");
+    return { status: response.status, headers: response.headers, jsonBody: response.body };
+  }
+}
+
+/** Runs a queue trigger. Errors are logged and rethrown: the host's redelivery (then poison) is the retry. */
+export async function invokeQueue(
+  trigger: QueueTrigger,
+  message: unknown,
+  invocation: InvocationContext,
+  services: Services,
+): Promise<void> {
+  const log = childLogger(services, trigger.name, invocation);
+  const dequeueCount = invocation.triggerMetadata?.dequeueCount;
+  try {
+    await trigger.handler(message, { services, invocation, log });
+  } catch (error) {
+    log.error({ err: error, dequeueCount }, "queue message failed");
+    throw error;
+  }
+}
+
+export async function invokeTimer(
+  trigger: TimerTrigger,
+  timer: Timer,
+  invocation: InvocationContext,
+  services: Services,
+): Promise<void> {
+  const log = childLogger(services, trigger.name, invocation);
+  try {
+    await trigger.handler(timer, { services, invocation, log });
+  } catch (error) {
+    log.error({ err: error }, "timer failed");
+    throw error;
+  }
+}

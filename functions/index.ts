@@ -1,0 +1,16 @@
+// The package `main` for the Azure Functions host: check the folders, register every declared trigger.
+import { app } from "@azure/functions";
+import { assertFoldersUsable } from "../src/health/folder-check.js";
+import { registerTriggers } from "./register.js";
+import { getServices } from "./services.js";
+import { triggers } from "./triggers.js";
+
+// Request bodies arrive as streams, so uploads are written to disk with the size limit enforced while reading.
+app.setup({ enableHttpStream: true });
+
+const { config } = getServices();
+await assertFoldersUsable([
+  { name: "WORKSPACE_DIR", dir: config.workspaceDir, hint: "is the Azure Files share mounted (azureStorageAccounts, or a volume in Docker)?" },
+  { name: "TEMP_DIR", dir: config.tempDir, hint: "is the tmp share mounted, or TEMP_DIR pointing at a writable folder?" },
+]);
+registerTriggers(triggers, config, getServices);

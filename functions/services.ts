@@ -1,0 +1,33 @@
+// The composition root: builds the app's dependencies once per process from the configuration.
+// Both hosts use it: the Functions host through `getServices()`, the local host and tests by calling
+// `createServices` with their own config (so several hosts can live in one test process).
+import { loadConfig, type Config } from "../src/config.js";
+import { createSecretStore, type SecretStore } from "../src/azure/secret-store.js";
+import { createStorageClients, type StorageClients } from "../src/azure/storage.js";
+import { createLogger, type Logger } from "../src/logger.js";
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  storage: StorageClients;
+  secrets: SecretStore;
+}
+
+export interface CreateServicesOptions {
+  logger?: Logger;
+}
+
+export function createServices(config: Config, options: CreateServicesOptions = {}): Services {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const storage = createStorageClients(config.storage);
+  const secrets = createSecretStore(config, storage.credential);
+  return { config, logger, storage, secrets };
+}
+
+let processServices: Services | undefined;
+
+/** The process-wide services of the Functions host, built on first use from `process.env`. */
+export function getServices(): Services {
+  processServices ??= createServices(loadConfig(process.env, { profile: "container" }));
+  return processServices;
+}

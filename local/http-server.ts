@@ -1,0 +1,113 @@
+// Serves the declared HTTP triggers on Node's http server, converting each request to the library's
+// HttpRequest (streaming body, as with `enableHttpStream` in the real host) and the answer back.
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { HttpRequestInit, HttpRequest as FunctionsHttpRequest } from "@azure/functions";
+import { HttpRequest, HttpResponse, InvocationContext } from "../functions/library.js";
+import { invokeHttp, type HttpTrigger } from "../functions/define.js";
+import type { Services } from "../functions/services.js";
+import { createRouter } from "./router.js";
+
+export interface HttpServerOptions {
+  triggers: readonly HttpTrigger[];
+  services: Services;
+  routePrefix: string;
+  /** Extra handler tried before the API routes (e.g. static UI files); returns false to pass. */
+  fallback?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+}
+
+export function createHttpServer(options: HttpServerOptions): Server {
+  const router = createRouter(options.triggers.map((t) => ({ template: t.route, value: t })));
+  const prefix = `/${options.routePrefix.replace(/^\/|\/$/g, "")}`;
+  const log = options.services.logger.child({ component: "local-http" });
+
+  return createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log.error({ err: error, url: req.url?.split("?")[0] }, "local host failed to answer");
+      if (!res.headersSent) {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: "internal", message: "The local host failed to answer; see its log." }));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
+    const path = url.pathname;
+    if (path !== prefix && !path.startsWith(`${prefix}/`)) {
+      if (options.fallback && (await options.fallback(req, res))) return;
+      return sendJson(res, 404, { error: "not_found", message: `Nothing is served at ${path}.` });
+    }
+    const method = (req.method ?? "GET").toUpperCase();
+    const matches = router.match(path.slice(prefix.length));
+    const found = matches.find((m) => (m.route.value.methods as string[]).includes(method));
+    if (!found) {
+      if (matches.length === 0) return sendJson(res, 404, { error: "not_found", message: `No API route matches ${path}.` });
+      const allowed = [...new Set(matches.flatMap((m) => m.route.value.methods))];
+      res.setHeader("allow", allowed.join(", "));
+      return sendJson(res, 405, { error: "method_not_allowed", message: `${method} is not allowed here: use ${allowed.join(" or ")}.` });
+    }
+    const trigger = found.route.value;
+    const request = toHttpRequest(req, url, found.params);
+    const invocation = new InvocationContext({
+      invocationId: randomUUID(),
+      functionName: trigger.name,
+      logHandler: () => undefined,
+      triggerMetadata: {},
+    });
+    const result = await invokeHttp(trigger, request, invocation, options.services);
+    const response = result instanceof HttpResponse ? result : new HttpResponse(result);
+    res.statusCode = response.status;
+    response.headers.forEach((value, name) => res.setHeader(name, value));
+    for (const cookie of response.cookies) res.appendHeader("set-cookie", serializeCookie(cookie));
+    if (response.body && method !== "HEAD") {
+      await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), res);
+    } else {
+      res.end();
+    }
+  }
+}
+
+/**
+ * Builds the library's HttpRequest around a native Request whose body streams from the socket. The
+ * library's own streaming path (`enableHttpStream`) hands handlers the same shape; its public init type
+ * only takes a buffered body, hence the cast to the internal `nativeRequest` field.
+ */
+function toHttpRequest(req: IncomingMessage, url: URL, params: Record<string, string>): FunctionsHttpRequest {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  const method = (req.method ?? "GET").toUpperCase();
+  const hasBody = method !== "GET" && method !== "HEAD";
+  const nativeRequest = new Request(url, {
+    method,
+    headers,
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    // Required by undici for a streaming request body.
+    ...(hasBody ? { duplex: "half" } : {}),
+  } as RequestInit);
+  return new HttpRequest({ nativeRequest, url: url.toString(), method, params } as unknown as HttpRequestInit);
+}
+
+function serializeCookie(cookie: import("@azure/functions").Cookie): string {
+  const parts = [`${cookie.name}=${encodeURIComponent(cookie.value)}`];
+  if (cookie.path) parts.push(`Path=${cookie.path}`);
+  if (cookie.domain) parts.push(`Domain=${cookie.domain}`);
+  if (cookie.maxAge !== undefined) parts.push(`Max-Age=${cookie.maxAge}`);
+  if (cookie.expires) parts.push(`Expires=${new Date(cookie.expires).toUTCString()}`);
+  if (cookie.secure) parts.push("Secure");
+  if (cookie.httpOnly) parts.push("HttpOnly");
+  if (cookie.sameSite) parts.push(`SameSite=${cookie.sameSite}`);
+  return parts.join("; ");
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+}

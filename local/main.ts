@@ -1,0 +1,79 @@
+// `npm start`: the platform on this machine, no Docker and no Functions Core Tools. Starts Azurite
+// (unless AzureWebJobsStorage points elsewhere), creates the queues and tables, and serves every
+// declared trigger on http://127.0.0.1:7071 with the local secret store and ./workspace.
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { createServices } from "../functions/services.js";
+import { triggers } from "../functions/triggers.js";
+import { ConfigError, loadConfig } from "../src/config.js";
+import { ensureStorageResources } from "../src/azure/storage.js";
+import { assertFoldersUsable } from "../src/health/folder-check.js";
+import { startAzurite, type Azurite } from "./azurite.js";
+import { startLocalHost, type LocalHost } from "./local-host.js";
+
+async function main(): Promise<void> {
+  const env = { ...process.env };
+  let azurite: Azurite | undefined;
+  let host: LocalHost | undefined;
+  let stopping = false;
+
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\nstopping…");
+    await host?.close().catch(() => undefined);
+    await azurite?.stop().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+
+  try {
+    // Validate everything else before starting anything.
+    loadConfig({ ...env, AzureWebJobsStorage: env.AzureWebJobsStorage || "UseDevelopmentStorage=true" }, { profile: "local" });
+
+    if (!env.AzureWebJobsStorage && !env.AzureWebJobsStorage__accountName) {
+      azurite = await startAzurite({
+        location: path.resolve(env.AZURITE_LOCATION ?? ".data/azurite"),
+        queuePort: Number(env.AZURITE_QUEUE_PORT ?? 10001),
+        tablePort: Number(env.AZURITE_TABLE_PORT ?? 10002),
+      });
+      env.AzureWebJobsStorage = azurite.connectionString;
+    }
+    const config = loadConfig(env, { profile: "local" });
+    if (config.authMode === "local" && !isLoopback(config.host)) {
+      throw new ConfigError([
+        `HOST=${config.host} with AUTH_MODE=local would make every caller on the network an admin: ` +
+          "bind to 127.0.0.1, or put Static Web Apps in front and set AUTH_MODE=swa.",
+      ]);
+    }
+    // Locally the folders are ours to create; in the container they are mounts and must already exist.
+    await mkdir(config.workspaceDir, { recursive: true });
+    await mkdir(config.tempDir, { recursive: true });
+    await assertFoldersUsable([
+      { name: "WORKSPACE_DIR", dir: config.workspaceDir, hint: "point WORKSPACE_DIR at a folder you can write" },
+      { name: "TEMP_DIR", dir: config.tempDir, hint: "point TEMP_DIR at a folder you can write" },
+    ]);
+
+    const services = createServices(config);
+    await ensureStorageResources(services.storage);
+    host = await startLocalHost({ triggers, services, host: config.host, port: config.port });
+
+    console.log(`funcspace is running (local host, ${azurite ? "embedded Azurite" : "external storage"})`);
+    console.log(`  workspace  ${config.workspaceDir}`);
+    console.log(`  secrets    ${services.secrets.description}`);
+    for (const route of host.routes) console.log(`  ${route.methods.join(",").padEnd(18)} ${host.url}${route.path}`);
+    for (const queue of host.queues) console.log(`  queue              ${queue}`);
+    for (const timer of host.timers) console.log(`  timer              ${timer.name} (${timer.schedule})`);
+    console.log("Press Ctrl-C to stop.");
+  } catch (error) {
+    console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+    await stop(1);
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
+await main();

@@ -1,0 +1,31 @@
+// The queues and tables the app uses, named once: the local host creates them, the ARM template
+// declares them, and the code addresses them only through these constants.
+
+export const QUEUES = {
+  /** Sync jobs: `{ connectionId, sha, ref, trigger, deliveryId }`. */
+  workspaceSync: "workspace-sync",
+  /** Queued workflow runs (`POST /api/workflows/{name}/runs?wait=false`). */
+  workflowRuns: "workflow-runs",
+} as const;
+
+/** Azure Table names: letters and digits only. */
+export const TABLES = {
+  /** The GitHub connection record (one per workspace). */
+  connections: "connections",
+  /** One entity per sync run (FR-020). */
+  syncRuns: "syncruns",
+  /** Webhook delivery ids seen, for replay/redelivery dedupe. */
+  deliveries: "deliveries",
+  /** Leases: one sync at a time per workspace. */
+  leases: "leases",
+  /** Workflow run records. */
+  workflowRuns: "workflowruns",
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+export type TableName = (typeof TABLES)[keyof typeof TABLES];
+
+/** Where the Functions host moves a message after `maxDequeueCount` failed attempts. */
+export function poisonQueueName(queue: string): string {
+  return `${queue}-poison`;
+}

@@ -1,0 +1,92 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, type Env } from "./config.js";
+
+const storage = { AzureWebJobsStorage: "UseDevelopmentStorage=true" };
+
+function problemsOf(env: Env, profile: "local" | "container" = "local"): string[] {
+  try {
+    loadConfig(env, { profile, cwd: "/srv/app" });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("loadConfig", () => {
+  it("uses local defaults under npm start", () => {
+    const config = loadConfig(storage, { profile: "local", cwd: "/srv/app" });
+    expect(config.workspaceDir).toBe("/srv/app/workspace");
+    expect(config.tempDir).toBe("/srv/app/.data/tmp");
+    expect(config.stateDir.startsWith(config.tempDir)).toBe(true);
+    expect(config.authMode).toBe("local");
+    expect(config.keyVaultUrl).toBeUndefined();
+    expect(config.localSecretsFile).toBe("/srv/app/.data/secrets.json");
+    expect(config.publicUrl).toBe("http://127.0.0.1:7071");
+    expect(config.githubApiUrl).toBe("https://api.github.com");
+    expect(config.githubWebUrl).toBe("https://github.com");
+    expect(config.maxFileBytes).toBe(10 * 1024 * 1024);
+    expect(config.enableDebugging).toBe(false);
+    expect(config.storage).toMatchObject({ kind: "connectionString" });
+  });
+
+  it("uses container defaults in the Functions host", () => {
+    const config = loadConfig({ ...storage, WEBSITE_HOSTNAME: "fs-app.azurewebsites.net" }, { profile: "container" });
+    expect(config.workspaceDir).toBe("/workspace");
+    expect(config.tempDir).toBe("/mnt/tmp");
+    expect(config.authMode).toBe("swa");
+    expect(config.publicUrl).toBe("https://fs-app.azurewebsites.net");
+  });
+
+  it("reads a managed-identity storage account", () => {
+    const config = loadConfig({ AzureWebJobsStorage__accountName: "fsstore01" }, { profile: "container" });
+    expect(config.storage).toEqual({
+      kind: "identity",
+      accountName: "fsstore01",
+      clientId: undefined,
+      queueServiceUri: "https://fsstore01.queue.core.windows.net",
+      tableServiceUri: "https://fsstore01.table.core.windows.net",
+      fileServiceUri: "https://fsstore01.file.core.windows.net",
+    });
+  });
+
+  it("accepts ENABLE_REMOTE_DEBUGGING as an alias and strict booleans", () => {
+    expect(loadConfig({ ...storage, ENABLE_REMOTE_DEBUGGING: "true" }, { profile: "local" }).enableDebugging).toBe(true);
+    expect(loadConfig({ ...storage, ENABLE_DEBUGGING: "0" }, { profile: "local" }).enableDebugging).toBe(false);
+  });
+
+  it("trims trailing slashes from URLs and resolves relative folders", () => {
+    const config = loadConfig(
+      { ...storage, GITHUB_API_URL: "http://127.0.0.1:9000/api/v3/", WORKSPACE_DIR: "ws" },
+      { profile: "local", cwd: "/srv/app" },
+    );
+    expect(config.githubApiUrl).toBe("http://127.0.0.1:9000/api/v3");
+    expect(config.workspaceDir).toBe(path.resolve("/srv/app", "ws"));
+  });
+
+  it.each<[string, Env, RegExp]>([
+    ["no storage at all", {}, /^AzureWebJobsStorage is not set: .*AzureWebJobsStorage__accountName/],
+    ["a storage value that is not a connection string", { AzureWebJobsStorage: "hello" }, /not a storage connection string/],
+    ["a bad account name", { AzureWebJobsStorage__accountName: "Bad_Name" }, /AzureWebJobsStorage__accountName="Bad_Name"/],
+    ["a Key Vault URL over http", { ...storage, KEY_VAULT_URL: "http://kv.vault.azure.net" }, /KEY_VAULT_URL=.* must use https/],
+    ["a Key Vault URL that is not a URL", { ...storage, KEY_VAULT_URL: "my vault" }, /KEY_VAULT_URL="my vault" is not a URL/],
+    ["an unknown auth mode", { ...storage, AUTH_MODE: "basic" }, /AUTH_MODE="basic" is not supported: use "swa"/],
+    ["a non-boolean debug flag", { ...storage, ENABLE_DEBUGGING: "sure" }, /ENABLE_DEBUGGING="sure" must be true or false/],
+    ["a file limit that is not a number", { ...storage, MAX_FILE_BYTES: "10MB" }, /MAX_FILE_BYTES="10MB" must be a whole number/],
+    ["a port out of range", { ...storage, PORT: "70000" }, /PORT="70000" must be a whole number between 0 and 65535/],
+    ["a GitHub URL with another scheme", { ...storage, GITHUB_API_URL: "ftp://example.com" }, /GITHUB_API_URL=.* must be an http/],
+    ["temp inside the workspace", { ...storage, WORKSPACE_DIR: "/w", TEMP_DIR: "/w/tmp" }, /TEMP_DIR \(\/w\/tmp\) and WORKSPACE_DIR \(\/w\) overlap/],
+    ["an unknown log level", { ...storage, LOG_LEVEL: "loud" }, /LOG_LEVEL="loud" must be one of/],
+  ])("names the variable and the fix for %s", (_label, env, expected) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsOf({ AUTH_MODE: "x", PORT: "-1" });
+    expect(new Set(problems.map((p) => /^\w+/.exec(p)?.[0]))).toEqual(new Set(["AUTH_MODE", "PORT", "AzureWebJobsStorage"]));
+    expect(problems).toHaveLength(3);
+  });
+});

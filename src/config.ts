@@ -1,0 +1,252 @@
+// Every environment variable funcspace reads, parsed once, typed, with defaults for local use.
+// A missing or malformed value fails here with the variable's name and the fix, never deep inside a handler.
+import path from "node:path";
+
+/** Where the process runs: `local` for `npm start`, `container` for the Functions host (Docker or Azure). */
+export type ConfigProfile = "local" | "container";
+
+export type AuthMode = "local" | "swa";
+
+export type StorageConfig =
+  | { kind: "connectionString"; connectionString: string }
+  | {
+      kind: "identity";
+      accountName: string;
+      /** Managed identity client id (user-assigned); absent → system-assigned / DefaultAzureCredential chain. */
+      clientId?: string;
+      queueServiceUri: string;
+      tableServiceUri: string;
+      fileServiceUri: string;
+    };
+
+export interface Config {
+  profile: ConfigProfile;
+  /** Absolute path of the workspace folder (`/workspace` in the container). */
+  workspaceDir: string;
+  /** Absolute path of the temp folder (the Azure Files `tmp` share in Azure). */
+  tempDir: string;
+  /** Platform state (sync manifests, etc.): under the temp folder, never inside the workspace. */
+  stateDir: string;
+  storage: StorageConfig;
+  /** When set, the Azure Files share behind the workspace, checked by /api/health for quota and usage. */
+  workspaceShareName: string | undefined;
+  /** Key Vault URL; absent → the local secret file. */
+  keyVaultUrl: string | undefined;
+  /** Local secret file (mode 0600), used when `keyVaultUrl` is absent. */
+  localSecretsFile: string;
+  githubApiUrl: string;
+  githubWebUrl: string;
+  /** The platform's public base URL (webhook and redirect URLs are built from it). */
+  publicUrl: string;
+  authMode: AuthMode;
+  enableDebugging: boolean;
+  /** Largest file the files API and the sync engine accept. */
+  maxFileBytes: number;
+  /** Bounded parallelism for file-system and network I/O (Azure Files is latency-bound). */
+  ioConcurrency: number;
+  /** NCRONTAB schedule of the reconcile timer (six fields, seconds first, as in Azure Functions). */
+  reconcileSchedule: string;
+  logLevel: LogLevel;
+  /** Local host only: interface and port to listen on. */
+  host: string;
+  port: number;
+}
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+export type Env = Record<string, string | undefined>;
+
+/** Every problem found in the environment, one line each, so a user fixes them all in one go. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
+export const AZURITE_ACCOUNT = "devstoreaccount1";
+export const AZURITE_KEY =
+  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+export function azuriteConnectionString(
+  queuePort: number,
+  tablePort: number,
+  options: { host?: string; account?: string; key?: string } = {},
+): string {
+  const { host = "127.0.0.1", account = AZURITE_ACCOUNT, key = AZURITE_KEY } = options;
+  return (
+    `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${key};` +
+    `QueueEndpoint=http://${host}:${queuePort}/${account};` +
+    `TableEndpoint=http://${host}:${tablePort}/${account};`
+  );
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+/**
+ * Parses the environment. `profile` picks the defaults: `local` (npm start: ./workspace, loopback admin) or
+ * `container` (the Functions host: /workspace, Static Web Apps auth).
+ */
+export function loadConfig(env: Env = process.env, options: { profile?: ConfigProfile; cwd?: string } = {}): Config {
+  const profile = options.profile ?? (env.FUNCSPACE_PROFILE === "local" ? "local" : "container");
+  const cwd = options.cwd ?? process.cwd();
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+
+  const absolutePath = (name: string, fallback: string): string => {
+    const value = read(name) ?? fallback;
+    if (value.includes("\0")) problems.push(`${name} contains a NUL character: set it to a folder path.`);
+    return path.resolve(cwd, value);
+  };
+
+  const url = (name: string, fallback: string | undefined, { httpsOnly = false } = {}): string | undefined => {
+    const value = read(name) ?? fallback;
+    if (value === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      problems.push(`${name}="${value}" is not a URL: use an absolute URL such as https://example.com.`);
+      return undefined;
+    }
+    if (httpsOnly && parsed.protocol !== "https:") {
+      problems.push(`${name}="${value}" must use https:// (Azure only serves it over TLS).`);
+    } else if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+      problems.push(`${name}="${value}" must be an http:// or https:// URL.`);
+    }
+    return value.replace(/\/+$/, "");
+  };
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const value = read(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      problems.push(`${name}="${value}" must be a whole number between ${min} and ${max}.`);
+      return fallback;
+    }
+    return parsed;
+  };
+
+  const boolean = (names: string[], fallback: boolean): boolean => {
+    for (const name of names) {
+      const value = read(name)?.toLowerCase();
+      if (value === undefined) continue;
+      if (["true", "1", "yes", "on"].includes(value)) return true;
+      if (["false", "0", "no", "off"].includes(value)) return false;
+      problems.push(`${name}="${env[name]}" must be true or false.`);
+      return fallback;
+    }
+    return fallback;
+  };
+
+  const workspaceDir = absolutePath("WORKSPACE_DIR", profile === "local" ? "./workspace" : "/workspace");
+  const tempDir = absolutePath("TEMP_DIR", profile === "local" ? "./.data/tmp" : "/mnt/tmp");
+  if (workspaceDir === tempDir || isInside(tempDir, workspaceDir) || isInside(workspaceDir, tempDir)) {
+    problems.push(
+      `TEMP_DIR (${tempDir}) and WORKSPACE_DIR (${workspaceDir}) overlap: the platform's state must live outside ` +
+        "the workspace, so point TEMP_DIR at a separate folder.",
+    );
+  }
+
+  const storage = parseStorage(read, problems);
+
+  const authModeValue = (read("AUTH_MODE") ?? (profile === "local" ? "local" : "swa")).toLowerCase();
+  if (authModeValue !== "local" && authModeValue !== "swa") {
+    problems.push(
+      `AUTH_MODE="${env.AUTH_MODE}" is not supported: use "swa" (behind Azure Static Web Apps) or "local" (npm start on loopback).`,
+    );
+  }
+
+  const logLevelValue = (read("LOG_LEVEL") ?? "info").toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevelValue)) {
+    problems.push(`LOG_LEVEL="${env.LOG_LEVEL}" must be one of ${LOG_LEVELS.join(", ")}.`);
+  }
+
+  const websiteHost = read("WEBSITE_HOSTNAME");
+  const port = integer("PORT", 7071, 0, 65535);
+  const host = read("HOST") ?? "127.0.0.1";
+  const publicUrlFallback = websiteHost ? `https://${websiteHost}` : `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+
+  const config: Config = {
+    profile,
+    workspaceDir,
+    tempDir,
+    stateDir: path.join(tempDir, "funcspace-state"),
+    storage,
+    workspaceShareName: read("WORKSPACE_SHARE_NAME"),
+    keyVaultUrl: url("KEY_VAULT_URL", undefined, { httpsOnly: true }),
+    localSecretsFile: absolutePath("LOCAL_SECRETS_FILE", "./.data/secrets.json"),
+    githubApiUrl: url("GITHUB_API_URL", "https://api.github.com") ?? "https://api.github.com",
+    githubWebUrl: url("GITHUB_WEB_URL", "https://github.com") ?? "https://github.com",
+    publicUrl: url("PUBLIC_URL", publicUrlFallback) ?? publicUrlFallback,
+    authMode: authModeValue === "local" ? "local" : "swa",
+    enableDebugging: boolean(["ENABLE_DEBUGGING", "ENABLE_REMOTE_DEBUGGING"], false),
+    maxFileBytes: integer("MAX_FILE_BYTES", 10 * 1024 * 1024, 1, 2 ** 31),
+    ioConcurrency: integer("IO_CONCURRENCY", 16, 1, 256),
+    reconcileSchedule: read("RECONCILE_SCHEDULE") ?? "0 */5 * * * *",
+    logLevel: LOG_LEVELS.includes(logLevelValue) ? logLevelValue : "info",
+    host,
+    port,
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function parseStorage(read: (name: string) => string | undefined, problems: string[]): StorageConfig {
+  const connectionString = read("AzureWebJobsStorage");
+  if (connectionString) {
+    if (connectionString === "UseDevelopmentStorage=true") {
+      return { kind: "connectionString", connectionString: azuriteConnectionString(10001, 10002) };
+    }
+    const parts = new Map(
+      connectionString
+        .split(";")
+        .filter(Boolean)
+        .map((pair) => {
+          const at = pair.indexOf("=");
+          return [pair.slice(0, at).trim().toLowerCase(), pair.slice(at + 1)] as const;
+        }),
+    );
+    if (!parts.has("accountname") && !parts.has("sharedaccesssignature")) {
+      problems.push(
+        "AzureWebJobsStorage is not a storage connection string (no AccountName=): copy it from the storage " +
+          "account's Access keys, or set AzureWebJobsStorage__accountName for a managed identity.",
+      );
+    }
+    return { kind: "connectionString", connectionString };
+  }
+  const accountName = read("AzureWebJobsStorage__accountName");
+  if (accountName) {
+    if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
+      problems.push(
+        `AzureWebJobsStorage__accountName="${accountName}" is not a storage account name (3-24 lowercase letters and digits).`,
+      );
+    }
+    return {
+      kind: "identity",
+      accountName,
+      clientId: read("AzureWebJobsStorage__clientId"),
+      queueServiceUri: read("AzureWebJobsStorage__queueServiceUri") ?? `https://${accountName}.queue.core.windows.net`,
+      tableServiceUri: read("AzureWebJobsStorage__tableServiceUri") ?? `https://${accountName}.table.core.windows.net`,
+      fileServiceUri: read("AzureWebJobsStorage__fileServiceUri") ?? `https://${accountName}.file.core.windows.net`,
+    };
+  }
+  problems.push(
+    "AzureWebJobsStorage is not set: set it to a storage connection string (or UseDevelopmentStorage=true for " +
+      "Azurite), or set AzureWebJobsStorage__accountName to use the app's managed identity. `npm start` sets it for you.",
+  );
+  return { kind: "connectionString", connectionString: "" };
+}
+
+function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
+}

@@ -1,0 +1,132 @@
+// One error hierarchy for the whole app, and the one place that maps an error to an HTTP answer.
+// Handlers throw; every host (Functions, the local host, tests) turns the error into a response here.
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** Extra fields for the JSON body (never secrets). */
+  details?: Record<string, unknown>;
+  /** Extra response headers (e.g. the current ETag on a 412). */
+  headers?: Record<string, string>;
+}
+
+/** Base of every error whose message is meant for the user. `code` is stable and machine-readable. */
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(status: number, code: string, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.status = status;
+    this.code = code;
+    this.details = options.details;
+    this.headers = options.headers;
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(message: string, options: AppErrorOptions & { code?: string } = {}) {
+    super(400, options.code ?? "bad_request", message, options);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = "Sign in to use funcspace.", options: AppErrorOptions = {}) {
+    super(401, "unauthorized", message, options);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(403, "forbidden", message, options);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(404, "not_found", message, options);
+  }
+}
+
+export class MethodNotAllowedError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(405, "method_not_allowed", message, options);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, options: AppErrorOptions & { code?: string } = {}) {
+    super(409, options.code ?? "conflict", message, options);
+  }
+}
+
+export class PreconditionFailedError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(412, "precondition_failed", message, options);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(413, "payload_too_large", message, options);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(415, "unsupported_media_type", message, options);
+  }
+}
+
+/** A dependency (storage, GitHub, Key Vault) is unavailable; the caller may retry. */
+export class ServiceUnavailableError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(503, "service_unavailable", message, options);
+  }
+}
+
+/** A lease (one sync at a time per workspace) is held by another worker. */
+export class LeaseHeldError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(409, "lease_held", message, options);
+  }
+}
+
+/** The workspace is managed by GitHub: every mutating call is refused. */
+export class ReadOnlyError extends AppError {
+  constructor(repository: string, branch: string, options: AppErrorOptions = {}) {
+    super(
+      409,
+      "read_only",
+      `This workspace is managed by GitHub (${repository}@${branch}). Edit it there, or disconnect GitHub to edit here.`,
+      { ...options, details: { repository, branch, ...options.details } },
+    );
+  }
+}
+
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: { error: string; message: string; [key: string]: unknown };
+}
+
+/**
+ * Maps any thrown value to the HTTP answer. Unknown errors become a plain 500 whose detail stays in the log:
+ * a stack trace or a driver message can carry paths, hosts or tokens.
+ */
+export function toErrorResponse(error: unknown): ErrorResponse {
+  if (error instanceof AppError) {
+    return {
+      status: error.status,
+      headers: { ...error.headers },
+      body: { ...error.details, error: error.code, message: error.message },
+    };
+  }
+  return {
+    status: 500,
+    headers: {},
+    body: { error: "internal", message: "Something went wrong on the server. The details are in the server log." },
+  };
+}

@@ -1,0 +1,60 @@
+// One structured logger for the app: a short lowercase message plus fields, children per job.
+// Secrets are removed by the logger itself (field names below), so a careless `log.info({ headers })`
+// cannot leak a token.
+import { pino, type DestinationStream, type Logger as PinoLogger } from "pino";
+import type { LogLevel } from "./config.js";
+
+export type Logger = PinoLogger;
+
+/** Field names whose values are never written, at any depth we log. */
+export const REDACTED_FIELDS = [
+  "token",
+  "accessToken",
+  "access_token",
+  "refreshToken",
+  "pat",
+  "secret",
+  "webhookSecret",
+  "webhook_secret",
+  "clientSecret",
+  "client_secret",
+  "privateKey",
+  "private_key",
+  "pem",
+  "password",
+  "authorization",
+  "Authorization",
+  "cookie",
+  "signature",
+  "x-hub-signature",
+  "x-hub-signature-256",
+  "x-ms-client-principal",
+  "connectionString",
+  "accountKey",
+];
+
+const redactPaths = REDACTED_FIELDS.flatMap((field) => {
+  const key = /^[A-Za-z_$][\w$]*$/.test(field) ? field : `["${field}"]`;
+  const join = (prefix: string) => (key.startsWith("[") ? `${prefix}${key}` : `${prefix}.${key}`);
+  return [key.startsWith("[") ? `${key}` : field, join("*"), join("*.*"), join("headers"), join("req.headers")];
+});
+
+export interface CreateLoggerOptions {
+  level?: LogLevel;
+  /** Where lines go (stdout by default); tests pass a stream to read them back. */
+  destination?: DestinationStream;
+  base?: Record<string, unknown>;
+}
+
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  return pino(
+    {
+      level: options.level ?? "info",
+      base: { app: "funcspace", ...options.base },
+      redact: { paths: redactPaths, censor: "[redacted]" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination,
+  );
+}

@@ -1,0 +1,64 @@
+// `npm start` as a user runs it: healthy /api/health, then Ctrl-C (SIGINT to the whole process group,
+// as a terminal sends it) leaves no process behind — Azurite included.
+import { spawn } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import { createTempDir } from "./support/temp-dir.js";
+
+describe("npm start", () => {
+  let dir: Awaited<ReturnType<typeof createTempDir>> | undefined;
+  afterAll(() => dir?.cleanup());
+
+  it("serves a healthy /api/health and stops cleanly on Ctrl-C", async () => {
+    dir = await createTempDir();
+    const child = spawn("npm", ["start"], {
+      cwd: new URL("..", import.meta.url),
+      detached: true, // its own process group, like a terminal job
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        PORT: "0",
+        AZURITE_QUEUE_PORT: "0",
+        AZURITE_TABLE_PORT: "0",
+        AZURITE_LOCATION: `${dir.path}/azurite`,
+        WORKSPACE_DIR: `${dir.path}/workspace`,
+        TEMP_DIR: `${dir.path}/tmp`,
+        LOCAL_SECRETS_FILE: `${dir.path}/secrets.json`,
+        AzureWebJobsStorage: "",
+      },
+    });
+    const group = child.pid!;
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<string>((resolve) => child.once("exit", (code, signal) => resolve(signal ?? `code ${code}`)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no URL printed:\n${output}`)), 45_000);
+        child.stdout.on("data", () => {
+          const match = /(http:\/\/127\.0\.0\.1:\d+\/api\/health)/.exec(output);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]!);
+          }
+        });
+      });
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { status: string }).status).toBe("healthy");
+      expect(output).toContain("embedded Azurite");
+    } finally {
+      process.kill(-group, "SIGINT");
+    }
+    // npm itself may end by the signal it was sent; what matters is that it ends, and ends everything.
+    expect(["code 0", "SIGINT"]).toContain(await exited);
+    // Give the group a moment, then prove it is empty: kill(-pgid, 0) throws ESRCH when no member is left.
+    await new Promise((r) => setTimeout(r, 500));
+    let alive = true;
+    try {
+      process.kill(-group, 0);
+    } catch (error) {
+      alive = (error as NodeJS.ErrnoException).code !== "ESRCH";
+    }
+    expect(alive, `processes left in group ${group}`).toBe(false);
+  }, 60_000);
+});
