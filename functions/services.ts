@@ -2,6 +2,8 @@
 // Both hosts use it: the Functions host through `getServices()`, the local host and tests by calling
 // `createServices` with their own config (so several hosts can live in one test process).
 import { loadConfig, type Config } from "../src/config.js";
+import { ConnectionStore } from "../src/azure/connection-store.js";
+import { TABLES } from "../src/azure/resources.js";
 import { createSecretStore, type SecretStore } from "../src/azure/secret-store.js";
 import { createStorageClients, type StorageClients } from "../src/azure/storage.js";
 import { createLogger, type Logger } from "../src/logger.js";
@@ -11,6 +13,8 @@ export interface Services {
   logger: Logger;
   storage: StorageClients;
   secrets: SecretStore;
+  /** The GitHub connection record (read on every request: no cache). */
+  connections: ConnectionStore;
 }
 
 export interface CreateServicesOptions {
@@ -21,7 +25,8 @@ export function createServices(config: Config, options: CreateServicesOptions = 
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const storage = createStorageClients(config.storage);
   const secrets = createSecretStore(config, storage.credential);
-  return { config, logger, storage, secrets };
+  const connections = new ConnectionStore(storage.table(TABLES.connections));
+  return { config, logger, storage, secrets, connections };
 }
 
 let processServices: Services | undefined;

@@ -1,0 +1,49 @@
+// The GitHub connection record: one per workspace, in the `connections` table. While one exists and is not
+// disconnected, the workspace is managed by GitHub and read-only. Written by the GitHub connect flows
+// (App and PAT), read by the read-only guard, the sync worker, the reconcile timer and the status API.
+// Secrets are never stored here: only the names of secrets in the secret store (and the PAT's last 4 chars).
+
+export type ConnectionKind = "app" | "pat";
+
+/**
+ * Connecting: created, initial sync not finished. Ready: last sync applied. Syncing: a sync is running.
+ * Failed: the last sync failed (reason says why; the workspace keeps its last good state).
+ * Broken: GitHub took access away (installation deleted/suspended, repo removed); needs the user.
+ */
+export type ConnectionState = "Connecting" | "Ready" | "Syncing" | "Failed" | "Broken";
+
+export type DeliveryMode = "webhook" | "polling";
+
+export interface ConnectionRecord {
+  /** New for every connect: jobs queued for an earlier connection are recognised as stale. */
+  connectionId: string;
+  kind: ConnectionKind;
+  /** `owner/name` as GitHub spells it. */
+  repository: string;
+  branch: string;
+  /** GitHub App installation (kind "app"). */
+  installationId?: number;
+  /** Secret-store name of the PAT (kind "pat"), and its last 4 characters for display. */
+  tokenSecretName?: string;
+  tokenLast4?: string;
+  deliveryMode: DeliveryMode;
+  /** Why polling, e.g. "webhook not created: the token lacks Webhooks: write". */
+  deliveryModeReason?: string;
+  /** Repository webhook we created (kind "pat") and the secret-store name of its secret. */
+  webhookId?: number;
+  webhookSecretName?: string;
+  state: ConnectionState;
+  stateReason?: string;
+  /** Last commit applied to the workspace, and the branch head last seen (with its ETag for 304 polling). */
+  appliedSha?: string;
+  headSha?: string;
+  headEtag?: string;
+  lastSyncAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Who connected (SWA user details), for the audit trail. */
+  connectedBy?: string;
+}
+
+/** One workspace per deployment today; the key keeps room for more. */
+export const DEFAULT_WORKSPACE_ID = "default";
