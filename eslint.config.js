@@ -6,11 +6,11 @@ import tseslint from "typescript-eslint";
 const hostPackages = ["@azure/functions", "probot", "@octokit/*", "octokit", "node:http", "http"];
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "web/dist/**", "workspace/**", ".data/**", "coverage/**", "templates/**"] },
+  { ignores: ["dist/**", "node_modules/**", "web/dist/**", "web/dist.partial/**", "test-results/**", "workspace/**", ".data/**", "coverage/**", "templates/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ["**/*.ts"],
+    files: ["**/*.ts", "**/*.tsx"],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",

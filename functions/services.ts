@@ -3,9 +3,11 @@
 // `createServices` with their own config (so several hosts can live in one test process).
 import { loadConfig, type Config } from "../src/config.js";
 import { ConnectionStore } from "../src/azure/connection-store.js";
-import { TABLES } from "../src/azure/resources.js";
+import { QUEUES, TABLES } from "../src/azure/resources.js";
 import { createSecretStore, type SecretStore } from "../src/azure/secret-store.js";
-import { createStorageClients, type StorageClients } from "../src/azure/storage.js";
+import { createStorageClients, sendJsonMessage, type StorageClients } from "../src/azure/storage.js";
+import { WorkflowRunStore } from "../src/azure/workflow-run-store.js";
+import { WorkflowEngine } from "../src/engine/workflow-engine.js";
 import { createLogger, type Logger } from "../src/logger.js";
 
 export interface Services {
@@ -15,6 +17,8 @@ export interface Services {
   secrets: SecretStore;
   /** The GitHub connection record (read on every request: no cache). */
   connections: ConnectionStore;
+  /** Workflow discovery, runs and run records (worker threads start on first use). */
+  engine: WorkflowEngine;
 }
 
 export interface CreateServicesOptions {
@@ -26,7 +30,14 @@ export function createServices(config: Config, options: CreateServicesOptions = 
   const storage = createStorageClients(config.storage);
   const secrets = createSecretStore(config, storage.credential);
   const connections = new ConnectionStore(storage.table(TABLES.connections));
-  return { config, logger, storage, secrets, connections };
+  const workflowRunQueue = storage.queue(QUEUES.workflowRuns);
+  const engine = new WorkflowEngine({
+    config,
+    logger: logger.child({ component: "engine" }),
+    runs: new WorkflowRunStore(storage.table(TABLES.workflowRuns)),
+    enqueue: async (job, { abortSignal }) => void (await sendJsonMessage(workflowRunQueue, job, { abortSignal })),
+  });
+  return { config, logger, storage, secrets, connections, engine };
 }
 
 let processServices: Services | undefined;

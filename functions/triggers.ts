@@ -2,5 +2,19 @@
 // (local/). Add a trigger here and it is served by both; a test checks that they agree.
 import type { Trigger } from "./define.js";
 import { health } from "./health.js";
+import { githubAppTriggers } from "./github-app.js";
+import { githubConnectTriggers } from "./github-connect.js";
+import { githubPatTriggers } from "./github-pat.js";
+import { githubStatusTriggers } from "./github-status.js";
+import { githubWebhooks } from "./github-webhooks.js";
+import { reconcile } from "./reconcile.js";
+import { syncWorker } from "./sync-worker.js";
+import { workspaceTriggers } from "./workspace.js";
+import { workflowTriggers } from "./workflows.js";
+import { workflowWorker } from "./workflow-worker.js";
 
-export const triggers: readonly Trigger[] = [health];
+export const triggers: readonly Trigger[] = [
+  health, ...workspaceTriggers, ...workflowTriggers, workflowWorker,
+  githubWebhooks, ...githubAppTriggers, ...githubConnectTriggers, ...githubStatusTriggers, reconcile, syncWorker,
+  ...githubPatTriggers,
+];

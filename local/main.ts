@@ -9,7 +9,9 @@ import { ConfigError, loadConfig } from "../src/config.js";
 import { ensureStorageResources } from "../src/azure/storage.js";
 import { assertFoldersUsable } from "../src/health/folder-check.js";
 import { startAzurite, type Azurite } from "./azurite.js";
+import { startInspector } from "./inspector.js";
 import { startLocalHost, type LocalHost } from "./local-host.js";
+import { serveStaticUi } from "./static-ui.js";
 
 async function main(): Promise<void> {
   const env = { ...process.env };
@@ -55,13 +57,19 @@ async function main(): Promise<void> {
       { name: "TEMP_DIR", dir: config.tempDir, hint: "point TEMP_DIR at a folder you can write" },
     ]);
 
+    const debuggerUrl = startInspector(config);
     const services = createServices(config);
     await ensureStorageResources(services.storage);
-    host = await startLocalHost({ triggers, services, host: config.host, port: config.port });
+    // The web UI on the same URL (built on first start when web/dist is missing).
+    const webDir = path.resolve("web");
+    const ui = serveStaticUi({ distDir: path.join(webDir, "dist"), buildFrom: webDir, log: (message) => console.log(message) });
+    host = await startLocalHost({ triggers, services, host: config.host, port: config.port, fallback: ui.fallback });
 
     console.log(`funcspace is running (local host, ${azurite ? "embedded Azurite" : "external storage"})`);
+    console.log(`  web UI     ${host.url}/`);
     console.log(`  workspace  ${config.workspaceDir}`);
     console.log(`  secrets    ${services.secrets.description}`);
+    if (debuggerUrl) console.log(`  debugger   ${debuggerUrl} (attach VS Code to 127.0.0.1:${new URL(debuggerUrl).port})`);
     for (const route of host.routes) console.log(`  ${route.methods.join(",").padEnd(18)} ${host.url}${route.path}`);
     for (const queue of host.queues) console.log(`  queue              ${queue}`);
     for (const timer of host.timers) console.log(`  timer              ${timer.name} (${timer.schedule})`);

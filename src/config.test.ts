@@ -51,6 +51,18 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads the workflow engine's timeout, concurrency and debugger port, with a clear error for bad values", () => {
+    const defaults = loadConfig(storage, { profile: "local", cwd: "/srv/app" });
+    expect([defaults.workflowTimeoutMs, defaults.workflowConcurrency, defaults.debugPort]).toEqual([600_000, 4, 9229]);
+    const set = loadConfig({ ...storage, WORKFLOW_TIMEOUT_MS: "5000", WORKFLOW_CONCURRENCY: "2", DEBUG_PORT: "0" }, { profile: "local", cwd: "/srv/app" });
+    expect([set.workflowTimeoutMs, set.workflowConcurrency, set.debugPort]).toEqual([5000, 2, 0]);
+    expect(problemsOf({ ...storage, WORKFLOW_TIMEOUT_MS: "10s", WORKFLOW_CONCURRENCY: "0", DEBUG_PORT: "70000" })).toEqual([
+      'DEBUG_PORT="70000" must be a whole number between 0 and 65535.',
+      'WORKFLOW_TIMEOUT_MS="10s" must be a whole number between 100 and 86400000.',
+      'WORKFLOW_CONCURRENCY="0" must be a whole number between 1 and 64.',
+    ]);
+  });
+
   it("accepts ENABLE_REMOTE_DEBUGGING as an alias and strict booleans", () => {
     expect(loadConfig({ ...storage, ENABLE_REMOTE_DEBUGGING: "true" }, { profile: "local" }).enableDebugging).toBe(true);
     expect(loadConfig({ ...storage, ENABLE_DEBUGGING: "0" }, { profile: "local" }).enableDebugging).toBe(false);

@@ -40,6 +40,12 @@ export interface Config {
   publicUrl: string;
   authMode: AuthMode;
   enableDebugging: boolean;
+  /** `npm start` only: the inspector's port when debugging (the container's comes from the Functions host's arguments). */
+  debugPort: number;
+  /** A workflow run is stopped after this long unless its definition sets its own `timeoutMs`. */
+  workflowTimeoutMs: number;
+  /** Workflow runs executing at once in this process (each in its own worker thread). */
+  workflowConcurrency: number;
   /** Largest file the files API and the sync engine accept. */
   maxFileBytes: number;
   /** Bounded parallelism for file-system and network I/O (Azure Files is latency-bound). */
@@ -188,6 +194,9 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     publicUrl: url("PUBLIC_URL", publicUrlFallback) ?? publicUrlFallback,
     authMode: authModeValue === "local" ? "local" : "swa",
     enableDebugging: boolean(["ENABLE_DEBUGGING", "ENABLE_REMOTE_DEBUGGING"], false),
+    debugPort: integer("DEBUG_PORT", 9229, 0, 65535),
+    workflowTimeoutMs: integer("WORKFLOW_TIMEOUT_MS", 10 * 60 * 1000, 100, 24 * 60 * 60 * 1000),
+    workflowConcurrency: integer("WORKFLOW_CONCURRENCY", 4, 1, 64),
     maxFileBytes: integer("MAX_FILE_BYTES", 10 * 1024 * 1024, 1, 2 ** 31),
     ioConcurrency: integer("IO_CONCURRENCY", 16, 1, 256),
     reconcileSchedule: read("RECONCILE_SCHEDULE") ?? "0 */5 * * * *",

@@ -1,8 +1,10 @@
 // One structured logger for the app: a short lowercase message plus fields, children per job.
 // Secrets are removed by the logger itself (field names below), so a careless `log.info({ headers })`
-// cannot leak a token.
+// cannot leak a token; and every written line is scrubbed of the secret values the process knows (a token
+// inside an error message or a logged URL has no telling field name).
 import { pino, type DestinationStream, type Logger as PinoLogger } from "pino";
 import type { LogLevel } from "./config.js";
+import { knownSecretValues, type KnownSecretValues } from "./known-secret-values.js";
 
 export type Logger = PinoLogger;
 
@@ -44,9 +46,12 @@ export interface CreateLoggerOptions {
   /** Where lines go (stdout by default); tests pass a stream to read them back. */
   destination?: DestinationStream;
   base?: Record<string, unknown>;
+  /** Values blanked from every line (default: the process's registry, fed by the secret store). */
+  secretValues?: KnownSecretValues;
 }
 
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const secretValues = options.secretValues ?? knownSecretValues;
   return pino(
     {
       level: options.level ?? "info",
@@ -54,6 +59,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       redact: { paths: redactPaths, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      hooks: { streamWrite: (line) => secretValues.scrub(line) },
     },
     options.destination,
   );

@@ -1,23 +1,29 @@
 // Azure Key Vault through the SDK and the app's managed identity (DefaultAzureCredential).
 // Deleting starts Key Vault's soft delete; we purge so the name can be reused at once (the identity
-// needs Key Vault Secrets Officer, which the ARM template grants).
+// needs Key Vault Secrets Officer, which the ARM template grants). Under purge protection the purge is
+// refused and the name stays soft-deleted: a later `set` of that name recovers it first, then writes.
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { SecretClient, type SecretClientOptions } from "@azure/keyvault-secrets";
+import { ServiceUnavailableError } from "../errors.js";
 import { assertSecretName, type SecretStore, type SecretStoreOptions } from "./secret-store.js";
 
 export interface KeyVaultSecretStoreOptions {
   credential?: TokenCredential;
   /** Passed to the SDK client (tests point it at a loopback Key Vault and relax its checks). */
   clientOptions?: SecretClientOptions;
+  /** Between polls of a delete or recover (Key Vault takes a few seconds; the SDK's default is 2000). */
+  pollIntervalInMs?: number;
 }
 
 export class KeyVaultSecretStore implements SecretStore {
   readonly description: string;
   readonly #client: SecretClient;
+  readonly #pollIntervalInMs: number;
 
   constructor(vaultUrl: string, options: KeyVaultSecretStoreOptions = {}) {
     this.description = `Key Vault ${new URL(vaultUrl).host}`;
     this.#client = new SecretClient(vaultUrl, options.credential ?? new DefaultAzureCredential(), options.clientOptions);
+    this.#pollIntervalInMs = options.pollIntervalInMs ?? 2000;
   }
 
   async get(name: string, options: SecretStoreOptions = {}): Promise<string | undefined> {
@@ -27,39 +33,88 @@ export class KeyVaultSecretStore implements SecretStore {
       return secret.value;
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
-      throw error;
+      throw describeFailure("read", name, error);
     }
   }
 
   async set(name: string, value: string, options: SecretStoreOptions = {}): Promise<void> {
     assertSecretName(name);
-    await this.#client.setSecret(name, value, { abortSignal: options.abortSignal });
+    if (typeof value !== "string") throw new TypeError("secret value must be a string");
+    const { abortSignal } = options;
+    try {
+      await this.#client.setSecret(name, value, { abortSignal });
+      return;
+    } catch (error) {
+      // 409: the name is soft-deleted (a purge was refused or never ran). Recover it, then write the new value.
+      if (!isStatus(error, 409)) throw describeFailure("write", name, error);
+    }
+    try {
+      const poller = await this.#client.beginRecoverDeletedSecret(name, { abortSignal, intervalInMs: this.#pollIntervalInMs });
+      await poller.pollUntilDone({ abortSignal });
+      await this.#client.setSecret(name, value, { abortSignal });
+    } catch (error) {
+      throw describeFailure("write", name, error);
+    }
   }
 
   async delete(name: string, options: SecretStoreOptions = {}): Promise<void> {
     assertSecretName(name);
+    const { abortSignal } = options;
     try {
-      const poller = await this.#client.beginDeleteSecret(name, { abortSignal: options.abortSignal });
-      await poller.pollUntilDone({ abortSignal: options.abortSignal });
+      const poller = await this.#client.beginDeleteSecret(name, { abortSignal, intervalInMs: this.#pollIntervalInMs });
+      await poller.pollUntilDone({ abortSignal });
     } catch (error) {
-      if (isStatus(error, 404)) return;
-      throw error;
+      // 404: not live. It may still be soft-deleted from an earlier run whose purge failed: purge below.
+      if (!isStatus(error, 404)) throw describeFailure("delete", name, error);
     }
     try {
-      await this.#client.purgeDeletedSecret(name, { abortSignal: options.abortSignal });
+      await this.#client.purgeDeletedSecret(name, { abortSignal });
     } catch (error) {
-      // Purge protection forbids it (403): the name stays reserved until retention ends, which is safe.
-      if (!isStatus(error, 403) && !isStatus(error, 404)) throw error;
+      // 403: purge protection; the name stays reserved until retention ends, which is safe. 404: nothing to purge.
+      if (!isStatus(error, 403) && !isStatus(error, 404)) throw describeFailure("delete", name, error);
     }
   }
 
   async *listNames(options: SecretStoreOptions = {}): AsyncIterable<string> {
-    for await (const properties of this.#client.listPropertiesOfSecrets({ abortSignal: options.abortSignal })) {
-      if (properties.enabled !== false) yield properties.name;
+    try {
+      for await (const properties of this.#client.listPropertiesOfSecrets({ abortSignal: options.abortSignal })) {
+        if (properties.enabled !== false) yield properties.name;
+      }
+    } catch (error) {
+      throw describeFailure("list", undefined, error);
     }
   }
 }
 
 function isStatus(error: unknown, status: number): boolean {
   return typeof error === "object" && error !== null && (error as { statusCode?: number }).statusCode === status;
+}
+
+/**
+ * One actionable sentence per failure. The SDK's own message can quote the response body, so it stays in
+ * `cause` (for the log) and never reaches a response.
+ */
+function describeFailure(action: "read" | "write" | "delete" | "list", name: string | undefined, error: unknown): Error {
+  if ((error as Error | undefined)?.name === "AbortError") return error as Error;
+  const statusCode = (error as { statusCode?: number } | undefined)?.statusCode;
+  const what = name ? `secret "${name}"` : "the secret names";
+  const errorName = (error as Error | undefined)?.name;
+  if (errorName === "CredentialUnavailableError" || errorName === "AuthenticationError") {
+    return new ServiceUnavailableError(
+      `Could not ${action} ${what}: the app has no identity that can sign in to Key Vault. Enable the Function App's ` +
+        "managed identity (or set AZURE_CLIENT_ID for a user-assigned one), or unset KEY_VAULT_URL to use the local secret file.",
+      { cause: error },
+    );
+  }
+  if (statusCode === 401 || statusCode === 403) {
+    return new ServiceUnavailableError(
+      `Key Vault refused to ${action} ${what} (HTTP ${statusCode}): give the app's managed identity the ` +
+        `"Key Vault Secrets Officer" role on the vault (the ARM template does this), then retry.`,
+      { cause: error },
+    );
+  }
+  return new ServiceUnavailableError(
+    `Key Vault could not ${action} ${what} (${statusCode === undefined ? "no answer" : `HTTP ${statusCode}`}); try again in a moment.`,
+    { cause: error },
+  );
 }

@@ -16,6 +16,8 @@ export const TABLES = {
   syncRuns: "syncruns",
   /** Webhook delivery ids seen, for replay/redelivery dedupe. */
   deliveries: "deliveries",
+  /** GitHub App installations verified by "Connect with GitHub" (ours, and visible to the admin who came back). */
+  installations: "installations",
   /** Leases: one sync at a time per workspace. */
   leases: "leases",
   /** Workflow run records. */

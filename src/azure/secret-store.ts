@@ -4,6 +4,7 @@ import type { TokenCredential } from "@azure/identity";
 import type { Config } from "../config.js";
 import { KeyVaultSecretStore } from "./key-vault-secret-store.js";
 import { LocalSecretStore } from "./local-secret-store.js";
+import { withSecretRedaction } from "./redacting-secret-store.js";
 
 export interface SecretStoreOptions {
   abortSignal?: AbortSignal;
@@ -31,7 +32,8 @@ export function assertSecretName(name: string): void {
   }
 }
 
+/** The configured store; every value it reads or writes is blanked from log lines (src/known-secret-values.ts). */
 export function createSecretStore(config: Config, credential?: TokenCredential): SecretStore {
-  if (config.keyVaultUrl) return new KeyVaultSecretStore(config.keyVaultUrl, { credential });
-  return new LocalSecretStore(config.localSecretsFile);
+  if (config.keyVaultUrl) return withSecretRedaction(new KeyVaultSecretStore(config.keyVaultUrl, { credential }));
+  return withSecretRedaction(new LocalSecretStore(config.localSecretsFile));
 }

@@ -1,7 +1,7 @@
 // The one path check of the platform. Every route of the files API and every entry of a synced tree or
 // archive goes through here before the file system is touched: a user-supplied path is hostile until proven
 // to name something inside the workspace.
-import { realpath } from "node:fs/promises";
+import { lstat, readlink, realpath } from "node:fs/promises";
 import path from "node:path";
 import { BadRequestError } from "../errors.js";
 
@@ -33,6 +33,12 @@ export function normalizeRelativePath(input: string, options: { allowRoot?: bool
   if (input.includes("\\")) throw new UnsafePathError(input, "it contains a backslash (use / between folders)");
   if (/%(2e|2f|5c|00)/i.test(input)) {
     throw new UnsafePathError(input, "it contains a percent-encoded dot, slash, backslash or NUL (double encoding)");
+  }
+  // Lenient decoders (old servers, IIS) read these as dots and slashes too: overlong UTF-8 forms such as
+  // %c0%ae or %e0%80%ae (escapes that are not valid UTF-8) and %u escapes (%u002e). Valid escapes that
+  // survived the one decoding (a file really named "100%20.txt") stay allowed.
+  if (/%u[0-9a-f]{4}/i.test(input) || (input.match(/(?:%[0-9a-f]{2})+/gi) ?? []).some((run) => !isValidEscapeRun(run))) {
+    throw new UnsafePathError(input, "it contains an overlong UTF-8 or %u escape (a disguised dot or slash)");
   }
   if (/^[a-zA-Z]:/.test(input)) throw new UnsafePathError(input, "it is an absolute Windows path");
   if (input.startsWith("/")) {
@@ -84,12 +90,35 @@ export async function resolveWorkspacePath(
       if (error instanceof UnsafePathError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+      await assertDanglingLinkInside(root, probe, relativePath);
       const parent = path.dirname(probe);
       if (parent === probe) break;
       probe = parent;
     }
   }
   return { relative, absolute };
+}
+
+/**
+ * realpath cannot follow a symbolic link whose target does not exist (yet); a write through it would
+ * create that target. Refuse when the link's target lies outside the workspace.
+ */
+async function assertDanglingLinkInside(root: string, probe: string, relativePath: string): Promise<void> {
+  const info = await lstat(probe).catch(() => undefined);
+  if (!info?.isSymbolicLink()) return;
+  const target = path.resolve(path.dirname(probe), await readlink(probe));
+  if (target !== root && !target.startsWith(root + path.sep)) {
+    throw new UnsafePathError(relativePath, "it leads out of the workspace through a symbolic link");
+  }
+}
+
+function isValidEscapeRun(run: string): boolean {
+  try {
+    decodeURIComponent(run);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function printable(input: string): string {

@@ -7,7 +7,7 @@ import type { Trigger } from "../../functions/define.js";
 import { loadConfig, type Config, type Env } from "../../src/config.js";
 import { ensureStorageResources } from "../../src/azure/storage.js";
 import { createLogger } from "../../src/logger.js";
-import { startLocalHost, type LocalHost } from "../../local/local-host.js";
+import { startLocalHost, type LocalHost, type LocalHostOptions } from "../../local/local-host.js";
 import type { HostSettings } from "../../local/host-json.js";
 import { createTempDir } from "./temp-dir.js";
 import { useTestStorage } from "./storage.js";
@@ -19,6 +19,8 @@ export interface TestHostOptions {
   enableQueues?: boolean;
   enableTimers?: boolean;
   settings?: HostSettings;
+  /** Extra handler for paths outside /api (the built web UI in browser tests). */
+  fallback?: LocalHostOptions["fallback"];
 }
 
 export interface TestHost {
@@ -68,10 +70,12 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     triggers: options.triggers ?? allTriggers,
     services,
     host: "127.0.0.1",
-    port: 0,
+    // PORT in `env` picks a fixed port (so PUBLIC_URL can name the host before it listens); default: any free one.
+    port: config.port,
     enableQueues: options.enableQueues,
     enableTimers: options.enableTimers ?? false,
     settings: options.settings,
+    fallback: options.fallback,
   });
   return {
     url: host.url,

@@ -1,0 +1,293 @@
+// Sync engine (issue 4), each figure next to its baseline measured in the same run and the same folder:
+//   - cold sync of a 10,000-file (~80 MB) repository into an empty workspace vs `tar -xzf` of the same tarball;
+//   - a one-file push vs `tar -xzf` into a staging folder + `rsync -a --delete --checksum`, and vs
+//     `git clone --depth 1`;
+//   - a no-op resync of the same SHA;
+//   - k-file pushes through blobs vs through the tarball (where the blob threshold comes from), with an
+//     emulated 50 ms round trip to GitHub;
+//   - peak RSS of the CLI syncing the 80 MB repository and a large one (BENCH_SYNC_LARGE_MB, default 1024).
+// The GitHub stand-in serves a pre-built tarball (so `git archive`'s gzip time is not counted against us).
+// BENCH_SYNC_FILES / BENCH_SYNC_REPEAT shrink or grow the run.
+import { execFile, spawn } from "node:child_process";
+import { createReadStream } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { createRepositorySource } from "../../github-app/repository-source.js";
+import { BLOB_FETCH_MAX_BYTES, BLOB_FETCH_MAX_FILES } from "../../src/sync/fetch-changes.js";
+import type { RepositorySource, SourceTree, SourceTreeEntry } from "../../src/sync/repository-source.js";
+import { syncOnce, type SyncDeps } from "../../src/sync/sync-once.js";
+import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "../../test/support/github-stand-in/index.js";
+import { machineLine, median, round, shouldWrite, table, writeSection } from "../support/report.js";
+
+const run = promisify(execFile);
+const FILES = Number(process.env.BENCH_SYNC_FILES ?? 10_000);
+const REPEAT = Number(process.env.BENCH_SYNC_REPEAT ?? 3);
+const LARGE_MB = Number(process.env.BENCH_SYNC_LARGE_MB ?? 1024);
+const CLI = fileURLToPath(new URL("../../bin/funcspace-sync.js", import.meta.url));
+const TOKEN = "ghp_benchmark_token_000000000000000000";
+
+/** Deterministic pseudo-random bytes that compress like source code (~3x), not like zeros or noise. */
+function textish(seed: number, size: number): Buffer {
+  const words = ["const", "function", "return", "await", "import", "export", "value", "workflow", "if", "else", "=>", "{", "}", "(", ")", ";", "\n", "  "];
+  const out = Buffer.alloc(size);
+  let x = seed * 2654435761 + 1;
+  let at = 0;
+  while (at < size) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    const word = x % 7 === 0 ? (x >>> 8).toString(36) : words[x % words.length]!;
+    at += out.write(`${word} `, at);
+  }
+  return out;
+}
+
+/** Mixed sizes: mostly 1-12 KB, a tenth 20-120 KB, a few 0.5-1 MB; ~80 MB for 10,000 files. */
+function fileSize(i: number): number {
+  if (i % 250 === 0) return 512 * 1024 + ((i * 7919) % (512 * 1024));
+  if (i % 10 === 0) return 20 * 1024 + ((i * 104729) % (100 * 1024));
+  return 1024 + ((i * 7907) % (11 * 1024));
+}
+
+/**
+ * The repository as the engine sees it, answered from memory (trees listed once with `git ls-tree`, blobs
+ * kept, tarballs from pre-built files): it takes GitHub's (and the stand-in's) answer time out of the
+ * engine's figures. The stand-in spawns git for every request (~50-100 ms here), which would otherwise
+ * dominate every small case; rows marked "over HTTP" keep it in.
+ */
+function createMemorySource(repo: StandInRepository, tarballs: Map<string, string>): RepositorySource & { warm(sha: string): Promise<void>; head: string } {
+  const trees = new Map<string, SourceTree>();
+  const source = {
+    repository: repo.fullName,
+    head: "",
+    async warm(sha: string) {
+      source.head = sha;
+      if (trees.has(sha)) return;
+      const { stdout } = await run("git", ["-C", repo.bareDir, "ls-tree", "-r", "-l", "-z", sha], { maxBuffer: 1 << 28 });
+      const entries: SourceTreeEntry[] = [];
+      for (const line of stdout.split("\0")) {
+        if (!line) continue;
+        const tab = line.indexOf("\t");
+        const [mode = "", type = "", sha = "", size = ""] = line.slice(0, tab).split(/\s+/);
+        entries.push({ path: line.slice(tab + 1), mode, type: type as SourceTreeEntry["type"], sha, size: Number(size) || 0 });
+      }
+      trees.set(sha, { entries, truncated: false });
+    },
+    getBranchHead: async () => ({ sha: source.head }),
+    getTree: async (sha: string) => trees.get(sha)!,
+    getBlob: async (sha: string) => (await run("git", ["-C", repo.bareDir, "cat-file", "blob", sha], { encoding: "buffer", maxBuffer: 1 << 28 })).stdout,
+    getTarball: async (sha: string) => createReadStream(tarballs.get(sha)!),
+  };
+  return source;
+}
+
+async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+async function sh(script: string, ...args: string[]): Promise<void> {
+  await run("sh", ["-c", script, "sh", ...args], { maxBuffer: 1 << 26 });
+}
+
+async function buildTarball(repo: StandInRepository, sha: string, file: string, level = 6): Promise<void> {
+  const prefix = `${repo.owner}-${repo.name}-${sha.slice(0, 7)}`;
+  await sh(`git -C "$1" archive --format=tar --prefix="$2/" "$3" | gzip -${level} > "$4"`, repo.bareDir, prefix, sha, file);
+}
+
+/** Writes files straight into a clone and pushes once (the stand-in's commit() is for small changes). */
+async function pushFiles(repo: StandInRepository, work: string, files: Map<string, Buffer>, message: string): Promise<string> {
+  for (const [p, content] of files) {
+    await mkdir(path.dirname(path.join(work, p)), { recursive: true });
+    await writeFile(path.join(work, p), content);
+  }
+  const git = ["-C", work, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "core.compression=1", "-c", "pack.compression=1"];
+  await run("git", [...git, "add", "-A"], { maxBuffer: 1 << 26 });
+  await run("git", [...git, "commit", "-q", "-m", message], { maxBuffer: 1 << 26 });
+  await run("git", [...git, "push", "-q", "origin", "HEAD:main"], { maxBuffer: 1 << 26 });
+  return repo.headSha("main");
+}
+
+const tarballFiles = new Map<string, string>();
+
+async function serveTarball(github: GitHubStandIn, repo: StandInRepository, sha: string, dir: string, level = 6): Promise<string> {
+  const file = path.join(dir, `${sha}.tar.gz`);
+  await buildTarball(repo, sha, file, level);
+  github.faults.serveTarball(repo.fullName, sha, () => createReadStream(file));
+  tarballFiles.set(sha, file);
+  return file;
+}
+
+/** Peak RSS (KB) of the CLI syncing into `workspace`, read from the child's own resource usage. */
+async function cliPeakRss(github: GitHubStandIn, repo: StandInRepository, workspace: string, stateDir: string): Promise<{ rssMb: number; code: number | null }> {
+  const report = 'data:text/javascript,process.on("exit",()=>process.stderr.write("maxrss="+process.resourceUsage().maxRSS+"\\n"))';
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", report, CLI, "--repository", repo.fullName, "--workspace", workspace, "--state-dir", stateDir, "--fetch", "tarball", "--max-file-bytes", String(64 * 1024 * 1024)],
+      { env: { ...process.env, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.apiUrl }, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const kb = Number(/maxrss=(\d+)/.exec(stderr)?.[1] ?? NaN);
+      resolve({ rssMb: kb / 1024, code });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const root = await mkdtemp(path.join(tmpdir(), "bench-sync-"));
+  const github = await startGitHubStandIn({ root: path.join(root, "github") });
+  github.addToken(TOKEN, { type: "classic", scopes: ["repo"] });
+  const repo = await github.createRepository("octo-user/big", { private: true });
+  const work = path.join(root, "work");
+  await run("git", ["clone", "-q", repo.cloneUrl, work]);
+  const httpSource = createRepositorySource({ apiUrl: github.apiUrl, getToken: async () => TOKEN, owner: repo.owner, repo: repo.name });
+  const memory = createMemorySource(repo, tarballFiles);
+  const deps = (workspaceDir: string, stateDir: string, source: RepositorySource = memory): SyncDeps => ({
+    source,
+    workspaceDir,
+    stateDir,
+    workspaceId: "bench",
+    maxFileBytes: 64 * 1024 * 1024,
+    concurrency: 16,
+  });
+  const rows: (string | number)[][] = [];
+  const notes: string[] = [];
+  try {
+    console.log(`generating ${FILES} files…`);
+    const files = new Map<string, Buffer>();
+    let bytes = 0;
+    for (let i = 0; i < FILES; i++) {
+      const content = textish(i, fileSize(i));
+      bytes += content.byteLength;
+      files.set(`pkg${i % 20}/mod${(i >> 4) % 25}/file-${i}.ts`, content);
+    }
+    let sha = await pushFiles(repo, work, files, "big");
+    let tarball = await serveTarball(github, repo, sha, root);
+    await memory.warm(sha);
+    const tarMb = (await readFile(tarball)).byteLength / 1024 / 1024;
+    notes.push(`Repository: ${FILES} files, ${round(bytes / 1024 / 1024)} MB (tarball ${round(tarMb)} MB gzipped).`);
+
+    // 1. Cold sync vs tar -xzf.
+    const cold: number[] = [];
+    const tarX: number[] = [];
+    for (let r = 0; r < REPEAT; r++) {
+      const ws = path.join(root, `cold-${r}`);
+      const st = path.join(root, `cold-state-${r}`);
+      await mkdir(ws);
+      cold.push((await time(() => syncOnce({ branch: "main" }, deps(ws, st)))).ms);
+      const tx = path.join(root, `tar-${r}`);
+      await mkdir(tx);
+      tarX.push((await time(() => sh(`tar -xzf "$1" -C "$2"`, tarball, tx))).ms);
+      if (r < REPEAT - 1) await Promise.all([rm(ws, { recursive: true }), rm(tx, { recursive: true }), rm(st, { recursive: true })]);
+    }
+    rows.push(["cold sync, empty workspace", ms(median(cold)), "`tar -xzf`", ms(median(tarX)), ratio(median(cold), median(tarX)), "≤ 1.3×"]);
+
+    // 2. One-file push: engine (blobs) vs tar -xzf + rsync --checksum, vs git clone --depth 1.
+    const ws = path.join(root, `cold-${REPEAT - 1}`);
+    const st = path.join(root, `cold-state-${REPEAT - 1}`);
+    const rsyncTarget = path.join(root, `tar-${REPEAT - 1}`, `${repo.owner}-${repo.name}-${sha.slice(0, 7)}`);
+    const onePush: number[] = [];
+    const onePushHttp: number[] = [];
+    const rsyncRuns: number[] = [];
+    const cloneRuns: number[] = [];
+    for (let r = 0; r < REPEAT; r++) {
+      sha = await pushFiles(repo, work, new Map([[`pkg1/mod1/file-${r * 20 + 1}.ts`, textish(1_000_000 + r, 4000)]]), `one ${r}`);
+      tarball = await serveTarball(github, repo, sha, root);
+      await memory.warm(sha);
+      onePush.push((await time(() => syncOnce({ branch: "main" }, deps(ws, st)))).ms);
+      // The same kind of push again, this time with every GitHub answer over HTTP from the stand-in.
+      sha = await pushFiles(repo, work, new Map([[`pkg1/mod1/file-${r * 20 + 2}.ts`, textish(1_100_000 + r, 4000)]]), `one http ${r}`);
+      await memory.warm(sha);
+      onePushHttp.push((await time(() => syncOnce({ branch: "main" }, deps(ws, st, httpSource)))).ms);
+      const staging = path.join(root, `staging-${r}`);
+      await mkdir(staging);
+      rsyncRuns.push(
+        (await time(() => sh(`tar -xzf "$1" -C "$2" --strip-components=1 && rsync -a --delete --checksum "$2/" "$3/"`, tarball, staging, rsyncTarget))).ms,
+      );
+      const clone = path.join(root, `clone-${r}`);
+      cloneRuns.push((await time(() => run("git", ["clone", "-q", "--depth", "1", repo.cloneUrl, clone]))).ms);
+      await Promise.all([rm(staging, { recursive: true }), rm(clone, { recursive: true })]);
+    }
+    rows.push(["one-file push", ms(median(onePush)), "`tar -xzf` + `rsync -a --delete --checksum`", ms(median(rsyncRuns)), ratio(median(onePush), median(rsyncRuns)), "≤ 0.05×"]);
+    rows.push(["one-file push", ms(median(onePush)), "`git clone --depth 1` (file://)", ms(median(cloneRuns)), ratio(median(onePush), median(cloneRuns)), "≤ 0.2×"]);
+    rows.push(["one-file push, over HTTP (stand-in)", ms(median(onePushHttp)), "`tar -xzf` + `rsync -a --delete --checksum`", ms(median(rsyncRuns)), ratio(median(onePushHttp), median(rsyncRuns)), "—"]);
+
+    // 3. No-op resync of the same SHA.
+    const noop: number[] = [];
+    const noopHttp: number[] = [];
+    for (let r = 0; r < 10; r++) noop.push((await time(() => syncOnce({ branch: "main" }, deps(ws, st)))).ms);
+    for (let r = 0; r < 5; r++) noopHttp.push((await time(() => syncOnce({ branch: "main" }, deps(ws, st, httpSource)))).ms);
+    rows.push([`no-op resync (${FILES} files stat'ed)`, ms(median(noop)), "—", "—", "—", "< 20 ms"]);
+    rows.push([`no-op resync, over HTTP (stand-in)`, ms(median(noopHttp)), "—", "—", "—", "—"]);
+
+    // 4. k-file pushes: blobs vs tarball, with 50 ms added to every GitHub request (a realistic round trip).
+    github.faults.addLatency({ ms: 50 });
+    const threshold: (string | number)[][] = [];
+    for (const k of [1, 10, 40, 160]) {
+      const timings: Record<string, number> = {};
+      for (const mode of ["blobs", "tarball"] as const) {
+        const change = new Map<string, Buffer>();
+        for (let j = 0; j < k; j++) change.set(`pkg2/mod2/file-${(j * 37 + k) % FILES}.ts`, textish(2_000_000 + j + k * 1000 + (mode === "blobs" ? 0 : 500), 6000));
+        sha = await pushFiles(repo, work, change, `${k} ${mode}`);
+        await serveTarball(github, repo, sha, root);
+        timings[mode] = (await time(() => syncOnce({ branch: "main", fetchMode: mode }, deps(ws, st, httpSource)))).ms;
+      }
+      threshold.push([k, ms(timings.blobs!), ms(timings.tarball!), timings.blobs! < timings.tarball! ? "blobs" : "tarball"]);
+    }
+    github.faults.reset();
+
+    // 5. Peak RSS of the CLI: the 80 MB repository, then a large one.
+    await serveTarball(github, repo, sha, root);
+    const rssSmall = await cliPeakRss(github, repo, path.join(root, "rss-small"), path.join(root, "rss-small-state"));
+    const tarRss = await run("/usr/bin/time", ["-f", "%M", "tar", "-xzf", tarball, "-C", await mkdtemp(path.join(root, "tar-rss-"))]);
+    const tarRssMb = Number(tarRss.stderr.trim().split("\n").pop()) / 1024;
+    rows.push([`peak RSS, CLI cold sync of ${round(bytes / 1024 / 1024)} MB`, `${round(rssSmall.rssMb)} MB`, "`tar -xzf`", `${round(tarRssMb)} MB`, "—", "< 150 MB"]);
+
+    console.log(`generating a ${LARGE_MB} MB repository…`);
+    const large = await github.createRepository("octo-user/large", { private: true });
+    const largeWork = path.join(root, "large-work");
+    await run("git", ["clone", "-q", large.cloneUrl, largeWork]);
+    const largeFiles = new Map<string, Buffer>();
+    for (let i = 0; i < LARGE_MB; i++) largeFiles.set(`blobs/${i % 32}/part-${i}.bin`, textish(9_000_000 + i, 1024 * 1024));
+    const largeSha = await pushFiles(large, largeWork, largeFiles, "large");
+    largeFiles.clear();
+    await rm(largeWork, { recursive: true });
+    await serveTarball(github, large, largeSha, root, 1);
+    const rssLarge = await cliPeakRss(github, large, path.join(root, "rss-large"), path.join(root, "rss-large-state"));
+    rows.push([`peak RSS, CLI cold sync of ${LARGE_MB} MB (${LARGE_MB} files)`, `${round(rssLarge.rssMb)} MB${rssLarge.code === 0 ? "" : ` (exit ${rssLarge.code})`}`, "—", "—", "—", "< 150 MB"]);
+
+    const markdown = [
+      "### Sync engine (`bench/sync`)",
+      "",
+      machineLine(),
+      `${notes.join(" ")} Medians of ${REPEAT} runs (no-op: 10). Rows without "over HTTP" take GitHub's answers from memory (tree listed once, tarball from a file): they measure the engine; the stand-in spawns git per request (~50-100 ms each on this machine), which would swamp them. The CLI (RSS rows) and the threshold table go over HTTP to the stand-in.`,
+      "",
+      table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], rows),
+      "",
+      `Blob threshold (\`BLOB_FETCH_MAX_FILES\` = ${BLOB_FETCH_MAX_FILES}, \`BLOB_FETCH_MAX_BYTES\` = ${BLOB_FETCH_MAX_BYTES / 1024 / 1024} MB): a k-file push on the ${FILES}-file repository with 50 ms added to every GitHub request:`,
+      "",
+      table(["files changed", "blobs", "tarball", "faster"], threshold),
+    ].join("\n");
+    console.log(`\n${markdown}\n`);
+    if (shouldWrite) await writeSection("sync", markdown);
+  } finally {
+    await github.close();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+function ms(value: number): string {
+  return value >= 1000 ? `${round(value / 1000, 2)} s` : `${round(value, 1)} ms`;
+}
+
+function ratio(a: number, b: number): string {
+  return `${round(a / b, 3)}×`;
+}
+
+await main();

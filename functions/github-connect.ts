@@ -1,0 +1,96 @@
+// "Connect with GitHub" (App path): installation page and its callback, the installation's repositories,
+// and POST /api/github/connection for both kinds (the PAT path lives in github-app/pat/).
+import { connectWithApp } from "../github-app/connect-app.js";
+import { completeInstallation, startInstallation } from "../github-app/connect-installation.js";
+import { listInstallationRepositories } from "../github-app/installation-repositories.js";
+import { describeConnection } from "../github-app/describe-connection.js";
+import { connectWithPat } from "../github-app/pat/connect-pat.js";
+import { BadRequestError } from "../src/errors.js";
+import { defineHttp } from "./define.js";
+import { getGitHubRuntime } from "./github-runtime.js";
+
+export const githubConnect = defineHttp({
+  name: "githubConnect",
+  methods: ["GET"],
+  route: "github/connect",
+  role: "admin",
+  handler: async (_request, { services, principal }) => {
+    const location = await startInstallation(getGitHubRuntime(services), principal!.userId);
+    return { status: 302, headers: { location, "cache-control": "no-store" } };
+  },
+});
+
+export const githubConnectCallback = defineHttp({
+  name: "githubConnectCallback",
+  methods: ["GET"],
+  route: "github/connect/callback",
+  role: "admin",
+  handler: async (request, { services, principal }) => {
+    const { query } = request;
+    const result = await completeInstallation(
+      getGitHubRuntime(services),
+      { installationId: query.get("installation_id"), code: query.get("code"), state: query.get("state") },
+      principal!.userId,
+    );
+    return { status: 302, headers: { location: result.location, "cache-control": "no-store" } };
+  },
+});
+
+export const githubInstallationRepositories = defineHttp({
+  name: "githubInstallationRepositories",
+  methods: ["GET"],
+  route: "github/installations/{installationId:int}/repositories",
+  role: "admin",
+  handler: async (request, { services }) => {
+    const repositories = await listInstallationRepositories(getGitHubRuntime(services), Number(request.params.installationId));
+    return { headers: { "cache-control": "no-store" }, jsonBody: { repositories } };
+  },
+});
+
+export const githubCreateConnection = defineHttp({
+  name: "githubCreateConnection",
+  methods: ["POST"],
+  route: "github/connection",
+  role: "admin",
+  handler: async (request, { services, principal }) => {
+    const body = await readJsonObject(request);
+    const connectedBy = principal?.userDetails || principal?.userId;
+    const runtime = getGitHubRuntime(services);
+    let record;
+    if (body.kind === "app") {
+      record = await connectWithApp(runtime, {
+        installationId: body.installationId,
+        repository: body.repository,
+        branch: body.branch,
+        acknowledgeOverwrite: body.acknowledgeOverwrite,
+        connectedBy,
+      });
+    } else if (body.kind === "pat") {
+      record = await connectWithPat(
+        { token: body.token, repository: body.repository, branch: body.branch, acknowledgeOverwrite: body.acknowledgeOverwrite, connectedBy },
+        services,
+      );
+    } else {
+      throw new BadRequestError('"kind" must be "app" (GitHub App installation) or "pat" (personal access token).', { code: "invalid_kind" });
+    }
+    return { status: 201, jsonBody: await describeConnection(services, { record }) };
+  },
+});
+
+async function readJsonObject(request: { json(): Promise<unknown> }): Promise<Record<string, unknown>> {
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    throw new BadRequestError("The request body must be a JSON object.");
+  }
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw new BadRequestError("The request body must be a JSON object.");
+  return body as Record<string, unknown>;
+}
+
+export const githubConnectTriggers = [
+  githubConnect,
+  githubConnectCallback,
+  githubInstallationRepositories,
+  githubCreateConnection,
+];

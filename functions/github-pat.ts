@@ -1,0 +1,34 @@
+// Managing a GitHub connection after it exists: replace a personal access token (rotate) and disconnect
+// (either kind). Connecting is POST /api/github/connection (functions/github-connect.ts).
+import { disconnectGitHub } from "../github-app/pat/disconnect-github.js";
+import { replacePatToken } from "../github-app/pat/replace-pat-token.js";
+import { describeConnection } from "../github-app/describe-connection.js";
+import { BadRequestError } from "../src/errors.js";
+import { defineHttp } from "./define.js";
+import { getGitHubRuntime } from "./github-runtime.js";
+
+export const githubReplaceToken = defineHttp({
+  name: "githubReplaceToken",
+  methods: ["PUT"],
+  route: "github/connection/token",
+  role: "admin",
+  handler: async (request, { services }) => {
+    const body = (await request.json().catch(() => undefined)) as { token?: unknown } | undefined;
+    if (!body || typeof body !== "object") throw new BadRequestError('The request body must be a JSON object: {"token": "…"}.');
+    const record = await replacePatToken(getGitHubRuntime(services), { token: body.token });
+    return { headers: { "cache-control": "no-store" }, jsonBody: await describeConnection(services, { record }) };
+  },
+});
+
+export const githubDisconnect = defineHttp({
+  name: "githubDisconnect",
+  methods: ["DELETE"],
+  route: "github/connection",
+  role: "admin",
+  handler: async (_request, { services, principal }) => {
+    const result = await disconnectGitHub(getGitHubRuntime(services), { disconnectedBy: principal?.userDetails || principal?.userId });
+    return { headers: { "cache-control": "no-store" }, jsonBody: result };
+  },
+});
+
+export const githubPatTriggers = [githubReplaceToken, githubDisconnect];

@@ -1,0 +1,62 @@
+// Connection status and control: status, sync history, "Sync now".
+import { describeConnection, listSyncRuns } from "../github-app/describe-connection.js";
+import { previewConnectionSync } from "../github-app/preview-connection-sync.js";
+import { requestSync } from "../github-app/request-sync.js";
+import { BadRequestError } from "../src/errors.js";
+import { defineHttp } from "./define.js";
+import { getGitHubRuntime } from "./github-runtime.js";
+
+export const githubConnectionStatus = defineHttp({
+  name: "githubConnectionStatus",
+  methods: ["GET"],
+  route: "github/connection",
+  role: "authenticated",
+  handler: async (_request, { services }) => ({
+    headers: { "cache-control": "no-store" },
+    jsonBody: await describeConnection(services),
+  }),
+});
+
+export const githubSyncRuns = defineHttp({
+  name: "githubSyncRuns",
+  methods: ["GET"],
+  route: "github/sync-runs",
+  role: "authenticated",
+  handler: async (request, { services }) => {
+    const text = request.query.get("limit") ?? "20";
+    const limit = Number(text);
+    if (!/^\d+$/.test(text) || limit < 1 || limit > 200) throw new BadRequestError("limit must be a whole number from 1 to 200.");
+    return { headers: { "cache-control": "no-store" }, jsonBody: { runs: await listSyncRuns(services, limit) } };
+  },
+});
+
+export const githubSyncNow = defineHttp({
+  name: "githubSyncNow",
+  methods: ["POST"],
+  route: "github/sync",
+  role: "admin",
+  handler: async (_request, { services }) => {
+    const job = await requestSync(services);
+    return { status: 202, jsonBody: { queued: true, trigger: job.trigger, branch: job.branch, requestedAt: job.requestedAt } };
+  },
+});
+
+export const githubSyncPreview = defineHttp({
+  name: "githubSyncPreview",
+  methods: ["POST"],
+  route: "github/sync/preview",
+  role: "admin",
+  handler: async (request, { services }) => {
+    const text = await request.text();
+    let body: unknown = {};
+    try {
+      if (text.trim()) body = JSON.parse(text);
+    } catch {
+      throw new BadRequestError("The request body must be JSON (or empty to preview the active connection).");
+    }
+    if (!body || typeof body !== "object" || Array.isArray(body)) throw new BadRequestError("The request body must be a JSON object.");
+    return { headers: { "cache-control": "no-store" }, jsonBody: await previewConnectionSync(getGitHubRuntime(services), body) };
+  },
+});
+
+export const githubStatusTriggers = [githubConnectionStatus, githubSyncRuns, githubSyncNow, githubSyncPreview];

@@ -1,0 +1,63 @@
+// The workflows API: discovery, runs (waited for, or queued with ?wait=false) and run records. Each route
+// parses the request and calls the engine (src/engine/). Reading and running need a signed-in user; changing
+// workflow code is the files API's business (admin).
+import type { HttpRequest } from "@azure/functions";
+import { BadRequestError } from "../src/errors.js";
+import { readRunRequest } from "../src/engine/read-run-request.js";
+import { defineHttp, type Trigger } from "./define.js";
+
+const NO_STORE = { "cache-control": "no-store" };
+
+export const listWorkflows = defineHttp({
+  name: "listWorkflows",
+  methods: ["GET"],
+  route: "workflows",
+  role: "authenticated",
+  handler: async (_request, { services }) => ({ headers: NO_STORE, jsonBody: await services.engine.listWorkflows() }),
+});
+
+export const startWorkflowRun = defineHttp({
+  name: "startWorkflowRun",
+  methods: ["POST"],
+  route: "workflows/{name}/runs",
+  role: "authenticated",
+  handler: async (request, { services }) => {
+    const wait = parseWait(request);
+    const { params } = await readRunRequest(request.body as AsyncIterable<Uint8Array> | null);
+    const run = await services.engine.startRun(request.params.name ?? "", params, { wait });
+    const headers = { ...NO_STORE, location: `/api/runs/${run.id}` };
+    return { status: wait ? 200 : 202, headers, jsonBody: run };
+  },
+});
+
+export const getWorkflowRun = defineHttp({
+  name: "getWorkflowRun",
+  methods: ["GET"],
+  route: "runs/{id}",
+  role: "authenticated",
+  handler: async (request, { services }) => ({ headers: NO_STORE, jsonBody: await services.engine.getRun(request.params.id ?? "") }),
+});
+
+export const listWorkflowRuns = defineHttp({
+  name: "listWorkflowRuns",
+  methods: ["GET"],
+  route: "runs",
+  role: "authenticated",
+  handler: async (request, { services }) => {
+    const limit = request.query.get("limit");
+    const runs = await services.engine.listRuns({
+      workflow: request.query.get("workflow") || undefined,
+      limit: limit === null ? undefined : /^\d+$/.test(limit) ? Number(limit) : Number.NaN,
+    });
+    return { headers: NO_STORE, jsonBody: { runs } };
+  },
+});
+
+function parseWait(request: HttpRequest): boolean {
+  const wait = request.query.get("wait");
+  if (wait === null || wait === "true" || wait === "1") return true;
+  if (wait === "false" || wait === "0") return false;
+  throw new BadRequestError(`wait must be true or false (got "${wait}").`, { code: "invalid_wait" });
+}
+
+export const workflowTriggers: readonly Trigger[] = [listWorkflows, startWorkflowRun, getWorkflowRun, listWorkflowRuns];

@@ -1,0 +1,90 @@
+// The connection as the UI shows it: repository, branch, state and reason, what is applied and what is
+// at the head, how changes arrive, and the progress of a running sync. Never a secret: a PAT shows as
+// its last four characters only.
+import { TABLES } from "../src/azure/resources.js";
+import { SyncRunStore, type SyncRunRecord } from "../src/azure/sync-run-store.js";
+import { DEFAULT_WORKSPACE_ID, type ConnectionRecord } from "../src/connection/connection-record.js";
+import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
+
+export interface ConnectionStatus {
+  connected: boolean;
+  kind?: ConnectionRecord["kind"];
+  repository?: string;
+  branch?: string;
+  installationId?: number;
+  state?: ConnectionRecord["state"];
+  stateReason?: string;
+  appliedSha?: string;
+  headSha?: string;
+  lastSyncAt?: string;
+  deliveryMode?: ConnectionRecord["deliveryMode"];
+  deliveryModeReason?: string;
+  tokenLast4?: string;
+  connectedBy?: string;
+  createdAt?: string;
+  progress?: { phase?: string; done?: number; total?: number; runId: string; startedAt: string };
+  githubWebUrl?: string;
+  repositoryUrl?: string;
+}
+
+export async function describeConnection(
+  deps: Pick<GitHubAppDeps, "connections" | "storage" | "config">,
+  options: AbortOptions & { record?: ConnectionRecord } = {},
+): Promise<ConnectionStatus> {
+  const record = options.record ?? (await deps.connections.get(options))?.record;
+  if (!record) return { connected: false };
+  const status: ConnectionStatus = {
+    connected: true,
+    kind: record.kind,
+    repository: record.repository,
+    branch: record.branch,
+    installationId: record.installationId,
+    state: record.state,
+    stateReason: record.stateReason,
+    appliedSha: record.appliedSha,
+    headSha: record.headSha,
+    lastSyncAt: record.lastSyncAt,
+    deliveryMode: record.deliveryMode,
+    deliveryModeReason: record.deliveryModeReason,
+    tokenLast4: record.kind === "pat" ? record.tokenLast4 : undefined,
+    connectedBy: record.connectedBy,
+    createdAt: record.createdAt,
+    githubWebUrl: deps.config.githubWebUrl,
+    repositoryUrl: `${deps.config.githubWebUrl}/${record.repository}`,
+  };
+  if (record.state === "Syncing") {
+    const run = await latestRun(deps, record, options);
+    if (run?.result === "running") {
+      status.progress = { phase: run.progressPhase, done: run.progressDone, total: run.progressTotal, runId: run.runId, startedAt: run.startedAt };
+    }
+  }
+  return status;
+}
+
+export interface SyncRunView extends SyncRunRecord {
+  id: string;
+  /** The user-facing message of a failed run. */
+  error?: string;
+}
+
+/** The newest `limit` sync runs, newest first. */
+export async function listSyncRuns(deps: Pick<GitHubAppDeps, "storage">, limit: number, options: AbortOptions = {}): Promise<SyncRunView[]> {
+  const runs: SyncRunView[] = [];
+  if (limit <= 0) return runs;
+  for await (const run of syncRuns(deps).list(DEFAULT_WORKSPACE_ID, options)) {
+    runs.push({ ...run, id: run.runId, ...(run.errorMessage ? { error: run.errorMessage } : {}) });
+    if (runs.length >= limit) break;
+  }
+  return runs;
+}
+
+async function latestRun(deps: Pick<GitHubAppDeps, "storage">, record: ConnectionRecord, options: AbortOptions): Promise<SyncRunRecord | undefined> {
+  for await (const run of syncRuns(deps).list(DEFAULT_WORKSPACE_ID, options)) {
+    return run.connectionId === record.connectionId ? run : undefined;
+  }
+  return undefined;
+}
+
+function syncRuns(deps: Pick<GitHubAppDeps, "storage">): SyncRunStore {
+  return new SyncRunStore(deps.storage.table(TABLES.syncRuns));
+}

@@ -1,0 +1,44 @@
+// The Probot app: which GitHub events funcspace acts on. Every handler only reads the connection record
+// and enqueues or records; the sync itself runs later in the queue worker.
+import type { ApplicationFunction } from "probot";
+import type { GitHubAppDeps } from "./github-app-deps.js";
+import { handlePush } from "./handle-push.js";
+import { markConnectionBroken } from "./mark-connection-broken.js";
+
+export function createFuncspaceApp(deps: GitHubAppDeps): ApplicationFunction {
+  return (app) => {
+    app.on("push", async (context) => {
+      const outcome = await handlePush(context.payload, context.id, deps);
+      if (outcome.action === "enqueued") {
+        context.log.info({ sha: outcome.job.sha, connectionId: outcome.job.connectionId }, "push enqueued");
+      } else {
+        context.log.debug({ reason: outcome.reason, ref: context.payload.ref }, "push ignored");
+      }
+    });
+
+    app.on(["installation.deleted", "installation.suspend"], async (context) => {
+      const installationId = context.payload.installation.id;
+      const who = context.payload.sender.login;
+      const reason =
+        context.payload.action === "deleted"
+          ? `The GitHub App was uninstalled by ${who}. Install it again and reconnect, or disconnect to edit here.`
+          : `The GitHub App installation was suspended by ${who}. Unsuspend it on GitHub, or disconnect to edit here.`;
+      await markConnectionBroken(deps, (r) => r.kind === "app" && r.installationId === installationId, reason);
+    });
+
+    app.on("installation_repositories.removed", async (context) => {
+      const installationId = context.payload.installation.id;
+      const removed = new Set(context.payload.repositories_removed.map((r) => r.full_name.toLowerCase()));
+      const who = context.payload.sender.login;
+      await markConnectionBroken(
+        deps,
+        (r) => r.kind === "app" && r.installationId === installationId && removed.has(r.repository.toLowerCase()),
+        `${who} removed the repository from the GitHub App installation. Add it back and reconnect, or disconnect to edit here.`,
+      );
+    });
+
+    app.on("ping", async (context) => {
+      context.log.info({ hookId: context.payload.hook_id, zen: context.payload.zen }, "ping received");
+    });
+  };
+}

@@ -1,0 +1,131 @@
+// What the GitHub side keeps per process: the App's credentials (read from the secret store, re-read
+// every few minutes), the Probot instance built from them, installation tokens, webhook secrets of PAT
+// connections, and the reconcile back-off. Everything else is read from storage on each request.
+import { createHash, randomBytes } from "node:crypto";
+import { Probot } from "probot";
+import { TABLES } from "../src/azure/resources.js";
+import { getAppCredentials, type AppCredentials } from "./app-credentials.js";
+import { createOctokit, type GitHubClient } from "./create-octokit.js";
+import { DeliveryLog } from "./delivery-log.js";
+import { createFuncspaceApp } from "./funcspace-app.js";
+import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
+import { InstallationTokens } from "./installation-tokens.js";
+import { VerifiedInstallations } from "./verified-installations.js";
+
+const CACHE_TTL_IN_MS = 5 * 60_000;
+
+interface Cached<T> {
+  value: T;
+  loadedAt: number;
+}
+
+export interface ReconcileBackoff {
+  /** Consecutive ticks on which GitHub rejected the token. */
+  failures: number;
+  /** Ticks still to skip before the next try. */
+  skip: number;
+}
+
+export class GitHubRuntime {
+  readonly deps: GitHubAppDeps;
+  readonly deliveries: DeliveryLog;
+  readonly installationTokens: InstallationTokens;
+  readonly verifiedInstallations: VerifiedInstallations;
+  /** Per connection id; in memory, so a restart tries once again (one request), then backs off anew. */
+  readonly reconcileBackoff = new Map<string, ReconcileBackoff>();
+  #app: Promise<Cached<AppCredentials | undefined>> | undefined;
+  #probot: { key: string; probot: Promise<Probot> } | undefined;
+  #appOctokit: { key: string; octokit: GitHubClient } | undefined;
+  readonly #webhookSecrets = new Map<string, Cached<string | undefined>>();
+
+  constructor(deps: GitHubAppDeps) {
+    this.deps = deps;
+    this.deliveries = new DeliveryLog(deps.storage.table(TABLES.deliveries));
+    this.installationTokens = new InstallationTokens((options) => this.getAppOctokit(options));
+    this.verifiedInstallations = new VerifiedInstallations(deps.storage.table(TABLES.installations));
+  }
+
+  /** The registered App's credentials (cached a few minutes), or undefined while none is registered. */
+  async getApp(options: AbortOptions = {}): Promise<AppCredentials | undefined> {
+    const cached = this.#app ? await this.#app.catch(() => undefined) : undefined;
+    if (cached && Date.now() - cached.loadedAt < CACHE_TTL_IN_MS) return cached.value;
+    return (await this.#loadApp(options)).value;
+  }
+
+  /** Re-reads the App's credentials unless they were read in the last `maxAgeInMs`; true if they changed. */
+  async reloadApp(options: AbortOptions & { maxAgeInMs?: number } = {}): Promise<boolean> {
+    const cached = this.#app ? await this.#app.catch(() => undefined) : undefined;
+    if (cached && Date.now() - cached.loadedAt < (options.maxAgeInMs ?? 0)) return false;
+    const before = appKey(cached?.value);
+    return appKey((await this.#loadApp(options)).value) !== before;
+  }
+
+  /** An Octokit authenticated as the App (JWT for /app routes); throws when no App is registered. */
+  async getAppOctokit(options: AbortOptions = {}): Promise<GitHubClient> {
+    const app = await this.getApp(options);
+    if (!app) throw new Error("no GitHub App is registered");
+    const key = appKey(app);
+    if (this.#appOctokit?.key !== key) {
+      this.#appOctokit = {
+        key,
+        octokit: createOctokit(this.deps.config.githubApiUrl, { kind: "app", appId: app.appId, privateKey: app.privateKey }, { logger: this.deps.logger }),
+      };
+      this.installationTokens.clear();
+    }
+    return this.#appOctokit.octokit;
+  }
+
+  /** The Probot instance for the current App (rebuilt when the App changes), ready to receive. */
+  async getProbot(options: AbortOptions = {}): Promise<Probot> {
+    const app = await this.getApp(options);
+    const key = appKey(app);
+    if (this.#probot?.key !== key) {
+      const probot = this.#buildProbot(app);
+      this.#probot = { key, probot };
+      probot.catch(() => {
+        if (this.#probot?.probot === probot) this.#probot = undefined;
+      });
+    }
+    return this.#probot.probot;
+  }
+
+  /** A PAT connection's webhook secret by its secret-store name (cached a few minutes). */
+  async getWebhookSecret(name: string, options: AbortOptions = {}): Promise<string | undefined> {
+    const cached = this.#webhookSecrets.get(name);
+    if (cached && Date.now() - cached.loadedAt < CACHE_TTL_IN_MS) return cached.value;
+    const value = await this.deps.secrets.get(name, options);
+    this.#webhookSecrets.set(name, { value, loadedAt: Date.now() });
+    return value;
+  }
+
+  #loadApp(options: AbortOptions): Promise<Cached<AppCredentials | undefined>> {
+    const loading = getAppCredentials(this.deps.secrets, options).then((value) => ({ value, loadedAt: Date.now() }));
+    this.#app = loading;
+    return loading;
+  }
+
+  async #buildProbot(app: AppCredentials | undefined): Promise<Probot> {
+    // Probot logs every event's whole payload at debug: its logger stays at info or above.
+    const parent = this.deps.logger;
+    const log = parent.child({ component: "probot" }, { level: parent.levelVal < parent.levels.values.info! ? "info" : parent.level });
+    const probot = app
+      ? new Probot({
+          appId: app.appId,
+          privateKey: app.privateKey,
+          secret: app.webhookSecret,
+          baseUrl: this.deps.config.githubApiUrl,
+          log,
+        })
+      : // No App registered: only PAT connections' repository webhooks arrive, verified with their own
+        // secret before they reach Probot. Probot insists on credentials; the handlers never call GitHub
+        // (the worker authenticates per job), so it gets an inert token and a random, never-shared secret.
+        new Probot({ githubToken: "funcspace-no-app-registered", secret: randomBytes(32).toString("hex"), baseUrl: this.deps.config.githubApiUrl, log });
+    await probot.load(createFuncspaceApp(this.deps));
+    return probot.ready();
+  }
+}
+
+function appKey(app: AppCredentials | undefined): string {
+  if (!app) return "none";
+  return createHash("sha256").update(`${app.appId}\0${app.privateKey}\0${app.webhookSecret}`).digest("hex");
+}

@@ -1,0 +1,85 @@
+// Webhook intake, host-agnostic: verify the signature over the raw bytes before parsing anything, drop a
+// delivery already handled, then hand the event to the Probot app. App deliveries are signed with the
+// App's webhook secret; a PAT connection's repository webhook arrives at the same URL signed with that
+// connection's own secret, and after verification takes the same path (filtering, dedupe, queueing).
+import { verify } from "@octokit/webhooks-methods";
+import { BadRequestError, UnauthorizedError } from "../src/errors.js";
+import type { AbortOptions } from "./github-app-deps.js";
+import type { GitHubRuntime } from "./github-runtime.js";
+
+export interface WebhookDelivery {
+  /** X-GitHub-Delivery */
+  id: string | null;
+  /** X-GitHub-Event */
+  name: string | null;
+  /** X-Hub-Signature-256 */
+  signature: string | null;
+  /** The raw request body, exactly as received. */
+  body: Buffer;
+}
+
+export type WebhookResult =
+  | { status: 202; outcome: "accepted"; verifiedBy: "app" | "connection" }
+  | { status: 200; outcome: "duplicate" };
+
+// The same answer for a missing, malformed or wrong signature: nothing that helps a guesser.
+const SIGNATURE_REFUSED = "The webhook signature is missing or does not match.";
+
+export async function receiveWebhook(
+  runtime: GitHubRuntime,
+  delivery: WebhookDelivery,
+  options: AbortOptions = {},
+): Promise<WebhookResult> {
+  const { id, name, signature } = delivery;
+  if (!id || !/^[A-Za-z0-9-]{1,100}$/.test(id) || !name || !/^[a-z_]{1,64}$/.test(name)) {
+    throw new BadRequestError("This is not a GitHub webhook delivery (X-GitHub-Event or X-GitHub-Delivery is missing).");
+  }
+  if (!signature || !/^sha256=[0-9a-f]{64}$/.test(signature)) throw new UnauthorizedError(SIGNATURE_REFUSED);
+  const text = delivery.body.toString("utf8");
+
+  let verifiedBy = await verifyDelivery(runtime, text, signature, options);
+  // An App registered (or its secret replaced) by another instance: re-read the secrets, at most twice a minute.
+  if (!verifiedBy && (await runtime.reloadApp({ ...options, maxAgeInMs: 30_000 }))) {
+    verifiedBy = await verifyDelivery(runtime, text, signature, options);
+  }
+  if (!verifiedBy) throw new UnauthorizedError(SIGNATURE_REFUSED);
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    throw new BadRequestError("The webhook body is not JSON. Set the webhook's content type to application/json.");
+  }
+  if (!(await runtime.deliveries.claim(id, options))) return { status: 200, outcome: "duplicate" };
+  try {
+    const probot = await runtime.getProbot(options);
+    // The name was checked above; Probot dispatches by it and ignores names it has no handler for.
+    await probot.receive({ id, name, payload } as Parameters<typeof probot.receive>[0]);
+  } catch (error) {
+    // Not handled: let GitHub's redelivery (same id) try again.
+    await runtime.deliveries.release(id, options);
+    throw error;
+  }
+  return { status: 202, outcome: "accepted", verifiedBy };
+}
+
+async function verifyDelivery(
+  runtime: GitHubRuntime,
+  text: string,
+  signature: string,
+  options: AbortOptions,
+): Promise<"app" | "connection" | undefined> {
+  const app = await runtime.getApp(options);
+  if (app) {
+    // Probot's own verification (constant-time HMAC-SHA256 over the raw text).
+    const probot = await runtime.getProbot(options);
+    if (await probot.webhooks.verify(text, signature)) return "app";
+  }
+  const connection = await runtime.deps.connections.get(options);
+  const secretName = connection?.record.webhookSecretName;
+  if (secretName) {
+    const secret = await runtime.getWebhookSecret(secretName, options);
+    if (secret && (await verify(secret, text, signature))) return "connection";
+  }
+  return undefined;
+}

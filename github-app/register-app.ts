@@ -1,0 +1,134 @@
+// Registering funcspace's GitHub App without manual steps (GitHub's manifest flow): a form posts app.yml
+// to GitHub, GitHub sends the browser back with a one-time code, and the code is exchanged for the App's
+// credentials (POST /app-manifests/{code}/conversions), which go straight into the secret store.
+// Probot has this flow but does not export it, so it is written here on Octokit.
+// https://docs.github.com/en/apps/sharing-github-apps/registering-a-github-app-from-a-manifest
+import { BadRequestError, ConflictError } from "../src/errors.js";
+import { buildAppManifest } from "./app-manifest.js";
+import { getAppCredentials, saveAppCredentials } from "./app-credentials.js";
+import { createOctokit } from "./create-octokit.js";
+import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
+import { createSignedState, verifySignedState } from "./signed-state.js";
+
+export interface AppRegistration {
+  registered: boolean;
+  appId?: number;
+  slug?: string;
+  htmlUrl?: string;
+}
+
+export interface StartAppRegistrationOptions extends AbortOptions {
+  /** The signed-in user starting the flow; the callback must come back to the same user. */
+  user: string;
+  /** Register the App on an organisation instead of the user's account. */
+  organization?: string;
+  name?: string;
+  /** Replace an App that is already registered. */
+  overwrite?: boolean;
+}
+
+const ACCOUNT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+
+/** Whether an App is registered, and which (never a secret). */
+export async function getAppRegistration(deps: GitHubAppDeps, options: AbortOptions = {}): Promise<AppRegistration> {
+  const credentials = await getAppCredentials(deps.secrets, options);
+  if (!credentials) return { registered: false };
+  return {
+    registered: true,
+    appId: credentials.appId,
+    slug: credentials.slug,
+    htmlUrl: `${deps.config.githubWebUrl}/apps/${credentials.slug}`,
+  };
+}
+
+/** The HTML page that posts the manifest to GitHub (the manifest flow is a browser form POST). */
+export async function startAppRegistration(deps: GitHubAppDeps, options: StartAppRegistrationOptions): Promise<string> {
+  if (options.organization !== undefined && !ACCOUNT_NAME.test(options.organization)) {
+    throw new BadRequestError(`"${options.organization}" is not a GitHub organisation name.`);
+  }
+  if (options.name !== undefined && (options.name.length < 1 || options.name.length > 34)) {
+    throw new BadRequestError("The app name must be 1 to 34 characters (GitHub's limit).");
+  }
+  const existing = await getAppRegistration(deps, options);
+  if (existing.registered && !options.overwrite) throw alreadyRegistered(existing);
+  const manifest = await buildAppManifest(deps.config.publicUrl, { name: options.name ?? defaultAppName(deps.config.publicUrl) });
+  const state = await createSignedState(
+    deps.secrets,
+    { purpose: "manifest", user: options.user, data: { overwrite: options.overwrite === true } },
+    options,
+  );
+  const owner = options.organization ? `/organizations/${encodeURIComponent(options.organization)}` : "";
+  const action = `${deps.config.githubWebUrl}${owner}/settings/apps/new?state=${encodeURIComponent(state)}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Create the funcspace GitHub App</title></head>
+<body>
+<form method="post" action="${escapeHtml(action)}">
+<input type="hidden" name="manifest" value="${escapeHtml(JSON.stringify(manifest))}">
+<p>Taking you to GitHub to create the funcspace GitHub App…</p>
+<noscript><button type="submit">Continue to GitHub</button></noscript>
+</form>
+<script>document.forms[0].submit()</script>
+</body></html>`;
+}
+
+export interface CompleteAppRegistrationOptions extends AbortOptions {
+  user: string;
+}
+
+/** Exchanges the one-time code for the App's credentials and stores them. */
+export async function completeAppRegistration(
+  deps: GitHubAppDeps,
+  code: string | null,
+  state: string | null,
+  options: CompleteAppRegistrationOptions,
+): Promise<AppRegistration> {
+  const { overwrite } = await verifySignedState<{ overwrite: boolean }>(
+    deps.secrets,
+    state,
+    { purpose: "manifest", user: options.user },
+    options,
+  );
+  if (!code || !/^[\w-]{1,200}$/.test(code)) {
+    throw new BadRequestError("GitHub did not send back a registration code. Start the registration again.");
+  }
+  const existing = await getAppRegistration(deps, options);
+  if (existing.registered && !overwrite) throw alreadyRegistered(existing);
+
+  const github = createOctokit(deps.config.githubApiUrl, { kind: "none" }, { logger: deps.logger });
+  const { data } = await github.request("POST /app-manifests/{code}/conversions", {
+    code,
+    request: { signal: options.abortSignal },
+  });
+  if (!data.webhook_secret) throw new Error("GitHub returned the new App without a webhook secret");
+  await saveAppCredentials(
+    deps.secrets,
+    {
+      appId: data.id,
+      slug: data.slug ?? String(data.id),
+      privateKey: data.pem,
+      webhookSecret: data.webhook_secret,
+      clientId: data.client_id,
+      clientSecret: data.client_secret,
+    },
+    options,
+  );
+  deps.logger.info({ appId: data.id, slug: data.slug }, "github app registered");
+  return getAppRegistration(deps, options);
+}
+
+function alreadyRegistered(existing: AppRegistration): ConflictError {
+  return new ConflictError(
+    `A GitHub App (${existing.slug}) is already registered for this platform. To replace it, start again with overwrite=true.`,
+    { code: "app_already_registered", details: { slug: existing.slug, htmlUrl: existing.htmlUrl } },
+  );
+}
+
+/** A name that is likely free on GitHub (names are global): "funcspace-" plus the host's first label. */
+function defaultAppName(publicUrl: string): string {
+  const label = new URL(publicUrl).hostname.split(".")[0]?.replace(/[^A-Za-z0-9-]/g, "-") ?? "";
+  return `funcspace-${label}`.slice(0, 34).replace(/-+$/, "");
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,181 @@
+// The sync engine's RepositorySource on GitHub's REST API (Octokit): branch head, recursive tree, blobs and
+// the tarball, with the token asked for on every request (a PAT can be revoked any time; an installation
+// token is cached by its provider). Transient failures (5xx, dropped connections) are retried with backoff by
+// @octokit/plugin-retry, secondary rate limits wait as GitHub asks (@octokit/plugin-throttling); everything
+// else becomes one of our AppErrors with a sentence the user can act on.
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { Octokit } from "@octokit/core";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import { AppError, ForbiddenError, NotFoundError, ServiceUnavailableError, UnauthorizedError } from "../src/errors.js";
+import type { Logger } from "../src/logger.js";
+import type { BranchHead, RepositorySource, SourceOptions, SourceTree, SourceTreeEntry } from "../src/sync/repository-source.js";
+
+const SyncOctokit = Octokit.plugin(retry, throttling);
+
+/** A secondary rate limit asking to wait longer than this fails the run instead (the queue retries later). */
+const MAX_SECONDARY_WAIT_SECONDS = 60;
+
+export interface CreateRepositorySourceOptions {
+  /** GITHUB_API_URL, e.g. https://api.github.com or the stand-in's `http://127.0.0.1:PORT/api/v3`. */
+  apiUrl: string;
+  /** A token for this repository (installation token or PAT); called for each request. */
+  getToken: () => Promise<string>;
+  owner: string;
+  repo: string;
+  logger?: Logger;
+  userAgent?: string;
+  /** Retries of a failed request (default 3; tests lower it). */
+  retries?: number;
+}
+
+export function createRepositorySource(options: CreateRepositorySourceOptions): RepositorySource {
+  const { owner, repo, logger } = options;
+  const repository = `${owner}/${repo}`;
+  const octokit = new SyncOctokit({
+    baseUrl: options.apiUrl.replace(/\/+$/, ""),
+    userAgent: options.userAgent ?? "funcspace-sync",
+    log: {
+      debug: (message: string) => logger?.debug({ repository }, message),
+      info: (message: string) => logger?.debug({ repository }, message),
+      warn: (message: string) => logger?.warn({ repository }, message),
+      error: (message: string) => logger?.error({ repository }, message),
+    },
+    retry: { retries: options.retries ?? 3 },
+    throttle: {
+      onRateLimit: () => false,
+      onSecondaryRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => {
+        logger?.warn({ repository, retryAfter, retryCount }, "github secondary rate limit");
+        return retryCount < 2 && retryAfter <= MAX_SECONDARY_WAIT_SECONDS;
+      },
+    },
+  });
+  octokit.hook.before("request", async (request) => {
+    const token = await options.getToken();
+    // An empty token reads public repositories anonymously (the CLI without GITHUB_TOKEN).
+    if (token) request.headers.authorization = `token ${token}`;
+  });
+
+  // Cancellation is raced rather than handed to Octokit: the retry plugin treats an aborted request as a
+  // 500 and would retry it with backoff. The abandoned request finishes on its own; its result is dropped.
+  const call = async <T>(what: string, opts: SourceOptions, run: () => Promise<T>): Promise<T> => {
+    const signal = opts.abortSignal;
+    signal?.throwIfAborted();
+    const work = run().catch((error: unknown) => {
+      throw toSourceError(error, what, repository);
+    });
+    if (!signal) return work;
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  };
+
+  return {
+    repository,
+
+    getBranchHead: (branch: string, opts: SourceOptions = {}): Promise<BranchHead> =>
+      call(`branch "${branch}"`, opts, async () => {
+        const response = await octokit.request("GET /repos/{owner}/{repo}/branches/{branch}", {
+          owner,
+          repo,
+          branch,
+        });
+        const data = response.data as { commit: { sha: string } };
+        return { sha: data.commit.sha, etag: response.headers.etag };
+      }),
+
+    getTree: (commitSha: string, opts: SourceOptions = {}): Promise<SourceTree> =>
+      call(`tree of ${commitSha.slice(0, 7)}`, opts, async () => {
+        const response = await octokit.request("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
+          owner,
+          repo,
+          tree_sha: commitSha,
+          recursive: "1",
+        });
+        const data = response.data as { tree: SourceTreeEntry[]; truncated: boolean };
+        return {
+          truncated: data.truncated,
+          entries: data.tree.map(({ path, mode, type, sha, size }) => ({ path, mode, type, sha, size })),
+        };
+      }),
+
+    // The base64 JSON form: Octokit decodes a `charset=utf-8` raw body as text, which corrupts binary files.
+    getBlob: (blobSha: string, opts: SourceOptions = {}): Promise<Buffer> =>
+      call(`blob ${blobSha.slice(0, 7)}`, opts, async () => {
+        const response = await octokit.request("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
+          owner,
+          repo,
+          file_sha: blobSha,
+        });
+        const data = response.data as { content: string; encoding: string };
+        if (data.encoding !== "base64") throw new Error(`unexpected blob encoding "${data.encoding}"`);
+        return Buffer.from(data.content, "base64");
+      }),
+
+    // GitHub answers 302 to a short-lived download URL. We follow it ourselves, without the token (the URL
+    // carries its own), and hand back the body as a stream: Octokit would buffer the whole archive.
+    getTarball: (commitSha: string, opts: SourceOptions = {}): Promise<Readable> =>
+      call(`tarball of ${commitSha.slice(0, 7)}`, opts, async () => {
+        const response = await octokit.request("GET /repos/{owner}/{repo}/tarball/{ref}", {
+          owner,
+          repo,
+          ref: commitSha,
+          request: { redirect: "manual", parseSuccessResponseBody: false },
+        });
+        const location = response.headers.location;
+        let body: ReadableStream<Uint8Array> | null;
+        if (response.status >= 300 && response.status < 400 && location) {
+          await (response.data as ReadableStream | null)?.cancel().catch(() => undefined);
+          const download = await fetch(location, { signal: opts.abortSignal });
+          if (!download.ok) {
+            await download.body?.cancel().catch(() => undefined);
+            throw Object.assign(new Error(`tarball download answered ${download.status}`), { status: download.status });
+          }
+          body = download.body;
+        } else {
+          body = response.data as ReadableStream<Uint8Array> | null;
+        }
+        if (!body) throw new Error("the tarball answer has no body");
+        return Readable.fromWeb(body as WebReadableStream<Uint8Array>);
+      }),
+  };
+}
+
+/** Turns an Octokit/fetch failure into an AppError that says what to do. Never includes the token. */
+export function toSourceError(error: unknown, what: string, repository: string): AppError {
+  if (error instanceof AppError) return error;
+  const status = (error as { status?: number }).status;
+  const message = (error as { message?: string }).message ?? "";
+  const cause = error;
+  switch (status) {
+    case 401:
+      return new UnauthorizedError(
+        `GitHub refused the credentials for ${repository} (401): the token was revoked or expired. Reconnect the repository.`,
+        { cause },
+      );
+    case 403:
+      if (/rate limit/i.test(message)) {
+        return new ServiceUnavailableError(`GitHub's API rate limit was reached while reading ${what} of ${repository}; the sync will be retried.`, {
+          cause,
+        });
+      }
+      return new ForbiddenError(`GitHub denied access to ${what} of ${repository} (403): the token needs Contents: read on it.`, { cause });
+    case 404:
+    case 422:
+      return new NotFoundError(`GitHub has no ${what} in ${repository}, or the token cannot see the repository (404).`, { cause });
+    default:
+      return new ServiceUnavailableError(
+        `GitHub did not deliver ${what} of ${repository}${status ? ` (status ${status})` : ""} after retries: ${message.slice(0, 200)}`,
+        { cause },
+      );
+  }
+}

@@ -1,0 +1,72 @@
+// What the `workspace-sync` queue trigger calls for each message: check the job, build the GitHub source for
+// the connected repository with the caller's token provider (GitHub App installation token or PAT), and run
+// the engine's syncWorkspace under the workspace lease. Returns what happened; throws when the run failed
+// (after recording it), so the queue redelivers and eventually poisons a message that keeps failing.
+import type { Config } from "../src/config.js";
+import type { ConnectionStore } from "../src/azure/connection-store.js";
+import { LeaseStore } from "../src/azure/lease-store.js";
+import { TABLES } from "../src/azure/resources.js";
+import type { StorageClients } from "../src/azure/storage.js";
+import { SyncRunStore } from "../src/azure/sync-run-store.js";
+import { DEFAULT_WORKSPACE_ID, type ConnectionRecord } from "../src/connection/connection-record.js";
+import type { Logger } from "../src/logger.js";
+import type { FetchMode } from "../src/sync/fetch-changes.js";
+import type { SyncJob } from "../src/sync/sync-job.js";
+import { syncWorkspace, type SyncWorkspaceDeps, type SyncWorkspaceResult } from "../src/sync/sync-workspace.js";
+import { createRepositorySource } from "./repository-source.js";
+
+export interface RunSyncJobDeps {
+  config: Pick<Config, "workspaceDir" | "stateDir" | "maxFileBytes" | "ioConcurrency" | "githubApiUrl">;
+  storage: Pick<StorageClients, "table">;
+  connections: ConnectionStore;
+  logger: Logger;
+  /** A token that can read the connection's repository: the App path mints an installation token, the PAT path reads the secret. */
+  getToken: (connection: ConnectionRecord) => Promise<string>;
+  workspaceId?: string;
+  /** Tuning for tests: lease TTL and renewal, forced fetch path. */
+  lease?: SyncWorkspaceDeps["lease"];
+  fetchMode?: FetchMode;
+}
+
+export async function runSyncJob(job: SyncJob, deps: RunSyncJobDeps, options: { abortSignal?: AbortSignal } = {}): Promise<SyncWorkspaceResult> {
+  checkSyncJob(job);
+  const logger = deps.logger.child({ component: "sync" });
+  return syncWorkspace(
+    job,
+    {
+      workspaceId: deps.workspaceId ?? DEFAULT_WORKSPACE_ID,
+      workspaceDir: deps.config.workspaceDir,
+      stateDir: deps.config.stateDir,
+      maxFileBytes: deps.config.maxFileBytes,
+      concurrency: deps.config.ioConcurrency,
+      connections: deps.connections,
+      leases: new LeaseStore(deps.storage.table(TABLES.leases)),
+      syncRuns: new SyncRunStore(deps.storage.table(TABLES.syncRuns)),
+      createSource: (connection) => {
+        const [owner = "", repo = ""] = connection.repository.split("/");
+        return createRepositorySource({
+          apiUrl: deps.config.githubApiUrl,
+          getToken: () => deps.getToken(connection),
+          owner,
+          repo,
+          logger,
+        });
+      },
+      logger,
+      lease: deps.lease,
+      fetchMode: deps.fetchMode,
+    },
+    options,
+  );
+}
+
+/** A malformed message is a bug upstream: a TypeError naming the field (the queue poisons it). */
+export function checkSyncJob(job: unknown): asserts job is SyncJob {
+  const value = job as Partial<SyncJob> | null;
+  if (typeof value !== "object" || value === null) throw new TypeError("sync job: the message is not a JSON object");
+  if (typeof value.connectionId !== "string" || !value.connectionId) throw new TypeError("sync job: connectionId must be a non-empty string");
+  if (typeof value.branch !== "string" || !value.branch) throw new TypeError("sync job: branch must be a non-empty string");
+  if (!["webhook", "poll", "manual", "initial"].includes(String(value.trigger))) {
+    throw new TypeError("sync job: trigger must be webhook, poll, manual or initial");
+  }
+}

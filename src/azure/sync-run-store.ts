@@ -1,0 +1,105 @@
+// One entity per sync run (FR-020) in the `syncruns` table: PartitionKey = workspace id, RowKey = run id.
+// Run ids start with an inverted timestamp so a plain partition query lists the newest run first, which is
+// what the UI's history wants. Progress is written onto the same entity while the run goes on.
+import type { TableClient } from "@azure/data-tables";
+import { randomBytes } from "node:crypto";
+
+/** `disconnected`: not a sync but the event that ended a connection (DELETE /api/github/connection), kept in the same history. */
+export type SyncRunResult = "running" | "noop" | "applied" | "failed" | "cancelled" | "disconnected";
+
+export interface SyncRunRecord {
+  runId: string;
+  workspaceId: string;
+  connectionId?: string;
+  repository: string;
+  branch: string;
+  trigger: string;
+  deliveryId?: string;
+  /** The commit the job was queued for; `toSha` is the one synced (the head at run time). */
+  requestedSha?: string;
+  fromSha?: string;
+  toSha?: string;
+  result: SyncRunResult;
+  added: number;
+  changed: number;
+  deleted: number;
+  skipped: number;
+  bytesDownloaded: number;
+  fetchMethod?: string;
+  /** Skipped symlinks and submodules, `kind:path` one per line (cut at 16 KB). */
+  skippedPaths?: string;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  errorStep?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  progressPhase?: string;
+  progressDone?: number;
+  progressTotal?: number;
+}
+
+export interface SyncRunStoreOptions {
+  abortSignal?: AbortSignal;
+}
+
+const FIELDS = [
+  "runId", "workspaceId", "connectionId", "repository", "branch", "trigger", "deliveryId", "requestedSha", "fromSha", "toSha",
+  "result", "added", "changed", "deleted", "skipped", "bytesDownloaded", "fetchMethod", "skippedPaths", "startedAt",
+  "finishedAt", "durationMs", "errorStep", "errorCode", "errorMessage", "progressPhase", "progressDone", "progressTotal",
+] as const satisfies readonly (keyof SyncRunRecord)[];
+
+/** A run id that sorts newest first: (max - now) in ms, zero-padded, plus randomness for same-ms runs. */
+export function newSyncRunId(now = Date.now()): string {
+  return `${String(9_999_999_999_999 - now).padStart(13, "0")}-${randomBytes(4).toString("hex")}`;
+}
+
+export class SyncRunStore {
+  readonly #table: TableClient;
+
+  constructor(table: TableClient) {
+    this.#table = table;
+  }
+
+  async create(record: SyncRunRecord, options: SyncRunStoreOptions = {}): Promise<void> {
+    await this.#table.createEntity(toEntity(record), { abortSignal: options.abortSignal });
+  }
+
+  /** Merges the given fields into the run (unconditional: one writer per run). */
+  async update(workspaceId: string, runId: string, change: Partial<SyncRunRecord>, options: SyncRunStoreOptions = {}): Promise<void> {
+    const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: workspaceId, rowKey: runId };
+    for (const [key, value] of Object.entries(change)) if (value !== undefined) entity[key] = value;
+    await this.#table.updateEntity(entity, "Merge", { abortSignal: options.abortSignal });
+  }
+
+  /** The run, or undefined. */
+  async get(workspaceId: string, runId: string, options: SyncRunStoreOptions = {}): Promise<SyncRunRecord | undefined> {
+    try {
+      return fromEntity(await this.#table.getEntity<Record<string, unknown>>(workspaceId, runId, { abortSignal: options.abortSignal }));
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Runs of a workspace, newest first. */
+  async *list(workspaceId: string, options: SyncRunStoreOptions = {}): AsyncIterableIterator<SyncRunRecord> {
+    const entities = this.#table.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: `PartitionKey eq '${workspaceId.replace(/'/g, "''")}'` },
+      abortSignal: options.abortSignal,
+    });
+    for await (const entity of entities) yield fromEntity(entity);
+  }
+}
+
+function toEntity(record: SyncRunRecord): Record<string, unknown> & { partitionKey: string; rowKey: string } {
+  const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: record.workspaceId, rowKey: record.runId };
+  for (const [key, value] of Object.entries(record)) if (value !== undefined) entity[key] = value;
+  return entity;
+}
+
+function fromEntity(entity: Record<string, unknown>): SyncRunRecord {
+  const record: Record<string, unknown> = {};
+  for (const field of FIELDS) if (entity[field] !== undefined && entity[field] !== null) record[field] = entity[field];
+  return record as unknown as SyncRunRecord;
+}

@@ -1,0 +1,233 @@
+// One run worker as the engine sees it: a worker thread with tsx and our module hooks, the workspace files
+// it has loaded (with their fingerprints), and calls to describe a file or run a workflow in it. A run that
+// overstays its timeout is aborted, then the thread is terminated: V8 stops even a busy loop.
+import { randomUUID } from "node:crypto";
+import { stat } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { MessageChannel, Worker } from "node:worker_threads";
+import type { WorkflowDescriptor } from "./workflow-definition.js";
+import { serializeError, type SerializedError } from "./workspace-error.js";
+import { moduleHooksUrl } from "./worker/module-hooks.js";
+import type { FromWorker, LoadedFile, LogEntry, ToWorker } from "./worker/protocol.js";
+import { workerBootstrap } from "./worker/worker-bootstrap.js";
+import { realPathOf } from "./real-path.js";
+
+/** Under tsx (npm start, tests) this file is .ts; in the built image .js: the worker's entry follows suit. */
+const extension = path.extname(fileURLToPath(import.meta.url));
+const mainUrl = new URL(`./worker/worker-main${extension}`, import.meta.url).href;
+const sdkUrl = new URL(`./sdk${extension}`, import.meta.url).href;
+const tsxApiUrl = resolveTsxEsmApi();
+/** Time a stopped run gets to honour its abort signal before its thread is terminated. */
+const ABORT_GRACE_IN_MS = 250;
+
+export type RunOutcome =
+  | { status: "succeeded"; output: unknown }
+  | { status: "failed"; error: SerializedError }
+  | { status: "timed_out" };
+
+export interface RunInWorkerOptions {
+  timeoutInMs: number;
+  onLog: (entry: LogEntry) => void;
+  abortSignal?: AbortSignal;
+}
+
+export class EngineWorker {
+  readonly ready: Promise<void>;
+  /** Workspace files this worker has loaded → their fingerprint when loaded. */
+  readonly loaded = new Map<string, string>();
+  runs = 0;
+  /** Module generation: bumped to load changed code afresh without a new thread. */
+  generation = 0;
+  #worker: Worker;
+  #exited = false;
+  #exitListeners = new Set<(error: Error) => void>();
+  #pending = new Map<string, (message: FromWorker) => void>();
+
+  constructor(workspaceDir: string) {
+    const realWorkspace = realPathOf(workspaceDir);
+    const hooks = new MessageChannel();
+    hooks.port1.on("message", (file: LoadedFile) => {
+      if (file.generation === String(this.generation)) this.loaded.set(file.path, file.fingerprint);
+    });
+    hooks.port1.unref();
+    this.#worker = new Worker(workerBootstrap, {
+      eval: true,
+      // Not the parent's flags (tsx's CLI loader, test runner flags): the bootstrap registers what runs need.
+      execArgv: [],
+      workerData: {
+        tsxApiUrl,
+        hooksUrl: moduleHooksUrl,
+        hooksPort: hooks.port2,
+        sdkUrl,
+        mainUrl,
+        workspaceUrl: folderUrl(realWorkspace),
+        aliasUrl: realWorkspace === workspaceDir ? undefined : folderUrl(workspaceDir),
+      },
+      transferList: [hooks.port2],
+      name: "funcspace-run-worker",
+    });
+    // An idle worker never keeps the process alive.
+    this.#worker.unref();
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onReady = (message: FromWorker) => {
+        if (message.type === "ready") resolve();
+        else if (message.type === "boot-failed") reject(new Error(`the run worker failed to start: ${message.message}`));
+        else return;
+        this.#worker.off("message", onReady);
+      };
+      this.#worker.on("message", onReady);
+      this.#exitListeners.add(reject);
+    });
+    this.ready.catch(() => undefined);
+    this.#worker.on("message", (message: FromWorker) => {
+      if ("id" in message) this.#pending.get(message.id)?.(message);
+    });
+    this.#worker.on("error", (error) => this.#exit(error));
+    this.#worker.on("exit", (code) => this.#exit(new Error(`the run worker exited (code ${code})`)));
+  }
+
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** True when every workspace file this worker loaded is unchanged on disk (so its module cache is current). */
+  async isCurrent(): Promise<boolean> {
+    if (this.#exited) return false;
+    const checks = await Promise.all(
+      [...this.loaded].map(async ([file, fingerprint]) => {
+        try {
+          const info = await stat(file, { bigint: true });
+          return `${info.size}:${info.mtimeNs}:${info.ino}` === fingerprint;
+        } catch {
+          return false;
+        }
+      }),
+    );
+    return checks.every(Boolean);
+  }
+
+  /** The next import of a workspace module loads it (and all it imports from the workspace) from disk again. */
+  nextGeneration(): void {
+    this.generation++;
+    this.loaded.clear();
+  }
+
+  /** Imports `file` and describes its default export (`descriptor` undefined: not a workflow). */
+  async describe(
+    file: string,
+    relativePath: string,
+    timeoutInMs: number,
+  ): Promise<{ descriptor?: WorkflowDescriptor; error?: SerializedError }> {
+    const id = randomUUID();
+    try {
+      const answer = await this.#request(id, { type: "describe", id, file, relativePath, generation: this.generation }, timeoutInMs, () => undefined);
+      if (answer === "timeout") {
+        await this.terminate();
+        return { error: { name: "Error", message: `${relativePath} did not finish loading within ${timeoutInMs} ms (top-level code that never ends?)` } };
+      }
+      return answer.type === "described" ? { descriptor: answer.descriptor, error: answer.error } : {};
+    } catch (error) {
+      return { error: serializeError(error) };
+    }
+  }
+
+  async run(
+    job: { id: string; file: string; workflow: string; params: Record<string, unknown>; tempDir: string },
+    options: RunInWorkerOptions,
+  ): Promise<RunOutcome> {
+    this.runs++;
+    const stop = () => this.#post({ type: "abort", id: job.id, reason: "the run was cancelled" });
+    options.abortSignal?.addEventListener("abort", stop, { once: true });
+    try {
+      let answer: FromWorker | "timeout";
+      try {
+        answer = await this.#request(job.id, { type: "run", ...job, generation: this.generation }, options.timeoutInMs, (message) => {
+          if (message.type === "log") options.onLog(message.entry);
+        });
+      } catch (error) {
+        // The thread died under the run (an exception thrown outside the run's promise chain, say).
+        return { status: "failed", error: serializeError(error) };
+      }
+      if (answer === "timeout") {
+        this.#post({ type: "abort", id: job.id, reason: `the run exceeded its timeout of ${options.timeoutInMs} ms` });
+        await new Promise((resolve) => setTimeout(resolve, ABORT_GRACE_IN_MS));
+        await this.terminate();
+        return { status: "timed_out" };
+      }
+      if (answer.type !== "finished") throw new Error("unexpected answer from the run worker");
+      return answer.error ? { status: "failed", error: answer.error } : { status: "succeeded", output: answer.output };
+    } finally {
+      options.abortSignal?.removeEventListener("abort", stop);
+    }
+  }
+
+  async terminate(): Promise<void> {
+    this.#exited = true;
+    await this.#worker.terminate();
+  }
+
+  /** Sends a request and waits for its final answer (`described`/`finished`), the timeout, or the worker's death. */
+  #request(
+    id: string,
+    message: ToWorker,
+    timeoutInMs: number,
+    onProgress: (message: FromWorker) => void,
+  ): Promise<FromWorker | "timeout"> {
+    return new Promise((resolve, reject) => {
+      if (this.#exited) return reject(new Error("the run worker has stopped"));
+      const finish = () => {
+        clearTimeout(timer);
+        this.#pending.delete(id);
+        this.#exitListeners.delete(onExit);
+      };
+      const timer = setTimeout(() => {
+        finish();
+        resolve("timeout");
+      }, timeoutInMs);
+      const onExit = (error: Error) => {
+        finish();
+        reject(error);
+      };
+      this.#exitListeners.add(onExit);
+      this.#pending.set(id, (answer) => {
+        if (answer.type === "described" || answer.type === "finished") {
+          finish();
+          resolve(answer);
+        } else {
+          onProgress(answer);
+        }
+      });
+      this.#post(message);
+    });
+  }
+
+  #post(message: ToWorker): void {
+    if (!this.#exited) this.#worker.postMessage(message);
+  }
+
+  #exit(error: Error): void {
+    if (this.#exited && this.#exitListeners.size === 0) return;
+    this.#exited = true;
+    for (const listener of this.#exitListeners) listener(error);
+    this.#exitListeners.clear();
+  }
+}
+
+/**
+ * tsx's ESM register API, as its package exports it to `import` (the `require` build of it cannot find its own
+ * ESM half from inside a worker). Resolved here so the worker does not depend on its working directory.
+ */
+function resolveTsxEsmApi(): string {
+  const require = createRequire(import.meta.url);
+  const manifestPath = require.resolve("tsx/package.json");
+  const manifest = require("tsx/package.json") as { exports: Record<string, { import?: { default?: string } }> };
+  const target = manifest.exports["./esm/api"]?.import?.default;
+  if (!target) throw new Error("tsx does not export ./esm/api for import: is tsx 4 installed?");
+  return pathToFileURL(path.join(path.dirname(manifestPath), target)).href;
+}
+
+function folderUrl(folder: string): string {
+  return `${pathToFileURL(folder).href.replace(/\/$/, "")}/`;
+}

@@ -1,0 +1,111 @@
+// One run, start to finish: mark it running, give it a temp folder and a worker whose code is current, wait
+// for the result or the timeout, keep the logs, record the outcome. A workflow's failure is a result (recorded,
+// not thrown); only the platform's own failures (storage) propagate.
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { asciiJson, MAX_FIELD_CHARS, type WorkflowRunStore } from "../azure/workflow-run-store.js";
+import type { Logger } from "../logger.js";
+import type { RunOutcome } from "./engine-worker.js";
+import type { LogEntry, RunRecord } from "./run-record.js";
+import type { WorkflowDescriptor } from "./workflow-definition.js";
+import type { WorkerPool } from "./worker-pool.js";
+import { serializeError, toWorkspaceError, type WorkspaceError } from "./workspace-error.js";
+
+const MAX_LOG_MESSAGE_CHARS = 4000;
+const MAX_STACK_CHARS = 8000;
+
+export interface ExecuteRunDeps {
+  workspaceDir: string;
+  tempDir: string;
+  defaultTimeoutInMs: number;
+  pool: WorkerPool;
+  runs: WorkflowRunStore;
+  logger: Logger;
+}
+
+export async function executeRun(
+  record: RunRecord,
+  workflow: WorkflowDescriptor,
+  deps: ExecuteRunDeps,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<RunRecord> {
+  const log = deps.logger.child({ runId: record.id, workflow: record.workflow });
+  const started = performance.now();
+  const running: RunRecord = { ...record, file: workflow.file, status: "running", startedAt: new Date().toISOString() };
+  await deps.runs.upsert(running, options);
+
+  const logs = collectLogs(log);
+  const tempDir = path.join(deps.tempDir, "runs", record.id);
+  const timeoutInMs = workflow.timeoutMs ?? deps.defaultTimeoutInMs;
+  let outcome: RunOutcome;
+  try {
+    await mkdir(tempDir, { recursive: true });
+    const file = path.join(deps.workspaceDir, workflow.file);
+    const worker = await deps.pool.acquire({ file });
+    try {
+      outcome = await worker.run(
+        { id: record.id, file, workflow: workflow.name, params: record.params, tempDir },
+        { timeoutInMs, onLog: logs.add, abortSignal: options.abortSignal },
+      );
+    } finally {
+      deps.pool.release(worker);
+    }
+  } catch (error) {
+    log.error({ err: error }, "workflow run could not start");
+    outcome = { status: "failed", error: serializeError(error) };
+  } finally {
+    await rm(tempDir, { recursive: true, force: true }).catch((error: unknown) => log.warn({ err: error, tempDir }, "run temp folder not removed"));
+  }
+
+  const finished: RunRecord = {
+    ...running,
+    status: outcome.status,
+    logs: logs.entries,
+    finishedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - started),
+  };
+  if (logs.dropped > 0) finished.logsDropped = logs.dropped;
+  if (outcome.status === "succeeded") {
+    if (asciiJson(outcome.output).length <= MAX_FIELD_CHARS) finished.output = outcome.output;
+    else finished.outputTruncated = true;
+  } else if (outcome.status === "failed") {
+    finished.error = capError(toWorkspaceError(outcome.error, deps.workspaceDir));
+  } else {
+    finished.error = { name: "TimeoutError", message: `The run exceeded its timeout of ${timeoutInMs} ms and was stopped.` };
+  }
+  await deps.runs.upsert(finished, options);
+  log.info({ status: finished.status, durationMs: finished.durationMs }, "workflow run finished");
+  return finished;
+}
+
+/** Keeps log lines within the record's budget; each is also written to the host's log with the run's ids. */
+function collectLogs(log: Logger) {
+  const state = { entries: [] as LogEntry[], dropped: 0, chars: 2 };
+  return {
+    get entries() {
+      return state.entries;
+    },
+    get dropped() {
+      return state.dropped;
+    },
+    add(entry: LogEntry) {
+      log[entry.level]({ workflowLog: entry.fields ?? {} }, entry.message);
+      const kept = entry.message.length > MAX_LOG_MESSAGE_CHARS ? { ...entry, message: `${entry.message.slice(0, MAX_LOG_MESSAGE_CHARS)}…` } : entry;
+      const size = asciiJson(kept).length + 1;
+      if (state.chars + size > MAX_FIELD_CHARS) {
+        state.dropped++;
+        return;
+      }
+      state.chars += size;
+      state.entries.push(kept);
+    },
+  };
+}
+
+function capError(error: WorkspaceError): WorkspaceError {
+  return {
+    ...error,
+    message: error.message.slice(0, MAX_LOG_MESSAGE_CHARS),
+    ...(error.stack ? { stack: error.stack.slice(0, MAX_STACK_CHARS) } : {}),
+  };
+}

@@ -1,0 +1,89 @@
+// Node module hooks every run worker registers after tsx. They run on Node's hooks thread, where tsx does not
+// compile our TypeScript, so they are plain JavaScript loaded from a data: URL.
+//  - `funcspace` resolves to the engine's SDK module: workspaces need no package.json and no install.
+//  - .ts/.js files in the workspace are ES modules whatever package.json says (a workspace usually has none,
+//    and tsx would take them for CommonJS, where top-level await breaks): workspace imports are resolved here.
+//  - Every workspace file loaded is reported with its fingerprint taken *before* it is read, so the pool can
+//    tell later whether the code this worker holds is still the code on disk.
+//  - Workspace modules carry a generation (`?gen=N`, inherited from the module that imports them): when code
+//    changed, the worker imports the entry at the next generation and gets the whole workspace graph fresh,
+//    while tsx and node_modules stay loaded. Old generations stay in memory until the worker is retired, which
+//    the pool does after a few of them.
+const source = String.raw`
+import { stat } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+
+let sdkUrl;
+let workspaceUrl;
+let aliasUrl;
+let port;
+
+export async function initialize(data) {
+  sdkUrl = data.sdkUrl;
+  workspaceUrl = data.workspaceUrl;
+  aliasUrl = data.aliasUrl;
+  port = data.port;
+}
+
+export async function resolve(specifier, context, next) {
+  if (specifier === "funcspace") return { url: sdkUrl, format: "module", shortCircuit: true };
+  // The workspace as configured may be a symlink to where Node's resolution ends up: speak of the real one.
+  if (aliasUrl && specifier.startsWith(aliasUrl)) specifier = workspaceUrl + specifier.slice(aliasUrl.length);
+  const parent = context.parentURL ?? "";
+  const relative = /^\.{0,2}\//.test(specifier) && parent.startsWith(workspaceUrl);
+  if (relative || specifier.startsWith(workspaceUrl)) {
+    const target = new URL(specifier, parent || undefined);
+    if (target.href.startsWith(workspaceUrl) && !target.pathname.includes("/node_modules/")) {
+      const found = await findFile(target);
+      const format = found && formatOf(found.pathname);
+      if (format) {
+        // The generation travels from the entry import to every workspace module it imports (see below).
+        const generation = relative ? new URL(parent).searchParams.get("gen") : target.searchParams.get("gen");
+        found.search = generation ? "?gen=" + generation : "";
+        return { url: found.href, format, shortCircuit: true };
+      }
+    }
+  }
+  return next(specifier, context);
+}
+
+/** The file a workspace import means: as written, .js → .ts (TypeScript's convention), or without extension. */
+async function findFile(url) {
+  const path = url.pathname;
+  const candidates = [path];
+  if (path.endsWith(".js")) candidates.push(path.slice(0, -3) + ".ts");
+  else if (path.endsWith(".mjs")) candidates.push(path.slice(0, -4) + ".mts");
+  else if (!/\.[^/]*$/.test(path)) candidates.push(...[".ts", ".mts", ".js", ".mjs", "/index.ts", "/index.js"].map((e) => path + e));
+  for (const candidate of candidates) {
+    const found = new URL(url.href);
+    found.pathname = candidate;
+    try {
+      if ((await stat(fileURLToPath(found))).isFile()) return found;
+    } catch {}
+  }
+  return undefined;
+}
+
+/** ES modules whatever package.json says; these are tsx's names for "compile as ESM". Others: Node decides. */
+function formatOf(path) {
+  if (/\.m?ts$/.test(path)) return "module-typescript";
+  if (/\.m?js$/.test(path)) return "module";
+  return undefined;
+}
+
+export async function load(url, context, next) {
+  if (url.startsWith(workspaceUrl)) {
+    const path = fileURLToPath(url.split("?")[0]);
+    const generation = new URL(url).searchParams.get("gen") ?? "";
+    let fingerprint = "missing";
+    try {
+      const info = await stat(path, { bigint: true });
+      fingerprint = info.size + ":" + info.mtimeNs + ":" + info.ino;
+    } catch {}
+    port.postMessage({ path, fingerprint, generation });
+  }
+  return next(url, context);
+}
+`;
+
+export const moduleHooksUrl = `data:text/javascript,${encodeURIComponent(source)}`;

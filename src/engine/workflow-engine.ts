@@ -1,0 +1,147 @@
+// The workflow engine as the hosts see it: discovery, runs (waited for or queued), run records. It assembles
+// the catalog, the worker pool and the run store; each step lives in its own module.
+import pLimit, { type LimitFunction } from "p-limit";
+import { asciiJson, type WorkflowRunStore } from "../azure/workflow-run-store.js";
+import type { Config } from "../config.js";
+import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { executeRun } from "./execute-run.js";
+import { createRunId, FINISHED_STATUSES, RUN_ID_PATTERN, type RunRecord, type RunSummary, type WorkflowRunJob } from "./run-record.js";
+import { validateParams } from "./validate-params.js";
+import { WorkflowCatalog, type WorkflowListing } from "./workflow-catalog.js";
+import { WorkerPool } from "./worker-pool.js";
+
+/** Params are stored in one table property (64 KiB of UTF-16). */
+const MAX_PARAMS_CHARS = 30_000;
+export const MAX_RUNS_LIMIT = 200;
+
+export interface WorkflowEngineOptions {
+  config: Pick<Config, "workspaceDir" | "tempDir" | "ioConcurrency" | "workflowTimeoutMs" | "workflowConcurrency">;
+  logger: Logger;
+  runs: WorkflowRunStore;
+  /** Puts a job on the `workflow-runs` queue. */
+  enqueue: (job: WorkflowRunJob, options: { abortSignal?: AbortSignal }) => Promise<void>;
+}
+
+export interface StartRunOptions {
+  /** false: queue the run and return at once (status `queued`). Default true. */
+  wait?: boolean;
+  abortSignal?: AbortSignal;
+}
+
+export class WorkflowEngine {
+  readonly catalog: WorkflowCatalog;
+  readonly pool: WorkerPool;
+  readonly #options: WorkflowEngineOptions;
+  readonly #limit: LimitFunction;
+
+  constructor(options: WorkflowEngineOptions) {
+    const { config, logger } = options;
+    this.#options = options;
+    this.pool = new WorkerPool({ workspaceDir: config.workspaceDir, logger: logger.child({ component: "run-workers" }) });
+    this.catalog = new WorkflowCatalog({ workspaceDir: config.workspaceDir, pool: this.pool, ioConcurrency: config.ioConcurrency });
+    this.#limit = pLimit(config.workflowConcurrency);
+  }
+
+  listWorkflows(options: { abortSignal?: AbortSignal } = {}): Promise<WorkflowListing> {
+    return this.catalog.list(options);
+  }
+
+  /** Validates and runs (or queues) a workflow. BadRequestError names each bad parameter. */
+  async startRun(name: string, params: unknown, options: StartRunOptions = {}): Promise<RunRecord> {
+    const workflow = await this.catalog.find(name, options);
+    const resolved = validateParams(workflow.parameters, params);
+    if (asciiJson(resolved).length > MAX_PARAMS_CHARS) {
+      throw new PayloadTooLargeError(`The parameters are larger than ${MAX_PARAMS_CHARS} characters of JSON: pass a reference (a path, a URL) instead.`);
+    }
+    const record: RunRecord = {
+      id: createRunId(),
+      workflow: name,
+      file: workflow.file,
+      status: "queued",
+      trigger: options.wait === false ? "queue" : "http",
+      params: resolved,
+      logs: [],
+      createdAt: new Date().toISOString(),
+    };
+    if (options.wait === false) {
+      await this.#options.runs.upsert(record, options);
+      await this.#options.enqueue({ runId: record.id, workflow: name, params: resolved }, options);
+      return record;
+    }
+    return this.#limit(() => executeRun(record, workflow, this.#executeDeps(), options));
+  }
+
+  /**
+   * Runs a queued job (the `workflow-runs` queue trigger). A redelivered job whose run already finished is a
+   * no-op; a workflow that disappeared or whose parameters no longer fit is recorded as failed, not retried.
+   */
+  async executeJob(job: WorkflowRunJob, options: { abortSignal?: AbortSignal } = {}): Promise<RunRecord> {
+    const existing = await this.#options.runs.get(job.runId, options);
+    if (existing && FINISHED_STATUSES.includes(existing.status)) return existing;
+    const record: RunRecord = existing ?? {
+      id: job.runId,
+      workflow: job.workflow,
+      status: "queued",
+      trigger: "queue",
+      params: job.params,
+      logs: [],
+      createdAt: new Date().toISOString(),
+    };
+    let workflow;
+    let params;
+    try {
+      workflow = await this.catalog.find(job.workflow, options);
+      params = validateParams(workflow.parameters, job.params);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const failed: RunRecord = {
+        ...record,
+        status: "failed",
+        error: { name: error.name, message: error.message },
+        finishedAt: new Date().toISOString(),
+        durationMs: 0,
+      };
+      await this.#options.runs.upsert(failed, options);
+      return failed;
+    }
+    return this.#limit(() => executeRun({ ...record, params }, workflow, this.#executeDeps(), options));
+  }
+
+  async getRun(id: string, options: { abortSignal?: AbortSignal } = {}): Promise<RunRecord> {
+    const record = RUN_ID_PATTERN.test(id) ? await this.#options.runs.get(id, options) : undefined;
+    if (!record) throw new NotFoundError(`There is no run "${id}".`);
+    return record;
+  }
+
+  /** The latest runs, newest first. */
+  async listRuns(options: { workflow?: string; limit?: number; abortSignal?: AbortSignal } = {}): Promise<RunSummary[]> {
+    const limit = options.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS_LIMIT) {
+      throw new BadRequestError(`limit must be a whole number from 1 to ${MAX_RUNS_LIMIT}.`, { code: "invalid_limit" });
+    }
+    const runs: RunSummary[] = [];
+    for await (const run of this.#options.runs.list(options)) {
+      runs.push(run);
+      if (runs.length >= limit) break;
+    }
+    return runs;
+  }
+
+  /** Stops every worker thread (running workflows are cut off). */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  #executeDeps() {
+    const { config, logger, runs } = this.#options;
+    return {
+      workspaceDir: config.workspaceDir,
+      tempDir: config.tempDir,
+      defaultTimeoutInMs: config.workflowTimeoutMs,
+      pool: this.pool,
+      runs,
+      logger,
+    };
+  }
+}

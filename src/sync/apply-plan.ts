@@ -1,0 +1,147 @@
+// Step 4: make the staged files visible, then delete what the target does not have. Order is what makes a
+// crash harmless (the next plan repairs any prefix of it):
+//   1. entries in the way of a write (a file where a folder must go, or the reverse) are removed;
+//   2. each staged file is renamed into place: one atomic step per file, never a half-written file;
+//   3. executable bits that alone differ are set;
+//   4. deletes, after every write (a failed run never loses a file it did not replace);
+//   5. folders left empty, deepest first; the staging folder.
+// The caller writes the manifest after this returns, last.
+import { lstat, mkdir, rename, rm, rmdir, unlink, chmod } from "node:fs/promises";
+import path from "node:path";
+import pLimit from "p-limit";
+import { resolveWorkspacePath } from "../workspace/safe-path.js";
+import { settleAll } from "./fetch-changes.js";
+import type { ManifestEntry } from "./manifest.js";
+import { parentOf, type SyncPlan } from "./plan-sync.js";
+import type { Staging } from "./staging.js";
+import { throwIfCancelled } from "./sync-error.js";
+import { RESERVED_PREFIX } from "./target-tree.js";
+
+export interface ApplyOptions {
+  workspaceDir: string;
+  concurrency: number;
+  abortSignal?: AbortSignal;
+  /** After each file renamed, chmodded or deleted. */
+  onFile?: () => void;
+}
+
+/** Applies the plan; returns the manifest entries of the files it wrote or chmodded. */
+export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, options: ApplyOptions): Promise<Map<string, ManifestEntry>> {
+  const { workspaceDir, abortSignal } = options;
+  const limit = pLimit(options.concurrency);
+  const folders = new Map<string, Promise<string>>();
+  const written = new Map<string, ManifestEntry>();
+
+  // Every folder the engine writes into or deletes from is checked once with the files API's own rule,
+  // symlinks on disk included, before anything happens in it.
+  const folder = (relative: string, create: boolean): Promise<string> => {
+    const key = `${create ? "+" : "-"}${relative}`;
+    let ready = folders.get(key);
+    if (!ready) {
+      ready = (async () => {
+        const { absolute } = await resolveWorkspacePath(workspaceDir, relative, { allowRoot: true });
+        if (create) await mkdir(absolute, { recursive: true });
+        return absolute;
+      })();
+      folders.set(key, ready);
+    }
+    return ready;
+  };
+  const target = async (relative: string, create: boolean) => path.join(await folder(parentOf(relative), create), path.posix.basename(relative));
+
+  for (const file of plan.obstacles.files) {
+    throwIfCancelled(abortSignal);
+    await unlink(await target(file, false)).catch(ignoreMissing);
+  }
+  for (const dir of plan.obstacles.dirs) {
+    throwIfCancelled(abortSignal);
+    await rm(await target(dir, false), { recursive: true, force: true });
+  }
+
+  await settleAll(
+    plan.writes.map((write) =>
+      limit(async () => {
+        throwIfCancelled(abortSignal);
+        const staged = staging?.files.get(write.path);
+        if (!staged) throw new Error(`internal: "${write.path}" was planned but not staged`);
+        const destination = await target(write.path, true);
+        await rename(staged.file, destination);
+        const stats = await lstat(destination);
+        written.set(write.path, entry(write.sha, write.executable, stats));
+        options.onFile?.();
+      }),
+    ),
+  );
+
+  await settleAll(
+    plan.chmods.map((file) =>
+      limit(async () => {
+        throwIfCancelled(abortSignal);
+        const destination = await target(file.path, false);
+        await chmod(destination, file.executable ? 0o755 : 0o644);
+        written.set(file.path, entry(file.sha, file.executable, await lstat(destination)));
+        options.onFile?.();
+      }),
+    ),
+  );
+
+  const targetPathsLower = caseFoldedTargets(plan);
+  await settleAll(
+    plan.deletes.map((relative) =>
+      limit(async () => {
+        throwIfCancelled(abortSignal);
+        const absolute = await target(relative, false);
+        if (await isSameFileAsTarget(relative, absolute, targetPathsLower, workspaceDir)) return;
+        await unlink(absolute).catch(ignoreMissing);
+        options.onFile?.();
+      }),
+    ),
+  );
+
+  for (const dir of plan.deleteDirs) {
+    throwIfCancelled(abortSignal);
+    await rmdir(await target(dir, false)).catch((error: NodeJS.ErrnoException) => {
+      // Not empty: the same folder under another case on a case-insensitive share, still in use.
+      if (error.code !== "ENOENT" && error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
+    });
+  }
+
+  await staging?.remove();
+  for (const name of plan.leftovers) {
+    if (name.startsWith(RESERVED_PREFIX)) await rm(path.join(workspaceDir, name), { recursive: true, force: true });
+  }
+  return written;
+}
+
+function entry(sha: string, executable: boolean, stats: { size: number; mtimeMs: number; mode: number }): ManifestEntry {
+  return { sha, size: stats.size, mtimeMs: stats.mtimeMs, executable, diskExecutable: (stats.mode & 0o100) !== 0 };
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== "ENOENT") throw error;
+}
+
+/** Lower-cased target paths, only built when some delete could collide with one by case. */
+function caseFoldedTargets(plan: SyncPlan): Map<string, string> {
+  const folded = new Map<string, string>();
+  if (plan.deletes.length === 0) return folded;
+  for (const p of [...plan.unchanged.keys(), ...plan.writes.map((w) => w.path), ...plan.chmods.map((c) => c.path)]) {
+    folded.set(p.toLowerCase(), p);
+  }
+  return folded;
+}
+
+/**
+ * A case-only rename (`Readme.md` → `README.md`) on a case-insensitive share (Azure Files) names one file
+ * twice: deleting the old spelling would delete the new file. Same inode → keep it.
+ */
+async function isSameFileAsTarget(relative: string, absolute: string, folded: Map<string, string>, workspaceDir: string): Promise<boolean> {
+  const twin = folded.get(relative.toLowerCase());
+  if (twin === undefined || twin === relative) return false;
+  try {
+    const [a, b] = await Promise.all([lstat(absolute), lstat(path.join(workspaceDir, ...twin.split("/")))]);
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch {
+    return false;
+  }
+}

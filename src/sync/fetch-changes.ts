@@ -1,0 +1,222 @@
+// Step 3: bring the bytes the plan needs into the staging folder. A few files come as single blobs (one
+// request each, nothing else downloaded); many files, or a tree GitHub truncated, come from one streamed
+// tarball of which only the planned entries are written. Every staged file is checked against the blob id
+// the plan expects, so what lands in the workspace is exactly the tree's content.
+import { createWriteStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { Writable } from "node:stream";
+import pLimit from "p-limit";
+import pRetry from "p-retry";
+import { AppError } from "../errors.js";
+import { hashGitBlob } from "./git-blob.js";
+import type { SyncLimits } from "./limits.js";
+import type { PlannedWrite } from "./plan-sync.js";
+import { readTarball, type TarballSummary, type TarFileEntry } from "./read-tarball.js";
+import type { RepositorySource } from "./repository-source.js";
+import { fileMode, type Staging } from "./staging.js";
+import { SyncCancelledError, throwIfCancelled, UnsafeRepositoryError } from "./sync-error.js";
+import { checkFileSize } from "./target-tree.js";
+
+export type FetchMode = "auto" | "blobs" | "tarball";
+
+/**
+ * Blobs win while the plan is small: measured by bench/sync (see BENCHMARKS.md), a blob costs about one
+ * round trip and the tarball costs the whole repository's bytes, so past a few dozen files, or a few MB,
+ * one stream is cheaper than many requests.
+ */
+export const BLOB_FETCH_MAX_FILES = 40;
+export const BLOB_FETCH_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Files up to this size are collected in memory and written in parallel while the archive streams on. */
+const SMALL_FILE_BYTES = 256 * 1024;
+/** Bytes of small files waiting for their write, at most. */
+const WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
+/** A tarball cut off mid-stream is fetched again this many times. */
+const TARBALL_RETRIES = 2;
+
+export interface FetchOptions {
+  source: RepositorySource;
+  staging: Staging;
+  limits: SyncLimits;
+  concurrency: number;
+  mode?: FetchMode;
+  abortSignal?: AbortSignal;
+  /** After each staged file. */
+  onFile?: () => void;
+}
+
+export interface FetchResult {
+  method: "none" | "blobs" | "tarball";
+  bytesDownloaded: number;
+}
+
+export function chooseFetchMethod(writes: readonly PlannedWrite[], mode: FetchMode = "auto"): FetchResult["method"] {
+  if (writes.length === 0) return "none";
+  if (mode !== "auto") return mode;
+  const bytes = writes.reduce((sum, w) => sum + w.size, 0);
+  return writes.length <= BLOB_FETCH_MAX_FILES && bytes <= BLOB_FETCH_MAX_BYTES ? "blobs" : "tarball";
+}
+
+export async function fetchChanges(commitSha: string, writes: readonly PlannedWrite[], options: FetchOptions): Promise<FetchResult> {
+  const method = chooseFetchMethod(writes, options.mode);
+  if (method === "none") return { method, bytesDownloaded: 0 };
+  if (method === "blobs") return { method, bytesDownloaded: await fetchBlobs(writes, options) };
+  const wanted = new Map(writes.map((w) => [w.path, w]));
+  const summary = await fetchTarball(commitSha, options, {
+    want: (entry) => wanted.has(entry.path),
+    check: (entry, sha) => {
+      const expected = wanted.get(entry.path);
+      if (expected && expected.sha !== sha) throw contentMismatch(entry.path);
+    },
+  });
+  const missing = writes.filter((w) => !options.staging.files.has(w.path));
+  if (missing.length > 0) {
+    throw new UnsafeRepositoryError(`The repository archive lacks "${missing[0]!.path}", which the commit's tree lists.`, {
+      reason: "archive_incomplete",
+      path: missing[0]!.path,
+    });
+  }
+  return { method, bytesDownloaded: summary.compressedBytes };
+}
+
+async function fetchBlobs(writes: readonly PlannedWrite[], options: FetchOptions): Promise<number> {
+  const limit = pLimit(options.concurrency);
+  let bytes = 0;
+  await settleAll(
+    writes.map((write) =>
+      limit(async () => {
+        throwIfCancelled(options.abortSignal);
+        const content = await options.source.getBlob(write.sha, { abortSignal: options.abortSignal });
+        checkFileSize(write.path, content.byteLength, options.limits);
+        if (hashGitBlob(content) !== write.sha) throw contentMismatch(write.path);
+        const file = options.staging.allocate();
+        await writeFile(file, content, { mode: fileMode(write.executable), flag: "wx" });
+        options.staging.files.set(write.path, { file, sha: write.sha, size: content.byteLength, executable: write.executable });
+        bytes += content.byteLength;
+        options.onFile?.();
+      }),
+    ),
+  );
+  return bytes;
+}
+
+export interface TarballSelection {
+  want(entry: TarFileEntry): boolean;
+  /** Throws to refuse a file once its blob id is known. */
+  check?(entry: TarFileEntry, sha: string): void;
+  /** Every file entry with its blob id, kept or not (a truncated tree is planned from these). */
+  seen?(entry: TarFileEntry, sha: string): void;
+}
+
+/**
+ * Streams the commit's tarball into the staging folder, keeping the entries `want` selects. Retries a
+ * stream that breaks off (dropped connection, 5xx); an archive that breaks a rule fails at once.
+ */
+export async function fetchTarball(commitSha: string, options: FetchOptions, selection: TarballSelection): Promise<TarballSummary> {
+  return pRetry(
+    async () => {
+      options.staging.files.clear();
+      const input = await options.source.getTarball(commitSha, { abortSignal: options.abortSignal });
+      try {
+        return await writeTarball(input, options, selection);
+      } catch (error) {
+        // fetch reports a connection cut mid-body as `TypeError: terminated`; it is a network failure.
+        if (error instanceof TypeError) throw new Error(`the tarball download broke off: ${error.message}`, { cause: error });
+        throw error;
+      }
+    },
+    {
+      retries: TARBALL_RETRIES,
+      minTimeout: 500,
+      signal: options.abortSignal,
+      shouldRetry: ({ error }) => isTransient(error),
+    },
+  );
+}
+
+async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarball"]>>, options: FetchOptions, selection: TarballSelection) {
+  const limit = pLimit(options.concurrency);
+  const pendingWrites = new Set<Promise<void>>();
+  let bufferedBytes = 0;
+  let failure: unknown;
+  let chunks: Buffer[] = [];
+  let current: { file: string; large: boolean } | undefined;
+
+  const summary = await readTarball(input, {
+    limits: options.limits,
+    abortSignal: options.abortSignal,
+    open: (entry) => {
+      if (!selection.want(entry)) return undefined;
+      const file = options.staging.allocate();
+      if (entry.size > SMALL_FILE_BYTES) {
+        current = { file, large: true };
+        return createWriteStream(file, { mode: fileMode(entry.executable), flags: "wx" });
+      }
+      current = { file, large: false };
+      chunks = [];
+      return new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          chunks.push(chunk);
+          callback();
+        },
+      });
+    },
+    close: async (entry, sha, kept) => {
+      selection.seen?.(entry, sha);
+      if (!kept || !current) return;
+      selection.check?.(entry, sha);
+      if (failure !== undefined) throw failure;
+      const { file, large } = current;
+      current = undefined;
+      const staged = { file, sha, size: entry.size, executable: entry.executable };
+      if (large) {
+        options.staging.files.set(entry.path, staged);
+        options.onFile?.();
+        return;
+      }
+      const content = Buffer.concat(chunks);
+      chunks = [];
+      bufferedBytes += content.byteLength;
+      const write = limit(async () => {
+        throwIfCancelled(options.abortSignal);
+        await writeFile(file, content, { mode: fileMode(entry.executable), flag: "wx" });
+        options.staging.files.set(entry.path, staged);
+        options.onFile?.();
+      })
+        .catch((error: unknown) => {
+          failure ??= error;
+        })
+        .finally(() => {
+          bufferedBytes -= content.byteLength;
+          pendingWrites.delete(write);
+        });
+      pendingWrites.add(write);
+      // Back-pressure: the archive waits while too many bytes are queued for writing.
+      while (bufferedBytes > WRITE_BUFFER_BYTES && pendingWrites.size > 0) await Promise.race(pendingWrites);
+    },
+  }).finally(() => Promise.all(pendingWrites));
+  if (failure !== undefined) throw failure;
+  return summary;
+}
+
+function contentMismatch(path: string): UnsafeRepositoryError {
+  return new UnsafeRepositoryError(`The downloaded content of "${path}" does not match the commit's tree; refusing it.`, {
+    reason: "content_mismatch",
+    path,
+  });
+}
+
+/** Network trouble and server errors are worth another try; a rule broken by the repository is not. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof SyncCancelledError || error instanceof UnsafeRepositoryError) return false;
+  if (error instanceof AppError) return error.status >= 500;
+  if (error instanceof Error && error.name === "AbortError") return false;
+  return true;
+}
+
+/** Awaits every task; throws the first failure only after all have settled (no write left running). */
+export async function settleAll(tasks: Promise<unknown>[]): Promise<void> {
+  let failure: unknown;
+  for (const result of await Promise.allSettled(tasks)) if (result.status === "rejected") failure ??= result.reason;
+  if (failure !== undefined) throw failure;
+}

@@ -1,0 +1,176 @@
+// Step 2: what must change on disk to make the workspace equal the target commit (rsync --delete semantics).
+// Cheap first: a file whose size, mtime and executable bit still match the manifest is trusted to hold the
+// manifest's blob; only the others are hashed (as git blobs) to decide. Pure planning: nothing is written.
+import path from "node:path";
+import pLimit from "p-limit";
+import { hashGitBlobFile } from "./git-blob.js";
+import type { Manifest, ManifestEntry } from "./manifest.js";
+import type { WorkspaceScan } from "./scan-workspace.js";
+import { EmptyTargetError, throwIfCancelled } from "./sync-error.js";
+import type { SkippedEntry, TargetFile, TargetTree } from "./target-tree.js";
+
+export interface PlannedWrite extends TargetFile {
+  kind: "add" | "change";
+}
+
+export interface SyncCounts {
+  added: number;
+  changed: number;
+  deleted: number;
+  skipped: number;
+  unchanged: number;
+}
+
+export interface SyncPlan {
+  fromSha: string | undefined;
+  toSha: string;
+  /** Files to download and write. */
+  writes: PlannedWrite[];
+  /** Same content, only the executable bit differs. */
+  chmods: TargetFile[];
+  /** Disk entries (files, links, others) the target does not have, but for those removed as obstacles. */
+  deletes: string[];
+  /** Every disk entry the target does not have (obstacles included), for reports. */
+  deletedPaths: string[];
+  /** Folders the target does not have, deepest first (removed once empty). */
+  deleteDirs: string[];
+  /**
+   * Entries in the way of a write, removed before the writes: a file where the target needs a folder
+   * (`a` → `a/b.txt`), or a folder where the target needs a file.
+   */
+  obstacles: { files: string[]; dirs: string[] };
+  /** Staging folders of an earlier run that crashed. */
+  leftovers: string[];
+  /** Files that already match, with what the manifest will record for them. */
+  unchanged: Map<string, ManifestEntry>;
+  skipped: SkippedEntry[];
+  counts: SyncCounts;
+  /** Bytes the writes will download (uncompressed). */
+  bytesToFetch: number;
+  /** Files hashed because the manifest could not vouch for them. */
+  hashed: number;
+  /** Nothing to do on disk. */
+  isEmpty: boolean;
+}
+
+export interface PlanOptions {
+  workspaceDir: string;
+  concurrency: number;
+  allowEmpty?: boolean;
+  abortSignal?: AbortSignal;
+}
+
+export async function planSync(
+  target: TargetTree,
+  context: { manifest: Manifest | undefined; scan: WorkspaceScan },
+  options: PlanOptions,
+): Promise<SyncPlan> {
+  const { manifest, scan } = context;
+  if (target.files.size === 0 && scan.files.size > 0 && !options.allowEmpty) throw new EmptyTargetError(scan.files.size);
+
+  const writes: PlannedWrite[] = [];
+  const chmods: TargetFile[] = [];
+  const unchanged = new Map<string, ManifestEntry>();
+  const limit = pLimit(options.concurrency);
+  let hashed = 0;
+
+  await Promise.all(
+    [...target.files.values()].map(async (file) => {
+      const disk = scan.files.get(file.path);
+      if (!disk || disk.kind !== "file") {
+        writes.push({ ...file, kind: disk ? "change" : "add" });
+        return;
+      }
+      const known = manifest?.files.get(file.path);
+      const trusted =
+        known !== undefined && known.size === disk.size && known.mtimeMs === disk.mtimeMs && known.diskExecutable === disk.executable;
+      let diskSha: string;
+      if (trusted) {
+        diskSha = known.sha;
+      } else if (disk.size !== file.size) {
+        diskSha = "";
+      } else {
+        diskSha = await limit(() => {
+          throwIfCancelled(options.abortSignal);
+          hashed++;
+          return hashGitBlobFile(path.join(options.workspaceDir, file.path), disk.size, { abortSignal: options.abortSignal });
+        });
+      }
+      if (diskSha !== file.sha) {
+        writes.push({ ...file, kind: "change" });
+        return;
+      }
+      // A file system that keeps no executable bits (SMB) is judged by what the manifest saw after writing.
+      const modeMatches = trusted ? known.executable === file.executable : disk.executable === file.executable;
+      if (!modeMatches) {
+        chmods.push(file);
+        return;
+      }
+      unchanged.set(file.path, { sha: file.sha, size: disk.size, mtimeMs: disk.mtimeMs, executable: file.executable, diskExecutable: disk.executable });
+    }),
+  );
+  throwIfCancelled(options.abortSignal);
+
+  const targetDirs = new Set<string>();
+  for (const filePath of target.files.keys()) {
+    for (let dir = parentOf(filePath); dir !== "" && !targetDirs.has(dir); dir = parentOf(dir)) targetDirs.add(dir);
+  }
+  const deletes = [...scan.files.keys()].filter((p) => !target.files.has(p)).sort();
+  const deleteDirs = [...scan.dirs].filter((d) => !targetDirs.has(d)).sort((a, b) => depth(b) - depth(a) || (a < b ? 1 : -1));
+
+  const obstacleFiles = new Set<string>();
+  const obstacleDirs = new Set<string>();
+  for (const write of writes) {
+    if (scan.dirs.has(write.path)) obstacleDirs.add(write.path);
+    for (let dir = parentOf(write.path); dir !== ""; dir = parentOf(dir)) if (scan.files.has(dir)) obstacleFiles.add(dir);
+  }
+
+  writes.sort((a, b) => (a.path < b.path ? -1 : 1));
+  chmods.sort((a, b) => (a.path < b.path ? -1 : 1));
+  // Obstacles go first, with everything under them; the later delete passes must not meet them again
+  // (by then a write may have put a folder or file of the same name there).
+  const underObstacle = (p: string) => obstacleFiles.has(p) || [...ancestorsOf(p), p].some((a) => obstacleDirs.has(a));
+  const laterDeletes = obstacleFiles.size + obstacleDirs.size === 0 ? deletes : deletes.filter((p) => !underObstacle(p));
+  const laterDeleteDirs = obstacleDirs.size === 0 ? deleteDirs : deleteDirs.filter((d) => !underObstacle(d));
+  const counts: SyncCounts = {
+    added: writes.filter((w) => w.kind === "add").length,
+    changed: writes.filter((w) => w.kind === "change").length + chmods.length,
+    deleted: deletes.length,
+    skipped: target.skipped.length,
+    unchanged: unchanged.size,
+  };
+  return {
+    fromSha: manifest?.commitSha,
+    toSha: target.commitSha,
+    writes,
+    chmods,
+    deletes: laterDeletes,
+    deleteDirs: laterDeleteDirs,
+    obstacles: { files: [...obstacleFiles], dirs: [...obstacleDirs] },
+    leftovers: scan.leftovers,
+    unchanged,
+    skipped: target.skipped,
+    counts,
+    bytesToFetch: writes.reduce((sum, w) => sum + w.size, 0),
+    hashed,
+    isEmpty: writes.length + chmods.length + deletes.length + deleteDirs.length + scan.leftovers.length === 0,
+    deletedPaths: deletes,
+  };
+}
+
+export function parentOf(relative: string): string {
+  const at = relative.lastIndexOf("/");
+  return at < 0 ? "" : relative.slice(0, at);
+}
+
+function ancestorsOf(relative: string): string[] {
+  const result: string[] = [];
+  for (let dir = parentOf(relative); dir !== ""; dir = parentOf(dir)) result.push(dir);
+  return result;
+}
+
+function depth(relative: string): number {
+  let n = 0;
+  for (const c of relative) if (c === "/") n++;
+  return n;
+}

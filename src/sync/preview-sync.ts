@@ -1,0 +1,65 @@
+// The dry run: what a sync would do now, without writing anything (the UI shows it before "Sync now", the
+// CLI prints it for --dry-run). Same resolve and plan steps as a real run; nothing is staged.
+import { chooseFetchMethod, type FetchMode } from "./fetch-changes.js";
+import { resolveLimits } from "./limits.js";
+import { loadTarget } from "./load-target.js";
+import { manifestPath, readManifest } from "./manifest.js";
+import { planSync, type SyncCounts } from "./plan-sync.js";
+import { resolveHead } from "./resolve-head.js";
+import { scanWorkspace } from "./scan-workspace.js";
+import { step, type SyncDeps } from "./sync-once.js";
+import type { SkippedEntry } from "./target-tree.js";
+
+export interface SyncPreview {
+  repository: string;
+  branch: string;
+  fromSha: string | undefined;
+  toSha: string;
+  /** Nothing would change on disk. */
+  upToDate: boolean;
+  added: string[];
+  changed: string[];
+  deleted: string[];
+  skipped: SkippedEntry[];
+  counts: SyncCounts;
+  bytesToFetch: number;
+  fetchMethod: ReturnType<typeof chooseFetchMethod>;
+}
+
+export async function previewSync(
+  request: { branch: string; allowEmpty?: boolean; fetchMode?: FetchMode },
+  deps: SyncDeps,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<SyncPreview> {
+  const { abortSignal } = options;
+  const limits = resolveLimits(deps.maxFileBytes, deps.limits);
+  const head = await step("resolve", () => resolveHead(deps.source, request.branch, { abortSignal }));
+  const manifest = await step("manifest", () => readManifest(manifestPath(deps.stateDir, deps.workspaceId), deps.workspaceDir));
+  const { plan, origin } = await step("plan", async () => {
+    const [loaded, scan] = await Promise.all([
+      loadTarget(head.sha, manifest, { source: deps.source, limits, concurrency: deps.concurrency, abortSignal }),
+      scanWorkspace(deps.workspaceDir, { concurrency: deps.concurrency, abortSignal }),
+    ]);
+    const plan = await planSync(loaded.target, { manifest, scan }, {
+      workspaceDir: deps.workspaceDir,
+      concurrency: deps.concurrency,
+      allowEmpty: request.allowEmpty,
+      abortSignal,
+    });
+    return { plan, origin: loaded.origin };
+  });
+  return {
+    repository: deps.source.repository,
+    branch: request.branch,
+    fromSha: manifest?.commitSha,
+    toSha: head.sha,
+    upToDate: plan.isEmpty,
+    added: plan.writes.filter((w) => w.kind === "add").map((w) => w.path),
+    changed: [...plan.writes.filter((w) => w.kind === "change").map((w) => w.path), ...plan.chmods.map((c) => c.path)].sort(),
+    deleted: plan.deletedPaths,
+    skipped: plan.skipped,
+    counts: plan.counts,
+    bytesToFetch: plan.bytesToFetch,
+    fetchMethod: origin === "tarball" ? "tarball" : chooseFetchMethod(plan.writes, request.fetchMode),
+  };
+}

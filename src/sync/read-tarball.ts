@@ -1,0 +1,193 @@
+// Streams a gzipped tarball entry by entry (gunzip + tar-stream), never holding it whole, and enforces every
+// archive rule on the way: entries under one top folder (stripped), safe paths, no hard links, devices or
+// FIFOs, symlinks only inside the tree (then skipped: SMB cannot store them), size, count and
+// decompression-ratio limits. Each file's git blob id is computed as it passes.
+import path from "node:path";
+import { once } from "node:events";
+import { Transform, type Readable, type Writable } from "node:stream";
+import { finished, pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import { extract as createExtract, type Header } from "tar-stream";
+import type { SyncLimits } from "./limits.js";
+import { createGitBlobHasher } from "./git-blob.js";
+import { UnsafeRepositoryError, throwIfCancelled } from "./sync-error.js";
+import { checkFileSize, checkRepositoryPath, checkTotalBytes, type SkippedEntry } from "./target-tree.js";
+
+export interface TarFileEntry {
+  path: string;
+  size: number;
+  executable: boolean;
+}
+
+export interface ReadTarballOptions {
+  limits: SyncLimits;
+  abortSignal?: AbortSignal;
+  /** Where a file's bytes go; undefined drops them (they are still hashed and counted). */
+  open(entry: TarFileEntry): Writable | undefined;
+  /** Called once the file's bytes are through, with its blob id. */
+  close(entry: TarFileEntry, sha: string, kept: boolean): Promise<void> | void;
+}
+
+export interface TarballSummary {
+  /** Gzipped bytes read from the source. */
+  compressedBytes: number;
+  files: number;
+  skipped: SkippedEntry[];
+}
+
+export async function readTarball(input: Readable, options: ReadTarballOptions): Promise<TarballSummary> {
+  const { limits } = options;
+  let compressed = 0;
+  let decompressed = 0;
+  const countCompressed = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      compressed += chunk.byteLength;
+      callback(null, chunk);
+    },
+  });
+  // A gzip bomb is stopped while it inflates, before its bytes reach tar-stream or the disk.
+  const guardRatio = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      decompressed += chunk.byteLength;
+      if (decompressed > limits.ratioCheckAfterBytes && decompressed / Math.max(compressed, 1) > limits.maxCompressionRatio) {
+        callback(
+          new UnsafeRepositoryError(
+            `The repository archive inflates more than ${limits.maxCompressionRatio}x (a gzip bomb?); refusing it.`,
+            { reason: "compression_ratio" },
+          ),
+        );
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
+  const extract = createExtract();
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(options.abortSignal?.reason);
+  options.abortSignal?.addEventListener("abort", onAbort, { once: true });
+  const piping = pipeline(input, countCompressed, createGunzip(), guardRatio, extract, { signal: stop.signal });
+  // Observed here, rethrown below: whichever side fails first decides the error.
+  const pipingResult = piping.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+  const summary: TarballSummary = { compressedBytes: 0, files: 0, skipped: [] };
+  let prefix: string | undefined;
+  let entries = 0;
+  let totalBytes = 0;
+  try {
+    for await (const entry of extract) {
+      throwIfCancelled(options.abortSignal);
+      const header = entry.header;
+      if (++entries > limits.maxEntries) {
+        throw new UnsafeRepositoryError(`The repository archive has more than ${limits.maxEntries} entries, the most a workspace sync accepts.`, {
+          reason: "too_many_entries",
+        });
+      }
+      const relative = stripPrefix(header.name, (prefix ??= topFolder(header.name)));
+      if (relative === "") {
+        entry.resume();
+        continue;
+      }
+      switch (header.type) {
+        case "directory":
+          checkRepositoryPath(relative);
+          entry.resume();
+          continue;
+        case "symlink":
+          summary.skipped.push({ path: checkRepositoryPath(relative), kind: "symlink" });
+          checkLinkTarget(relative, header);
+          entry.resume();
+          continue;
+        case "file":
+        case "contiguous-file":
+          break;
+        default:
+          throw new UnsafeRepositoryError(`The repository archive contains ${describeType(header.type)} "${relative}", which a workspace never holds.`, {
+            reason: `entry_${header.type ?? "unknown"}`,
+            path: relative,
+          });
+      }
+      const file: TarFileEntry = { path: checkRepositoryPath(relative), size: header.size ?? 0, executable: ((header.mode ?? 0) & 0o100) !== 0 };
+      checkFileSize(file.path, file.size, limits);
+      totalBytes += file.size;
+      checkTotalBytes(totalBytes, limits);
+      const sink = options.open(file);
+      const hasher = createGitBlobHasher(file.size);
+      // tar-stream's entries are streamx streams: iterate them directly (a Node pipeline per entry costs
+      // milliseconds each, which adds up to seconds over thousands of small files).
+      for await (const chunk of entry as AsyncIterable<Buffer>) {
+        hasher.update(chunk);
+        if (sink && !sink.write(chunk)) await once(sink, "drain");
+      }
+      if (sink) {
+        sink.end();
+        await finished(sink);
+      }
+      summary.files++;
+      await options.close(file, hasher.digest("hex"), sink !== undefined);
+    }
+  } catch (error) {
+    stop.abort(error);
+    await pipingResult;
+    throw error;
+  } finally {
+    options.abortSignal?.removeEventListener("abort", onAbort);
+  }
+  const pipingError = await pipingResult;
+  if (pipingError !== undefined) throw pipingError;
+  throwIfCancelled(options.abortSignal);
+  if (prefix === undefined) {
+    throw new UnsafeRepositoryError("The repository archive is empty or not a tar archive.", { reason: "empty_archive" });
+  }
+  summary.compressedBytes = compressed;
+  return summary;
+}
+
+/** The single top folder of the archive (`owner-repo-shortsha`), taken from its first entry. */
+function topFolder(name: string): string {
+  const checked = checkRepositoryPath(name.replace(/\/+$/, ""));
+  return checked.split("/")[0]!;
+}
+
+function stripPrefix(name: string, prefix: string): string {
+  const trimmed = name.replace(/\/+$/, "");
+  if (trimmed === prefix) return "";
+  if (!trimmed.startsWith(`${prefix}/`)) {
+    // Check the whole name first so "/etc/passwd" or "../x" get their own precise reason.
+    checkRepositoryPath(trimmed);
+    throw new UnsafeRepositoryError(`The repository archive has an entry outside its top folder: "${trimmed}".`, {
+      reason: "outside_top_folder",
+      path: trimmed,
+    });
+  }
+  checkRepositoryPath(trimmed);
+  return trimmed.slice(prefix.length + 1);
+}
+
+/** A symlink may only point inside the tree: one pointing out is how an archive escapes its folder. */
+function checkLinkTarget(relative: string, header: Header): void {
+  const target = header.linkname ?? "";
+  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(relative), target));
+  if (target === "" || path.posix.isAbsolute(target) || resolved === ".." || resolved.startsWith("../")) {
+    throw new UnsafeRepositoryError(`The repository archive has a symbolic link "${relative}" that points outside the repository.`, {
+      reason: "symlink_outside",
+      path: relative,
+    });
+  }
+}
+
+function describeType(type: string | null | undefined): string {
+  switch (type) {
+    case "link":
+      return "a hard link";
+    case "character-device":
+    case "block-device":
+      return "a device file";
+    case "fifo":
+      return "a FIFO";
+    default:
+      return `an entry of type ${type ?? "unknown"}`;
+  }
+}

@@ -1,0 +1,65 @@
+// Errors of the sync engine. Every failure leaves syncWorkspace wrapped with the step it happened in
+// (git-sync's habit), so the run record and the log say "fetch: ..." rather than a bare driver message.
+import { AppError, BadRequestError, type AppErrorOptions } from "../errors.js";
+
+export type SyncStep = "resolve" | "manifest" | "plan" | "fetch" | "apply" | "record" | "lease";
+
+/** A failed step. The message is the cause's message (user-facing when the cause is an AppError). */
+export class SyncError extends AppError {
+  readonly step: SyncStep;
+  constructor(step: SyncStep, options: { cause: unknown; message?: string }) {
+    const cause = options.cause;
+    const status = cause instanceof AppError ? cause.status : 500;
+    const code = cause instanceof AppError ? cause.code : "sync_failed";
+    const text = options.message ?? (cause instanceof Error ? cause.message : String(cause));
+    super(status, code, `${step}: ${text}`, {
+      cause,
+      details: cause instanceof AppError ? { ...cause.details, step } : { step },
+    });
+    this.step = step;
+  }
+}
+
+/**
+ * The repository (its tree or its archive) breaks a rule: an unsafe path, a link or device entry, a limit.
+ * Nothing was written to the workspace when this is thrown.
+ */
+export class UnsafeRepositoryError extends BadRequestError {
+  constructor(message: string, options: AppErrorOptions & { reason: string; path?: string } ) {
+    super(message, { ...options, code: "unsafe_repository", details: { reason: options.reason, path: options.path, ...options.details } });
+  }
+}
+
+/** The target tree is empty while the workspace is not, and the request did not say `allowEmpty`. */
+export class EmptyTargetError extends AppError {
+  constructor(fileCount: number) {
+    super(
+      409,
+      "empty_target",
+      `The commit has no files but the workspace has ${fileCount}; refusing to delete them all. ` +
+        "Sync again with allowEmpty if the repository is meant to be empty.",
+      { details: { workspaceFiles: fileCount } },
+    );
+  }
+}
+
+/** The run was cancelled (disconnect, shutdown); the workspace holds whole files only. */
+export class SyncCancelledError extends AppError {
+  constructor(reason = "The sync was cancelled.") {
+    super(409, "sync_cancelled", reason);
+  }
+}
+
+/** Throws SyncCancelledError when the signal is aborted: called before each file so a cancel stops cleanly. */
+export function throwIfCancelled(abortSignal: AbortSignal | undefined): void {
+  if (abortSignal?.aborted) {
+    const reason = abortSignal.reason;
+    throw reason instanceof SyncCancelledError ? reason : new SyncCancelledError(reasonText(reason));
+  }
+}
+
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error && reason.name !== "AbortError" && reason.message) return `The sync was cancelled: ${reason.message}`;
+  if (typeof reason === "string" && reason) return `The sync was cancelled: ${reason}`;
+  return "The sync was cancelled.";
+}

@@ -1,0 +1,203 @@
+// One pass of the engine, without lease or records: resolve → manifest → plan → fetch → apply → manifest.
+// `syncWorkspace` runs it under the workspace's lease; the CLI runs it alone. Each step's failure is
+// wrapped with the step's name. State lives on disk (the manifest, written last), so any interruption
+// re-converges on the next pass.
+import path from "node:path";
+import type { Logger } from "../logger.js";
+import { applyPlan } from "./apply-plan.js";
+import { fetchChanges, type FetchMode, type FetchResult } from "./fetch-changes.js";
+import { resolveLimits, type SyncLimits } from "./limits.js";
+import { loadTarget, type LoadedTarget } from "./load-target.js";
+import { manifestPath, readManifest, writeManifest, type Manifest } from "./manifest.js";
+import { planSync, type SyncCounts, type SyncPlan } from "./plan-sync.js";
+import type { RepositorySource } from "./repository-source.js";
+import { resolveHead } from "./resolve-head.js";
+import { scanWorkspace } from "./scan-workspace.js";
+import { createStaging, type Staging } from "./staging.js";
+import { SyncCancelledError, SyncError, throwIfCancelled, type SyncStep } from "./sync-error.js";
+import type { SkippedEntry } from "./target-tree.js";
+
+export interface SyncDeps {
+  source: RepositorySource;
+  /** Absolute path of the workspace folder; must exist. */
+  workspaceDir: string;
+  /** Platform state folder (manifests), outside the workspace. */
+  stateDir: string;
+  /** Names the manifest; one workspace per deployment today. */
+  workspaceId: string;
+  maxFileBytes: number;
+  /** Parallel file-system and network operations (IO_CONCURRENCY). */
+  concurrency: number;
+  limits?: Partial<SyncLimits>;
+  logger?: Logger;
+}
+
+export interface SyncRequest {
+  branch: string;
+  /** Apply even when the commit has no files while the workspace has some. */
+  allowEmpty?: boolean;
+  /** Force one fetch path (tests, benchmarks); `auto` picks by the plan's size. */
+  fetchMode?: FetchMode;
+}
+
+export type SyncPhase = "resolve" | "plan" | "fetch" | "apply" | "done";
+
+export interface SyncProgress {
+  phase: SyncPhase;
+  /** Files done / total in this phase (fetch: files staged; apply: files renamed, chmodded, deleted). */
+  done: number;
+  total: number;
+}
+
+export interface SyncOnceOptions {
+  abortSignal?: AbortSignal;
+  onProgress?: (progress: SyncProgress) => void;
+}
+
+export interface SyncOutcome {
+  result: "noop" | "applied";
+  repository: string;
+  branch: string;
+  fromSha: string | undefined;
+  toSha: string;
+  counts: SyncCounts;
+  skipped: SkippedEntry[];
+  bytesDownloaded: number;
+  fetchMethod: FetchResult["method"];
+  targetOrigin: LoadedTarget["origin"];
+  hashed: number;
+  durationMs: number;
+}
+
+export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: SyncOnceOptions = {}): Promise<SyncOutcome> {
+  const started = performance.now();
+  const { abortSignal } = options;
+  const progress = (phase: SyncPhase, done = 0, total = 0) => options.onProgress?.({ phase, done, total });
+  const limits = resolveLimits(deps.maxFileBytes, deps.limits);
+  const manifestFile = manifestPath(deps.stateDir, deps.workspaceId);
+
+  progress("resolve");
+  const head = await step("resolve", () => resolveHead(deps.source, request.branch, { abortSignal }), abortSignal);
+  const manifest = await step("manifest", () => readManifest(manifestFile, deps.workspaceDir));
+
+  progress("plan");
+  let staging: Staging | undefined;
+  try {
+    const { loaded, plan } = await step("plan", async () => {
+      // A truncated tree is planned from the tarball itself, staged as it streams: create the staging first.
+      staging = manifest?.commitSha === head.sha ? undefined : await createStaging(deps.workspaceDir);
+      const scanning = scanWorkspace(deps.workspaceDir, {
+        concurrency: deps.concurrency,
+        abortSignal,
+        skipRootName: staging && path.basename(staging.dir),
+      });
+      const loaded = await loadTarget(head.sha, manifest, { source: deps.source, limits, concurrency: deps.concurrency, staging, abortSignal }).catch(
+        async (error: unknown) => {
+          await scanning.catch(() => undefined);
+          throw error;
+        },
+      );
+      const scan = await scanning;
+      const plan = await planSync(loaded.target, { manifest, scan }, {
+        workspaceDir: deps.workspaceDir,
+        concurrency: deps.concurrency,
+        allowEmpty: request.allowEmpty,
+        abortSignal,
+      });
+      return { loaded, plan };
+    }, abortSignal);
+
+    if (plan.isEmpty && manifest?.commitSha === head.sha) {
+      await staging?.remove();
+      progress("done");
+      return outcome("noop", plan, loaded, { method: "none", bytesDownloaded: 0 });
+    }
+
+    const fetchTotal = loaded.origin === "tarball" ? 0 : plan.writes.length;
+    let fetched = 0;
+    progress("fetch", 0, fetchTotal);
+    const download =
+      loaded.origin === "tarball"
+        ? ({ method: "tarball", bytesDownloaded: loaded.bytesDownloaded } as const)
+        : await step("fetch", async () => {
+            staging ??= await createStaging(deps.workspaceDir);
+            return fetchChanges(head.sha, plan.writes, {
+              source: deps.source,
+              staging,
+              limits,
+              concurrency: deps.concurrency,
+              mode: request.fetchMode,
+              abortSignal,
+              onFile: () => progress("fetch", ++fetched, fetchTotal),
+            });
+          }, abortSignal);
+
+    throwIfCancelled(abortSignal);
+    const applyTotal = plan.writes.length + plan.chmods.length + plan.deletes.length;
+    let applied = 0;
+    progress("apply", 0, applyTotal);
+    await step("apply", async () => {
+      const written = await applyPlan(plan, staging, {
+        workspaceDir: deps.workspaceDir,
+        concurrency: deps.concurrency,
+        abortSignal,
+        onFile: () => progress("apply", ++applied, applyTotal),
+      });
+      staging = undefined;
+      const next: Manifest = {
+        workspaceDir: deps.workspaceDir,
+        repository: deps.source.repository,
+        commitSha: head.sha,
+        writtenAt: new Date().toISOString(),
+        files: new Map([...plan.unchanged, ...written]),
+        skipped: plan.skipped,
+      };
+      // Last: until this rename, the previous manifest stands and the next plan re-checks by content.
+      await writeManifest(manifestFile, next);
+    }, abortSignal);
+    progress("done", applyTotal, applyTotal);
+    const changed = !(plan.isEmpty);
+    return outcome(changed ? "applied" : "noop", plan, loaded, download);
+  } finally {
+    // A failure before the renames leaves the visible workspace as it was: only the staging goes.
+    const leftover = staging as Staging | undefined;
+    await leftover?.remove().catch(() => undefined);
+  }
+
+  function outcome(result: SyncOutcome["result"], plan: SyncPlan, loaded: LoadedTarget, fetched: Pick<FetchResult, "method" | "bytesDownloaded">): SyncOutcome {
+    return {
+      result,
+      repository: deps.source.repository,
+      branch: request.branch,
+      fromSha: manifest?.commitSha,
+      toSha: head.sha,
+      counts: plan.counts,
+      skipped: plan.skipped,
+      bytesDownloaded: fetched.bytesDownloaded,
+      fetchMethod: fetched.method,
+      targetOrigin: loaded.origin,
+      hashed: plan.hashed,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+}
+
+/**
+ * Runs one step, wrapping its failure with the step's name (once). Whatever fails after the run was
+ * cancelled (an aborted request, a closed stream) is reported as the cancellation it is.
+ */
+export async function step<T>(name: SyncStep, run: () => Promise<T>, abortSignal?: AbortSignal): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof SyncError) throw error;
+    if (abortSignal?.aborted && !(error instanceof SyncCancelledError)) {
+      try {
+        throwIfCancelled(abortSignal);
+      } catch (cancelled) {
+        throw new SyncError(name, { cause: cancelled });
+      }
+    }
+    throw new SyncError(name, { cause: error });
+  }
+}

@@ -1,0 +1,217 @@
+// The sync worker's whole job, as DESIGN.md draws it: under the workspace's lease, sync the connected
+// branch's head into the workspace (syncOnce: resolve → plan → fetch → apply) and record the run.
+// Nothing is kept in memory between runs: the manifest, the connection record and the run records are the
+// state, so a crash or a stale job re-converges next time. A failure is recorded and rethrown: queue
+// redelivery is the retry loop.
+import type { ConnectionStore } from "../azure/connection-store.js";
+import type { LeaseStore } from "../azure/lease-store.js";
+import { newSyncRunId, type SyncRunRecord, type SyncRunStore } from "../azure/sync-run-store.js";
+import type { ConnectionRecord } from "../connection/connection-record.js";
+import type { Logger } from "../logger.js";
+import type { FetchMode } from "./fetch-changes.js";
+import { withLease } from "./lease.js";
+import type { SyncLimits } from "./limits.js";
+import type { RepositorySource } from "./repository-source.js";
+import { SyncCancelledError, SyncError } from "./sync-error.js";
+import type { SyncJob } from "./sync-job.js";
+import { syncOnce, type SyncOutcome, type SyncProgress } from "./sync-once.js";
+
+export interface SyncWorkspaceDeps {
+  workspaceId: string;
+  workspaceDir: string;
+  stateDir: string;
+  maxFileBytes: number;
+  concurrency: number;
+  connections: ConnectionStore;
+  leases: LeaseStore;
+  syncRuns: SyncRunStore;
+  /** The repository behind a connection (the caller plugs in the App or PAT token). */
+  createSource(connection: ConnectionRecord): RepositorySource;
+  logger: Logger;
+  limits?: Partial<SyncLimits>;
+  fetchMode?: FetchMode;
+  lease?: { ttlMs?: number; renewEveryMs?: number };
+  /** Least time between two progress writes to the run record. */
+  progressEveryMs?: number;
+}
+
+export type SyncWorkspaceResult =
+  /** The job belongs to an earlier connection (or none): nothing done, nothing recorded. */
+  | { status: "stale" }
+  /** Another run holds the lease; it will run once more for this job. */
+  | { status: "pending" }
+  | { status: "ran"; runs: SyncRunRecord[] };
+
+export async function syncWorkspace(
+  job: SyncJob,
+  deps: SyncWorkspaceDeps,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<SyncWorkspaceResult> {
+  const log = deps.logger.child({ connectionId: job.connectionId, trigger: job.trigger, deliveryId: job.deliveryId });
+  if (!(await currentConnection(job, deps, options.abortSignal))) {
+    log.info({ requestedSha: job.sha }, "sync skipped: the job belongs to an earlier connection");
+    return { status: "stale" };
+  }
+  const outcome = await withLease(
+    `sync-${deps.workspaceId}`,
+    job,
+    { leases: deps.leases, ...deps.lease, logger: log, abortSignal: options.abortSignal },
+    (next, abortSignal) => runOnce(next, deps, abortSignal),
+  );
+  if (outcome.status === "pending") return outcome;
+  const runs = outcome.results.filter((r): r is SyncRunRecord => r !== undefined);
+  return { status: "ran", runs };
+}
+
+/** One recorded run; undefined when the (pending) job turned out stale. */
+async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: AbortSignal): Promise<SyncRunRecord | undefined> {
+  const connection = await currentConnection(job, deps, leaseSignal);
+  if (!connection) return undefined;
+  const log = deps.logger.child({ connectionId: job.connectionId, trigger: job.trigger, deliveryId: job.deliveryId });
+
+  // Disconnect cancels: the record disappears (or changes connection), and this run stops before its next file.
+  const disconnected = new AbortController();
+  const abortSignal = AbortSignal.any([leaseSignal, disconnected.signal]);
+  const everyMs = deps.lease?.renewEveryMs ?? 5_000;
+  const watch = setInterval(() => {
+    void currentConnection(job, deps, abortSignal)
+      .then((still) => {
+        if (!still) disconnected.abort(new SyncCancelledError("The sync was cancelled: the repository was disconnected."));
+      })
+      .catch(() => undefined);
+  }, everyMs);
+
+  const run: SyncRunRecord = {
+    runId: newSyncRunId(),
+    workspaceId: deps.workspaceId,
+    connectionId: job.connectionId,
+    repository: connection.repository,
+    branch: connection.branch,
+    trigger: job.trigger,
+    deliveryId: job.deliveryId,
+    requestedSha: job.sha,
+    fromSha: connection.appliedSha,
+    result: "running",
+    added: 0,
+    changed: 0,
+    deleted: 0,
+    skipped: 0,
+    bytesDownloaded: 0,
+    startedAt: new Date().toISOString(),
+  };
+  const started = performance.now();
+  await deps.syncRuns.create(run);
+  await deps.connections.update((record) => ({ ...record, state: "Syncing" }), { connectionId: job.connectionId });
+  const progress = throttleProgress(deps, run, deps.progressEveryMs ?? 1_000, log);
+
+  try {
+    const outcome = await syncOnce(
+      { branch: connection.branch, allowEmpty: job.allowEmpty, fetchMode: deps.fetchMode },
+      {
+        source: deps.createSource(connection),
+        workspaceDir: deps.workspaceDir,
+        stateDir: deps.stateDir,
+        workspaceId: deps.workspaceId,
+        maxFileBytes: deps.maxFileBytes,
+        concurrency: deps.concurrency,
+        limits: deps.limits,
+        logger: log,
+      },
+      { abortSignal, onProgress: progress.report },
+    );
+    await progress.flush();
+    Object.assign(run, finished(run, started, outcome));
+    await deps.syncRuns.update(run.workspaceId, run.runId, run);
+    await deps.connections.update(
+      (record) => ({
+        ...record,
+        state: "Ready",
+        stateReason: undefined,
+        appliedSha: outcome.toSha,
+        headSha: outcome.toSha,
+        lastSyncAt: run.finishedAt,
+      }),
+      { connectionId: job.connectionId },
+    );
+    log.info(logFields(run), "sync run");
+    return run;
+  } catch (error) {
+    await progress.flush();
+    const cancelled = error instanceof SyncCancelledError || (error instanceof SyncError && error.cause instanceof SyncCancelledError);
+    Object.assign(run, {
+      result: cancelled ? "cancelled" : "failed",
+      finishedAt: new Date().toISOString(),
+      durationMs: Math.round(performance.now() - started),
+      errorStep: error instanceof SyncError ? error.step : undefined,
+      errorCode: (error as { code?: string }).code,
+      errorMessage: userMessage(error),
+    } satisfies Partial<SyncRunRecord>);
+    await deps.syncRuns.update(run.workspaceId, run.runId, run);
+    await deps.connections.update(
+      (record) => (cancelled ? { ...record, state: record.appliedSha ? "Ready" : "Connecting" } : { ...record, state: "Failed", stateReason: run.errorMessage }),
+      { connectionId: job.connectionId },
+    );
+    log[cancelled ? "info" : "error"]({ ...logFields(run), err: error }, "sync run");
+    throw error;
+  } finally {
+    clearInterval(watch);
+  }
+}
+
+async function currentConnection(job: SyncJob, deps: SyncWorkspaceDeps, abortSignal?: AbortSignal): Promise<ConnectionRecord | undefined> {
+  const stored = await deps.connections.get({ abortSignal });
+  if (!stored || stored.record.connectionId !== job.connectionId || stored.record.branch !== job.branch) return undefined;
+  return stored.record;
+}
+
+function finished(run: SyncRunRecord, started: number, outcome: SyncOutcome): Partial<SyncRunRecord> {
+  return {
+    result: outcome.result,
+    fromSha: outcome.fromSha ?? run.fromSha,
+    toSha: outcome.toSha,
+    added: outcome.counts.added,
+    changed: outcome.counts.changed,
+    deleted: outcome.counts.deleted,
+    skipped: outcome.counts.skipped,
+    bytesDownloaded: outcome.bytesDownloaded,
+    fetchMethod: outcome.fetchMethod,
+    skippedPaths: outcome.skipped.length ? outcome.skipped.map((s) => `${s.kind}:${s.path}`).join("\n").slice(0, 16_384) : undefined,
+    finishedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    progressPhase: "done",
+  };
+}
+
+/** The message a user may see: an AppError's own; anything else stays in the log. */
+function userMessage(error: unknown): string {
+  if (error instanceof SyncError) return error.message;
+  if (error instanceof Error && "status" in error) return error.message;
+  return "The sync failed; the details are in the server log.";
+}
+
+function logFields(run: SyncRunRecord): Record<string, unknown> {
+  const { runId, repository, branch, trigger, deliveryId, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, durationMs, errorStep, errorMessage } = run;
+  return { runId, repository, branch, trigger, deliveryId, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, durationMs, errorStep, errorMessage };
+}
+
+/** Progress goes onto the run record at most once per interval (and on each phase change). */
+function throttleProgress(deps: SyncWorkspaceDeps, run: SyncRunRecord, everyMs: number, log: Logger) {
+  let writing = Promise.resolve();
+  let lastAt = 0;
+  let lastPhase = "";
+  const write = (p: SyncProgress) => {
+    writing = writing
+      .then(() => deps.syncRuns.update(run.workspaceId, run.runId, { progressPhase: p.phase, progressDone: p.done, progressTotal: p.total }))
+      .catch((error: unknown) => log.warn({ err: error }, "progress update failed"));
+  };
+  return {
+    report(p: SyncProgress) {
+      const now = performance.now();
+      if (p.phase === lastPhase && now - lastAt < everyMs) return;
+      lastAt = now;
+      lastPhase = p.phase;
+      write(p);
+    },
+    flush: () => writing,
+  };
+}

@@ -1,0 +1,32 @@
+// Creates a folder (and its missing parents). Fails when something already has that name, as `create` does.
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { ConflictError } from "../errors.js";
+import { assertWritable } from "./assert-writable.js";
+import { assertVisiblePath } from "./hidden-names.js";
+import { resolveWorkspacePath } from "./safe-path.js";
+import type { WorkspaceCallOptions, WorkspaceDeps } from "./workspace-deps.js";
+
+export async function createWorkspaceFolder(deps: WorkspaceDeps, folderPath: string, options: WorkspaceCallOptions = {}): Promise<{ path: string }> {
+  await assertWritable(deps, options);
+  const { relative, absolute } = await resolveWorkspacePath(deps.workspaceDir, folderPath);
+  assertVisiblePath(relative);
+  try {
+    await mkdir(path.dirname(absolute), { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" || code === "ENOTDIR") {
+      throw new ConflictError(`Cannot create "${relative}": one of its parent folders is a file.`, { code: "parent_is_file" });
+    }
+    throw error;
+  }
+  try {
+    await mkdir(absolute);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new ConflictError(`"${relative}" already exists.`, { code: "already_exists" });
+    }
+    throw error;
+  }
+  return { path: relative };
+}

@@ -1,0 +1,98 @@
+// Creates or replaces a file with the request body. The body streams into a temp file beside the target
+// (size limit enforced while reading), then, under the workspace's write lock, the preconditions are checked
+// against the file as it is now and the temp file is renamed over it: atomic for readers, and two editors
+// holding the same ETag cannot both win.
+import { stat } from "node:fs/promises";
+import { PayloadTooLargeError } from "../errors.js";
+import { assertWritable } from "./assert-writable.js";
+import { drainBody, DRAIN_LIMIT_BYTES } from "./drain-body.js";
+import { getFileVersion, notAFile } from "./get-file-version.js";
+import { assertVisiblePath } from "./hidden-names.js";
+import { checkPreconditions, type Preconditions } from "./preconditions.js";
+import { resolveWorkspacePath } from "./safe-path.js";
+import { stageFile, tooLarge, type StagedFile } from "./stage-file.js";
+import { withWriteLock } from "./with-write-lock.js";
+import type { WorkspaceCallOptions, WorkspaceDeps } from "./workspace-deps.js";
+
+export interface PutFileOptions extends WorkspaceCallOptions, Preconditions {
+  /** Declared Content-Length, to refuse an oversized body before reading it. */
+  contentLength?: number;
+}
+
+export interface PutFileResult {
+  path: string;
+  etag: string;
+  size: number;
+  /** True when the file did not exist before. */
+  created: boolean;
+}
+
+export async function putWorkspaceFile(
+  deps: WorkspaceDeps,
+  path: string,
+  body: AsyncIterable<Uint8Array>,
+  options: PutFileOptions = {},
+): Promise<PutFileResult> {
+  // One iterator for the whole call: whatever refuses the request, the rest of the body is drained from it.
+  const iterator = body[Symbol.asyncIterator]();
+  try {
+    return await putFromIterator(deps, path, { [Symbol.asyncIterator]: () => iterator }, options);
+  } catch (error) {
+    const declaredTooBig = error instanceof PayloadTooLargeError && (options.contentLength ?? 0) > deps.maxFileBytes + DRAIN_LIMIT_BYTES;
+    const drained = !declaredTooBig && (await drainBody(iterator));
+    if (!drained && error instanceof PayloadTooLargeError) {
+      throw tooLarge({ maxBytes: deps.maxFileBytes, relative: path, headers: { connection: "close" } });
+    }
+    throw error;
+  }
+}
+
+async function putFromIterator(deps: WorkspaceDeps, path: string, body: AsyncIterable<Uint8Array>, options: PutFileOptions): Promise<PutFileResult> {
+  const { relative, absolute } = await resolveWorkspacePath(deps.workspaceDir, path);
+  assertVisiblePath(relative);
+  if (options.contentLength !== undefined && options.contentLength > deps.maxFileBytes) {
+    throw tooLarge({ maxBytes: deps.maxFileBytes, relative });
+  }
+  // The read-only guard is a Table read (milliseconds): it runs while the body streams to its temp file,
+  // and nothing reaches the real file before it has passed.
+  const [guard, staging] = await Promise.allSettled([
+    assertWritable(deps, options),
+    stageChecked(absolute, relative, body, deps, options),
+  ]);
+  if (guard.status === "rejected") {
+    if (staging.status === "fulfilled") await staging.value.discard();
+    throw guard.reason;
+  }
+  if (staging.status === "rejected") throw staging.reason;
+  const staged = staging.value;
+  try {
+    return await withWriteLock(deps.workspaceDir, async () => {
+      const current = isConditional(options) ? await getFileVersion(absolute, relative, options) : await currentMode(absolute, relative);
+      checkPreconditions(current?.etag, options, relative);
+      await staged.commit(current?.mode);
+      return { path: relative, etag: staged.etag, size: staged.size, created: current === undefined };
+    });
+  } catch (error) {
+    await staged.discard();
+    throw error;
+  }
+}
+
+const isConditional = (options: Preconditions) => Boolean(options.ifMatch || options.ifNoneMatch);
+
+async function stageChecked(absolute: string, relative: string, body: AsyncIterable<Uint8Array>, deps: WorkspaceDeps, options: PutFileOptions): Promise<StagedFile> {
+  // Fail fast, before a body is streamed for nothing; the check that counts is repeated under the lock.
+  if (isConditional(options)) checkPreconditions((await getFileVersion(absolute, relative, options))?.etag, options, relative);
+  return stageFile(absolute, body, { maxBytes: deps.maxFileBytes, relative, abortSignal: options.abortSignal });
+}
+
+/** Existence and mode only (an unconditional write needs no hash of the old version). */
+async function currentMode(absolute: string, relative: string): Promise<{ etag?: undefined; mode: number } | undefined> {
+  const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT" || error.code === "ENOTDIR") return undefined;
+    throw error;
+  });
+  if (!info) return undefined;
+  if (info.isDirectory()) throw notAFile(relative);
+  return { mode: info.mode & 0o7777 };
+}

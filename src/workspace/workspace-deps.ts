@@ -1,0 +1,17 @@
+// What the workspace services need from the app: the folder, the limits, and a way to see whether GitHub
+// manages the workspace. A plain object, so each host (and each test) passes in its own.
+import type { ConnectionStore } from "../azure/connection-store.js";
+
+export interface WorkspaceDeps {
+  workspaceDir: string;
+  /** Largest file a write may store (MAX_FILE_BYTES). */
+  maxFileBytes: number;
+  /** Parallel file-system calls for tree listing and zips (IO_CONCURRENCY). */
+  ioConcurrency: number;
+  /** Read on every mutating call: the read-only guard keeps no cache. */
+  connections: Pick<ConnectionStore, "get">;
+}
+
+export interface WorkspaceCallOptions {
+  abortSignal?: AbortSignal;
+}

@@ -1,0 +1,75 @@
+// Types for workflow files: `import { defineWorkflow } from "funcspace"` gets completion and type checks
+// without installing anything (funcspace resolves this module itself when it runs a workflow).
+// Mirrors src/engine/workflow-definition.ts and src/engine/sdk.ts in the funcspace repository.
+declare module "funcspace" {
+  export type ParameterType = "string" | "number" | "integer" | "boolean" | "json";
+
+  /** The TypeScript type a parameter of type `T` arrives as. */
+  export type ParameterValue<T extends ParameterType> = T extends "string"
+    ? string
+    : T extends "number" | "integer"
+      ? number
+      : T extends "boolean"
+        ? boolean
+        : unknown;
+
+  export interface ParameterDefinition<T extends ParameterType = ParameterType> {
+    type: T;
+    /** A required parameter without a default must be given by the caller. */
+    required?: boolean;
+    default?: ParameterValue<T>;
+    /** What the run form shows; the parameter's name when absent. */
+    label?: string;
+    help?: string;
+    /** Strings only: the allowed values (the form shows a select). */
+    options?: readonly string[];
+  }
+
+  export type ParameterDefinitions = Record<string, ParameterDefinition>;
+
+  type Given<D> = D extends { required: true } ? true : D extends { default: unknown } ? true : false;
+
+  /** The `params` object `run` receives: required or defaulted parameters are always present. */
+  export type ParamsOf<P extends ParameterDefinitions> = {
+    [K in keyof P as Given<P[K]> extends true ? K : never]: ParameterValue<P[K]["type"]>;
+  } & {
+    [K in keyof P as Given<P[K]> extends true ? never : K]?: ParameterValue<P[K]["type"]>;
+  };
+
+  export type LogLevel = "debug" | "info" | "warn" | "error";
+
+  /** Lines written here are kept with the run record (`console.*` during a run too). */
+  export interface WorkflowLogger {
+    debug(message: string, fields?: Record<string, unknown>): void;
+    info(message: string, fields?: Record<string, unknown>): void;
+    warn(message: string, fields?: Record<string, unknown>): void;
+    error(message: string, fields?: Record<string, unknown>): void;
+  }
+
+  export interface WorkflowContext {
+    runId: string;
+    /** The workflow's name. */
+    workflow: string;
+    log: WorkflowLogger;
+    /** Fires when the run is stopped (timeout or shutdown): pass it to fetch() and other I/O. */
+    abortSignal: AbortSignal;
+    /** An empty folder for this run under TEMP_DIR, removed when the run ends. */
+    tempDir: string;
+  }
+
+  export interface WorkflowDefinition<P extends ParameterDefinitions = ParameterDefinitions, O = unknown> {
+    /** Unique in the workspace; letters, digits, `.`, `_`, `-` (it is part of the run URL). */
+    name: string;
+    description?: string;
+    parameters?: P;
+    /** Overrides the platform's WORKFLOW_TIMEOUT_MS for this workflow. */
+    timeoutMs?: number;
+    /** Returns a JSON-serialisable value: the run's output. */
+    run(params: ParamsOf<P>, context: WorkflowContext): Promise<O> | O;
+  }
+
+  /** Declares a workflow: the file's default export. */
+  export function defineWorkflow<const P extends ParameterDefinitions = Record<never, never>, O = unknown>(
+    definition: WorkflowDefinition<P, O>,
+  ): WorkflowDefinition<P, O>;
+}

@@ -1,0 +1,546 @@
+// The container story checked without a Docker engine (there is none here): the compose files and the workspace
+// template against the Compose JSON schema (and `docker-compose config` when installed; CI installs it), the
+// Dockerfile through a Dockerfile linter and parser, the entry step and the image's file list by running the real
+// scripts, and consistency: every variable src/config.ts needs is set or defaulted in each compose file and the
+// image, ports and debug wiring agree everywhere. Building the image and starting the containers are not proven
+// here: .github/workflows/publish-image.yml does both before it pushes.
+import { execFile, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { Ajv2019, type ValidateFunction } from "ajv/dist/2019.js";
+import { DockerfileParser, type Dockerfile } from "dockerfile-ast";
+import { validate as lintDockerfile, ValidationSeverity } from "dockerfile-utils";
+import ts from "typescript";
+import { beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { ConfigError, loadConfig, type Env } from "../src/config.js";
+import { initWorkspace } from "../scripts/init-workspace.js";
+import { createTempDir } from "./support/temp-dir.js";
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "..");
+const read = (file: string) => readFile(path.join(root, file), "utf8");
+
+const COMPOSE_FILES = ["docker-compose.dev.yml", "docker-compose.prod.yml", "docker-compose.engine.yml", "templates/workspace/docker-compose.yml"];
+/** The files that run the platform, and the interpolation environment each is used with. */
+const RUNNABLE = [
+  { file: "docker-compose.dev.yml", envFile: undefined },
+  { file: "templates/workspace/docker-compose.yml", envFile: undefined },
+  { file: "docker-compose.prod.yml", envFile: "docker/prod.env.example" },
+] as const;
+const COMPOSE_SPEC_SHA256 = "0dc04bd346dcfee1b1419628fff79937bbf076925f298f272a2b490e2b112bac";
+/** Variables the compose files may set that src/config.ts does not read: the Functions host's and the Azure SDK's. */
+const PLATFORM_VARIABLES = new Set([
+  "APPLICATIONINSIGHTS_CONNECTION_STRING",
+  "AZURE_TENANT_ID",
+  "AZURE_CLIENT_ID",
+  "AZURE_CLIENT_SECRET",
+]);
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  ports?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  healthcheck?: { test?: string[]; disable?: boolean };
+  restart?: string;
+  profiles?: string[];
+  entrypoint?: string[];
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+async function loadCompose(file: string): Promise<ComposeFile> {
+  return YAML.parse(await read(file)) as ComposeFile;
+}
+
+/** Compose's variable interpolation (`${X}`, `${X:-default}`, `${X-default}`, `${X:?error}`, `$$`). */
+function interpolate(value: string, env: Env): string {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g, (match, name?: string, op?: string, arg?: string) => {
+    if (match === "$$") return "$";
+    const set = name !== undefined ? env[name] : undefined;
+    if (op === ":-") return set ? set : (arg ?? "");
+    if (op === "-") return set ?? (arg ?? "");
+    if (op === ":?" && !set) throw new Error(`compose would stop: ${name} is required (${arg})`);
+    return set ?? "";
+  });
+}
+
+function parseEnvFile(text: string): Env {
+  const env: Env = {};
+  for (const line of text.split("\n")) {
+    if (!line.trim() || line.trimStart().startsWith("#")) continue;
+    const at = line.indexOf("=");
+    env[line.slice(0, at).trim()] = line.slice(at + 1);
+  }
+  return env;
+}
+
+function findService(compose: ComposeFile, name: string): ComposeService {
+  const service = compose.services[name];
+  if (!service) throw new Error(`no service "${name}"`);
+  return service;
+}
+
+/** `[host_ip:]published:target` → numbers. */
+function parsePort(spec: string): { published: number; target: number } {
+  const parts = spec.split(":");
+  return { published: Number(parts.at(-2)), target: Number(parts.at(-1)) };
+}
+
+/** `source:target[:mode]` → target → source; a `${VAR:-default}` source keeps its colon. */
+function volumeTargets(service: ComposeService): Map<string, string> {
+  return new Map(
+    (service.volumes ?? []).map((volume) => {
+      const [, source = "", target = ""] = /^(\$\{[^}]*\}|[^:]*):([^:]+)/.exec(volume) ?? [];
+      return [target, source];
+    }),
+  );
+}
+
+/** Every environment variable name the app reads: src/config.ts's names, and `process.env.X` anywhere in the code. */
+async function readAppVariables(): Promise<Set<string>> {
+  const names = new Set<string>();
+  const configSource = await read("src/config.ts");
+  for (const [, name] of configSource.matchAll(/"([A-Z][A-Z0-9_]*[A-Z0-9]|AzureWebJobs[A-Za-z_]*)"/g)) if (name) names.add(name);
+  for (const [, name] of configSource.matchAll(/\benv\.([A-Za-z_][A-Za-z0-9_]*)/g)) if (name) names.add(name);
+  for (const folder of ["src", "functions", "github-app", "local"]) {
+    if (!existsSync(path.join(root, folder))) continue;
+    for (const entry of await readdir(path.join(root, folder), { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".test.ts")) continue;
+      const text = await readFile(path.join(entry.parentPath, entry.name), "utf8");
+      for (const [, name] of text.matchAll(/process\.env\.([A-Za-z_][A-Za-z0-9_]*)/g)) if (name) names.add(name);
+      for (const [, name] of text.matchAll(/process\.env\[\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\]/g)) if (name) names.add(name);
+    }
+  }
+  return names;
+}
+
+/** The problems src/config.ts reports for an environment (empty when it loads). */
+function configProblems(env: Env): string[] {
+  try {
+    loadConfig(env, { profile: "container", cwd: "/home/site/wwwroot" });
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
+
+function runtimeStageEnv(dockerfile: Dockerfile): Env {
+  const env: Env = {};
+  const runtime = dockerfile.getFROMs().at(-1)!;
+  for (const instruction of dockerfile.getInstructions()) {
+    if (instruction.getRange().start.line < runtime.getRange().start.line) continue;
+    if (instruction.getKeyword() !== "ENV") continue;
+    for (const property of (instruction as unknown as { getProperties(): { getName(): string; getValue(): string | null }[] }).getProperties()) {
+      env[property.getName()] = property.getValue() ?? "";
+    }
+  }
+  return env;
+}
+
+function instructionArgs(dockerfile: Dockerfile, keyword: string): string[] {
+  return dockerfile.getInstructions().filter((i) => i.getKeyword() === keyword).map((i) => i.getArgumentsContent() ?? "");
+}
+
+let dockerfileText: string;
+let dockerfile: Dockerfile;
+let imageEnv: Env;
+let packageJson: { config: { image: string }; devDependencies: Record<string, string>; scripts: Record<string, string> };
+
+beforeAll(async () => {
+  dockerfileText = await read("Dockerfile");
+  dockerfile = DockerfileParser.parse(dockerfileText);
+  imageEnv = runtimeStageEnv(dockerfile);
+  packageJson = JSON.parse(await read("package.json"));
+});
+
+describe("compose files against the Compose JSON schema", () => {
+  let validateCompose: ValidateFunction;
+
+  beforeAll(async () => {
+    const text = await read("test/fixtures/compose-spec/compose_spec.json");
+    expect(createHash("sha256").update(text).digest("hex"), "vendored schema changed: see test/fixtures/README.md").toBe(COMPOSE_SPEC_SHA256);
+    // The file declares draft 2019-09 under an http:// URL ajv does not know and still uses draft-04 `id`s.
+    const dropIds = (node: unknown): unknown =>
+      Array.isArray(node)
+        ? node.map(dropIds)
+        : node && typeof node === "object"
+          ? Object.fromEntries(
+              Object.entries(node)
+                .filter(([key, value]) => !((key === "id" || key === "$schema") && typeof value === "string"))
+                .map(([key, value]) => [key, dropIds(value)]),
+            )
+          : node;
+    const ajv = new Ajv2019({ strict: false, allErrors: true });
+    ajv.addFormat("duration", /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
+    ajv.addFormat("ports", { type: "string", validate: /^((\[?[0-9a-fA-F.:]+\]?):)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/ });
+    ajv.addFormat("expose", /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
+    ajv.addFormat("subnet_ip_address", /^[0-9a-fA-F.:]+\/\d+$/);
+    validateCompose = ajv.compile(dropIds(JSON.parse(text)) as object);
+  });
+
+  it.each(COMPOSE_FILES)("%s is valid", async (file) => {
+    const valid = validateCompose(await loadCompose(file));
+    expect(validateCompose.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it("rejects a misspelt key and a bad duration (the check can fail)", () => {
+    expect(validateCompose({ services: { functions: { image: "x", portz: ["7071:80"] } } })).toBe(false);
+    expect(validateCompose({ services: { functions: { image: "x", healthcheck: { interval: "ten seconds" } } } })).toBe(false);
+  });
+});
+
+describe("docker-compose config (Debian's docker-compose; installed by .ci/run)", () => {
+  const binary = ["/usr/bin/docker-compose", "/usr/local/bin/docker-compose"].find((candidate) => existsSync(candidate));
+
+  it("is installed wherever CI runs", () => {
+    if (process.env.CI === "true") expect(binary, "apt-get install -y docker-compose (see .ci/run)").toBeDefined();
+    else expect(binary === undefined || existsSync(binary)).toBe(true);
+  });
+
+  it.each(RUNNABLE)("accepts $file", async ({ file, envFile }) => {
+    if (!binary) return;
+    const args = [...(envFile ? ["--env-file", path.join(root, envFile)] : []), "-f", path.join(root, file), "config", "-q"];
+    await run(binary, args, { cwd: root, env: { PATH: process.env.PATH } });
+  });
+
+  it("accepts the dev file with the engine override, which builds from this checkout", async () => {
+    if (!binary) return;
+    const { stdout } = await run(binary, ["-f", "docker-compose.dev.yml", "-f", "docker-compose.engine.yml", "config"], {
+      cwd: root,
+      env: { PATH: process.env.PATH },
+    });
+    const merged = YAML.parse(stdout) as ComposeFile;
+    expect(findService(merged, "functions").build).toEqual({ context: root });
+    expect(findService(merged, "functions").volumes).toContain(`${path.join(root, "dist")}:/home/site/wwwroot/dist:ro`);
+  });
+
+  it("stops the prod file with the variable's name when the env file is missing", async () => {
+    if (!binary) return;
+    const failure = await run(binary, ["-f", "docker-compose.prod.yml", "config", "-q"], { cwd: root, env: { PATH: process.env.PATH } }).then(
+      () => undefined,
+      (error: { stderr: string }) => error.stderr,
+    );
+    expect(failure).toMatch(/set AzureWebJobsStorage/);
+  });
+});
+
+describe("Dockerfile", () => {
+  it("passes the linter (dockerfile-utils) with every optional rule as an error", () => {
+    const diagnostics = lintDockerfile(dockerfileText, {
+      deprecatedMaintainer: ValidationSeverity.ERROR,
+      directiveCasing: ValidationSeverity.ERROR,
+      emptyContinuationLine: ValidationSeverity.ERROR,
+      instructionCasing: ValidationSeverity.ERROR,
+      instructionCmdMultiple: ValidationSeverity.ERROR,
+      instructionEntrypointMultiple: ValidationSeverity.ERROR,
+      instructionHealthcheckMultiple: ValidationSeverity.ERROR,
+      instructionJSONInSingleQuotes: ValidationSeverity.ERROR,
+      instructionWorkdirRelative: ValidationSeverity.ERROR,
+    });
+    expect(diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+    expect(lintDockerfile("FROM\nEXPOSE port\n").length).toBeGreaterThan(0);
+  });
+
+  it("builds in stages on Microsoft's Functions Node 20 image and ships only the runtime files", () => {
+    const stages = dockerfile.getFROMs().map((from) => from.getBuildStage());
+    expect(stages).toEqual(["build", "deps", "runtime"]);
+    const baseArg = /ARG FUNCTIONS_BASE=(\S+)/.exec(dockerfileText)?.[1];
+    expect(["mcr.microsoft.com/azure-functions/node:4-node20", "mcr.microsoft.com/azure-functions/node:4-node20-appservice"]).toContain(baseArg);
+    expect(dockerfile.getFROMs().at(-1)?.getImage()).toBe("${FUNCTIONS_BASE}");
+    expect(dockerfileText).toMatch(/npm ci --ignore-scripts/);
+    expect(dockerfileText).toMatch(/npm ci --omit=dev/);
+    expect(dockerfileText).toMatch(/npm run build && sh docker\/build-web\.sh && sh docker\/collect-app\.sh \/out/);
+
+    const runtimeLine = dockerfile.getFROMs().at(-1)!.getRange().start.line;
+    const runtimeCopies = dockerfile
+      .getInstructions()
+      .filter((i) => i.getKeyword() === "COPY" && i.getRange().start.line > runtimeLine)
+      .map((i) => i.getTextContent());
+    expect(runtimeCopies).toEqual([
+      "COPY --from=deps /deps/node_modules /home/site/wwwroot/node_modules",
+      "COPY --from=build /out/ /home/site/wwwroot/",
+      "COPY docker/entrypoint.sh /usr/local/bin/funcspace-entrypoint",
+      "COPY docker/relay.mjs /home/site/wwwroot/docker/relay.mjs",
+    ]);
+  });
+
+  it("sets the Functions host's and the app's container defaults", () => {
+    expect(imageEnv).toMatchObject({
+      AzureWebJobsScriptRoot: "/home/site/wwwroot",
+      AzureFunctionsJobHost__Logging__Console__IsEnabled: "true",
+      WORKSPACE_DIR: "/workspace",
+      TEMP_DIR: "/mnt/tmp",
+      AUTH_MODE: "swa",
+    });
+    // Setting ENABLE_DEBUGGING in the image would hide its alias ENABLE_REMOTE_DEBUGGING.
+    expect(imageEnv).not.toHaveProperty("ENABLE_DEBUGGING");
+  });
+
+  it("carries OCI labels, a health check on /api/health and the entry step before the base start command", () => {
+    const labels = instructionArgs(dockerfile, "LABEL").join(" ");
+    for (const key of ["title", "description", "licenses", "source", "version", "revision", "created", "base.name"]) {
+      expect(labels).toContain(`org.opencontainers.image.${key}=`);
+    }
+    expect(instructionArgs(dockerfile, "HEALTHCHECK").join(" ")).toMatch(/http:\/\/127\.0\.0\.1:80\/api\/health/);
+    expect(instructionArgs(dockerfile, "ENTRYPOINT")).toEqual(['["/usr/local/bin/funcspace-entrypoint"]']);
+    expect(instructionArgs(dockerfile, "CMD")).toEqual(['["/opt/startup/start_nonappservice.sh"]']);
+  });
+});
+
+describe("the entry step (docker/entrypoint.sh, run for real)", () => {
+  const entry = (env: Env) =>
+    run("sh", [path.join(root, "docker/entrypoint.sh"), "sh", "-c", 'printf "%s|%s" "$languageWorkers__node__arguments" "$0"', "exec-ok"], {
+      env: { PATH: process.env.PATH, ...env },
+    });
+
+  it.each([
+    [{ ENABLE_DEBUGGING: "true" }, "--inspect=0.0.0.0:9229"],
+    [{ ENABLE_DEBUGGING: " TRUE " }, "--inspect=0.0.0.0:9229"],
+    [{ ENABLE_REMOTE_DEBUGGING: "on" }, "--inspect=0.0.0.0:9229"],
+    [{ ENABLE_DEBUGGING: "", ENABLE_REMOTE_DEBUGGING: "1" }, "--inspect=0.0.0.0:9229"],
+    [{ ENABLE_DEBUGGING: "false", ENABLE_REMOTE_DEBUGGING: "true" }, ""],
+    [{}, ""],
+    [{ ENABLE_DEBUGGING: "yes", languageWorkers__node__arguments: "--max-old-space-size=512" }, "--max-old-space-size=512 --inspect=0.0.0.0:9229"],
+  ] as [Env, string][])("%j → worker arguments %j, then execs the command", async (env, expected) => {
+    const { stdout } = await entry(env);
+    const lines = stdout.split("\n");
+    expect(lines.at(-1)).toBe(`${expected}|exec-ok`);
+    expect(lines.some((line) => /listens for a debugger on port 9229/.test(line))).toBe(expected !== "");
+    // The same reading as src/config.ts: both agree on whether debugging is on.
+    expect(loadConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ...env }, { profile: "container" }).enableDebugging).toBe(expected !== "");
+  });
+
+  it("refuses a value that is not a boolean, naming the variable", async () => {
+    const failure = await entry({ ENABLE_REMOTE_DEBUGGING: "maybe" }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(64);
+    expect(failure?.stderr).toMatch(/ENABLE_REMOTE_DEBUGGING="maybe" must be true or false/);
+  });
+});
+
+describe("what the image ships (docker/collect-app.sh, run for real)", () => {
+  it("copies package.json, host.json, dist/, app.yml and the built UI, and nothing else", async () => {
+    const project = await createTempDir();
+    try {
+      const src = path.join(project.path, "src");
+      await mkdir(path.join(src, "dist/functions"), { recursive: true });
+      await mkdir(path.join(src, "web/dist"), { recursive: true });
+      await mkdir(path.join(src, "node_modules/left-behind"), { recursive: true });
+      await writeFile(path.join(src, "package.json"), JSON.stringify({ main: "dist/functions/index.js" }));
+      for (const file of ["package-lock.json", "host.json", "app.yml", "dist/functions/index.js", "web/dist/index.html", "web/staticwebapp.config.json", "README.md"]) {
+        await writeFile(path.join(src, file), file);
+      }
+      const out = path.join(project.path, "out");
+      await run("sh", [path.join(root, "docker/collect-app.sh"), out], { cwd: src });
+      const shipped = (await readdir(out, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(out, path.join(e.parentPath, e.name))).sort();
+      expect(shipped).toEqual(["app.yml", "dist/functions/index.js", "host.json", "package-lock.json", "package.json", "web/dist/index.html", "web/dist/staticwebapp.config.json"]);
+
+      await writeFile(path.join(src, "package.json"), JSON.stringify({ main: "dist/functions/missing.js" }));
+      await expect(run("sh", [path.join(root, "docker/collect-app.sh"), path.join(project.path, "out2")], { cwd: src })).rejects.toMatchObject({
+        stderr: expect.stringMatching(/package.json main \(dist\/functions\/missing.js\) was not built/),
+      });
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it("ships the entry file package.json names, built from the sources the context keeps", async () => {
+    const ignored = (await read(".dockerignore")).split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    for (const heavy of ["node_modules", ".git", ".data", "dist", "web/dist", "workspace", "test"]) expect(ignored).toContain(heavy);
+    for (const needed of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "host.json", "app.yml", "src", "functions", "docker", "web"]) {
+      expect(ignored.some((pattern) => pattern === needed || needed.startsWith(`${pattern}/`))).toBe(false);
+    }
+    const main = JSON.parse(await read("package.json")).main as string;
+    expect(main).toBe("dist/functions/index.js");
+    expect(existsSync(path.join(root, main.replace(/^dist\//, "").replace(/\.js$/, ".ts")))).toBe(true);
+  });
+});
+
+describe("consistency of compose files, image and app configuration", () => {
+  let appVariables: Set<string>;
+
+  beforeAll(async () => {
+    appVariables = await readAppVariables();
+  });
+
+  it("finds the variables src/config.ts reads (the parser is not blind)", () => {
+    for (const name of ["WORKSPACE_DIR", "TEMP_DIR", "AzureWebJobsStorage", "AzureWebJobsStorage__accountName", "KEY_VAULT_URL", "AUTH_MODE", "ENABLE_DEBUGGING", "ENABLE_REMOTE_DEBUGGING"]) {
+      expect(appVariables).toContain(name);
+    }
+  });
+
+  it("the image's defaults leave only the storage account to the deployment", () => {
+    const problems = configProblems(imageEnv);
+    expect(problems.length).toBeGreaterThan(0);
+    // A new required variable without a default appears here as a problem that does not name the storage.
+    for (const problem of problems) expect(problem).toMatch(/AzureWebJobsStorage/);
+    expect(configProblems({ ...imageEnv, AzureWebJobsStorage: "UseDevelopmentStorage=true" })).toEqual([]);
+  });
+
+  it.each(RUNNABLE)("$file: the app starts with its environment, at the mounted folders", async ({ file, envFile }) => {
+    const compose = await loadCompose(file);
+    const interpolationEnv = envFile ? parseEnvFile(await read(envFile)) : {};
+    const functions = findService(compose, "functions");
+    const composeEnv = Object.fromEntries(Object.entries(functions.environment ?? {}).map(([k, v]) => [k, interpolate(String(v), interpolationEnv)]));
+
+    for (const name of Object.keys(composeEnv)) {
+      expect(appVariables.has(name) || PLATFORM_VARIABLES.has(name), `${file} sets ${name}, which nothing reads`).toBe(true);
+    }
+    const env = { ...imageEnv, ...composeEnv };
+    expect(configProblems(env)).toEqual([]);
+    const config = loadConfig(env, { profile: "container" });
+    const mounts = volumeTargets(functions);
+    expect(mounts.has(config.workspaceDir), `${config.workspaceDir} is mounted`).toBe(true);
+    expect(mounts.has(config.tempDir), `${config.tempDir} is mounted`).toBe(true);
+    expect(config.authMode).toBe("swa");
+    expect(path.dirname(config.localSecretsFile).startsWith(config.tempDir)).toBe(true);
+  });
+
+  it("ports agree: host 80 in the image, published on 7071 like `npm start`; the inspector on 9229 everywhere", async () => {
+    const containerPort = Number(/http:\/\/\+:(\d+)/.exec(imageEnv.ASPNETCORE_URLS ?? "")?.[1]);
+    expect(containerPort).toBe(80);
+    const exposed = instructionArgs(dockerfile, "EXPOSE").join(" ").split(/\s+/).map(Number);
+    expect(exposed).toEqual([containerPort, 9229]);
+    const localPort = loadConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true" }, { profile: "local" }).port;
+    expect(localPort).toBe(7071);
+    expect(await read("docker/entrypoint.sh")).toContain("--inspect=0.0.0.0:9229");
+    // `npm start` opens its inspector on DEBUG_PORT: its default is the container's port, so one launch.json fits both.
+    expect(loadConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true" }, { profile: "local" }).debugPort).toBe(9229);
+
+    for (const { file } of RUNNABLE) {
+      const functions = findService(await loadCompose(file), "functions");
+      const ports = (functions.ports ?? []).map(parsePort);
+      expect(ports[0], file).toEqual({ published: localPort, target: containerPort });
+      expect(functions.healthcheck?.test?.join(" "), file).toContain(`http://127.0.0.1:${containerPort}/api/health`);
+      if (file === "docker-compose.prod.yml") {
+        expect(ports, "no debugger port in production").toHaveLength(1);
+        expect(functions.restart).toBe("unless-stopped");
+      } else {
+        expect(ports[1], file).toEqual({ published: 9229, target: 9229 });
+      }
+    }
+  });
+
+  it("the template is the dev compose file with the published image and this folder as the workspace", async () => {
+    const dev = await loadCompose("docker-compose.dev.yml");
+    const template = await loadCompose("templates/workspace/docker-compose.yml");
+    expect(volumeTargets(findService(dev, "functions")).get("/workspace")).toBe("${WORKSPACE_PATH:-./workspace}");
+    expect(volumeTargets(findService(template, "functions")).get("/workspace")).toBe("${WORKSPACE_PATH:-.}");
+    // Everything else, debug wiring included (ENABLE_DEBUGGING, 9229 on loopback, /workspace), is identical.
+    const normalized = JSON.stringify(dev).replaceAll("${WORKSPACE_PATH:-./workspace}", "${WORKSPACE_PATH:-.}");
+    expect(JSON.parse(normalized)).toEqual(template);
+  });
+
+  it("the template's VS Code attach configuration matches the compose debug wiring", async () => {
+    const text = await read("templates/workspace/.vscode/launch.json");
+    const launch = ts.parseConfigFileTextToJson("launch.json", text).config as { configurations: Record<string, unknown>[] };
+    const attach = launch.configurations.find((c) => c.request === "attach" && c.type === "node");
+    expect(attach).toMatchObject({ port: 9229, remoteRoot: "/workspace", localRoot: "${workspaceFolder}" });
+    const template = await loadCompose("templates/workspace/docker-compose.yml");
+    expect(volumeTargets(findService(template, "functions")).has(attach?.remoteRoot as string)).toBe(true);
+  });
+
+  it("every funcspace service runs the one image named in package.json; Azurite matches `npm start`'s", async () => {
+    const image = packageJson.config.image;
+    expect(image).toBe("funcspace/funcspace");
+    for (const { file } of RUNNABLE) {
+      const compose = await loadCompose(file);
+      for (const [name, service] of Object.entries(compose.services)) {
+        if (name === "azurite") {
+          expect(service.image).toBe(`mcr.microsoft.com/azure-storage/azurite:${packageJson.devDependencies.azurite?.replace(/^[\^~]/, "")}`);
+        } else {
+          expect(service.image, `${file} ${name}`).toBe(`\${FUNCSPACE_IMAGE:-${image}:latest}`);
+        }
+      }
+    }
+    expect(await read(".github/workflows/publish-image.yml")).toContain(`node -p "require('./package.json').config.image"`);
+  });
+
+  it("the web service proxies /api with --api-devserver-url (never --api-location); relay reads smee.config.json", async () => {
+    for (const file of ["docker-compose.dev.yml", "templates/workspace/docker-compose.yml"]) {
+      const compose = await loadCompose(file);
+      const web = findService(compose, "web").entrypoint ?? [];
+      expect(web).not.toContain("--api-location");
+      expect(web[web.indexOf("--api-devserver-url") + 1]).toBe("http://functions:80");
+      expect(findService(compose, "web").ports).toEqual(["127.0.0.1:4280:4280"]);
+      const relay = findService(compose, "relay");
+      expect(relay.profiles).toEqual(["relay"]);
+      expect(relay.entrypoint?.at(-1)).toBe("/config/smee.config.json");
+      expect(relay.environment?.RELAY_TARGET).toBe("http://functions:80/api/github/webhooks");
+    }
+  });
+});
+
+describe("the relay (docker/relay.mjs)", () => {
+  it("says how to create smee.config.json when it is missing", async () => {
+    const dir = await createTempDir();
+    try {
+      const failure = await run(process.execPath, [path.join(root, "docker/relay.mjs"), path.join(dir.path, "smee.config.json")], { cwd: root }).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toMatch(/cannot read .*smee\.config\.json \(ENOENT\): create it with \{"source"/);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});
+
+describe("the publish workflow", () => {
+  it("pushes semver tags on version tags, `latest` only for stable releases, with Docker Hub secrets", async () => {
+    const workflow = YAML.parse(await read(".github/workflows/publish-image.yml")) as {
+      on: { push: { tags: string[] } };
+      jobs: { publish: { steps: { uses?: string; with?: Record<string, string> }[] } };
+    };
+    expect(workflow.on.push.tags).toEqual(["v[0-9]+.[0-9]+.[0-9]+", "v[0-9]+.[0-9]+.[0-9]+-*"]);
+    const steps = workflow.jobs.publish.steps;
+    const tags = steps.find((s) => s.uses?.startsWith("docker/metadata-action"))?.with?.tags ?? "";
+    expect(tags).toContain("type=semver,pattern={{version}}");
+    expect(tags).toContain("type=raw,value=latest,enable=${{ !contains(github.ref_name, '-') }}");
+    expect(steps.find((s) => s.uses?.startsWith("docker/metadata-action"))?.with?.flavor).toBe("latest=false");
+    expect(steps.find((s) => s.uses?.startsWith("docker/login-action"))?.with).toEqual({
+      username: "${{ secrets.DOCKERHUB_USERNAME }}",
+      password: "${{ secrets.DOCKERHUB_TOKEN }}",
+    });
+    const pushes = steps.filter((s) => s.with?.push === (true as unknown as string));
+    expect(pushes).toHaveLength(1);
+  });
+});
+
+describe("npm run init-workspace", () => {
+  it("copies the whole template, and refuses to overwrite without writing anything", async () => {
+    const dir = await createTempDir();
+    try {
+      const target = path.join(dir.path, "my-workspace");
+      const written = await initWorkspace(target);
+      expect(written).toEqual(expect.arrayContaining(["docker-compose.yml", ".gitignore", "README.md", path.join(".vscode", "launch.json")]));
+      expect(await readFile(path.join(target, "docker-compose.yml"), "utf8")).toBe(await read("templates/workspace/docker-compose.yml"));
+
+      const second = path.join(dir.path, "second");
+      await mkdir(second);
+      await writeFile(path.join(second, "README.md"), "mine");
+      await expect(initWorkspace(second)).rejects.toThrow(/already has README\.md: move it away/);
+      expect(await readdir(second)).toEqual(["README.md"]);
+      expect(await readFile(path.join(second, "README.md"), "utf8")).toBe("mine");
+
+      const cli = execFileSync(process.execPath, ["--import", "tsx", path.join(root, "scripts/init-workspace.ts"), path.join(dir.path, "third")], { encoding: "utf8" });
+      expect(cli).toMatch(/docker compose up/);
+      expect(existsSync(path.join(dir.path, "third", "docker-compose.yml"))).toBe(true);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});

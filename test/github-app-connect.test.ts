@@ -1,0 +1,222 @@
+// The GitHub App path against the stand-in's App side: registration by manifest, "Connect with GitHub" with
+// its state and installation checks, connecting a repository, the initial sync on an installation token,
+// a push delivered to the App's webhook, and the installation being deleted.
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SECRET_NAMES } from "../src/azure/secret-names.js";
+import { readHostSettings } from "../local/host-json.js";
+import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
+import { queuedJobs, resetGitHubState } from "./support/github-app-fixtures.js";
+import { startTestHost, swaPrincipalHeader, type TestHost } from "./support/test-host.js";
+
+// The platform's public URL as GitHub knows it; requests to it are routed to the test host.
+const PUBLIC_URL = "https://funcspace.example.test";
+const hostSettings = readHostSettings();
+const settings = { ...hostSettings, queues: { ...hostSettings.queues, visibilityTimeoutInMs: 200, maxPollingIntervalInMs: 100 } };
+
+let github: GitHubStandIn;
+let repo: StandInRepository;
+let host: TestHost;
+const alice = { "x-ms-client-principal": swaPrincipalHeader(["authenticated", "admin"], "alice") };
+const mallory = { "x-ms-client-principal": swaPrincipalHeader(["authenticated", "admin"], "mallory") };
+
+beforeAll(async () => {
+  github = await startGitHubStandIn();
+  repo = await github.createRepository("octo-user/site");
+  await repo.commit({ "flows/hello.ts": "export default () => 'hello';\n" });
+  await github.createRepository("octo-user/other");
+  host = await startTestHost({
+    env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl, PUBLIC_URL, AUTH_MODE: "swa" },
+    settings,
+    enableQueues: false,
+  });
+  await resetGitHubState(host);
+});
+afterAll(async () => {
+  await host.close();
+  await github.close();
+});
+
+/** One browser hop: our URLs go to the test host (as `who`), GitHub's to the stand-in. Returns the response. */
+async function hop(url: string, who: Record<string, string>, init: RequestInit = {}): Promise<Response> {
+  if (url.startsWith(PUBLIC_URL)) return host.fetch(url.slice(PUBLIC_URL.length), { ...init, headers: { ...who, ...init.headers }, redirect: "manual" });
+  return fetch(url, { ...init, redirect: "manual" });
+}
+
+/** Follows redirects like a browser until the answer is not a redirect or lands on our UI. */
+async function browse(url: string, who: Record<string, string>, init: RequestInit = {}): Promise<{ url: string; response: Response }> {
+  let current = url;
+  let response = await hop(current, who, init);
+  for (let i = 0; i < 10 && response.status >= 300 && response.status < 400; i++) {
+    current = new URL(response.headers.get("location")!, current).href;
+    if (current.startsWith(`${PUBLIC_URL}/settings`)) break;
+    response = await hop(current, who);
+  }
+  return { url: current, response };
+}
+
+function decodeHtml(text: string): string {
+  return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+}
+
+describe("registration by manifest", () => {
+  it("posts app.yml with the public URL to GitHub and stores the App's credentials from the code", async () => {
+    const page = await host.fetch("/api/github/app/manifest", { headers: alice });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const action = decodeHtml(/action="([^"]+)"/.exec(html)![1]!);
+    const manifest = JSON.parse(decodeHtml(/name="manifest" value="([^"]+)"/.exec(html)![1]!));
+    expect(action.startsWith(`${github.webUrl}/settings/apps/new?state=`)).toBe(true);
+    expect(manifest).toMatchObject({
+      hook_attributes: { url: `${PUBLIC_URL}/api/github/webhooks` },
+      redirect_url: `${PUBLIC_URL}/api/github/app/callback`,
+      setup_url: `${PUBLIC_URL}/api/github/connect/callback`,
+      public: false,
+      default_permissions: { contents: "read", metadata: "read" },
+      default_events: ["push"],
+    });
+
+    const { url } = await browse(action, alice, { method: "POST", body: new URLSearchParams({ manifest: JSON.stringify(manifest) }) });
+    expect(url).toMatch(new RegExp(`^${PUBLIC_URL}/settings\\?app=`));
+    const registration = await (await host.fetch("/api/github/app", { headers: alice })).json();
+    const app = github.getApp(registration.slug)!;
+    expect(registration).toEqual({ registered: true, appId: app.id, slug: app.slug, htmlUrl: `${github.webUrl}/apps/${app.slug}` });
+    expect(await host.services.secrets.get(SECRET_NAMES.appPrivateKey)).toBe(app.pem);
+    expect(await host.services.secrets.get(SECRET_NAMES.appWebhookSecret)).toBe(app.webhookSecret);
+    expect(JSON.stringify(registration)).not.toContain(app.clientSecret);
+    // The App's webhooks must reach this test host (in real life: PUBLIC_URL, or a smee channel).
+    app.webhookUrl = `${host.url}/api/github/webhooks`;
+  });
+
+  it("refuses to replace the registered App unless asked, and a tampered or foreign state", async () => {
+    const again = await host.fetch("/api/github/app/manifest", { headers: alice });
+    expect(again.status).toBe(409);
+    expect((await again.json()).error).toBe("app_already_registered");
+    const replace = await host.fetch("/api/github/app/manifest?overwrite=true", { headers: alice });
+    const state = decodeHtml(/state=([^"&]+)/.exec(await replace.text())![1]!);
+    const tampered = `${decodeURIComponent(state).slice(0, -2)}xx`;
+    const bad = await host.fetch(`/api/github/app/callback?code=abc&state=${encodeURIComponent(tampered)}`, { headers: alice });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toBe("invalid_state");
+    const otherUser = await host.fetch(`/api/github/app/callback?code=abc&state=${state}`, { headers: mallory });
+    expect(otherUser.status).toBe(400);
+    const anonymous = await host.fetch(`/api/github/app/callback?code=abc&state=${state}`);
+    expect(anonymous.status).toBe(401);
+  });
+});
+
+describe("Connect with GitHub", () => {
+  let installationId: number;
+
+  it("installs, verifies the installation (this App's, visible to the user) and lists its repositories", async () => {
+    const { url } = await browse(`${PUBLIC_URL}/api/github/connect`, alice);
+    const landed = new URL(url);
+    expect(landed.pathname).toBe("/settings");
+    installationId = Number(landed.searchParams.get("installation_id"));
+    expect(installationId).toBeGreaterThan(0);
+    const listed = await (await host.fetch(`/api/github/installations/${installationId}/repositories`, { headers: alice })).json();
+    expect(listed.repositories.map((r: { fullName: string }) => r.fullName).sort()).toEqual(["octo-user/other", "octo-user/site"]);
+    expect(listed.repositories[0].defaultBranch).toBe("main");
+  });
+
+  it("refuses a tampered state, a state started by another user, and installations that are not this App's or not the user's", async () => {
+    const start = await host.fetch("/api/github/connect", { headers: alice, redirect: "manual" });
+    const state = new URL(start.headers.get("location")!).searchParams.get("state")!;
+    const tampered = await host.fetch(`/api/github/connect/callback?installation_id=1&state=${encodeURIComponent(`${state}x`)}`, { headers: alice });
+    expect(tampered.status).toBe(400);
+    const foreignUser = await host.fetch(`/api/github/connect/callback?installation_id=1&state=${encodeURIComponent(state)}`, { headers: mallory });
+    expect(foreignUser.status).toBe(400);
+
+    // Another App's installation, and an installation of ours the signed-in GitHub user cannot see.
+    const other = await github.createApp({ name: "someone-elses-app" });
+    const foreign = await github.createInstallation(other.id, { account: "octo-user", repositories: "all" });
+    const ours = github.getApp((await (await host.fetch("/api/github/app", { headers: alice })).json()).slug)!;
+    const hidden = await github.createInstallation(ours.id, { account: "acme", repositories: "all", visibleTo: ["acme-admin"] });
+    for (const id of [foreign.id, hidden.id]) {
+      const { response } = await browse(`${PUBLIC_URL}/api/github/connect/callback?installation_id=${id}&state=${encodeURIComponent(state)}`, alice);
+      expect(response.status).toBe(403);
+      expect(await response.text()).toContain("cannot be connected");
+      const listing = await host.fetch(`/api/github/installations/${id}/repositories`, { headers: alice });
+      expect(listing.status).toBe(403);
+      const connect = await host.fetch("/api/github/connection", {
+        method: "POST",
+        headers: alice,
+        body: JSON.stringify({ kind: "app", installationId: id, repository: "octo-user/site", branch: "main", acknowledgeOverwrite: true }),
+      });
+      expect(connect.status).toBe(403);
+    }
+    expect(await host.services.connections.get()).toBeUndefined();
+  });
+
+  it("connects: a non-empty workspace needs acknowledgeOverwrite; then read-only at once with the initial sync queued", async () => {
+    await writeFile(path.join(host.workspaceDir, "mine.ts"), "export default 'mine';\n");
+    const request = { kind: "app", installationId, repository: "octo-user/site", branch: "main" };
+    const refused = await host.fetch("/api/github/connection", { method: "POST", headers: alice, body: JSON.stringify(request) });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ error: "workspace_not_empty", zipUrl: "/api/workspace/zip" });
+    const missingBranch = await host.fetch("/api/github/connection", {
+      method: "POST",
+      headers: alice,
+      body: JSON.stringify({ ...request, branch: "nope", acknowledgeOverwrite: true }),
+    });
+    expect(missingBranch.status).toBe(400);
+    expect((await missingBranch.json()).error).toBe("branch_not_found");
+
+    // What the overwrite dialog shows: the dry run for the connection about to be made (nothing written).
+    const preview = await (await host.fetch("/api/github/sync/preview", { method: "POST", headers: alice, body: JSON.stringify(request) })).json();
+    expect(preview).toMatchObject({ repository: "octo-user/site", toSha: await repo.headSha(), added: ["flows/hello.ts"], deleted: ["mine.ts"] });
+    expect(await readFile(path.join(host.workspaceDir, "mine.ts"), "utf8")).toBe("export default 'mine';\n");
+
+    const created = await host.fetch("/api/github/connection", { method: "POST", headers: alice, body: JSON.stringify({ ...request, acknowledgeOverwrite: true }) });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ connected: true, kind: "app", repository: "octo-user/site", branch: "main", state: "Connecting", deliveryMode: "webhook", installationId });
+    expect(await queuedJobs(host)).toEqual([expect.objectContaining({ trigger: "initial", sha: await repo.headSha(), allowEmpty: true })]);
+    const write = await host.fetch("/api/workspace/files/mine.ts", { method: "PUT", headers: alice, body: "x" });
+    expect(write.status).toBe(409);
+    const twice = await host.fetch("/api/github/connection", { method: "POST", headers: alice, body: JSON.stringify({ ...request, acknowledgeOverwrite: true }) });
+    expect(twice.status).toBe(409);
+    expect((await twice.json()).error).toBe("already_connected");
+  });
+
+  it("syncs on an installation token, follows a push to the App's webhook, and turns Broken when the App is uninstalled", async () => {
+    // A second host on the same storage and secrets runs the queue worker.
+    const worker = await startTestHost({
+      env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl, PUBLIC_URL, AUTH_MODE: "swa", LOCAL_SECRETS_FILE: host.config.localSecretsFile, WORKSPACE_DIR: host.workspaceDir },
+      settings,
+    });
+    try {
+      const read = (file: string) => readFile(path.join(host.workspaceDir, file), "utf8").catch(() => undefined);
+      const until = async <T>(probe: () => Promise<T | undefined>) => {
+        for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+          const value = await probe();
+          if (value !== undefined) return value;
+        }
+        throw new Error("condition not met in time");
+      };
+      expect(await until(() => read("flows/hello.ts"))).toBe("export default () => 'hello';\n");
+      expect(await read("mine.ts")).toBeUndefined();
+
+      const sha = await repo.commit({ "flows/app-push.ts": "export default 'app';\n" });
+      expect(await until(() => read("flows/app-push.ts"))).toBe("export default 'app';\n");
+      const delivery = github.deliveries.findLast((d) => d.event === "push" && d.targetType === "integration");
+      expect(delivery).toMatchObject({ statusCode: 202 });
+      const status = await until(async () => {
+        const body = await (await host.fetch("/api/github/connection", { headers: alice })).json();
+        return body.appliedSha === sha ? body : undefined;
+      });
+      expect(status.state).toBe("Ready");
+
+      const installation = (await host.services.connections.get())!.record.installationId!;
+      await github.deleteInstallation(installation);
+      await github.settleDeliveries();
+      const broken = await (await host.fetch("/api/github/connection", { headers: alice })).json();
+      expect(broken).toMatchObject({ state: "Broken", appliedSha: sha });
+      expect(broken.stateReason).toContain("uninstalled");
+      expect(await read("flows/app-push.ts")).toBe("export default 'app';\n");
+      expect((await host.fetch("/api/workspace/files/flows/hello.ts", { method: "PUT", headers: alice, body: "x" })).status).toBe(409);
+    } finally {
+      await worker.close();
+    }
+  });
+});

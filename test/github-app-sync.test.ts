@@ -1,0 +1,202 @@
+// End to end through real git and the GitHub stand-in: `git push` → signed push webhook → intake → queue →
+// sync worker → file on disk; a redelivery is a no-op; a lost webhook is picked up by the reconcile timer;
+// a revoked token makes reconcile back off. The connection uses a repository webhook with its own secret
+// (the stand-in's repo hooks); the App path's own delivery is covered in github-app-connect.test.ts.
+import { randomBytes, randomUUID } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { Octokit } from "@octokit/core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { reconcileConnection } from "../github-app/reconcile-connection.js";
+import { getGitHubRuntime } from "../functions/github-runtime.js";
+import { readHostSettings } from "../local/host-json.js";
+import type { ConnectionRecord } from "../src/connection/connection-record.js";
+import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
+import { connect, queuedJobs, resetGitHubState } from "./support/github-app-fixtures.js";
+import { startTestHost, type TestHost } from "./support/test-host.js";
+
+const hostSettings = readHostSettings();
+const settings = { ...hostSettings, queues: { ...hostSettings.queues, visibilityTimeoutInMs: 200, maxPollingIntervalInMs: 100 } };
+
+let github: GitHubStandIn;
+let repo: StandInRepository;
+let host: TestHost | undefined;
+
+beforeAll(async () => {
+  github = await startGitHubStandIn();
+  repo = await github.createRepository("octo-user/site");
+  await repo.commit({ "README.md": "# site\n", "flows/hello.ts": "export default () => 'hello';\n" });
+});
+afterAll(async () => {
+  await github.close();
+});
+afterEach(async () => {
+  await host?.close();
+  host = undefined;
+});
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutInMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutInMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const fileContent = (file: string) => readFile(path.join(host!.workspaceDir, file), "utf8").catch(() => undefined);
+
+/** A PAT connection with a real repository webhook on the stand-in pointing at the host. */
+async function connectWithRepoHook(testHost: TestHost, options: { hook?: boolean } = {}): Promise<{ record: ConnectionRecord; token: string }> {
+  const connectionId = randomUUID();
+  const token = `ghp_${randomBytes(12).toString("hex")}`;
+  github.addToken(token, { type: "classic", scopes: ["repo", "admin:repo_hook"] });
+  await testHost.services.secrets.set(`github-pat-${connectionId}`, token);
+  let hook: Partial<ConnectionRecord> = { deliveryMode: "polling", deliveryModeReason: "test: no webhook" };
+  if (options.hook !== false) {
+    const secret = randomBytes(32).toString("hex");
+    await testHost.services.secrets.set(`github-webhook-${connectionId}`, secret);
+    const octokit = new Octokit({ auth: token, baseUrl: github.apiUrl });
+    const { data } = await octokit.request("POST /repos/{owner}/{repo}/hooks", {
+      owner: "octo-user",
+      repo: "site",
+      config: { url: `${testHost.url}/api/github/webhooks`, content_type: "json", secret },
+      events: ["push"],
+      active: true,
+    });
+    hook = { deliveryMode: "webhook", webhookId: data.id, webhookSecretName: `github-webhook-${connectionId}` };
+  }
+  const record = await connect(testHost, {
+    connectionId,
+    kind: "pat",
+    installationId: undefined,
+    tokenSecretName: `github-pat-${connectionId}`,
+    tokenLast4: token.slice(-4),
+    state: "Connecting",
+    ...hook,
+  });
+  return { record, token };
+}
+
+async function removeHooks(token: string): Promise<void> {
+  const octokit = new Octokit({ auth: token, baseUrl: github.apiUrl });
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/hooks", { owner: "octo-user", repo: "site" });
+  for (const hook of data) await octokit.request("DELETE /repos/{owner}/{repo}/hooks/{hook_id}", { owner: "octo-user", repo: "site", hook_id: hook.id });
+}
+
+describe("git push → webhook → workspace", () => {
+  it("syncs the pushed file into the workspace, records the run, and ignores GitHub's redelivery", async () => {
+    host = await startTestHost({ env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl }, settings });
+    await resetGitHubState(host);
+    const { token } = await connectWithRepoHook(host);
+    try {
+      expect((await host.fetch("/api/github/sync", { method: "POST" })).status).toBe(202);
+      await until(() => fileContent("flows/hello.ts"));
+
+      const started = performance.now();
+      const sha = await repo.commit({ "flows/pushed.ts": "export default () => 'pushed';\n" });
+      expect(await until(() => fileContent("flows/pushed.ts"))).toBe("export default () => 'pushed';\n");
+      const latencyInMs = performance.now() - started;
+
+      const delivery = github.deliveries.findLast((d) => d.event === "push");
+      expect(delivery).toMatchObject({ outcome: "delivered", statusCode: 202 });
+      const status = await until(async () => {
+        const body = await (await host!.fetch("/api/github/connection")).json();
+        return body.appliedSha === sha && body.state === "Ready" ? body : undefined;
+      });
+      expect(status).toMatchObject({ connected: true, kind: "pat", tokenLast4: token.slice(-4), deliveryMode: "webhook" });
+      expect(JSON.stringify(status)).not.toContain(token);
+      const { runs } = await (await host.fetch("/api/github/sync-runs?limit=5")).json();
+      expect(runs[0]).toMatchObject({ trigger: "webhook", toSha: sha, result: "applied", added: 1, deliveryId: delivery!.id });
+      expect(runs[1]).toMatchObject({ trigger: "manual", result: "applied" });
+
+      const again = await github.redeliver(delivery!.id);
+      expect(again.statusCode).toBe(200);
+      expect(await queuedJobs(host)).toEqual([]);
+      console.info(`push → file on disk: ${latencyInMs.toFixed(0)} ms`);
+    } finally {
+      await removeHooks(token);
+    }
+  });
+});
+
+describe("reconcile timer", () => {
+  it("picks up a push whose webhook was lost", async () => {
+    host = await startTestHost({
+      env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl, RECONCILE_SCHEDULE: "*/1 * * * * *" },
+      settings,
+      enableTimers: true,
+    });
+    await resetGitHubState(host);
+    const { record, token } = await connectWithRepoHook(host);
+    try {
+      await until(() => fileContent("flows/hello.ts"));
+      github.faults.loseWebhooks({ count: 1, event: "push" });
+      const sha = await repo.commit({ "flows/lost.ts": "export default () => 'lost';\n" });
+      expect(github.deliveries.findLast((d) => d.event === "push")?.outcome).toBe("lost");
+      expect(await until(() => fileContent("flows/lost.ts"))).toBe("export default () => 'lost';\n");
+      // Ticks keep coming, so a later (no-op) poll run may already be listed above the one that applied it.
+      // The file lands before the run's record is finished: wait for the record too.
+      type Run = { result: string; toSha?: string; trigger: string };
+      const applied = await until(async () => {
+        const { runs } = (await (await host!.fetch("/api/github/sync-runs?limit=10")).json()) as { runs: Run[] };
+        return runs.find((r) => r.result === "applied" && r.toSha === sha);
+      });
+      expect(applied).toMatchObject({ trigger: "poll", connectionId: record.connectionId });
+      // The branch head is recorded with its ETag, so the next ticks are 304s.
+      const stored = (await host.services.connections.get())!.record;
+      expect(stored.headSha).toBe(sha);
+      expect(stored.headEtag).toBeTruthy();
+    } finally {
+      await removeHooks(token);
+    }
+  });
+
+  it("backs off while GitHub rejects the token, marks the connection, and recovers when it is accepted again", async () => {
+    host = await startTestHost({ env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl }, enableQueues: false });
+    await resetGitHubState(host);
+    const { record, token } = await connectWithRepoHook(host, { hook: false });
+    const runtime = getGitHubRuntime(host.services);
+    github.revokeToken(token);
+    const commitsPath = "/api/v3/repos/octo-user/site/commits/main";
+    const asked = () => github.requests.filter((r) => r.path === commitsPath && r.status === 401).length;
+    const before = asked();
+    const outcomes = [];
+    for (let tick = 0; tick < 10; tick++) outcomes.push((await reconcileConnection(runtime)).action);
+    // Tried on ticks 0, 2 and 5; the other seven ticks are skipped.
+    expect(asked() - before).toBe(3);
+    expect(outcomes.filter((o) => o === "skipped")).toHaveLength(7);
+    const broken = (await host.services.connections.get())!.record;
+    expect(broken).toMatchObject({ state: "Failed", connectionId: record.connectionId });
+    expect(broken.stateReason).toMatch(/^GitHub rejected the token/);
+
+    // The user replaces the token: the next try gets through and the connection is usable again.
+    github.addToken(token, { type: "classic", scopes: ["repo"] });
+    let outcome;
+    do outcome = await reconcileConnection(runtime);
+    while (outcome.action === "skipped");
+    expect(outcome.action).toBe("enqueued");
+    expect((await host.services.connections.get())!.record.state).toBe("Connecting");
+    expect(await queuedJobs(host)).toEqual([expect.objectContaining({ trigger: "poll", connectionId: record.connectionId })]);
+  });
+});
+
+describe("sync worker", () => {
+  it("records a run that fails (revoked token) and moves the message to poison after maxDequeueCount", async () => {
+    const quick = { ...settings, queues: { ...settings.queues, visibilityTimeoutInMs: 0, maxDequeueCount: 2 } };
+    host = await startTestHost({ env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl }, settings: quick });
+    await resetGitHubState(host);
+    const { token } = await connectWithRepoHook(host, { hook: false });
+    github.revokeToken(token);
+    await host.fetch("/api/github/sync", { method: "POST" });
+    const poison = host.services.storage.queue("workspace-sync-poison");
+    await until(async () => (await poison.peekMessages()).peekedMessageItems[0]);
+    const { runs } = await (await host.fetch("/api/github/sync-runs?limit=2")).json();
+    expect(runs.map((r: { result: string }) => r.result)).toEqual(["failed", "failed"]);
+    expect(runs[0].error).toMatch(/token|credentials|401/i);
+    expect((await host.services.connections.get())!.record.state).toBe("Failed");
+    await poison.clearMessages();
+    expect(await stat(path.join(host.workspaceDir, "flows")).catch(() => undefined)).toBeUndefined();
+  });
+});

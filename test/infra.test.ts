@@ -1,0 +1,348 @@
+// infra/azuredeploy.json checked offline: against the real ARM schemas (../shared/arm-schemas/validate-arm.mjs),
+// then its wiring: app settings against what src/config.ts needs, mounts against WORKSPACE_DIR/TEMP_DIR, queues
+// and tables against src/azure/resources.ts, role assignments, every resourceId() naming a declared resource,
+// every parameter used, no secret with a default, and the image the compose files run. What only a deployment can
+// prove (names free, regions, role propagation, the container starting) is listed in infra/README.md.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { QUEUES, TABLES, poisonQueueName } from "../src/azure/resources.js";
+import { ConfigError, loadConfig, type Env } from "../src/config.js";
+
+const root = path.resolve(import.meta.dirname, "..");
+const validatorPath = path.resolve(root, "../shared/arm-schemas/validate-arm.mjs");
+
+/** Azure's built-in role definition ids (the same in every tenant). */
+const BUILT_IN_ROLES = {
+  keyVaultSecretsOfficer: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+  storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+  storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+  storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+  storageFileDataPrivilegedReader: "b8eda974-7b85-4f76-af95-65846b26df6d",
+} as const;
+/** App settings the Functions platform reads (not src/config.ts). */
+const PLATFORM_SETTINGS = new Set([
+  "FUNCTIONS_EXTENSION_VERSION",
+  "FUNCTIONS_WORKER_RUNTIME",
+  "WEBSITES_ENABLE_APP_SERVICE_STORAGE",
+  "DOCKER_REGISTRY_SERVER_URL",
+  "APPLICATIONINSIGHTS_CONNECTION_STRING",
+]);
+
+interface Resource {
+  type: string;
+  apiVersion: string;
+  name: string;
+  scope?: string;
+  kind?: string;
+  sku?: Record<string, string>;
+  identity?: { type: string };
+  properties?: Record<string, unknown>;
+  dependsOn?: string[];
+}
+interface Parameter {
+  type: string;
+  defaultValue?: unknown;
+  allowedValues?: unknown[];
+  metadata?: { description?: string };
+}
+interface Template {
+  parameters: Record<string, Parameter>;
+  variables: Record<string, unknown> & { roles: Record<string, string> };
+  resources: Resource[];
+  outputs: Record<string, { type: string; value: string }>;
+}
+interface SiteConfig {
+  linuxFxVersion: string;
+  ftpsState: string;
+  healthCheckPath: string;
+  appSettings: { name: string; value: string }[];
+  azureStorageAccounts: Record<string, { type: string; shareName: string; mountPath: string; accountName: string; accessKey: string }>;
+}
+
+let text: string;
+let template: Template;
+
+beforeAll(async () => {
+  text = await readFile(path.join(root, "infra/azuredeploy.json"), "utf8");
+  template = JSON.parse(text) as Template;
+});
+
+const ofType = (type: string) => template.resources.filter((r) => r.type === type);
+const only = (type: string): Resource => {
+  const found = ofType(type);
+  expect(found, type).toHaveLength(1);
+  return found[0]!;
+};
+const site = () => only("Microsoft.Web/sites");
+const siteConfig = () => (site().properties as { siteConfig: SiteConfig }).siteConfig;
+const appSettings = () => new Map(siteConfig().appSettings.map((s) => [s.name, s.value]));
+const isExpression = (value: string) => value.startsWith("[") && !value.startsWith("[[");
+
+/** Splits `a, f(b, c), 'd'` at top-level commas. */
+function splitArgs(args: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (const char of args) {
+    if (char === "(") depth++;
+    if (char === ")") depth--;
+    if (char === "," && depth === 0) {
+      parts.push(current.trim());
+      current = "";
+    } else current += char;
+  }
+  if (current.trim()) parts.push(current.trim());
+  return parts.map((p) => (/^'[^']*'$/.test(p) ? p.slice(1, -1) : p));
+}
+
+/** A resource's name as segments: `[format('{0}/default/tmp', variables('storageName'))]` → [variables('storageName'), default, tmp]. */
+function nameSegments(name: string): string[] {
+  const format = /^\[format\('([^']*)', (.*)\)\]$/.exec(name);
+  if (format) {
+    const args = splitArgs(format[2]!);
+    return format[1]!.split("/").map((segment) => segment.replace(/\{(\d+)\}/g, (_, i: string) => args[Number(i)] ?? "?"));
+  }
+  const expression = /^\[(.*)\]$/.exec(name);
+  return expression ? [expression[1]!] : name.split("/");
+}
+
+/** Every `resourceId('Type', a, b)` in a string, as type + name segments. */
+function resourceIdRefs(value: string): { type: string; segments: string[] }[] {
+  return [...value.matchAll(/(?<![A-Za-z])resourceId\(((?:[^()]|\((?:[^()]|\([^()]*\))*\))*)\)/g)].map((m) => {
+    const [type = "", ...segments] = splitArgs(m[1]!);
+    return { type, segments };
+  });
+}
+
+function declares(ref: { type: string; segments: string[] }): boolean {
+  return template.resources.some((r) => r.type === ref.type && JSON.stringify(nameSegments(r.name)) === JSON.stringify(ref.segments));
+}
+
+describe("infra/azuredeploy.json against the ARM schemas", () => {
+  it("validates with 0 errors and 0 warnings, and the validator does catch a broken copy", async () => {
+    const { createValidator, parseTemplateText } = (await import(pathToFileURL(validatorPath).href)) as {
+      createValidator(): Promise<{ validate(t: unknown): { errors: unknown[]; warnings: unknown[]; checked: unknown[] } }>;
+      parseTemplateText(text: string): unknown;
+    };
+    const validator = await createValidator();
+    const report = validator.validate(parseTemplateText(text));
+    expect(report.errors).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.checked).toHaveLength(template.resources.length);
+
+    const broken = JSON.parse(text) as Template;
+    const share = broken.resources.find((r) => r.type === "Microsoft.Storage/storageAccounts/fileServices/shares")!;
+    share.properties = { ...share.properties, accessTier: "Lukewarm" };
+    const mount = (broken.resources.find((r) => r.type === "Microsoft.Web/sites")!.properties as { siteConfig: SiteConfig }).siteConfig
+      .azureStorageAccounts.workspace!;
+    mount.mountPath = "/home/workspace";
+    expect(validator.validate(broken).errors).toHaveLength(2);
+  }, 60_000);
+});
+
+describe("wiring", () => {
+  it("sets every variable src/config.ts requires, and each setting is one something reads", async () => {
+    const settings = appSettings();
+    // What an empty container environment is missing: each problem must be answered by a setting it names.
+    let problems: string[] = [];
+    try {
+      loadConfig({}, { profile: "container" });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems = error.problems;
+    }
+    expect(problems.length).toBeGreaterThan(0);
+    for (const problem of problems) {
+      const answered = [...settings.keys()].some((name) => new RegExp(`\\b${name}\\b`).test(problem));
+      expect(answered, `no app setting answers: ${problem}`).toBe(true);
+    }
+
+    const configSource = await readFile(path.join(root, "src/config.ts"), "utf8");
+    for (const name of settings.keys()) {
+      expect(PLATFORM_SETTINGS.has(name) || configSource.includes(`"${name}"`), `${name} is read by nothing`).toBe(true);
+    }
+
+    // The values the template computes at deploy time, in the shape Azure gives them, must load.
+    const deployTime: Env = {
+      AzureWebJobsStorage__accountName: "stabcdefghijklm",
+      KEY_VAULT_URL: "https://kv-abcdefghijklm.vault.azure.net/",
+      PUBLIC_URL: "https://funcspace-web.azurestaticapps.net",
+      APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=00000000-0000-0000-0000-000000000000",
+    };
+    const env: Env = { WEBSITE_HOSTNAME: "funcspace-api.azurewebsites.net" };
+    for (const [name, value] of settings) {
+      if (isExpression(value)) {
+        expect(deployTime, `a deploy-time stand-in for ${name}`).toHaveProperty(name);
+        env[name] = deployTime[name];
+      } else env[name] = value;
+    }
+    const config = loadConfig(env, { profile: "container" });
+    expect(config.storage.kind).toBe("identity");
+    expect(config.keyVaultUrl).toBe("https://kv-abcdefghijklm.vault.azure.net");
+    expect(config.authMode).toBe("swa");
+    expect(config.workspaceShareName).toBe("workspace");
+  });
+
+  it("the deploy-time settings come from the right resources", () => {
+    const settings = appSettings();
+    expect(settings.get("AzureWebJobsStorage__accountName")).toBe("[variables('storageName')]");
+    expect(settings.get("KEY_VAULT_URL")).toMatch(/^\[reference\(resourceId\('Microsoft\.KeyVault\/vaults', variables\('vaultName'\)\), '[\d-]+'\)\.vaultUri\]$/);
+    expect(settings.get("PUBLIC_URL")).toMatch(/^\[format\('https:\/\/\{0\}', reference\(resourceId\('Microsoft\.Web\/staticSites', variables\('swaName'\)\), '[\d-]+'\)\.defaultHostname\)\]$/);
+    expect(settings.get("APPLICATIONINSIGHTS_CONNECTION_STRING")).toMatch(/^\[reference\(resourceId\('Microsoft\.Insights\/components', variables\('insightsName'\)\), '[\d-]+'\)\.ConnectionString\]$/);
+    expect(Object.fromEntries([...settings].filter(([, v]) => !isExpression(v)))).toEqual({
+      FUNCTIONS_EXTENSION_VERSION: "~4",
+      FUNCTIONS_WORKER_RUNTIME: "node",
+      WEBSITES_ENABLE_APP_SERVICE_STORAGE: "false",
+      DOCKER_REGISTRY_SERVER_URL: "https://index.docker.io/v1",
+      WORKSPACE_DIR: "/workspace",
+      TEMP_DIR: "/mnt/tmp",
+      WORKSPACE_SHARE_NAME: "workspace",
+      AUTH_MODE: "swa",
+    });
+    expect(settings.has("AzureWebJobsStorage"), "identity-based storage: no connection string").toBe(false);
+  });
+
+  it("mounts the workspace and tmp shares at WORKSPACE_DIR and TEMP_DIR", () => {
+    const settings = appSettings();
+    const mounts = siteConfig().azureStorageAccounts;
+    const byPath = new Map(Object.values(mounts).map((m) => [m.mountPath, m]));
+    expect(byPath.get(settings.get("WORKSPACE_DIR")!)?.shareName).toBe(settings.get("WORKSPACE_SHARE_NAME"));
+    expect(byPath.get(settings.get("TEMP_DIR")!)?.shareName).toBe("tmp");
+    expect(byPath.size).toBe(2);
+    const shares = ofType("Microsoft.Storage/storageAccounts/fileServices/shares").map((r) => nameSegments(r.name).at(-1));
+    for (const mount of Object.values(mounts)) {
+      expect(mount).toMatchObject({ type: "AzureFiles", accountName: "[variables('storageName')]" });
+      expect(mount.accessKey).toMatch(/^\[listKeys\(resourceId\('Microsoft\.Storage\/storageAccounts', variables\('storageName'\)\)/);
+      expect(shares).toContain(mount.shareName);
+    }
+  });
+
+  it("declares every queue (and its poison queue) and table of src/azure/resources.ts", () => {
+    const queues = ofType("Microsoft.Storage/storageAccounts/queueServices/queues").map((r) => nameSegments(r.name).at(-1)).sort();
+    const expected = Object.values(QUEUES).flatMap((q) => [q, poisonQueueName(q)]).sort();
+    expect(queues).toEqual(expected);
+    const tables = ofType("Microsoft.Storage/storageAccounts/tableServices/tables").map((r) => nameSegments(r.name).at(-1)).sort();
+    expect(tables).toEqual(Object.values(TABLES).sort());
+  });
+
+  it("grants the app's identity its roles, each on the right scope with a guid() name", () => {
+    expect(template.variables.roles).toEqual(BUILT_IN_ROLES);
+    const expected: Record<keyof typeof BUILT_IN_ROLES, string> = {
+      keyVaultSecretsOfficer: "Microsoft.KeyVault/vaults",
+      storageBlobDataOwner: "Microsoft.Storage/storageAccounts",
+      storageQueueDataContributor: "Microsoft.Storage/storageAccounts",
+      storageTableDataContributor: "Microsoft.Storage/storageAccounts",
+      storageFileDataPrivilegedReader: "Microsoft.Storage/storageAccounts",
+    };
+    const assignments = ofType("Microsoft.Authorization/roleAssignments");
+    expect(assignments).toHaveLength(Object.keys(expected).length);
+    const siteId = "resourceId('Microsoft.Web/sites', variables('appName'))";
+    for (const [role, scopeType] of Object.entries(expected)) {
+      const assignment = assignments.find((a) => (a.properties?.roleDefinitionId as string).includes(`variables('roles').${role})`));
+      expect(assignment, role).toBeDefined();
+      const scopeName = scopeType === "Microsoft.KeyVault/vaults" ? "variables('vaultName')" : "variables('storageName')";
+      const scopeId = `resourceId('${scopeType}', ${scopeName})`;
+      expect(assignment!.scope).toBe(`[format('${scopeType}/{0}', ${scopeName})]`);
+      expect(assignment!.name).toBe(`[guid(${scopeId}, ${siteId}, variables('roles').${role})]`);
+      expect(assignment!.properties).toEqual({
+        roleDefinitionId: `[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('roles').${role})]`,
+        principalId: `[reference(${siteId}, '2024-04-01', 'full').identity.principalId]`,
+        principalType: "ServicePrincipal",
+      });
+      expect(assignment!.dependsOn).toEqual([`[${scopeId}]`, `[${siteId}]`]);
+    }
+  });
+
+  it("every dependsOn and reference names a resource declared in the template", () => {
+    let refs = 0;
+    for (const resource of template.resources) {
+      for (const dependency of resource.dependsOn ?? []) {
+        const [ref, ...rest] = resourceIdRefs(dependency);
+        expect(rest, dependency).toEqual([]);
+        expect(ref && declares(ref), `${resource.type} dependsOn ${dependency}`).toBe(true);
+        refs++;
+      }
+    }
+    for (const ref of resourceIdRefs(JSON.stringify({ ...template, parameters: {} }))) {
+      if (ref.type === "Microsoft.Authorization/roleDefinitions") continue; // built-in, via subscriptionResourceId
+      expect(declares(ref), `${ref.type} ${ref.segments.join("/")}`).toBe(true);
+      refs++;
+    }
+    expect(refs).toBeGreaterThan(30);
+    expect(declares({ type: "Microsoft.Web/sites", segments: ["variables('nope')"] })).toBe(false);
+  });
+
+  it("uses every parameter and variable; secrets are secure and have no default", () => {
+    const body = JSON.stringify({ ...template, parameters: {} });
+    for (const name of Object.keys(template.parameters)) expect(body, `parameter ${name}`).toContain(`parameters('${name}')`);
+    const others = (name: string) => JSON.stringify({ ...template, variables: { ...template.variables, [name]: null } });
+    for (const name of Object.keys(template.variables)) expect(others(name), `variable ${name}`).toContain(`variables('${name}')`);
+    for (const [name, parameter] of Object.entries(template.parameters)) {
+      expect(parameter.metadata?.description, `${name} has a description`).toBeTruthy();
+      if (/token|secret|password|key$/i.test(name) || parameter.type.startsWith("secure")) {
+        expect(parameter.type, name).toMatch(/^secure/);
+        expect(parameter, name).not.toHaveProperty("defaultValue");
+      }
+    }
+    expect(template.parameters.staticWebAppLocation?.allowedValues).toEqual(expect.arrayContaining(["westeurope", "eastus2"]));
+    expect(template.parameters.planSku).toMatchObject({ defaultValue: "EP1", allowedValues: ["EP1", "EP2", "EP3"] });
+  });
+
+  it("the parameters file names only template parameters, covers the required ones and holds no secret", async () => {
+    const file = JSON.parse(await readFile(path.join(root, "infra/azuredeploy.parameters.json"), "utf8")) as { parameters: Record<string, unknown> };
+    for (const name of Object.keys(file.parameters)) expect(template.parameters, name).toHaveProperty(name);
+    for (const [name, parameter] of Object.entries(template.parameters)) {
+      if (parameter.type.startsWith("secure")) expect(file.parameters, name).not.toHaveProperty(name);
+      else if (!("defaultValue" in parameter)) expect(file.parameters, name).toHaveProperty(name);
+    }
+  });
+
+  it("runs the image the compose files run, from Docker Hub", async () => {
+    const image = `${template.parameters.containerImage?.defaultValue}:${template.parameters.containerImageTag?.defaultValue}`;
+    const packageJson = JSON.parse(await readFile(path.join(root, "package.json"), "utf8")) as { config: { image: string } };
+    expect(image).toBe(`${packageJson.config.image}:latest`);
+    for (const file of ["docker-compose.dev.yml", "docker-compose.prod.yml", "templates/workspace/docker-compose.yml"]) {
+      const compose = YAML.parse(await readFile(path.join(root, file), "utf8")) as { services: { functions: { image: string } } };
+      expect(/^\$\{FUNCSPACE_IMAGE:-(.+)\}$/.exec(compose.services.functions.image)?.[1], file).toBe(image);
+    }
+    expect(template.variables.image).toBe("[format('docker.io/{0}:{1}', parameters('containerImage'), parameters('containerImageTag'))]");
+    expect(siteConfig().linuxFxVersion).toBe("[format('DOCKER|{0}', variables('image'))]");
+  });
+
+  it("builds the platform the spec asks for: secure storage, RBAC vault, EP plan, container app, SWA Standard linked to it", () => {
+    expect(only("Microsoft.Storage/storageAccounts")).toMatchObject({
+      kind: "StorageV2",
+      properties: { minimumTlsVersion: "TLS1_2", allowBlobPublicAccess: false, allowSharedKeyAccess: true, supportsHttpsTrafficOnly: true },
+    });
+    for (const share of ofType("Microsoft.Storage/storageAccounts/fileServices/shares")) {
+      expect(share.properties).toMatchObject({ accessTier: "[parameters('shareAccessTier')]" });
+    }
+    expect(template.parameters.shareAccessTier?.defaultValue).toBe("Hot");
+    expect(only("Microsoft.KeyVault/vaults").properties).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true });
+    expect(only("Microsoft.Web/serverfarms")).toMatchObject({ kind: "elastic", sku: { name: "[parameters('planSku')]", tier: "ElasticPremium" }, properties: { reserved: true } });
+    expect(site()).toMatchObject({ kind: "functionapp,linux,container", identity: { type: "SystemAssigned" }, properties: { httpsOnly: true, reserved: true } });
+    expect(siteConfig()).toMatchObject({ ftpsState: "Disabled", healthCheckPath: "/api/health" });
+    expect(only("Microsoft.Insights/components").properties).toMatchObject({
+      WorkspaceResourceId: "[resourceId('Microsoft.OperationalInsights/workspaces', variables('logAnalyticsName'))]",
+    });
+    const swa = only("Microsoft.Web/staticSites");
+    expect(swa.sku).toEqual({ name: "Standard", tier: "Standard" });
+    expect(swa.properties).toMatchObject({ repositoryToken: "[parameters('repositoryToken')]", buildProperties: { apiLocation: "" } });
+    expect(only("Microsoft.Web/staticSites/linkedBackends").properties).toEqual({
+      backendResourceId: "[resourceId('Microsoft.Web/sites', variables('appName'))]",
+      region: "[parameters('location')]",
+    });
+  });
+
+  it("outputs the app URL, the API URL, the GitHub webhook URL (a real route) and the Key Vault name", async () => {
+    const swaHost = "reference(resourceId('Microsoft.Web/staticSites', variables('swaName')), '2024-04-01').defaultHostname";
+    expect(template.outputs.appUrl?.value).toBe(`[format('https://{0}', ${swaHost})]`);
+    expect(template.outputs.apiUrl?.value).toBe(`[format('https://{0}/api', ${swaHost})]`);
+    expect(template.outputs.githubWebhookUrl?.value).toBe(`[format('https://{0}/api/github/webhooks', ${swaHost})]`);
+    expect(template.outputs.keyVaultName?.value).toBe("[variables('vaultName')]");
+    expect(await readFile(path.join(root, "functions/github-webhooks.ts"), "utf8")).toContain('route: "github/webhooks"');
+  });
+});

@@ -1,0 +1,95 @@
+// Shared set-up of the GitHub App tests: a registered App in the host's secret store, a connection
+// record, signed deliveries sent over HTTP, and the workspace-sync queue read back.
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { sign } from "@octokit/webhooks-methods";
+import { saveAppCredentials, type AppCredentials } from "../../github-app/app-credentials.js";
+import { QUEUES } from "../../src/azure/resources.js";
+import type { ConnectionRecord } from "../../src/connection/connection-record.js";
+import type { SyncJob } from "../../src/sync/sync-job.js";
+import type { TestHost } from "./test-host.js";
+
+export function newAppCredentials(overrides: Partial<AppCredentials> = {}): AppCredentials {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return {
+    appId: 1234,
+    slug: "funcspace-test",
+    privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+    webhookSecret: randomBytes(20).toString("hex"),
+    clientId: "Iv1.test",
+    clientSecret: randomBytes(20).toString("hex"),
+    ...overrides,
+  };
+}
+
+export async function registerApp(host: TestHost, overrides: Partial<AppCredentials> = {}): Promise<AppCredentials> {
+  const credentials = newAppCredentials(overrides);
+  await saveAppCredentials(host.services.secrets, credentials);
+  return credentials;
+}
+
+export async function connect(host: TestHost, record: Partial<ConnectionRecord> = {}): Promise<ConnectionRecord> {
+  const now = new Date().toISOString();
+  const full: ConnectionRecord = {
+    connectionId: randomUUID(),
+    kind: "app",
+    repository: "octo-user/site",
+    branch: "main",
+    installationId: 42,
+    deliveryMode: "webhook",
+    state: "Ready",
+    createdAt: now,
+    updatedAt: now,
+    ...record,
+  };
+  await host.services.connections.create(full);
+  return full;
+}
+
+export function pushPayload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ref: "refs/heads/main",
+    before: "0".repeat(40),
+    after: "a".repeat(40),
+    created: false,
+    deleted: false,
+    forced: false,
+    repository: { id: 1, name: "site", full_name: "octo-user/site", owner: { login: "octo-user" } },
+    installation: { id: 42 },
+    sender: { login: "octo-user" },
+    commits: [],
+    ...overrides,
+  };
+}
+
+export interface DeliveryOptions {
+  event?: string;
+  id?: string;
+  /** The secret to sign with; `null` sends no signature header. */
+  secret: string | null;
+  /** Bytes to send instead of the signed ones (tampering). */
+  bodyOverride?: string;
+}
+
+export async function deliver(host: TestHost, payload: unknown, options: DeliveryOptions): Promise<Response> {
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-github-event": options.event ?? "push",
+    "x-github-delivery": options.id ?? randomUUID(),
+    "user-agent": "GitHub-Hookshot/test",
+  };
+  if (options.secret !== null) headers["x-hub-signature-256"] = await sign(options.secret, body);
+  return host.fetch("/api/github/webhooks", { method: "POST", headers, body: options.bodyOverride ?? body });
+}
+
+/** Every job on the workspace-sync queue (peeked, not removed). */
+export async function queuedJobs(host: TestHost): Promise<SyncJob[]> {
+  const { peekedMessageItems } = await host.services.storage.queue(QUEUES.workspaceSync).peekMessages({ numberOfMessages: 32 });
+  return peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, "base64").toString("utf8")) as SyncJob);
+}
+
+/** The test file's storage account outlives each test's host: start every test disconnected, queue empty. */
+export async function resetGitHubState(host: TestHost): Promise<void> {
+  await host.services.connections.delete();
+  await host.services.storage.queue(QUEUES.workspaceSync).clearMessages();
+}

@@ -1,0 +1,159 @@
+// A loopback GitHub for tests: GitHub's REST API and web endpoints, backed by real bare git repositories.
+// See README.md beside this file.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Credential, TokenGrant } from "./access.js";
+import { AppRegistry, type CreateAppOptions, type CreateInstallationOptions, type StandInApp, type StandInInstallation } from "./app-registry.js";
+import { appRoutes, type PendingCode } from "./app-routes.js";
+import { createDispatcher } from "./dispatch-request.js";
+import type { StandInFaults } from "./faults.js";
+import { postReceiveHook } from "./post-receive-hook.js";
+import { hookRoutes } from "./hook-routes.js";
+import { repositoryRoutes } from "./repository-routes.js";
+import { StandInRepository, type CreateRepositoryOptions } from "./stand-in-repository.js";
+import { StandInState, type RequestRecord } from "./stand-in-state.js";
+import type { WebhookDelivery } from "./webhook-sender.js";
+import { webRoutes, type WebFlowState } from "./web-routes.js";
+
+export type { CreateAppOptions, CreateInstallationOptions, StandInApp, StandInInstallation } from "./app-registry.js";
+export type { ClassicTokenGrant, FineGrainedTokenGrant, Permissions, TokenGrant } from "./access.js";
+export type { FailOptions, LatencyOptions, LoseWebhooksOptions, TarballBody, TruncateTreesOptions } from "./faults.js";
+export type { CommitOptions, CreateRepositoryOptions, FileChange, Permission } from "./stand-in-repository.js";
+export type { RequestRecord } from "./stand-in-state.js";
+export type { WebhookDelivery } from "./webhook-sender.js";
+export { StandInFaults } from "./faults.js";
+export { StandInRepository } from "./stand-in-repository.js";
+
+export interface GitHubStandInOptions {
+  /** Folder for the bare repositories and work trees (default: a new temp folder, removed by `close()`). */
+  root?: string;
+  /** The signed-in GitHub user of the web pages and the default owner of tokens (default `octo-user`). */
+  userLogin?: string;
+  /** Recursive trees longer than this answer `truncated: true` (GitHub: 100,000). */
+  treeEntryLimit?: number;
+  /** How long a tarball's download URL works (GitHub: about 5 minutes). */
+  downloadUrlTtlMs?: number;
+}
+
+export interface GitHubStandIn {
+  /** Octokit `baseUrl` (`GITHUB_API_URL`), GitHub Enterprise style: `http://127.0.0.1:PORT/api/v3`. */
+  apiUrl: string;
+  /** `GITHUB_WEB_URL`: OAuth, app registration and installation pages. */
+  webUrl: string;
+  userLogin: string;
+  faults: StandInFaults;
+  /** Every request answered, oldest first: method, path (no query string), status. */
+  requests: RequestRecord[];
+  createRepository(fullName: string, options?: CreateRepositoryOptions): Promise<StandInRepository>;
+  getRepository(fullName: string): StandInRepository | undefined;
+  /** Makes `token` valid for `Authorization: token …` / `Bearer …` with the grant's rights. */
+  addToken(token: string, grant: TokenGrant): void;
+  /** The token answers 401 "Bad credentials" from now on. */
+  revokeToken(token: string): void;
+  /** Every webhook attempt, oldest first (pushes, pings, installation events; lost ones and redeliveries too). */
+  deliveries: WebhookDelivery[];
+  /** Sends a recorded delivery again, same `X-GitHub-Delivery` and body. */
+  redeliver(deliveryId: string): Promise<WebhookDelivery>;
+  /** Waits for deliveries sent in the background (pings, installation events) to be answered. */
+  settleDeliveries(): Promise<void>;
+  /**
+   * Registers a GitHub App directly (the manifest flow on `webUrl` does the same). The record holds the
+   * credentials (`id`, `clientId`, `clientSecret`, `webhookSecret`, `pem`); `webhookUrl`/`webhookActive` may be changed.
+   */
+  createApp(options: CreateAppOptions): Promise<StandInApp>;
+  getApp(slugOrId: string | number): StandInApp | undefined;
+  /** Installs an app and sends `installation.created` to the app's hook (resolves after the delivery). */
+  createInstallation(appSlugOrId: string | number, options: CreateInstallationOptions): Promise<StandInInstallation>;
+  /** What the next visit to `{webUrl}/apps/{slug}/installations/new` installs (default: the user's account, all repositories). */
+  chooseNextInstallation(options: CreateInstallationOptions): void;
+  /** `installation.deleted`; its tokens answer 401 from now on. */
+  deleteInstallation(installationId: number): Promise<void>;
+  /** `installation.suspend`; its tokens answer 403 and new ones are refused. */
+  suspendInstallation(installationId: number): Promise<void>;
+  unsuspendInstallation(installationId: number): Promise<void>;
+  /** `installation_repositories.added` / `.removed`. */
+  addRepositories(installationId: number, repositories: string[]): Promise<void>;
+  removeRepositories(installationId: number, repositories: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Promise<GitHubStandIn> {
+  const ownsRoot = options.root === undefined;
+  const root = options.root ?? (await mkdtemp(path.join(tmpdir(), "github-stand-in-")));
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const userLogin = options.userLogin ?? "octo-user";
+  const state = new StandInState({
+    root,
+    origin: `http://127.0.0.1:${port}`,
+    userLogin,
+    internalKey: randomBytes(32).toString("hex"),
+    treeEntryLimit: options.treeEntryLimit ?? 100_000,
+    downloadUrlTtlMs: options.downloadUrlTtlMs ?? 5 * 60_000,
+  });
+  const apps = new AppRegistry(state);
+  const flow: WebFlowState = { manifestCodes: new Map<string, PendingCode>(), oauthCodes: new Map<string, PendingCode>(), nextInstallation: undefined };
+  server.on("request", createDispatcher(state, [...repositoryRoutes, ...hookRoutes, ...appRoutes(apps, flow.manifestCodes), ...webRoutes(apps, flow)]));
+
+  return {
+    apiUrl: state.apiUrl,
+    webUrl: state.webUrl,
+    userLogin,
+    faults: state.faults,
+    requests: state.requests,
+    async createRepository(fullName, repositoryOptions = {}) {
+      if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(fullName) || fullName.endsWith(".git")) {
+        throw new TypeError(`createRepository: "${fullName}" is not an owner/name GitHub would accept`);
+      }
+      if (state.repositories.has(fullName.toLowerCase())) throw new Error(`createRepository: ${fullName} already exists`);
+      const repo = await StandInRepository.create(fullName, repositoryOptions, {
+        id: state.nextId(),
+        root,
+        hookScript: (name) => postReceiveHook({ url: `${state.webUrl}/_stand-in/pushes/${name}`, key: state.sign(`push:${name}`) }),
+      });
+      state.repositories.set(fullName.toLowerCase(), repo);
+      return repo;
+    },
+    getRepository: (fullName) => state.repositories.get(fullName.toLowerCase()),
+    addToken(token, grant) {
+      const login = grant.login ?? userLogin;
+      state.users.add(login.toLowerCase());
+      const credential: Credential =
+        grant.type === "classic"
+          ? { kind: "classic", login, scopes: [...grant.scopes] }
+          : { kind: "fine-grained", login, repositories: grant.repositories === "all" ? "all" : [...grant.repositories], permissions: { ...grant.permissions } };
+      state.tokens.set(token, credential);
+    },
+    revokeToken(token) {
+      state.tokens.delete(token);
+    },
+    deliveries: state.webhooks.deliveries,
+    redeliver: (deliveryId) => state.webhooks.redeliver(deliveryId),
+    settleDeliveries: () => state.webhooks.settle(),
+    createApp: (appOptions) => apps.createApp(appOptions),
+    getApp: (slugOrId) => apps.findApp(slugOrId),
+    createInstallation: (app, installOptions) => apps.createInstallation(app, installOptions),
+    chooseNextInstallation(installOptions) {
+      flow.nextInstallation = installOptions;
+    },
+    deleteInstallation: (id) => apps.deleteInstallation(id),
+    suspendInstallation: (id) => apps.suspendInstallation(id, true),
+    unsuspendInstallation: (id) => apps.suspendInstallation(id, false),
+    addRepositories: (id, repositories) => apps.changeRepositories(id, repositories, "added"),
+    removeRepositories: (id, repositories) => apps.changeRepositories(id, repositories, "removed"),
+    async close() {
+      await state.webhooks.settle();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (ownsRoot) await rm(root, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,194 @@
+// The sync worker path (runSyncJob → syncWorkspace) on real Azurite tables and the GitHub stand-in: run
+// records and connection state, stale jobs, the lease under a burst of 20 jobs, a dead lease holder,
+// progress while running, and cancellation by disconnect.
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { runSyncJob, type RunSyncJobDeps } from "../github-app/run-sync-job.js";
+import { ConnectionStore } from "../src/azure/connection-store.js";
+import { LeaseStore } from "../src/azure/lease-store.js";
+import { TABLES } from "../src/azure/resources.js";
+import { createStorageClients, ensureStorageResources, type StorageClients } from "../src/azure/storage.js";
+import { SyncRunStore, type SyncRunRecord } from "../src/azure/sync-run-store.js";
+import type { ConnectionRecord } from "../src/connection/connection-record.js";
+import { createLogger } from "../src/logger.js";
+import type { SyncJob } from "../src/sync/sync-job.js";
+import { startGitHubStandIn, type GitHubStandIn } from "./support/github-stand-in/index.js";
+import { useTestStorage } from "./support/storage.js";
+import { archiveState, createSyncFixture, diffWorkspace, type SyncFixture } from "./support/sync-fixtures.js";
+
+let github: GitHubStandIn;
+let storage: StorageClients;
+let fx: SyncFixture;
+let connections: ConnectionStore;
+let runs: SyncRunStore;
+let leases: LeaseStore;
+let workspaceId: string;
+let workspaceCounter = 0;
+
+beforeAll(async () => {
+  github = await startGitHubStandIn();
+  storage = createStorageClients({ kind: "connectionString", connectionString: (await useTestStorage()).connectionString });
+  await ensureStorageResources(storage);
+});
+afterAll(async () => {
+  await github.close();
+});
+
+beforeEach(async () => {
+  fx = await createSyncFixture({ github });
+  // A workspace id of its own per test: leases, runs and the connection never leak between tests.
+  workspaceId = `ws${++workspaceCounter}${Date.now()}`;
+  connections = new ConnectionStore(storage.table(TABLES.connections), workspaceId);
+  runs = new SyncRunStore(storage.table(TABLES.syncRuns));
+  leases = new LeaseStore(storage.table(TABLES.leases));
+  const now = new Date().toISOString();
+  const record: ConnectionRecord = {
+    connectionId: "conn-1",
+    kind: "pat",
+    repository: fx.repo.fullName,
+    branch: "main",
+    deliveryMode: "polling",
+    state: "Connecting",
+    createdAt: now,
+    updatedAt: now,
+  };
+  await connections.create(record);
+});
+afterEach(async () => {
+  github.faults.reset();
+  await fx.close();
+});
+
+function deps(overrides: Partial<RunSyncJobDeps> = {}): RunSyncJobDeps {
+  return {
+    config: { workspaceDir: fx.workspaceDir, stateDir: fx.stateDir, maxFileBytes: 10 * 1024 * 1024, ioConcurrency: 8, githubApiUrl: github.apiUrl },
+    storage,
+    connections,
+    logger: createLogger({ level: "silent" }),
+    getToken: async () => fx.token,
+    workspaceId,
+    lease: { ttlMs: 5_000, renewEveryMs: 200 },
+    ...overrides,
+  };
+}
+
+const job = (overrides: Partial<SyncJob> = {}): SyncJob => ({
+  connectionId: "conn-1",
+  branch: "main",
+  trigger: "webhook",
+  deliveryId: "d-1",
+  requestedAt: new Date().toISOString(),
+  ...overrides,
+});
+
+async function listRuns(): Promise<SyncRunRecord[]> {
+  const all: SyncRunRecord[] = [];
+  for await (const run of runs.list(workspaceId)) all.push(run);
+  return all;
+}
+
+describe("runSyncJob", () => {
+  it("syncs, records the run and marks the connection Ready", async () => {
+    const sha = await fx.repo.commit({ "a.txt": "a\n", "b/c.txt": "c\n", "l": { symlink: "a.txt" } });
+    const result = await runSyncJob(job({ sha }), deps());
+    expect(result.status).toBe("ran");
+    const [run, ...more] = await listRuns();
+    expect(more).toEqual([]);
+    expect(run).toMatchObject({
+      result: "applied",
+      trigger: "webhook",
+      deliveryId: "d-1",
+      requestedSha: sha,
+      toSha: sha,
+      added: 2,
+      changed: 0,
+      deleted: 0,
+      skipped: 1,
+      skippedPaths: "symlink:l",
+      fetchMethod: "blobs",
+      progressPhase: "done",
+    });
+    expect(run!.bytesDownloaded).toBe(4);
+    expect(run!.durationMs).toBeGreaterThanOrEqual(0);
+    expect((await connections.get())?.record).toMatchObject({ state: "Ready", appliedSha: sha, headSha: sha });
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
+
+    expect(await runSyncJob(job({ trigger: "poll" }), deps())).toMatchObject({ status: "ran", runs: [{ result: "noop", trigger: "poll" }] });
+  });
+
+  it("ignores a job queued for an earlier connection", async () => {
+    await fx.repo.commit({ "a.txt": "a\n" });
+    expect(await runSyncJob(job({ connectionId: "conn-0" }), deps())).toEqual({ status: "stale" });
+    expect(await listRuns()).toEqual([]);
+    expect(await readdir(fx.workspaceDir)).toEqual([]);
+  });
+
+  it("records a failure with its step and marks the connection Failed", async () => {
+    await fx.repo.commit({ "a.txt": "a\n" });
+    const error = await runSyncJob(job(), deps({ getToken: async () => "ghp_not_valid" })).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^resolve: GitHub refused the credentials/);
+    const [run] = await listRuns();
+    expect(run).toMatchObject({ result: "failed", errorStep: "resolve", errorCode: "unauthorized" });
+    expect(run!.errorMessage).not.toContain("ghp_not_valid");
+    expect((await connections.get())?.record).toMatchObject({ state: "Failed", stateReason: run!.errorMessage });
+  });
+
+  it("runs a burst of 20 jobs as at most two syncs, ending on the newest commit", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 30; i++) files[`f${i}.txt`] = `v1 ${i}\n`;
+    await fx.repo.commit(files);
+    github.faults.addLatency({ path: /\/git\/blobs\//, ms: 40 });
+    const burst = Array.from({ length: 20 }, (_, i) => runSyncJob(job({ deliveryId: `d-${i}` }), deps()));
+    // A push lands while the burst is being handled: the final state must be this newest commit.
+    const newest = await fx.repo.commit({ "f0.txt": "v2\n", "new.txt": "new\n" });
+    const results = await Promise.all(burst);
+    const ran = results.filter((r) => r.status === "ran");
+    expect(ran.length).toBe(1);
+    expect(results.filter((r) => r.status === "pending").length).toBe(19);
+    const recorded = await listRuns();
+    expect(recorded.length).toBeGreaterThanOrEqual(1);
+    expect(recorded.length).toBeLessThanOrEqual(2);
+    expect(recorded.filter((r) => r.result === "applied").length).toBeLessThanOrEqual(2);
+    // A run that started before the push may have synced the older head; a pending re-run picks up the newest.
+    const last = await runSyncJob(job({ trigger: "poll" }), deps());
+    expect(last).toMatchObject({ status: "ran", runs: [{ result: "noop", toSha: newest }] });
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, newest, fx.root))).toEqual([]);
+  });
+
+  it("is not blocked for longer than the TTL by a worker that died holding the lease", async () => {
+    const sha = await fx.repo.commit({ "a.txt": "a\n" });
+    expect(await leases.tryAcquire(`sync-${workspaceId}`, "dead-worker", 1_500)).toEqual({ acquired: true });
+    expect(await runSyncJob(job(), deps())).toEqual({ status: "pending" });
+    await new Promise((r) => setTimeout(r, 1_600));
+    const result = await runSyncJob(job({ trigger: "poll" }), deps());
+    expect(result).toMatchObject({ status: "ran", runs: [{ result: "applied", toSha: sha }] });
+    expect(await leases.get(`sync-${workspaceId}`)).toBeUndefined();
+  });
+
+  it("shows progress on the run record while running, and stops cleanly when disconnected", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) files[`f${i}.txt`] = `v1 ${i}\n`;
+    const before = await fx.repo.commit(files);
+    await runSyncJob(job(), deps());
+    const changed: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) changed[`f${i}.txt`] = `v2 ${i}\n`;
+    await fx.repo.commit(changed);
+    github.faults.addLatency({ path: /\/git\/blobs\//, ms: 150 });
+    const running = runSyncJob(job({ deliveryId: "d-2" }), deps({ config: { ...deps().config, ioConcurrency: 2 }, fetchMode: "blobs" })).catch((e: unknown) => e);
+    let seen: SyncRunRecord | undefined;
+    for (let i = 0; i < 100 && !seen; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = (await listRuns()).find((r) => r.result === "running" && r.progressPhase === "fetch" && (r.progressDone ?? 0) > 0);
+    }
+    expect(seen).toMatchObject({ progressTotal: 40 });
+    await connections.delete();
+    const error = await running;
+    expect((error as Error).message).toMatch(/disconnected/);
+    const run = (await listRuns()).find((r) => r.deliveryId === "d-2");
+    expect(run, JSON.stringify(run)).toMatchObject({ result: "cancelled" });
+    // Nothing half-written: the workspace still holds the previous commit, whole, and no staging is left.
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, before, fx.root))).toEqual([]);
+    expect(await readFile(path.join(fx.workspaceDir, "f0.txt"), "utf8")).toBe("v1 0\n");
+  });
+});

@@ -1,0 +1,233 @@
+// US-3 / FR-011 / FR-012a in Chromium, against the GitHub stand-in (real git repositories, real webhooks),
+// the real local host with its queue worker, and Azurite: connect a non-empty workspace by PAT → the
+// preview and the zip (which downloads and holds the files) → confirm → the repository's files in the tree,
+// the read-only banner, no way to save; a `git push` shows up after a refresh; Disconnect → editing again.
+// Then "Connect with GitHub": the App registered through the manifest flow, installed, verified and connected,
+// all through the stand-in's web endpoints.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import yauzl from "yauzl";
+import { readHostSettings } from "../local/host-json.js";
+import { saveScreenshot, startUiHost, type UiHost } from "./support/browser.js";
+import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
+import { classicToken } from "./support/pat-tokens.js";
+
+let github: GitHubStandIn;
+let repo: StandInRepository;
+let host: UiHost;
+const token = classicToken();
+const REPOSITORY = "octo-user/team-workflows";
+
+/** A free port, so PUBLIC_URL (webhook and redirect URLs) can name the host before it listens. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Every file in a zip: name → content. */
+async function readZip(file: string): Promise<Map<string, string>> {
+  const buffer = await readFile(file);
+  return new Promise((resolve, reject) => {
+    const files = new Map<string, string>();
+    yauzl.fromBuffer(buffer, { lazyEntries: true }, (error, zip) => {
+      if (error) return reject(error);
+      zip.on("error", reject);
+      zip.on("end", () => resolve(files));
+      zip.on("entry", (entry: yauzl.Entry) => {
+        if (entry.fileName.endsWith("/")) return zip.readEntry();
+        zip.openReadStream(entry, (streamError, stream) => {
+          if (streamError) return reject(streamError);
+          const chunks: Buffer[] = [];
+          stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+          stream.on("end", () => {
+            files.set(entry.fileName, Buffer.concat(chunks).toString("utf8"));
+            zip.readEntry();
+          });
+        });
+      });
+      zip.readEntry();
+    });
+  });
+}
+
+beforeAll(async () => {
+  github = await startGitHubStandIn();
+  repo = await github.createRepository(REPOSITORY, { private: true });
+  await repo.commit({ "workflows/from-repo.ts": "export const origin = 'repository';\n", "README.md": "# Team workflows\n" });
+  github.addToken(token, { type: "classic", scopes: ["repo", "admin:repo_hook"] });
+  const port = await freePort();
+  const settings = readHostSettings();
+  host = await startUiHost({
+    enableQueues: true,
+    settings: { ...settings, queues: { ...settings.queues, maxPollingIntervalInMs: 200 } },
+    env: {
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      GITHUB_API_URL: github.apiUrl,
+      GITHUB_WEB_URL: github.webUrl,
+    },
+  });
+  // Manual work that connecting would replace.
+  await writeFile(path.join(host.workspaceDir, "mine.ts"), "export const draft = true;\n");
+}, 120_000);
+afterAll(async () => {
+  await host?.close();
+  await github?.close();
+});
+
+describe("GitHub settings (US-3, FR-011, FR-012a)", () => {
+  it("connects by PAT after the preview and the zip, follows pushes read-only, and disconnects", async () => {
+    const { page, context } = await host.newPage();
+    await page.goto("/settings/github");
+    await saveScreenshot(page, "settings-not-connected");
+
+    await page.getByLabel("Token", { exact: true }).fill(token);
+    await page.getByLabel("Repository").fill(REPOSITORY);
+    await page.getByLabel("Branch").fill("main");
+    await page.getByRole("button", { name: "Connect with token" }).click();
+
+    // FR-012a: the workspace is not empty → what will happen, a zip, and an explicit confirmation.
+    const dialog = page.getByRole("dialog", { name: "Replace the workspace with the repository?" });
+    await dialog.waitFor();
+    const preview = dialog.getByTestId("sync-preview");
+    await preview.getByText("mine.ts").waitFor();
+    await preview.getByText("workflows/from-repo.ts").waitFor();
+    const confirm = dialog.getByRole("button", { name: "Connect and replace the workspace" });
+    expect(await confirm.isDisabled()).toBe(true);
+    await saveScreenshot(page, "settings-connect-preview");
+
+    const [download] = await Promise.all([page.waitForEvent("download"), dialog.getByRole("link", { name: "Download workspace (.zip)" }).click()]);
+    expect(download.suggestedFilename()).toMatch(/\.zip$/);
+    const downloads = await mkdtemp(path.join(tmpdir(), "ui-zip-"));
+    try {
+      const zipFile = path.join(downloads, download.suggestedFilename());
+      await download.saveAs(zipFile);
+      const entries = await readZip(zipFile);
+      expect(entries.get("mine.ts")).toBe("export const draft = true;\n");
+    } finally {
+      await rm(downloads, { recursive: true, force: true });
+    }
+
+    await dialog.getByLabel(/I understand/).check();
+    await confirm.click();
+    await dialog.waitFor({ state: "detached" });
+
+    // Connected: the token is never shown again, and the first sync brings the repository's files.
+    await page.getByRole("heading", { name: /Connected to GitHub/ }).waitFor();
+    await expect.poll(() => page.getByTestId("connection-state").textContent(), { timeout: 30_000 }).toBe("Ready");
+    expect(await page.content()).not.toContain(token);
+    await page.getByText(`••••${token.slice(-4)}`).waitFor();
+    await page.getByText(/^Webhook/).waitFor();
+    await page.getByRole("link", { name: (await repo.headSha()).slice(0, 7) }).first().waitFor();
+    await saveScreenshot(page, "settings-connected");
+
+    await page.getByRole("link", { name: "Editor" }).click();
+    await page.getByText(`Managed by GitHub: ${REPOSITORY}@main`).waitFor();
+    await page.getByRole("treeitem", { name: "workflows" }).click();
+    await page.getByRole("treeitem", { name: "from-repo.ts" }).click();
+    await expect.poll(() => page.locator(".cm-content").textContent()).toContain("origin = 'repository'");
+    expect(await page.getByRole("treeitem", { name: "mine.ts" }).count()).toBe(0);
+    const onGitHub = page.getByRole("link", { name: "Open workflows/from-repo.ts on GitHub" });
+    expect(await onGitHub.getAttribute("href")).toBe(`${github.webUrl}/${REPOSITORY}/blob/main/workflows/from-repo.ts`);
+
+    // Read-only: no control changes anything, typing does nothing, Ctrl-S does not write.
+    for (const name of ["New file", "New folder", "Rename", "Delete", "Save"]) {
+      expect(await page.getByRole("button", { name, exact: true }).isDisabled(), name).toBe(true);
+    }
+    expect(await page.locator(".cm-content").getAttribute("contenteditable")).toBe("false");
+    await page.locator(".cm-content").click();
+    await page.keyboard.type("typed");
+    await page.keyboard.press("Control+s");
+    expect(await page.locator(".cm-content").textContent()).not.toContain("typed");
+    expect(await readFile(path.join(host.workspaceDir, "workflows/from-repo.ts"), "utf8")).toBe("export const origin = 'repository';\n");
+    await saveScreenshot(page, "editor-read-only");
+
+    // A push reaches the workspace (webhook → queue → sync); a refresh shows it within seconds.
+    const pushedAt = Date.now();
+    await repo.commit({ "workflows/from-repo.ts": "export const origin = 'pushed';\n" });
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.getByRole("tab", { name: "from-repo.ts" }).waitFor();
+          return page.locator(".cm-content").textContent();
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toContain("origin = 'pushed'");
+    expect(Date.now() - pushedAt).toBeLessThan(20_000);
+
+    // Disconnect (with confirmation): the files stay, editing works again at once.
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("region", { name: "Sync history" }).locator("tbody tr").nth(1).waitFor();
+    await page.getByRole("button", { name: "Disconnect" }).click();
+    const disconnect = page.getByRole("dialog", { name: "Disconnect GitHub?" });
+    await disconnect.getByRole("button", { name: "Disconnect" }).click();
+    await disconnect.waitFor({ state: "detached" });
+    await page.getByLabel("Token", { exact: true }).waitFor();
+    expect(await page.getByLabel("Token", { exact: true }).inputValue()).toBe("");
+
+    await page.getByRole("link", { name: "Editor" }).click();
+    await page.getByRole("tab", { name: "from-repo.ts" }).click();
+    expect(await page.getByText(/Managed by GitHub/).count()).toBe(0);
+    await page.locator(".cm-content").click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.insertText("export const edited = true;\n");
+    await page.keyboard.press("Control+s");
+    await page.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    expect(await readFile(path.join(host.workspaceDir, "workflows/from-repo.ts"), "utf8")).toBe(
+      "export const origin = 'pushed';\nexport const edited = true;\n",
+    );
+    expect(host.logs.join("\n")).not.toContain(token);
+    await context.close();
+  }, 180_000);
+  it("registers the GitHub App (manifest flow), installs it and connects through Connect with GitHub", async () => {
+    const { page, context } = await host.newPage();
+    await page.goto("/settings/github");
+    const appSection = page.getByRole("region", { name: "Connect with GitHub" });
+    await appSection.getByRole("heading", { name: "Step 1: Create the GitHub App" }).waitFor();
+
+    // Create GitHub App: our page posts app.yml (URLs from PUBLIC_URL) to GitHub, which creates the App and
+    // sends the browser back to our callback, which stores its credentials and returns to Settings.
+    const [post] = await Promise.all([
+      page.waitForRequest((request) => request.method() === "POST" && request.url().startsWith(`${github.webUrl}/settings/apps/new`)),
+      appSection.getByRole("button", { name: "Create GitHub App" }).click(),
+    ]);
+    const manifest = JSON.parse(new URLSearchParams(post.postData() ?? "").get("manifest") ?? "{}") as Record<string, unknown>;
+    expect(manifest.hook_attributes).toMatchObject({ url: `${host.config.publicUrl}/api/github/webhooks` });
+    expect(manifest.redirect_url).toBe(`${host.config.publicUrl}/api/github/app/callback`);
+    await page.getByText(/The GitHub App .+ was created/).waitFor();
+    await saveScreenshot(page, "settings-app-created");
+
+    // Connect with GitHub: install on the repository, come back verified, pick repository and branch.
+    github.chooseNextInstallation({ account: "octo-user", repositories: [REPOSITORY] });
+    await appSection.getByRole("link", { name: "Connect with GitHub" }).click();
+    await page.waitForURL(/\/settings\?installation_id=\d+/);
+    await appSection.getByLabel("Repository").waitFor();
+    await expect.poll(() => appSection.getByLabel("Repository").inputValue()).toBe(REPOSITORY);
+    await expect.poll(() => appSection.getByLabel("Branch").inputValue()).toBe("main");
+    await saveScreenshot(page, "settings-app-pick-repository");
+    await appSection.getByRole("button", { name: "Connect", exact: true }).click();
+
+    // The workspace holds the files left by the previous test: the same confirmation as the PAT path.
+    const dialog = page.getByRole("dialog", { name: "Replace the workspace with the repository?" });
+    await dialog.getByTestId("sync-preview").waitFor();
+    await dialog.getByLabel(/I understand/).check();
+    await dialog.getByRole("button", { name: "Connect and replace the workspace" }).click();
+    await page.getByRole("heading", { name: /Connected to GitHub/ }).waitFor();
+    await page.getByText("GitHub App", { exact: true }).waitFor();
+    await expect.poll(() => page.getByTestId("connection-state").textContent(), { timeout: 30_000 }).toBe("Ready");
+    expect(await readFile(path.join(host.workspaceDir, "workflows/from-repo.ts"), "utf8")).toBe("export const origin = 'pushed';\n");
+
+    await page.getByRole("button", { name: "Disconnect" }).click();
+    await page.getByRole("dialog", { name: "Disconnect GitHub?" }).getByRole("button", { name: "Disconnect" }).click();
+    await page.getByLabel("Token", { exact: true }).waitFor();
+    await context.close();
+  }, 120_000);
+});

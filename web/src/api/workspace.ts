@@ -1,0 +1,96 @@
+// The files API (functions/workspace.ts): tree, file read/write with ETags, folders, move, zip.
+import { ApiError, callApi, encodePath, getJson, sendJson } from "./client.js";
+
+export interface FileNode {
+  type: "file";
+  name: string;
+  path: string;
+  size: number;
+  modified: string;
+  etag?: string;
+}
+
+export interface FolderNode {
+  type: "folder";
+  name: string;
+  path: string;
+  modified: string;
+  children: TreeNode[];
+}
+
+export type TreeNode = FileNode | FolderNode;
+
+export interface WorkspaceTree {
+  root: FolderNode;
+  files: number;
+  folders: number;
+  bytes: number;
+}
+
+export interface LoadedFile {
+  path: string;
+  etag: string;
+  /** Text files only; binary ones are offered as a download. */
+  text: string | undefined;
+  contentType: string;
+}
+
+export const ZIP_URL = "/api/workspace/zip";
+
+export function fileUrl(path: string): string {
+  return `/api/workspace/files/${encodePath(path)}`;
+}
+
+export function getTree(options: { signal?: AbortSignal } = {}): Promise<WorkspaceTree> {
+  return getJson<WorkspaceTree>("/api/workspace/tree", { signal: options.signal });
+}
+
+export async function readFile(path: string): Promise<LoadedFile> {
+  const response = await callApi(fileUrl(path), { cache: "no-store" });
+  const contentType = response.headers.get("content-type") ?? "application/octet-stream";
+  const etag = response.headers.get("etag") ?? "";
+  const isText = /^text\/|json|javascript|typescript|yaml|xml|markdown/.test(contentType);
+  return { path, etag, contentType, text: isText ? await response.text() : undefined };
+}
+
+export interface WriteOptions {
+  /** Replace only this version (412 otherwise). */
+  ifMatch?: string;
+  /** Create only (412 when it exists). */
+  createOnly?: boolean;
+}
+
+/** Writes a file and returns its new ETag. A 412 is an ApiError whose `currentEtag` says what is there now. */
+export async function writeFile(path: string, text: string, options: WriteOptions = {}): Promise<string> {
+  const headers: Record<string, string> = { "content-type": "application/octet-stream" };
+  if (options.ifMatch) headers["if-match"] = options.ifMatch;
+  if (options.createOnly) headers["if-none-match"] = "*";
+  const response = await callApi(fileUrl(path), { method: "PUT", headers, body: new TextEncoder().encode(text) });
+  const etag = response.headers.get("etag");
+  if (etag) return etag;
+  const body = (await response.json().catch(() => ({}))) as { etag?: string };
+  return body.etag ?? "";
+}
+
+export async function deleteFile(path: string): Promise<void> {
+  await callApi(fileUrl(path), { method: "DELETE" });
+}
+
+export async function createFolder(path: string): Promise<void> {
+  await sendJson("POST", "/api/workspace/folders", { path });
+}
+
+export async function deleteFolder(path: string): Promise<void> {
+  await callApi(`/api/workspace/folders/${encodePath(path)}?recursive=true`, { method: "DELETE" });
+}
+
+export async function movePath(from: string, to: string): Promise<void> {
+  await sendJson("POST", "/api/workspace/move", { from, to });
+}
+
+/** The ETag the server holds now, from a 412 answer. */
+export function currentEtagOf(error: ApiError): string | undefined {
+  const fromBody = error.body.currentEtag;
+  if (typeof fromBody === "string") return fromBody;
+  return error.headers.get("etag") ?? undefined;
+}

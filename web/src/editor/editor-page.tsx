@@ -1,0 +1,336 @@
+// The script editor: the workspace tree on the left, open files in tabs on the right, CodeMirror below.
+// In read-only mode (GitHub connected) a banner names the repository, the editor is read-only and every
+// control that would change a file is disabled; the API refuses such calls anyway.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { describeError } from "../api/client.js";
+import { ZIP_URL, fileUrl, type TreeNode } from "../api/workspace.js";
+import { useLocation } from "../router.js";
+import { connection, githubFileUrl, refreshConnection } from "../session.js";
+import { useStore } from "../store.js";
+import { ConfirmDialog, Dialog, PromptDialog } from "../ui/dialog.js";
+import {
+  activateTab,
+  attachView,
+  closeTab,
+  createFile,
+  createFolder,
+  deletePath,
+  editorModel,
+  loadCodeMirror,
+  movePath,
+  openFile,
+  overwriteTheirs,
+  refreshReadOnly,
+  reloadTheirs,
+  reloadTree,
+  saveActive,
+  saveCopyOfMine,
+  selectPath,
+  toggleFolder,
+  type Tab,
+} from "./editor-store.js";
+import { FileTree } from "./file-tree.js";
+
+type Pending =
+  | { kind: "new-file" | "new-folder"; base: string }
+  | { kind: "rename"; node: TreeNode }
+  | { kind: "delete"; node: TreeNode }
+  | { kind: "close-tab"; path: string };
+
+export function EditorPage() {
+  const model = useStore(editorModel);
+  const status = useStore(connection);
+  const url = useLocation();
+  const readOnly = status?.connected === true;
+  const [pending, setPending] = useState<Pending | undefined>();
+  const [dialogError, setDialogError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const editorHost = useRef<HTMLDivElement>(null);
+  const active = model.tabs.find((tab) => tab.path === model.active);
+
+  useEffect(() => {
+    void reloadTree();
+    void refreshConnection().then(refreshReadOnly);
+  }, []);
+
+  // /editor?file=path&line=n (links from run errors) opens that file at that line.
+  const fileParam = url.searchParams.get("file");
+  const lineParam = Number(url.searchParams.get("line") ?? "") || undefined;
+  useEffect(() => {
+    if (fileParam) void openFile(fileParam, { line: lineParam });
+  }, [fileParam, lineParam]);
+
+  useEffect(() => {
+    let cancelled = false;
+    let created: { destroy(): void } | undefined;
+    void loadCodeMirror().then((cm) => {
+      if (cancelled || !editorHost.current) return;
+      const view = cm.createView(editorHost.current);
+      created = view;
+      attachView(view);
+    });
+    return () => {
+      cancelled = true;
+      attachView(undefined);
+      created?.destroy();
+    };
+  }, []);
+
+  useEffect(() => refreshReadOnly(), [readOnly]);
+
+  // The address names the active file, so a refresh (or a shared link) opens it again.
+  useEffect(() => {
+    // Read the store, not this render's copy: on arrival the ?file= effect above has just opened it.
+    const { active } = editorModel.get();
+    if (!location.pathname.startsWith("/editor")) return;
+    if (new URLSearchParams(location.search).get("file") === (active ?? null)) return; // keeps &line=
+    history.replaceState(null, "", active ? `/editor?file=${encodeURIComponent(active)}` : "/editor");
+  }, [model.active]);
+
+  // Ctrl/Cmd-S anywhere on the page saves the active tab (inside the editor CodeMirror's keymap does it).
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "s" || event.defaultPrevented) return;
+      event.preventDefault();
+      void saveActive();
+    };
+    window.addEventListener("keydown", onKeyDown);
+    return () => window.removeEventListener("keydown", onKeyDown);
+  }, []);
+
+  const selectedNode = findNode(model.tree?.root.children ?? [], model.selected);
+  const baseFolder = selectedNode ? (selectedNode.type === "folder" ? selectedNode.path : parentOf(selectedNode.path)) : "";
+  const dirtyPaths = model.tabs.filter((tab) => tab.dirty).map((tab) => tab.path);
+
+  const run = async (action: () => Promise<unknown>) => {
+    setBusy(true);
+    setDialogError(undefined);
+    try {
+      await action();
+      setPending(undefined);
+    } catch (error) {
+      setDialogError(describeError(error));
+      if (readOnly) await refreshConnection();
+    } finally {
+      setBusy(false);
+    }
+  };
+  const cancel = () => {
+    setPending(undefined);
+    setDialogError(undefined);
+  };
+
+  const requestClose = (tab: Tab) => {
+    if (tab.dirty) setPending({ kind: "close-tab", path: tab.path });
+    else closeTab(tab.path);
+  };
+
+  return (
+    <div class="editor-page">
+      {readOnly && status && (
+        <div class="banner banner-readonly" role="status">
+          <strong>
+            Managed by GitHub: {status.repository}@{status.branch}
+          </strong>{" "}
+          — files here follow the repository and cannot be edited.{" "}
+          <a href={githubFileUrl(status, active?.path)} target="_blank" rel="noreferrer">
+            {active ? `Open ${active.path} on GitHub` : "Open the repository on GitHub"}
+          </a>
+        </div>
+      )}
+      <div class="editor-layout">
+        <aside class="sidebar" aria-label="Workspace">
+          <div class="toolbar" role="toolbar" aria-label="File actions">
+            <button type="button" disabled={readOnly} onClick={() => setPending({ kind: "new-file", base: baseFolder })}>New file</button>
+            <button type="button" disabled={readOnly} onClick={() => setPending({ kind: "new-folder", base: baseFolder })}>New folder</button>
+            <button type="button" disabled={readOnly || !selectedNode} onClick={() => selectedNode && setPending({ kind: "rename", node: selectedNode })}>
+              Rename
+            </button>
+            <button type="button" disabled={readOnly || !selectedNode} onClick={() => selectedNode && setPending({ kind: "delete", node: selectedNode })}>
+              Delete
+            </button>
+            <button type="button" onClick={() => void reloadTree()} aria-label="Refresh the tree">Refresh</button>
+            <a class="button" href={ZIP_URL} download>Download .zip</a>
+          </div>
+          {model.treeError && <p class="error" role="alert">Could not load the workspace: {model.treeError}</p>}
+          {model.tree ? (
+            <FileTree
+              root={model.tree.root}
+              expanded={model.expanded}
+              selected={model.selected}
+              dirtyPaths={dirtyPaths}
+              onSelect={selectPath}
+              onOpenFile={(path) => void openFile(path)}
+              onToggle={toggleFolder}
+              onRename={(node) => !readOnly && setPending({ kind: "rename", node })}
+              onDelete={(node) => !readOnly && setPending({ kind: "delete", node })}
+            />
+          ) : (
+            !model.treeError && <p class="muted">Loading…</p>
+          )}
+        </aside>
+        <section class="editor-main" aria-label="Open files">
+          <div class="tabs" role="tablist" aria-label="Open files">
+            {model.tabs.map((tab) => (
+              <div key={tab.path} class={`tab${tab.path === model.active ? " active" : ""}`}>
+                <button
+                  type="button"
+                  role="tab"
+                  aria-selected={tab.path === model.active}
+                  title={tab.path}
+                  onClick={() => activateTab(tab.path)}
+                  onAuxClick={(event) => event.button === 1 && requestClose(tab)}
+                >
+                  {baseName(tab.path)}
+                  {tab.dirty && <span class="dirty-dot" aria-label="unsaved changes"> ●</span>}
+                </button>
+                <button type="button" class="tab-close" aria-label={`Close ${tab.path}`} onClick={() => requestClose(tab)}>×</button>
+              </div>
+            ))}
+          </div>
+          {active && (
+            <div class="file-bar">
+              <span class="file-path">{active.path}</span>
+              <span class="file-status" role="status">
+                {active.loading ? "Loading…" : active.saving ? "Saving…" : active.dirty ? "Unsaved changes" : active.savedAt ? "Saved" : ""}
+              </span>
+              <button type="button" class="primary" disabled={readOnly || active.saving || active.savedText === undefined} onClick={() => void saveActive()}>
+                Save
+              </button>
+            </div>
+          )}
+          {active?.error && <p class="error" role="alert">{active.error}</p>}
+          {active && !active.loading && active.savedText === undefined && !active.error && (
+            <p class="muted">
+              {active.path} is a binary file ({active.contentType}). <a href={fileUrl(active.path)} download>Download it</a>.
+            </p>
+          )}
+          <div
+            ref={editorHost}
+            class="code-host"
+            hidden={!active || active.savedText === undefined}
+          />
+          {!active && <p class="muted placeholder">Open a file from the tree, or create one with New file.</p>}
+        </section>
+      </div>
+
+      {pending?.kind === "new-file" && (
+        <PromptDialog
+          title="New file"
+          label="File path"
+          hint="A path inside the workspace, e.g. workflows/hello.ts. Missing folders are created."
+          initialValue={pending.base ? `${pending.base}/new-workflow.ts` : "new-workflow.ts"}
+          confirmLabel="Create"
+          busy={busy}
+          error={dialogError}
+          onCancel={cancel}
+          onSubmit={(path) => void run(() => createFile(path))}
+        />
+      )}
+      {pending?.kind === "new-folder" && (
+        <PromptDialog
+          title="New folder"
+          label="Folder path"
+          initialValue={pending.base ? `${pending.base}/new-folder` : "new-folder"}
+          confirmLabel="Create"
+          busy={busy}
+          error={dialogError}
+          onCancel={cancel}
+          onSubmit={(path) => void run(() => createFolder(path))}
+        />
+      )}
+      {pending?.kind === "rename" && (
+        <PromptDialog
+          title={`Rename or move ${pending.node.type}`}
+          label="New path"
+          hint="Change the folder part to move it."
+          initialValue={pending.node.path}
+          confirmLabel="Rename"
+          busy={busy}
+          error={dialogError}
+          onCancel={cancel}
+          onSubmit={(to) => void run(() => (to === pending.node.path ? Promise.resolve() : movePath(pending.node.path, to)))}
+        />
+      )}
+      {pending?.kind === "delete" && (
+        <ConfirmDialog
+          title={`Delete ${pending.node.type}`}
+          message={
+            pending.node.type === "folder" ? (
+              <p>Delete the folder <code>{pending.node.path}</code> and everything in it? This cannot be undone.</p>
+            ) : (
+              <p>Delete <code>{pending.node.path}</code>? This cannot be undone.</p>
+            )
+          }
+          confirmLabel="Delete"
+          danger
+          busy={busy}
+          error={dialogError}
+          onCancel={cancel}
+          onConfirm={() => void run(() => deletePath(pending.node.path, pending.node.type))}
+        />
+      )}
+      {pending?.kind === "close-tab" && (
+        <ConfirmDialog
+          title="Discard changes?"
+          message={<p><code>{pending.path}</code> has unsaved changes. Close it and lose them?</p>}
+          confirmLabel="Discard changes"
+          danger
+          onCancel={cancel}
+          onConfirm={() => {
+            closeTab(pending.path);
+            cancel();
+          }}
+        />
+      )}
+      {active?.conflict && <ConflictDialog tab={active} />}
+    </div>
+  );
+}
+
+function ConflictDialog({ tab }: { tab: Tab }) {
+  const [busy, setBusy] = useState(false);
+  const act = (action: () => Promise<unknown>) => {
+    setBusy(true);
+    void action().finally(() => setBusy(false));
+  };
+  return (
+    <Dialog
+      title="This file changed on the server"
+      onClose={() => act(() => reloadTheirs(tab.path))}
+      actions={
+        <>
+          <button type="button" disabled={busy} onClick={() => act(() => reloadTheirs(tab.path))}>Reload theirs</button>
+          <button type="button" disabled={busy} onClick={() => act(() => saveCopyOfMine(tab.path))}>Save mine as a copy</button>
+          <button type="button" class="danger" disabled={busy} onClick={() => act(() => overwriteTheirs(tab.path))}>Overwrite with mine</button>
+        </>
+      }
+    >
+      <p>
+        Someone saved <code>{tab.path}</code> after you opened it, so your save was not applied. Choose what to keep:
+      </p>
+      <ul>
+        <li><strong>Reload theirs</strong>: discard your changes and load the saved version.</li>
+        <li><strong>Save mine as a copy</strong>: keep both; your text goes to a new file next to it.</li>
+        <li><strong>Overwrite with mine</strong>: replace their version with yours.</li>
+      </ul>
+    </Dialog>
+  );
+}
+
+function findNode(nodes: TreeNode[], path: string | undefined): TreeNode | undefined {
+  if (!path) return undefined;
+  for (const node of nodes) {
+    if (node.path === path) return node;
+    if (node.type === "folder" && path.startsWith(`${node.path}/`)) return findNode(node.children, path);
+  }
+  return undefined;
+}
+
+function parentOf(path: string): string {
+  return path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}

@@ -1,0 +1,316 @@
+// The editor's state, kept outside the page so open tabs survive a visit to another page: the folder
+// tree, the open tabs (ETag, saved text, dirty flag, save/conflict status) and each tab's CodeMirror
+// state. The page renders it; the functions here are every action the page can take.
+import { ApiError, describeError } from "../api/client.js";
+import * as files from "../api/workspace.js";
+import type { WorkspaceTree } from "../api/workspace.js";
+import { connection, refreshConnection } from "../session.js";
+import { createStore } from "../store.js";
+import type { EditorState, EditorView } from "./codemirror-setup.js";
+
+export interface Tab {
+  path: string;
+  etag: string;
+  /** The text as last loaded or saved; `undefined` for binary files (no editor). */
+  savedText: string | undefined;
+  contentType: string;
+  dirty: boolean;
+  loading: boolean;
+  saving: boolean;
+  /** The last error of this tab (load or save), shown in its status bar. */
+  error?: string;
+  /** Set by a 412: the file changed on the server since it was loaded. */
+  conflict?: { currentEtag: string | undefined };
+  /** Shown briefly after a save. */
+  savedAt?: number;
+}
+
+export interface EditorModel {
+  tree: WorkspaceTree | undefined;
+  treeError: string | undefined;
+  treeLoading: boolean;
+  expanded: string[];
+  /** Focused tree item (file or folder path). */
+  selected: string | undefined;
+  tabs: Tab[];
+  active: string | undefined;
+  /** A line to reveal once the active tab is shown (links from run errors). */
+  pendingLine: number | undefined;
+}
+
+export const editorModel = createStore<EditorModel>({
+  tree: undefined,
+  treeError: undefined,
+  treeLoading: false,
+  expanded: [],
+  selected: undefined,
+  tabs: [],
+  active: undefined,
+  pendingLine: undefined,
+});
+
+type CodeMirror = typeof import("./codemirror-setup.js");
+let codeMirror: Promise<CodeMirror> | undefined;
+export const loadCodeMirror = (): Promise<CodeMirror> => (codeMirror ??= import("./codemirror-setup.js"));
+
+/** Each tab's editor state (not in the store: it changes on every keystroke). */
+const states = new Map<string, EditorState>();
+let view: EditorView | undefined;
+
+export function isReadOnly(): boolean {
+  return connection.get()?.connected === true;
+}
+
+function updateTab(path: string, change: Partial<Tab>): void {
+  editorModel.set((model) => ({ ...model, tabs: model.tabs.map((tab) => (tab.path === path ? { ...tab, ...change } : tab)) }));
+}
+
+function getTab(path: string): Tab | undefined {
+  return editorModel.get().tabs.find((tab) => tab.path === path);
+}
+
+export function hasUnsavedChanges(): boolean {
+  return editorModel.get().tabs.some((tab) => tab.dirty);
+}
+
+// ---- tree ----
+
+export async function reloadTree(): Promise<void> {
+  editorModel.set((model) => ({ ...model, treeLoading: true }));
+  try {
+    const tree = await files.getTree();
+    editorModel.set((model) => ({ ...model, tree, treeError: undefined, treeLoading: false }));
+  } catch (error) {
+    editorModel.set((model) => ({ ...model, treeError: describeError(error), treeLoading: false }));
+  }
+}
+
+export function toggleFolder(path: string, open?: boolean): void {
+  editorModel.set((model) => {
+    const isOpen = model.expanded.includes(path);
+    const next = open ?? !isOpen;
+    if (next === isOpen) return model;
+    return { ...model, expanded: next ? [...model.expanded, path] : model.expanded.filter((p) => p !== path) };
+  });
+}
+
+export function selectPath(path: string | undefined): void {
+  editorModel.set((model) => ({ ...model, selected: path }));
+}
+
+/** Opens every folder above a path so it is visible in the tree. */
+function revealPath(path: string): void {
+  const parts = path.split("/");
+  const parents = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
+  editorModel.set((model) => ({ ...model, expanded: [...new Set([...model.expanded, ...parents])], selected: path }));
+}
+
+// ---- tabs ----
+
+export function attachView(next: EditorView | undefined): void {
+  view = next;
+  if (next) void showActive();
+}
+
+async function showActive(): Promise<void> {
+  const { active, pendingLine } = editorModel.get();
+  const state = active ? states.get(active) : undefined;
+  if (!view || !state) return;
+  const cm = await loadCodeMirror();
+  cm.showState(view, state, isReadOnly());
+  if (pendingLine !== undefined) {
+    cm.goToLine(view, pendingLine);
+    editorModel.set((model) => ({ ...model, pendingLine: undefined }));
+  }
+}
+
+/** Re-applies the read-only setting (after connect/disconnect) to the shown tab. */
+export function refreshReadOnly(): void {
+  void showActive();
+}
+
+export async function openFile(path: string, options: { line?: number } = {}): Promise<void> {
+  revealPath(path);
+  const existing = getTab(path);
+  editorModel.set((model) => ({
+    ...model,
+    active: path,
+    pendingLine: options.line,
+    tabs: existing ? model.tabs : [...model.tabs, { path, etag: "", savedText: undefined, contentType: "", dirty: false, loading: true, saving: false }],
+  }));
+  if (existing && !existing.error) return void showActive();
+  await loadIntoTab(path);
+}
+
+async function loadIntoTab(path: string): Promise<void> {
+  updateTab(path, { loading: true, error: undefined });
+  try {
+    const [file, cm] = await Promise.all([files.readFile(path), loadCodeMirror()]);
+    if (file.text !== undefined) states.set(path, makeState(cm, path, file.text));
+    else states.delete(path);
+    updateTab(path, { etag: file.etag, savedText: file.text, contentType: file.contentType, loading: false, dirty: false, conflict: undefined });
+    if (editorModel.get().active === path) await showActive();
+  } catch (error) {
+    updateTab(path, { loading: false, error: describeError(error) });
+  }
+}
+
+function makeState(cm: CodeMirror, path: string, text: string): EditorState {
+  return cm.createTabState({ path, text, readOnly: isReadOnly(), onChange: onTextChange, onSave: () => void saveActive() });
+}
+
+function onTextChange(path: string, state: EditorState): void {
+  states.set(path, state);
+  const tab = getTab(path);
+  if (!tab) return;
+  const dirty = tab.savedText !== undefined && state.doc.toString() !== tab.savedText;
+  if (dirty !== tab.dirty) updateTab(path, { dirty, savedAt: undefined });
+}
+
+export function activateTab(path: string): void {
+  editorModel.set((model) => ({ ...model, active: path, selected: path }));
+  void showActive();
+}
+
+/** Closes a tab (the page asks before closing a dirty one). */
+export function closeTab(path: string): void {
+  states.delete(path);
+  editorModel.set((model) => {
+    const index = model.tabs.findIndex((tab) => tab.path === path);
+    const tabs = model.tabs.filter((tab) => tab.path !== path);
+    const active = model.active === path ? (tabs[Math.min(index, tabs.length - 1)]?.path ?? undefined) : model.active;
+    return { ...model, tabs, active };
+  });
+  void showActive();
+}
+
+// ---- saving ----
+
+export async function saveActive(): Promise<void> {
+  const path = editorModel.get().active;
+  if (path) await saveTab(path);
+}
+
+export async function saveTab(path: string, options: { overwriteEtag?: string } = {}): Promise<void> {
+  const tab = getTab(path);
+  const state = states.get(path);
+  if (!tab || !state || tab.saving) return;
+  if (isReadOnly()) {
+    updateTab(path, { error: readOnlyMessage() });
+    return;
+  }
+  const text = state.doc.toString();
+  updateTab(path, { saving: true, error: undefined });
+  try {
+    const etag = await files.writeFile(path, text, { ifMatch: options.overwriteEtag ?? tab.etag });
+    const current = states.get(path)?.doc.toString();
+    updateTab(path, { etag, savedText: text, dirty: current !== text, saving: false, conflict: undefined, savedAt: Date.now() });
+    void reloadTree();
+  } catch (error) {
+    updateTab(path, { saving: false });
+    await handleWriteError(path, error);
+  }
+}
+
+async function handleWriteError(path: string, error: unknown): Promise<void> {
+  if (error instanceof ApiError && error.status === 412) {
+    updateTab(path, { conflict: { currentEtag: files.currentEtagOf(error) } });
+    return;
+  }
+  if (error instanceof ApiError && error.code === "read_only") {
+    await refreshConnection();
+    refreshReadOnly();
+  }
+  updateTab(path, { error: describeError(error) });
+}
+
+function readOnlyMessage(): string {
+  const status = connection.get();
+  return `This workspace is managed by GitHub (${status?.repository ?? "a repository"}@${status?.branch ?? ""}): edit it there, or disconnect GitHub to edit here.`;
+}
+
+/** Conflict: discard my text and load what is on the server. */
+export async function reloadTheirs(path: string): Promise<void> {
+  await loadIntoTab(path);
+}
+
+/** Conflict: write my text over the server's version (the one the 412 named). */
+export async function overwriteTheirs(path: string): Promise<void> {
+  const tab = getTab(path);
+  updateTab(path, { conflict: undefined });
+  await saveTab(path, { overwriteEtag: tab?.conflict?.currentEtag ?? "*" });
+}
+
+/** Conflict: save my text as a new file next to it, open that, and load theirs into this tab. */
+export async function saveCopyOfMine(path: string): Promise<string | undefined> {
+  const state = states.get(path);
+  if (!state) return undefined;
+  const text = state.doc.toString();
+  const dot = path.lastIndexOf(".");
+  const slash = path.lastIndexOf("/");
+  const [stem, extension] = dot > slash + 1 ? [path.slice(0, dot), path.slice(dot)] : [path, ""];
+  for (let n = 1; n <= 20; n++) {
+    const candidate = `${stem}.mine${n === 1 ? "" : `-${n}`}${extension}`;
+    try {
+      await files.writeFile(candidate, text, { createOnly: true });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 412) continue;
+      updateTab(path, { error: describeError(error) });
+      return undefined;
+    }
+    await reloadTree();
+    await loadIntoTab(path);
+    await openFile(candidate);
+    return candidate;
+  }
+  updateTab(path, { error: "Could not find a free name for the copy: rename the older copies first." });
+  return undefined;
+}
+
+// ---- tree operations (each refreshes the tree and keeps the tabs in step) ----
+
+export async function createFile(path: string): Promise<void> {
+  await files.writeFile(path, "", { createOnly: true });
+  await reloadTree();
+  await openFile(path);
+}
+
+export async function createFolder(path: string): Promise<void> {
+  await files.createFolder(path);
+  await reloadTree();
+  revealPath(path);
+  toggleFolder(path, true);
+}
+
+export async function movePath(from: string, to: string): Promise<void> {
+  await files.movePath(from, to);
+  const rename = (p: string) => (p === from ? to : p.startsWith(`${from}/`) ? to + p.slice(from.length) : p);
+  // A tab's editor state is wired to its path (save, change tracking, language): rebuild moved ones
+  // with their current text, so unsaved edits move with the file.
+  const cm = await loadCodeMirror();
+  for (const [path, state] of [...states]) {
+    const next = rename(path);
+    if (next === path) continue;
+    states.delete(path);
+    states.set(next, makeState(cm, next, state.doc.toString()));
+  }
+  editorModel.set((model) => ({
+    ...model,
+    tabs: model.tabs.map((tab) => ({ ...tab, path: rename(tab.path) })),
+    active: model.active && rename(model.active),
+    expanded: model.expanded.map(rename),
+  }));
+  await reloadTree();
+  revealPath(to);
+  await showActive();
+}
+
+export async function deletePath(path: string, kind: "file" | "folder"): Promise<void> {
+  if (kind === "file") await files.deleteFile(path);
+  else await files.deleteFolder(path);
+  for (const tab of editorModel.get().tabs) {
+    if (tab.path === path || tab.path.startsWith(`${path}/`)) closeTab(tab.path);
+  }
+  selectPath(undefined);
+  await reloadTree();
+}
