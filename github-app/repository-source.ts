@@ -159,7 +159,7 @@ export function toSourceError(error: unknown, what: string, repository: string):
   switch (status) {
     case 401:
       return new UnauthorizedError(
-        `GitHub refused the credentials for ${repository} (401): the token was revoked or expired. Reconnect the repository.`,
+        `GitHub rejected the token for ${repository} (401): it was revoked or has expired. Replace the token (PAT) or reinstall the GitHub App.`,
         { cause },
       );
     case 403:

@@ -73,7 +73,7 @@ describe("funcspace-sync", () => {
   it("exits 1 with GitHub's reason on a bad token and 2 on bad usage", async () => {
     const failed = await runCli(baseArgs(), { token: "ghp_revoked" });
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/resolve: GitHub refused the credentials .*401/);
+    expect(failed.stderr).toMatch(/resolve: GitHub rejected the token .*401/);
     expect(failed.stderr).not.toContain("ghp_revoked");
     const usage = await runCli(["--repository", "nope", "--workspace", fx.workspaceDir]);
     expect(usage.code).toBe(2);

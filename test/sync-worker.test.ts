@@ -127,7 +127,7 @@ describe("runSyncJob", () => {
   it("records a failure with its step and marks the connection Failed", async () => {
     await fx.repo.commit({ "a.txt": "a\n" });
     const error = await runSyncJob(job(), deps({ getToken: async () => "ghp_not_valid" })).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/^resolve: GitHub refused the credentials/);
+    expect((error as Error).message).toMatch(/^resolve: GitHub rejected the token/);
     const [run] = await listRuns();
     expect(run).toMatchObject({ result: "failed", errorStep: "resolve", errorCode: "unauthorized" });
     expect(run!.errorMessage).not.toContain("ghp_not_valid");

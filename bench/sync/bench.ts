@@ -43,11 +43,11 @@ function textish(seed: number, size: number): Buffer {
   return out;
 }
 
-/** Mixed sizes: mostly 1-12 KB, a tenth 20-120 KB, a few 0.5-1 MB; ~80 MB for 10,000 files. */
+/** Mixed sizes: mostly 1-9 KB, a tenth 10-50 KB, one in 500 256-512 KB; ~80 MB for 10,000 files. */
 function fileSize(i: number): number {
-  if (i % 250 === 0) return 512 * 1024 + ((i * 7919) % (512 * 1024));
-  if (i % 10 === 0) return 20 * 1024 + ((i * 104729) % (100 * 1024));
-  return 1024 + ((i * 7907) % (11 * 1024));
+  if (i % 500 === 0) return 256 * 1024 + ((i * 7919) % (256 * 1024));
+  if (i % 10 === 0) return 10 * 1024 + ((i * 104729) % (40 * 1024));
+  return 1024 + ((i * 7907) % (8 * 1024));
 }
 
 /**
@@ -120,9 +120,14 @@ async function serveTarball(github: GitHubStandIn, repo: StandInRepository, sha:
   return file;
 }
 
-/** Peak RSS (KB) of the CLI syncing into `workspace`, read from the child's own resource usage. */
+/**
+ * Peak RSS of the CLI syncing into `workspace`: VmHWM read by the child itself at exit. (Not getrusage's
+ * maxRSS: Linux carries the parent's high-water mark into a forked child, so a child of this bench, which
+ * holds the generated files in memory, would report the bench's own peak.)
+ */
 async function cliPeakRss(github: GitHubStandIn, repo: StandInRepository, workspace: string, stateDir: string): Promise<{ rssMb: number; code: number | null }> {
-  const report = 'data:text/javascript,process.on("exit",()=>process.stderr.write("maxrss="+process.resourceUsage().maxRSS+"\\n"))';
+  const report =
+    'data:text/javascript,import fs from "node:fs";process.on("exit",()=>process.stderr.write("vmhwm="+/VmHWM:\\s+(\\d+)/.exec(fs.readFileSync("/proc/self/status","utf8"))[1]+"\\n"))';
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -133,7 +138,7 @@ async function cliPeakRss(github: GitHubStandIn, repo: StandInRepository, worksp
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
-      const kb = Number(/maxrss=(\d+)/.exec(stderr)?.[1] ?? NaN);
+      const kb = Number(/vmhwm=(\d+)/.exec(stderr)?.[1] ?? NaN);
       resolve({ rssMb: kb / 1024, code });
     });
   });
@@ -168,6 +173,7 @@ async function main(): Promise<void> {
       files.set(`pkg${i % 20}/mod${(i >> 4) % 25}/file-${i}.ts`, content);
     }
     let sha = await pushFiles(repo, work, files, "big");
+    files.clear();
     let tarball = await serveTarball(github, repo, sha, root);
     await memory.warm(sha);
     const tarMb = (await readFile(tarball)).byteLength / 1024 / 1024;

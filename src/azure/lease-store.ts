@@ -6,8 +6,8 @@
 import type { TableClient } from "@azure/data-tables";
 
 const PARTITION = "lease";
-/** Conditional writes that lost a race are retried this many times before giving up. */
-const MAX_RACES = 20;
+/** Conditional writes that lost a race are retried this many times (with a random pause) before giving up. */
+const MAX_RACES = 50;
 
 export interface LeaseState {
   holder: string;
@@ -79,6 +79,7 @@ export class LeaseStore {
       } catch (error) {
         if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error;
       }
+      await pause();
     }
     throw new Error(`the lease "${key}" kept changing while acquiring it`);
   }
@@ -103,6 +104,8 @@ export class LeaseStore {
         return undefined;
       }
       outcome = "marked";
+      // Already marked: the holder will run once more anyway (it syncs the head, not a job's SHA).
+      if (current.pending) return undefined;
       return { pending: true, pendingJob: job };
     });
     return outcome;
@@ -130,6 +133,7 @@ export class LeaseStore {
       } catch (error) {
         if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error;
       }
+      await pause();
     }
     throw new Error(`the lease "${key}" kept changing while releasing it`);
   }
@@ -152,9 +156,15 @@ export class LeaseStore {
       } catch (error) {
         if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error;
       }
+      await pause();
     }
     throw new Error(`the lease "${key}" kept changing while updating it`);
   }
+}
+
+/** A short random pause after a lost race, so contenders spread out instead of colliding again. */
+function pause(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 45));
 }
 
 function statusOf(error: unknown): number | undefined {
