@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { fineGrainedToken } from "./support/pat-tokens.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
+import { waitFor } from "./support/wait-for.js";
 
 const REPOSITORY = "octo-user/flows";
 
@@ -20,16 +21,6 @@ export default defineWorkflow({
 });
 `;
 const helper = (version: string) => `export function label(who: string): string {\n  return \`${version} for \${who}\`;\n}\n`;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe("workflows synced from GitHub", () => {
   let github: GitHubStandIn;

@@ -9,6 +9,7 @@ import type { AppCredentials } from "../github-app/app-credentials.js";
 import { readRelayConfig, startRelay, type Relay } from "../github-app/start-relay.js";
 import { connect, pushPayload, queuedJobs, registerApp, resetGitHubState } from "./support/github-app-fixtures.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
+import { until } from "./support/wait-for.js";
 
 let host: TestHost;
 let app: AppCredentials;
@@ -57,16 +58,6 @@ async function smeeEvent(body: string, secret: string, id = randomUUID()) {
     query: {},
     timestamp: Date.now(),
   };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutInMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutInMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe("smee relay", () => {

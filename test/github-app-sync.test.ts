@@ -14,6 +14,7 @@ import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { connect, queuedJobs, resetGitHubState } from "./support/github-app-fixtures.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
+import { until } from "./support/wait-for.js";
 
 const hostSettings = readHostSettings();
 const settings = { ...hostSettings, queues: { ...hostSettings.queues, visibilityTimeoutInMs: 200, maxPollingIntervalInMs: 100 } };
@@ -34,16 +35,6 @@ afterEach(async () => {
   await host?.close();
   host = undefined;
 });
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutInMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutInMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const fileContent = (file: string) => readFile(path.join(host!.workspaceDir, file), "utf8").catch(() => undefined);
 

@@ -5,7 +5,6 @@
 // sync, and a disconnect that cancels a running sync. Finally everything the scenario produced — log lines,
 // HTTP response bodies, every entity of every table, queue messages — is searched for the tokens and the
 // webhook secrets.
-import { createServer } from "node:http";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { Octokit } from "@octokit/core";
@@ -20,26 +19,10 @@ import { DEFAULT_WORKSPACE_ID } from "../src/connection/connection-record.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { classicToken, fineGrainedToken } from "./support/pat-tokens.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
+import { waitFor } from "./support/wait-for.js";
+import { freePort } from "../local/azurite.js";
 
 const REPOSITORY = "octo-user/pat-site";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Every file under `dir`: relative path → content. */
 async function readTree(dir: string): Promise<Record<string, string>> {

@@ -5,22 +5,13 @@ import { readHostSettings } from "../local/host-json.js";
 import { poisonQueueName } from "../src/azure/resources.js";
 import { sendJsonMessage } from "../src/azure/storage.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
+import { until } from "./support/wait-for.js";
 
 let host: TestHost | undefined;
 afterEach(async () => {
   await host?.close();
   host = undefined;
 });
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutInMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutInMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const hostSettings = readHostSettings();
 // host.json's own retry count; the retry delay shortened so the test takes a second, not a minute.

@@ -5,7 +5,6 @@
 // Then "Connect with GitHub": the App registered through the manifest flow, installed, verified and connected,
 // all through the stand-in's web endpoints.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,21 +13,13 @@ import { readHostSettings } from "../local/host-json.js";
 import { saveScreenshot, startUiHost, type UiHost } from "./support/browser.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { classicToken } from "./support/pat-tokens.js";
+import { freePort } from "../local/azurite.js";
 
 let github: GitHubStandIn;
 let repo: StandInRepository;
 let host: UiHost;
 const token = classicToken();
 const REPOSITORY = "octo-user/team-workflows";
-
-/** A free port, so PUBLIC_URL (webhook and redirect URLs) can name the host before it listens. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Every file in a zip: name → content. */
 async function readZip(file: string): Promise<Map<string, string>> {

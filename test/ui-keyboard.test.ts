@@ -3,10 +3,10 @@
 // form field on every page has an accessible name; leaving with unsaved changes asks first.
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Page } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeWorkspaceFile } from "./support/engine-workspace.js";
-import { saveScreenshot, startUiHost, type UiHost } from "./support/browser.js";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, saveScreenshot, startUiHost, type UiHost } from "./support/browser.js";
 
 let host: UiHost;
 beforeAll(async () => {
@@ -137,21 +137,25 @@ describe("keyboard and labels", () => {
   }, 90_000);
 
   it("asks before leaving a page with unsaved changes", async () => {
-    const { page, context } = await host.newPage();
-    await page.goto("/editor?file=readme.md");
-    await page.getByRole("tab", { name: "readme.md" }).waitFor();
-    await page.locator(".cm-content").click();
-    await page.keyboard.insertText("draft ");
-    await page.getByRole("tab", { name: /readme\.md.*unsaved/ }).waitFor();
-    const asked = new Promise<string>((resolve) => page.once("dialog", (dialog) => (resolve(dialog.type()), void dialog.dismiss())));
-    await page.close({ runBeforeUnload: true });
-    expect(await asked).toBe("beforeunload");
-    expect(page.isClosed()).toBe(false);
-    expect(await onDisk("readme.md")).toBe("# Readme\n");
-    // Now leave for real: accepting the prompt closes the page.
-    page.once("dialog", (dialog) => void dialog.accept());
-    await page.close({ runBeforeUnload: true });
-    await context.close();
+    // A browser of its own: headless Chromium now and then crashes when a page whose beforeunload prompt was
+    // dismissed is closed. The prompt is what this test checks; such a crash must not take the shared browser.
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    try {
+      const context = await browser.newContext({ baseURL: host.url });
+      const page = await context.newPage();
+      await page.goto("/editor?file=readme.md");
+      await page.getByRole("tab", { name: "readme.md" }).waitFor();
+      await page.locator(".cm-content").click();
+      await page.keyboard.insertText("draft ");
+      await page.getByRole("tab", { name: /readme\.md.*unsaved/ }).waitFor();
+      const asked = new Promise<string>((resolve) => page.once("dialog", (dialog) => (resolve(dialog.type()), void dialog.dismiss())));
+      await page.close({ runBeforeUnload: true });
+      expect(await asked).toBe("beforeunload");
+      expect(page.isClosed()).toBe(false);
+      expect(await onDisk("readme.md")).toBe("# Readme\n");
+    } finally {
+      await browser.close().catch(() => undefined);
+    }
   }, 30_000);
 
   it("labels every form field on every page", async () => {

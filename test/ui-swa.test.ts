@@ -4,25 +4,17 @@
 // 401 → login, SPA fallback) and that the UI works behind it with SWA's principal. The CLI's login form
 // needs a CDN, so the test sets the StaticWebAppsAuthCookie itself (base64 JSON client principal).
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWebUi, saveScreenshot, startUiHost, type UiHost } from "./support/browser.js";
+import { freePort } from "../local/azurite.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 let host: UiHost;
 let swa: ChildProcess | undefined;
 let swaUrl: string;
 let output = "";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const cookieFor = (roles: string[]) =>
   Buffer.from(JSON.stringify({ identityProvider: "github", userId: "id-octocat", userDetails: "octocat", userRoles: ["anonymous", ...roles] })).toString(

@@ -15,7 +15,7 @@ const RESULTS = path.join(ROOT, "test-results");
 export const SCREENSHOTS = path.join(RESULTS, "screenshots");
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--headless",
   "--disable-gpu",

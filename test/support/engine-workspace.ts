@@ -2,6 +2,7 @@
 import { cp, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+export { until } from "./wait-for.js";
 
 export const TEMPLATE_WORKFLOWS = fileURLToPath(new URL("../../templates/workspace/workflows", import.meta.url));
 
@@ -15,12 +16,3 @@ export async function writeWorkspaceFile(workspaceDir: string, relativePath: str
   await writeFile(absolute, content);
 }
 
-export async function until<T>(probe: () => Promise<T | undefined>, timeoutInMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutInMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
