@@ -6,8 +6,11 @@ import { listInstallationRepositories } from "../github-app/installation-reposit
 import { describeConnection } from "../github-app/describe-connection.js";
 import { connectWithPat } from "../github-app/pat/connect-pat.js";
 import { BadRequestError } from "../src/errors.js";
+import { readJsonBody } from "../src/json-body.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
+
+const CONNECTION_EXAMPLE = '{"kind": "app", "installationId": 123, "repository": "owner/name", "branch": "main"}';
 
 export const githubConnect = defineHttp({
   name: "githubConnect",
@@ -53,7 +56,7 @@ export const githubCreateConnection = defineHttp({
   route: "github/connection",
   role: "admin",
   handler: async (request, { services, principal }) => {
-    const body = await readJsonObject(request);
+    const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, CONNECTION_EXAMPLE);
     const connectedBy = principal?.userDetails || principal?.userId;
     const runtime = getGitHubRuntime(services);
     let record;
@@ -76,17 +79,6 @@ export const githubCreateConnection = defineHttp({
     return { status: 201, jsonBody: await describeConnection(services, { record }) };
   },
 });
-
-async function readJsonObject(request: { json(): Promise<unknown> }): Promise<Record<string, unknown>> {
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    throw new BadRequestError("The request body must be a JSON object.");
-  }
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new BadRequestError("The request body must be a JSON object.");
-  return body as Record<string, unknown>;
-}
 
 export const githubConnectTriggers = [
   githubConnect,

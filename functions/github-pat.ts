@@ -3,7 +3,7 @@
 import { disconnectGitHub } from "../github-app/pat/disconnect-github.js";
 import { replacePatToken } from "../github-app/pat/replace-pat-token.js";
 import { describeConnection } from "../github-app/describe-connection.js";
-import { BadRequestError } from "../src/errors.js";
+import { readJsonBody } from "../src/json-body.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
 
@@ -13,8 +13,7 @@ export const githubReplaceToken = defineHttp({
   route: "github/connection/token",
   role: "admin",
   handler: async (request, { services }) => {
-    const body = (await request.json().catch(() => undefined)) as { token?: unknown } | undefined;
-    if (!body || typeof body !== "object") throw new BadRequestError('The request body must be a JSON object: {"token": "…"}.');
+    const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, '{"token": "…"}');
     const record = await replacePatToken(getGitHubRuntime(services), { token: body.token });
     return { headers: { "cache-control": "no-store" }, jsonBody: await describeConnection(services, { record }) };
   },

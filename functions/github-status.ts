@@ -3,6 +3,7 @@ import { describeConnection, listSyncRuns } from "../github-app/describe-connect
 import { previewConnectionSync } from "../github-app/preview-connection-sync.js";
 import { requestSync } from "../github-app/request-sync.js";
 import { BadRequestError } from "../src/errors.js";
+import { readJsonBody } from "../src/json-body.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
 
@@ -47,14 +48,10 @@ export const githubSyncPreview = defineHttp({
   route: "github/sync/preview",
   role: "admin",
   handler: async (request, { services }) => {
-    const text = await request.text();
-    let body: unknown = {};
-    try {
-      if (text.trim()) body = JSON.parse(text);
-    } catch {
-      throw new BadRequestError("The request body must be JSON (or empty to preview the active connection).");
-    }
-    if (!body || typeof body !== "object" || Array.isArray(body)) throw new BadRequestError("The request body must be a JSON object.");
+    // Empty previews the active connection; a body previews a connection about to be made.
+    const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, '{"kind": "pat", "token": "…", "repository": "owner/name", "branch": "main"}', {
+      allowEmpty: true,
+    });
     return { headers: { "cache-control": "no-store" }, jsonBody: await previewConnectionSync(getGitHubRuntime(services), body) };
   },
 });

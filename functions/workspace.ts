@@ -7,7 +7,7 @@ import { BadRequestError } from "../src/errors.js";
 import { createWorkspaceFolder } from "../src/workspace/create-workspace-folder.js";
 import { deleteWorkspaceFile } from "../src/workspace/delete-workspace-file.js";
 import { deleteWorkspaceFolder } from "../src/workspace/delete-workspace-folder.js";
-import { optionalBoolean, readJsonBody, requireString } from "../src/workspace/json-body.js";
+import { optionalBoolean, readJsonBody, requireString } from "../src/json-body.js";
 import { listWorkspaceTree } from "../src/workspace/list-workspace-tree.js";
 import { moveWorkspaceEntry } from "../src/workspace/move-workspace-entry.js";
 import { openWorkspaceFile } from "../src/workspace/open-workspace-file.js";

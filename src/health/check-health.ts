@@ -43,7 +43,7 @@ export async function checkHealth(deps: HealthDependencies, options: CheckHealth
       "workspace",
       async (signal) => {
         await probeFolder(config.workspaceDir, { abortSignal: signal }).catch((error: Error) => {
-          throw new Error(`WORKSPACE_DIR ${config.workspaceDir} ${error.message}`);
+          throw new CheckFailure(`WORKSPACE_DIR ${config.workspaceDir} ${error.message}`);
         });
         return { message: `${config.workspaceDir} is writable` };
       },
@@ -52,7 +52,7 @@ export async function checkHealth(deps: HealthDependencies, options: CheckHealth
       "temp",
       async (signal) => {
         await probeFolder(config.tempDir, { abortSignal: signal }).catch((error: Error) => {
-          throw new Error(`TEMP_DIR ${config.tempDir} ${error.message}`);
+          throw new CheckFailure(`TEMP_DIR ${config.tempDir} ${error.message}`);
         });
         return { message: `${config.tempDir} is writable` };
       },
@@ -123,11 +123,13 @@ function notConfiguredMessage(name: string): string {
     : "not configured";
 }
 
+/** A failure worded by a check itself: its message is shown as is. */
+class CheckFailure extends Error {}
+
 /** A short, secret-free sentence: our own messages pass through; SDK errors give their status/code only. */
 function describeFailure(name: string, error: unknown): string {
   const e = error as { statusCode?: number; code?: string; message?: string; name?: string };
-  if (name === "workspace" || name === "temp") return `${e.message ?? "failed"}`;
-  if (e.message?.startsWith("share ")) return e.message;
+  if (error instanceof CheckFailure) return error.message;
   const what: Record<string, string> = {
     tableStorage: "Table storage",
     queueStorage: "Queue storage",
@@ -151,7 +153,7 @@ async function checkFileShare(config: Config, storage: StorageClients, signal: A
   });
   const usedPercent = quotaGiB > 0 ? Math.round((usedBytes / (quotaGiB * 1024 ** 3)) * 1000) / 10 : 0;
   // A full share fails every write (sync, editor, workflow temp files): warn before it happens.
-  if (usedPercent >= 95) throw new Error(`share "${config.workspaceShareName}" is ${usedPercent}% full: raise its quota`);
+  if (usedPercent >= 95) throw new CheckFailure(`share "${config.workspaceShareName}" is ${usedPercent}% full: raise its quota`);
   return {
     message: `share "${config.workspaceShareName}": ${usedPercent}% of ${quotaGiB} GiB used`,
     details: { quotaGiB, usedBytes, usedPercent },

@@ -1,10 +1,19 @@
-// Small JSON request bodies: reads one with a size cap (the body is a stream: never buffer an unbounded one)
-// and turns every way it can be wrong into a 400 that says what to send.
-import { BadRequestError, PayloadTooLargeError } from "../errors.js";
+// Small JSON request bodies, for every route that takes one: read with a size cap (the body is a stream:
+// never buffer an unbounded one), and every way it can be wrong is a 400 that says what to send.
+import { BadRequestError, PayloadTooLargeError } from "./errors.js";
 
 const MAX_JSON_BYTES = 64 * 1024;
 
-export async function readJsonBody(body: AsyncIterable<Uint8Array> | null | undefined, example: string): Promise<Record<string, unknown>> {
+export interface ReadJsonBodyOptions {
+  /** An empty body reads as `{}` (routes whose fields are all optional). */
+  allowEmpty?: boolean;
+}
+
+export async function readJsonBody(
+  body: AsyncIterable<Uint8Array> | null | undefined,
+  example: string,
+  options: ReadJsonBodyOptions = {},
+): Promise<Record<string, unknown>> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (body) {
@@ -18,7 +27,10 @@ export async function readJsonBody(body: AsyncIterable<Uint8Array> | null | unde
     }
   }
   const text = Buffer.concat(chunks).toString("utf8");
-  if (text.trim() === "") throw new BadRequestError(`The request needs a JSON body such as ${example}.`, { code: "invalid_body" });
+  if (text.trim() === "") {
+    if (options.allowEmpty) return {};
+    throw new BadRequestError(`The request needs a JSON body such as ${example}.`, { code: "invalid_body" });
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
