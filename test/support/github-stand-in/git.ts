@@ -45,7 +45,12 @@ export function runGit(args: string[], options: RunGitOptions): Promise<Buffer> 
         }
       },
     );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    if (options.input !== undefined) {
+      // git may exit before reading its input (a bad object, a repository removed by a finished test): the
+      // EPIPE is not the error to report, the exit status above is. Unheard, it would crash the test process.
+      child.stdin?.on("error", () => undefined);
+      child.stdin?.end(options.input);
+    }
   });
 }
 
