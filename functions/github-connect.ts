@@ -1,8 +1,9 @@
-// "Connect with GitHub" (App path): installation page and its callback, the installation's repositories,
-// and POST /api/github/connection for both kinds (the PAT path lives in github-app/pat/).
+// "Connect with GitHub" (App path): installation page and its callback, the installation's repositories and
+// a repository's branches, and POST /api/github/connection for both kinds (the PAT path lives in github-app/pat/).
 import { connectWithApp } from "../github-app/connect-app.js";
 import { completeInstallation, startInstallation } from "../github-app/connect-installation.js";
 import { listInstallationRepositories } from "../github-app/installation-repositories.js";
+import { listRepositoryBranches } from "../github-app/list-repository-branches.js";
 import { describeConnection } from "../github-app/describe-connection.js";
 import { connectWithPat } from "../github-app/pat/connect-pat.js";
 import { BadRequestError } from "../src/errors.js";
@@ -50,6 +51,18 @@ export const githubInstallationRepositories = defineHttp({
   },
 });
 
+export const githubRepositoryBranches = defineHttp({
+  name: "githubRepositoryBranches",
+  methods: ["GET"],
+  route: "github/installations/{installationId:int}/repositories/{owner}/{repo}/branches",
+  role: "admin",
+  handler: async (request, { services }) => {
+    const { installationId, owner, repo } = request.params;
+    const listing = await listRepositoryBranches(getGitHubRuntime(services), { installationId: Number(installationId), repository: `${owner}/${repo}` });
+    return { headers: { "cache-control": "no-store" }, jsonBody: listing };
+  },
+});
+
 export const githubCreateConnection = defineHttp({
   name: "githubCreateConnection",
   methods: ["POST"],
@@ -84,5 +97,6 @@ export const githubConnectTriggers = [
   githubConnect,
   githubConnectCallback,
   githubInstallationRepositories,
+  githubRepositoryBranches,
   githubCreateConnection,
 ];

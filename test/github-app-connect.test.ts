@@ -1,6 +1,7 @@
 // The GitHub App path against the stand-in's App side: registration by manifest, "Connect with GitHub" with
 // its state and installation checks, connecting a repository, the initial sync on an installation token,
-// a push delivered to the App's webhook, and the installation being deleted.
+// a push delivered to the App's webhook, and the installation being deleted. Also the branch picker's listing.
+import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,6 +55,15 @@ async function browse(url: string, who: Record<string, string>, init: RequestIni
     response = await hop(current, who);
   }
   return { url: current, response };
+}
+
+/**
+ * Branches at `sha`, written straight into the bare repository: a push would send the App one webhook per branch,
+ * which only slows these tests down (github-stand-in.test.ts lists branches made by a real push).
+ */
+function createBranches(repository: StandInRepository, names: string[], sha: string): void {
+  const commands = names.map((name) => `create refs/heads/${name} ${sha}\n`).join("");
+  execFileSync("git", ["update-ref", "--stdin"], { cwd: repository.bareDir, input: commands });
 }
 
 function decodeHtml(text: string): string {
@@ -120,6 +130,52 @@ describe("Connect with GitHub", () => {
     expect(listed.repositories[0].defaultBranch).toBe("main");
   });
 
+  it("lists a repository's branches on the installation token: every page, default branch first, 404 for a repository it cannot see", async () => {
+    // 205 branches (some with "/"): three pages of 100 on GitHub's side.
+    const many = await github.createRepository("octo-user/many-branches");
+    const main = await many.commit({ "README.md": "# many\n" });
+    const names = Array.from({ length: 205 }, (_, i) => (i % 3 ? `feature/${String(i).padStart(3, "0")}` : `fix-${String(i).padStart(3, "0")}`));
+    createBranches(many, names, main);
+    const listBranches = (id: number, repository: string, who = alice) => host.fetch(`/api/github/installations/${id}/repositories/${repository}/branches`, { headers: who });
+
+    const before = github.requests.length;
+    const listed = await listBranches(installationId, "octo-user/many-branches");
+    expect(listed.status).toBe(200);
+    const body = (await listed.json()) as { branches: { name: string; sha: string }[]; truncated: boolean };
+    expect(body.truncated).toBe(false);
+    expect(body.branches.map((b) => b.name)).toEqual(["main", ...[...names].sort()]);
+    expect(body.branches.every((b) => b.sha === main)).toBe(true);
+    const pages = github.requests.slice(before).filter((r) => r.path === "/api/v3/repos/octo-user/many-branches/branches");
+    expect(pages).toHaveLength(3);
+
+    // A repository outside the installation (GitHub answers 404), a malformed name, a user who is not admin.
+    await github.createRepository("acme/private-things", { private: true });
+    const hidden = await listBranches(installationId, "acme/private-things");
+    expect(hidden.status).toBe(404);
+    const { message } = (await hidden.json()) as { message: string };
+    expect(message).toContain("cannot see acme/private-things");
+    expect(message).toContain("Add the repository to the installation on GitHub");
+    expect((await listBranches(installationId, "octo-user/no-such-repo")).status).toBe(404);
+    const malformed = await listBranches(installationId, "-bad-/many-branches");
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).error).toBe("invalid_repository");
+    const reader = { "x-ms-client-principal": swaPrincipalHeader(["authenticated"], "bob") };
+    expect((await listBranches(installationId, "octo-user/many-branches", reader)).status).toBe(403);
+  });
+
+  it("caps a branch listing at 1,000 and still offers the default branch first when it lies beyond the cap", async () => {
+    const huge = await github.createRepository("octo-user/huge", { defaultBranch: "zz-main" });
+    const main = await huge.commit({ "README.md": "# huge\n" });
+    createBranches(huge, Array.from({ length: 1010 }, (_, i) => `b/${String(i).padStart(4, "0")}`), main);
+    const response = await host.fetch(`/api/github/installations/${installationId}/repositories/octo-user/huge/branches`, { headers: alice });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { branches: { name: string; sha: string }[]; truncated: boolean };
+    expect(body.truncated).toBe(true);
+    expect(body.branches).toHaveLength(1001);
+    expect(body.branches[0]).toEqual({ name: "zz-main", sha: main });
+    expect(body.branches.at(-1)?.name).toBe("b/0999");
+  });
+
   it("refuses a tampered state, a state started by another user, and installations that are not this App's or not the user's", async () => {
     const start = await host.fetch("/api/github/connect", { headers: alice, redirect: "manual" });
     const state = new URL(start.headers.get("location")!).searchParams.get("state")!;
@@ -139,6 +195,9 @@ describe("Connect with GitHub", () => {
       expect(await response.text()).toContain("cannot be connected");
       const listing = await host.fetch(`/api/github/installations/${id}/repositories`, { headers: alice });
       expect(listing.status).toBe(403);
+      const branches = await host.fetch(`/api/github/installations/${id}/repositories/octo-user/site/branches`, { headers: alice });
+      expect(branches.status).toBe(403);
+      expect((await branches.json()).message).toContain("Connect with GitHub");
       const connect = await host.fetch("/api/github/connection", {
         method: "POST",
         headers: alice,

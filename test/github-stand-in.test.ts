@@ -87,6 +87,54 @@ describe("github stand-in: repository content", () => {
     expect(org.data.private).toBe(true);
   });
 
+  it("lists branches by name, paged like GitHub (per_page, page, Link), with the visibility rules of the content routes", async () => {
+    const branchy = await standIn.createRepository("octo-user/branchy");
+    const main = await branchy.commit({ "README.md": "# branchy\n" });
+    const feature = await branchy.commit({ "x.txt": "x\n" }, { branch: "feature/x" });
+    // 130 more branches in one real push (the hook reports them all at once).
+    const clone = await mkdtemp(path.join(tmpdir(), "stand-in-branches-"));
+    try {
+      git(clone, "clone", "--quiet", branchy.cloneUrl, ".");
+      const names = Array.from({ length: 130 }, (_, i) => (i % 2 ? `topic/${String(i).padStart(3, "0")}` : `b-${String(i).padStart(3, "0")}`));
+      await gitAsync(clone, "push", "--quiet", "origin", ...names.map((n) => `main:refs/heads/${n}`));
+      const expected = ["main", "feature/x", ...names].sort();
+
+      const client = octokit("ghp_classic_repo");
+      const first = await client.request("GET /repos/{owner}/{repo}/branches", { owner: "octo-user", repo: "branchy" });
+      expect(first.data).toHaveLength(30);
+      expect(first.data.map((b) => b.name)).toEqual(expected.slice(0, 30));
+      expect(first.headers.link).toMatch(/[?&]page=2[^>]*>; rel="next"/);
+      expect(first.headers.link).toMatch(/[?&]page=5[^>]*>; rel="last"/);
+
+      const listed: { name: string; sha: string; protected: boolean; url: string }[] = [];
+      let pages = 0;
+      for (let url: string | undefined = `${standIn.apiUrl}/repos/octo-user/branchy/branches?per_page=500`; url; pages++) {
+        const response: Response = await fetch(url, { headers: { authorization: "token ghp_classic_repo" } });
+        const body = (await response.json()) as { name: string; commit: { sha: string; url: string }; protected: boolean }[];
+        expect(body.length).toBeLessThanOrEqual(100);
+        listed.push(...body.map((b) => ({ name: b.name, sha: b.commit.sha, protected: b.protected, url: b.commit.url })));
+        url = /<([^>]+)>; rel="next"/.exec(response.headers.get("link") ?? "")?.[1];
+      }
+      expect(pages).toBe(2);
+      expect(listed.map((b) => b.name)).toEqual(expected);
+      expect(listed.find((b) => b.name === "feature/x")).toEqual({ name: "feature/x", sha: feature, protected: false, url: `${standIn.apiUrl}/repos/octo-user/branchy/commits/${feature}` });
+      expect(listed.filter((b) => b.sha === main)).toHaveLength(131);
+      const last = await client.request("GET /repos/{owner}/{repo}/branches", { owner: "octo-user", repo: "branchy", per_page: 100, page: 2 });
+      expect(last.headers.link).not.toContain('rel="next"');
+      expect(last.headers.link).toContain('rel="prev"');
+      expect((await client.request("GET /repos/{owner}/{repo}/branches", { owner: "octo-user", repo: "branchy", protected: true })).data).toEqual([]);
+    } finally {
+      await rm(clone, { recursive: true, force: true });
+    }
+
+    const secretBranches = (token?: string) => octokit(token).request("GET /repos/{owner}/{repo}/branches", { owner: "acme", repo: "secret" });
+    expect((await secretBranches("github_pat_contents")).data.map((b) => b.name)).toEqual(["main"]);
+    expect(await statusOf(secretBranches())).toBe(404);
+    expect(await statusOf(secretBranches("github_pat_other"))).toBe(404);
+    expect(await statusOf(secretBranches("github_pat_metadata"))).toBe(403);
+    expect(await statusOf(octokit("ghp_classic_repo").request("GET /repos/{owner}/{repo}/branches", { owner: "octo-user", repo: "nope" }))).toBe(404);
+  });
+
   it("answers a matching If-None-Match on a commit with 304 and no rate-limit cost", async () => {
     const client = octokit("ghp_classic_repo");
     const first = await client.request("GET /repos/{owner}/{repo}/commits/{ref}", { owner: "octo-user", repo: "hello", ref: "main" });

@@ -10,6 +10,7 @@ import { previewSync } from "../src/sync/preview-sync.js";
 import { syncOnce } from "../src/sync/sync-once.js";
 import { SyncError } from "../src/sync/sync-error.js";
 import { archiveState, createSyncFixture, diffWorkspace, type SyncFixture } from "./support/sync-fixtures.js";
+import { makeReadOnly, makeWritable } from "./support/temp-dir.js";
 
 let fx: SyncFixture;
 beforeEach(async () => {
@@ -146,5 +147,65 @@ describe("syncOnce", () => {
     expect(await readFile(path.join(fx.workspaceDir, "a.txt"), "utf8")).toBe("a\n");
     await syncOnce({ branch: "main" }, fx.deps());
     expect(await previewSync({ branch: "main" }, fx.deps())).toMatchObject({ upToDate: true, added: [], changed: [], deleted: [] });
+  });
+});
+
+describe("a job for the commit already applied", () => {
+  it("trusts its own session's record without looking at the disk; another session, Sync now and a new commit check every file", async () => {
+    const first = await fx.repo.commit({ "keep.txt": "keep\n", "edit.txt": "original\n", "dir/x.txt": "x\n" });
+    expect(await syncOnce({ branch: "main", session: "connection-1" }, fx.deps())).toMatchObject({ result: "applied", toSha: first });
+    const editBehindItsBack = async () => {
+      await writeFile(path.join(fx.workspaceDir, "edit.txt"), "edited by hand\n");
+      await writeFile(path.join(fx.workspaceDir, "stray.txt"), "not in the repo\n");
+    };
+    await editBehindItsBack();
+
+    // A redelivered webhook or a poll: the record vouches for the commit; nothing is stat'ed, nothing written.
+    const trusted = await syncOnce({ branch: "main", session: "connection-1" }, fx.deps());
+    expect(trusted).toMatchObject({ result: "noop", targetOrigin: "applied", hashed: 0, counts: { unchanged: 3, added: 0, changed: 0, deleted: 0 } });
+    expect(await readFile(path.join(fx.workspaceDir, "edit.txt"), "utf8")).toBe("edited by hand\n");
+
+    // A new connection does not inherit the record.
+    expect(await syncOnce({ branch: "main", session: "connection-2" }, fx.deps())).toMatchObject({ result: "applied", counts: { changed: 1, deleted: 1 } });
+    await expectEqualsCommit(first);
+
+    // "Sync now" checks the disk even within the session.
+    await editBehindItsBack();
+    expect(await syncOnce({ branch: "main", session: "connection-2", verifyDisk: true }, fx.deps())).toMatchObject({
+      result: "applied",
+      counts: { changed: 1, deleted: 1 },
+    });
+    await expectEqualsCommit(first);
+    expect(await syncOnce({ branch: "main", session: "connection-2" }, fx.deps())).toMatchObject({ result: "noop", targetOrigin: "applied" });
+
+    // A push checks every file, so edits elsewhere are repaired with it.
+    await editBehindItsBack();
+    const second = await fx.repo.commit({ "dir/y.txt": "y\n" });
+    expect(await syncOnce({ branch: "main", session: "connection-2" }, fx.deps())).toMatchObject({
+      result: "applied",
+      toSha: second,
+      counts: { added: 1, changed: 1, deleted: 1 },
+    });
+    await expectEqualsCommit(second);
+  });
+
+  it("never trusts a record across an apply that failed half-way", async () => {
+    const first = await fx.repo.commit({ "a/1.txt": "a one\n", "z/1.txt": "z one\n" });
+    await syncOnce({ branch: "main", session: "s" }, fx.deps());
+    await fx.repo.commit({ "a/1.txt": "a TWO\n", "z/1.txt": "z TWO\n" });
+    await makeReadOnly(path.join(fx.workspaceDir, "z"));
+    try {
+      const failed = await syncOnce({ branch: "main", session: "s" }, fx.deps()).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(SyncError);
+      expect((failed as SyncError).step).toBe("apply");
+    } finally {
+      await makeWritable(path.join(fx.workspaceDir, "z"));
+    }
+    // Half of the second commit is on disk; the branch goes back to the first, which the record once vouched for.
+    expect(await readFile(path.join(fx.workspaceDir, "a/1.txt"), "utf8")).toBe("a TWO\n");
+    await fx.repo.forcePush(first);
+    const outcome = await syncOnce({ branch: "main", session: "s" }, fx.deps());
+    expect(outcome).toMatchObject({ result: "applied", toSha: first, targetOrigin: "manifest", counts: { changed: 1 } });
+    await expectEqualsCommit(first);
   });
 });

@@ -196,15 +196,26 @@ describe("GitHub settings (US-3, FR-011, FR-012a)", () => {
     await page.getByText(/The GitHub App .+ was created/).waitFor();
     await saveScreenshot(page, "settings-app-created");
 
-    // Connect with GitHub: install on the repository, come back verified, pick repository and branch.
+    // Connect with GitHub: install on the repository, come back verified, pick repository and branch (the
+    // picker lists the repository's real branches, default first, read on the installation token).
+    await repo.commit({ "workflows/release.ts": "export const release = true;\n" }, { branch: "release/2025" });
+    await repo.commit({ "workflows/ui.ts": "export const ui = true;\n" }, { branch: "feature/ui" });
     github.chooseNextInstallation({ account: "octo-user", repositories: [REPOSITORY] });
     await appSection.getByRole("link", { name: "Connect with GitHub" }).click();
     await page.waitForURL(/\/settings\?installation_id=\d+/);
     await appSection.getByLabel("Repository").waitFor();
     await expect.poll(() => appSection.getByLabel("Repository").inputValue()).toBe(REPOSITORY);
-    await expect.poll(() => appSection.getByLabel("Branch").inputValue()).toBe("main");
+    const branchPicker = appSection.locator('select[name="branch"]');
+    await branchPicker.waitFor();
+    expect(await branchPicker.locator("option").allTextContents()).toEqual(["main", "feature/ui", "release/2025"]);
+    expect(await branchPicker.inputValue()).toBe("main");
+    await branchPicker.selectOption("release/2025");
     await saveScreenshot(page, "settings-app-pick-repository");
-    await appSection.getByRole("button", { name: "Connect", exact: true }).click();
+    const [connectRequest] = await Promise.all([
+      page.waitForRequest((request) => request.method() === "POST" && new URL(request.url()).pathname === "/api/github/connection"),
+      appSection.getByRole("button", { name: "Connect", exact: true }).click(),
+    ]);
+    expect(JSON.parse(connectRequest.postData() ?? "{}")).toMatchObject({ kind: "app", repository: REPOSITORY, branch: "release/2025" });
 
     // The workspace holds the files left by the previous test: the same confirmation as the PAT path.
     const dialog = page.getByRole("dialog", { name: "Replace the workspace with the repository?" });
@@ -214,7 +225,9 @@ describe("GitHub settings (US-3, FR-011, FR-012a)", () => {
     await page.getByRole("heading", { name: /Connected to GitHub/ }).waitFor();
     await page.getByText("GitHub App", { exact: true }).waitFor();
     await expect.poll(() => page.getByTestId("connection-state").textContent(), { timeout: 30_000 }).toBe("Ready");
+    expect(await page.getByTestId("branch").textContent()).toBe("release/2025");
     expect(await readFile(path.join(host.workspaceDir, "workflows/from-repo.ts"), "utf8")).toBe("export const origin = 'pushed';\n");
+    expect(await readFile(path.join(host.workspaceDir, "workflows/release.ts"), "utf8")).toBe("export const release = true;\n");
 
     await page.getByRole("button", { name: "Disconnect" }).click();
     await page.getByRole("dialog", { name: "Disconnect GitHub?" }).getByRole("button", { name: "Disconnect" }).click();

@@ -1,7 +1,8 @@
 // Step 4: make the staged files visible, then delete what the target does not have. Order is what makes a
 // crash harmless (the next plan repairs any prefix of it):
 //   1. entries in the way of a write (a file where a folder must go, or the reverse) are removed;
-//   2. each staged file is renamed into place: one atomic step per file, never a half-written file;
+//   2. each staged file is renamed into place: one atomic step per file, never a half-written file; a folder
+//      the workspace does not have yet arrives whole, by one rename of its staged copy (complete files only);
 //   3. executable bits that alone differ are set;
 //   4. deletes, after every write (a failed run never loses a file it did not replace);
 //   5. folders left empty, deepest first; the staging folder.
@@ -58,6 +59,29 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
     await rm(await target(dir, false), { recursive: true, force: true });
   }
 
+  const moved = new Set<string>();
+  if (staging) {
+    await settleAll(
+      plan.newFolders.map((relative) =>
+        limit(async () => {
+          throwIfCancelled(abortSignal);
+          try {
+            await rename(path.join(staging.dir, ...relative.split("/")), await target(relative, false));
+            moved.add(relative);
+          } catch (error) {
+            // Someone made the folder since the scan, or it was never staged (nothing in it was fetched):
+            // its files go one by one below.
+            if (!FOLDER_MOVE_FALLBACK.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
+          }
+        }),
+      ),
+    );
+  }
+  const movedWithFolder = (relative: string) => {
+    for (let dir = parentOf(relative); dir !== ""; dir = parentOf(dir)) if (moved.has(dir)) return true;
+    return false;
+  };
+
   await settleAll(
     plan.writes.map((write) =>
       limit(async () => {
@@ -65,7 +89,7 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
         const staged = staging?.files.get(write.path);
         if (!staged) throw new Error(`internal: "${write.path}" was planned but not staged`);
         const destination = await target(write.path, true);
-        await rename(staged.file, destination);
+        if (!(staging!.isInPlace(write.path, staged.file) && movedWithFolder(write.path))) await rename(staged.file, destination);
         const stats = await lstat(destination);
         written.set(write.path, entry(write.sha, write.executable, stats));
         options.onFile?.();
@@ -112,6 +136,9 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
   }
   return written;
 }
+
+/** A folder that cannot arrive whole: it exists now, something of its name is in the way, or it is not staged. */
+const FOLDER_MOVE_FALLBACK = new Set(["EEXIST", "ENOTEMPTY", "ENOTDIR", "EISDIR", "ENOENT"]);
 
 function entry(sha: string, executable: boolean, stats: { size: number; mtimeMs: number; mode: number }): ManifestEntry {
   return { sha, size: stats.size, mtimeMs: stats.mtimeMs, executable, diskExecutable: (stats.mode & 0o100) !== 0 };

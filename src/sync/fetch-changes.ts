@@ -2,8 +2,7 @@
 // request each, nothing else downloaded); many files, or a tree GitHub truncated, come from one streamed
 // tarball of which only the planned entries are written. Every staged file is checked against the blob id
 // the plan expects, so what lands in the workspace is exactly the tree's content.
-import { createWriteStream } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import pLimit from "p-limit";
 import pRetry from "p-retry";
@@ -13,7 +12,7 @@ import type { SyncLimits } from "./limits.js";
 import type { PlannedWrite } from "./plan-sync.js";
 import { readTarball, type TarballSummary, type TarFileEntry } from "./read-tarball.js";
 import type { RepositorySource } from "./repository-source.js";
-import { fileMode, type Staging } from "./staging.js";
+import { createStaged, fileMode, type Staging } from "./staging.js";
 import { SyncCancelledError, throwIfCancelled, UnsafeRepositoryError } from "./sync-error.js";
 import { checkFileSize } from "./target-tree.js";
 
@@ -29,8 +28,11 @@ export const BLOB_FETCH_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Files up to this size are collected in memory and written in parallel while the archive streams on. */
 const SMALL_FILE_BYTES = 256 * 1024;
-/** Bytes of small files waiting for their write, at most. */
-const WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
+/**
+ * Bytes of small files waiting for their write, at most: enough to keep every writer busy while the
+ * archive streams on (more only raises the peak memory; see the RSS rows of bench/sync).
+ */
+const WRITE_BUFFER_BYTES = 8 * 1024 * 1024;
 /** A tarball cut off mid-stream is fetched again this many times. */
 const TARBALL_RETRIES = 2;
 
@@ -89,8 +91,7 @@ async function fetchBlobs(writes: readonly PlannedWrite[], options: FetchOptions
         const content = await options.source.getBlob(write.sha, { abortSignal: options.abortSignal });
         checkFileSize(write.path, content.byteLength, options.limits);
         if (hashGitBlob(content) !== write.sha) throw contentMismatch(write.path);
-        const file = options.staging.allocate();
-        await writeFile(file, content, { mode: fileMode(write.executable), flag: "wx" });
+        const { file } = await createStaged(options.staging, write.path, (at) => writeFile(at, content, { mode: fileMode(write.executable), flag: "wx" }));
         options.staging.files.set(write.path, { file, sha: write.sha, size: content.byteLength, executable: write.executable });
         bytes += content.byteLength;
         options.onFile?.();
@@ -114,8 +115,9 @@ export interface TarballSelection {
  */
 export async function fetchTarball(commitSha: string, options: FetchOptions, selection: TarballSelection): Promise<TarballSummary> {
   return pRetry(
-    async () => {
-      options.staging.files.clear();
+    async (attempt) => {
+      // A download that starts over starts from an empty staging folder.
+      if (attempt > 1) await options.staging.reset();
       const input = await options.source.getTarball(commitSha, { abortSignal: options.abortSignal });
       try {
         return await writeTarball(input, options, selection);
@@ -138,21 +140,24 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
   const limit = pLimit(options.concurrency);
   const pendingWrites = new Set<Promise<void>>();
   let bufferedBytes = 0;
+  /** Resolves the archive's wait when a write finishes (one waiter: the archive reads one entry at a time). */
+  let wake: (() => void) | undefined;
   let failure: unknown;
   let chunks: Buffer[] = [];
-  let current: { file: string; large: boolean } | undefined;
+  /** The entry being read: its staged file once opened (large files stream straight to disk). */
+  let current: { file: string | undefined } | undefined;
 
   const summary = await readTarball(input, {
     limits: options.limits,
     abortSignal: options.abortSignal,
-    open: (entry) => {
+    open: async (entry) => {
       if (!selection.want(entry)) return undefined;
-      const file = options.staging.allocate();
       if (entry.size > SMALL_FILE_BYTES) {
-        current = { file, large: true };
-        return createWriteStream(file, { mode: fileMode(entry.executable), flags: "wx" });
+        const { file, value: handle } = await createStaged(options.staging, entry.path, (at) => open(at, "wx", fileMode(entry.executable)));
+        current = { file };
+        return handle.createWriteStream();
       }
-      current = { file, large: false };
+      current = { file: undefined };
       chunks = [];
       return new Writable({
         write(chunk: Buffer, _encoding, callback) {
@@ -166,11 +171,10 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
       if (!kept || !current) return;
       selection.check?.(entry, sha);
       if (failure !== undefined) throw failure;
-      const { file, large } = current;
+      const { file } = current;
       current = undefined;
-      const staged = { file, sha, size: entry.size, executable: entry.executable };
-      if (large) {
-        options.staging.files.set(entry.path, staged);
+      if (file !== undefined) {
+        options.staging.files.set(entry.path, { file, sha, size: entry.size, executable: entry.executable });
         options.onFile?.();
         return;
       }
@@ -179,8 +183,8 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
       bufferedBytes += content.byteLength;
       const write = limit(async () => {
         throwIfCancelled(options.abortSignal);
-        await writeFile(file, content, { mode: fileMode(entry.executable), flag: "wx" });
-        options.staging.files.set(entry.path, staged);
+        const { file } = await createStaged(options.staging, entry.path, (at) => writeFile(at, content, { mode: fileMode(entry.executable), flag: "wx" }));
+        options.staging.files.set(entry.path, { file, sha, size: entry.size, executable: entry.executable });
         options.onFile?.();
       })
         .catch((error: unknown) => {
@@ -189,10 +193,15 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
         .finally(() => {
           bufferedBytes -= content.byteLength;
           pendingWrites.delete(write);
+          wake?.();
         });
       pendingWrites.add(write);
-      // Back-pressure: the archive waits while too many bytes are queued for writing.
-      while (bufferedBytes > WRITE_BUFFER_BYTES && pendingWrites.size > 0) await Promise.race(pendingWrites);
+      // Back-pressure: the archive waits while too many bytes are queued for writing. (Not a Promise.race
+      // over the pending writes: with thousands queued, that costs thousands of reactions per entry.)
+      while (bufferedBytes > WRITE_BUFFER_BYTES && pendingWrites.size > 0) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
     },
   }).finally(() => Promise.all(pendingWrites));
   if (failure !== undefined) throw failure;

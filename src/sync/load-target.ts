@@ -57,9 +57,9 @@ function hashOnlyStaging(): Staging {
   return {
     dir: "",
     files: new Map(),
-    allocate: () => {
-      throw new Error("internal: a dry run stages nothing");
-    },
+    place: () => Promise.reject(new Error("internal: a dry run stages nothing")),
+    isInPlace: () => false,
+    reset: async () => undefined,
     remove: async () => undefined,
   };
 }

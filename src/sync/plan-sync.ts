@@ -35,6 +35,12 @@ export interface SyncPlan {
   /** Folders the target does not have, deepest first (removed once empty). */
   deleteDirs: string[];
   /**
+   * The outermost target folders the disk does not have (once obstacles are gone): each can be moved into
+   * place whole from the staging folder. Names that could meet another folder on a case-insensitive share
+   * are left out (their files are moved one by one).
+   */
+  newFolders: string[];
+  /**
    * Entries in the way of a write, removed before the writes: a file where the target needs a folder
    * (`a` → `a/b.txt`), or a folder where the target needs a file.
    */
@@ -118,6 +124,14 @@ export async function planSync(
   const deletes = [...scan.files.keys()].filter((p) => !target.files.has(p)).sort();
   const deleteDirs = [...scan.dirs].filter((d) => !targetDirs.has(d)).sort((a, b) => depth(b) - depth(a) || (a < b ? 1 : -1));
 
+  const diskDirsFolded = new Set([...scan.dirs].map((d) => d.toLowerCase()));
+  const foldedCount = new Map<string, number>();
+  for (const d of targetDirs) if (!scan.dirs.has(d)) foldedCount.set(d.toLowerCase(), (foldedCount.get(d.toLowerCase()) ?? 0) + 1);
+  const newFolders = [...targetDirs]
+    .filter((d) => !scan.dirs.has(d) && (parentOf(d) === "" || scan.dirs.has(parentOf(d))))
+    .filter((d) => !diskDirsFolded.has(d.toLowerCase()) && foldedCount.get(d.toLowerCase()) === 1)
+    .sort();
+
   const obstacleFiles = new Set<string>();
   const obstacleDirs = new Set<string>();
   for (const write of writes) {
@@ -146,6 +160,7 @@ export async function planSync(
     chmods,
     deletes: laterDeletes,
     deleteDirs: laterDeleteDirs,
+    newFolders,
     obstacles: { files: [...obstacleFiles], dirs: [...obstacleDirs] },
     leftovers: scan.leftovers,
     unchanged,

@@ -23,7 +23,7 @@ export interface ReadTarballOptions {
   limits: SyncLimits;
   abortSignal?: AbortSignal;
   /** Where a file's bytes go; undefined drops them (they are still hashed and counted). */
-  open(entry: TarFileEntry): Writable | undefined;
+  open(entry: TarFileEntry): Writable | undefined | Promise<Writable | undefined>;
   /** Called once the file's bytes are through, with its blob id. */
   close(entry: TarFileEntry, sha: string, kept: boolean): Promise<void> | void;
 }
@@ -113,7 +113,7 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
       checkFileSize(file.path, file.size, limits);
       totalBytes += file.size;
       checkTotalBytes(totalBytes, limits);
-      const sink = options.open(file);
+      const sink = await options.open(file);
       const hasher = createGitBlobHasher(file.size);
       // tar-stream's entries are streamx streams: iterate them directly (a Node pipeline per entry costs
       // milliseconds each, which adds up to seconds over thousands of small files).

@@ -3,6 +3,12 @@
 // one rename. Until the renames start, the visible workspace is untouched: a rejected archive, a failed
 // download or a cancel only removes this folder. A crash leaves it behind; the next plan finds it by its
 // reserved prefix and removes it.
+//
+// Inside, files keep their repository paths (`<staging>/src/a.ts`), like `tar -x` would lay them out: creating
+// many files in one flat folder serialises on that folder's lock, and a folder the workspace does not have
+// yet can then be moved into place whole, with one rename instead of one per file (a first sync of 10,000
+// files is 20 renames). A name that cannot be created there (two paths differing only by case on a
+// case-insensitive share, a retried download) falls back to a numbered file in a reserved sub-folder.
 import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
@@ -20,21 +26,75 @@ export interface Staging {
   dir: string;
   /** Target path → staged copy, filled as files arrive. */
   files: Map<string, StagedFile>;
-  /** A fresh file name inside the staging folder. */
-  allocate(): string;
+  /**
+   * Where to create the staged copy of `relative` (its folders are created): `<staging>/<relative>` on its
+   * first call for that path, a fresh numbered name after `fallback: true` (the first one already exists).
+   */
+  place(relative: string, options?: { fallback?: boolean }): Promise<string>;
+  /** True when `file` sits at `<staging>/<relative>`, so it moves with its folder. */
+  isInPlace(relative: string, file: string): boolean;
+  /** Empties the folder and the map (a download that starts over). */
+  reset(): Promise<void>;
   remove(): Promise<void>;
 }
+
+/** Numbered fallback files: a reserved root name, which no repository path may use. */
+const FALLBACK_FOLDER = `${RESERVED_PREFIX}files`;
 
 export async function createStaging(workspaceDir: string): Promise<Staging> {
   const dir = path.join(workspaceDir, `${RESERVED_PREFIX}${randomUUID().slice(0, 8)}`);
   await mkdir(dir);
+  // One mkdir per folder, shared by every file in it (creation is idempotent, but a call per file is not free).
+  let folders = new Map<string, Promise<unknown>>();
   let next = 0;
-  return {
+  const ensureFolder = (relative: string): Promise<unknown> => {
+    let ready = folders.get(relative);
+    if (!ready) {
+      ready = mkdir(path.join(dir, relative), { recursive: true });
+      folders.set(relative, ready);
+    }
+    return ready;
+  };
+  const staging: Staging = {
     dir,
     files: new Map(),
-    allocate: () => path.join(dir, String(next++)),
+    async place(relative, options = {}) {
+      if (options.fallback) {
+        await ensureFolder(FALLBACK_FOLDER);
+        return path.join(dir, FALLBACK_FOLDER, String(next++));
+      }
+      const at = relative.lastIndexOf("/");
+      if (at > 0) await ensureFolder(relative.slice(0, at));
+      return path.join(dir, relative);
+    },
+    isInPlace: (relative, file) => file === path.join(dir, relative),
+    async reset() {
+      staging.files.clear();
+      folders = new Map();
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir);
+    },
     remove: () => rm(dir, { recursive: true, force: true }),
   };
+  return staging;
+}
+
+/** Creation failures a numbered name avoids: the name is taken, or a folder on its path cannot be made. */
+const RETRY_ELSEWHERE = new Set(["EEXIST", "ENOTDIR", "EISDIR", "ENOENT"]);
+
+/**
+ * Creates the staged copy of `relative` exclusively with `create` (given the path to create), at its
+ * repository path or, when that fails for a naming reason, at a numbered name. Returns where it went.
+ */
+export async function createStaged<T>(staging: Staging, relative: string, create: (file: string) => Promise<T>): Promise<{ file: string; value: T }> {
+  try {
+    const file = await staging.place(relative);
+    return { file, value: await create(file) };
+  } catch (error) {
+    if (!RETRY_ELSEWHERE.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
+    const file = await staging.place(relative, { fallback: true });
+    return { file, value: await create(file) };
+  }
 }
 
 /** Mode for a staged file: the rename carries it into place, so no chmod on the visible file. */

@@ -5,6 +5,7 @@
 import path from "node:path";
 import type { Logger } from "../logger.js";
 import { applyPlan } from "./apply-plan.js";
+import { appliedCommitPath, readAppliedCommit, removeAppliedCommit, writeAppliedCommit } from "./applied-commit.js";
 import { fetchChanges, type FetchMode, type FetchResult } from "./fetch-changes.js";
 import { resolveLimits, type SyncLimits } from "./limits.js";
 import { loadTarget, type LoadedTarget } from "./load-target.js";
@@ -38,6 +39,14 @@ export interface SyncRequest {
   allowEmpty?: boolean;
   /** Force one fetch path (tests, benchmarks); `auto` picks by the plan's size. */
   fetchMode?: FetchMode;
+  /**
+   * Who owns the workspace while this runs (the connection id). A run records the commit it leaves on disk
+   * under this session, and a later job of the same session for that very commit trusts the record instead
+   * of stat'ing every file (see applied-commit.ts). Without it, every run checks the disk.
+   */
+  session?: string;
+  /** Check every file on disk even when the session's record says the commit is applied ("Sync now"). */
+  verifyDisk?: boolean;
 }
 
 export type SyncPhase = "resolve" | "plan" | "fetch" | "apply" | "done";
@@ -64,7 +73,8 @@ export interface SyncOutcome {
   skipped: SkippedEntry[];
   bytesDownloaded: number;
   fetchMethod: FetchResult["method"];
-  targetOrigin: LoadedTarget["origin"];
+  /** `applied`: the session's record of the commit on disk was trusted; nothing was stat'ed. */
+  targetOrigin: LoadedTarget["origin"] | "applied";
   hashed: number;
   durationMs: number;
 }
@@ -75,9 +85,47 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
   const progress = (phase: SyncPhase, done = 0, total = 0) => options.onProgress?.({ phase, done, total });
   const limits = resolveLimits(deps.maxFileBytes, deps.limits);
   const manifestFile = manifestPath(deps.stateDir, deps.workspaceId);
+  const appliedFile = appliedCommitPath(deps.stateDir, deps.workspaceId);
 
   progress("resolve");
   const head = await step("resolve", () => resolveHead(deps.source, request.branch, { abortSignal }), abortSignal);
+  if (request.session !== undefined && !request.verifyDisk) {
+    const applied = await readAppliedCommit(appliedFile);
+    if (
+      applied?.commitSha === head.sha &&
+      applied.session === request.session &&
+      applied.workspaceDir === deps.workspaceDir &&
+      applied.repository === deps.source.repository
+    ) {
+      progress("done");
+      return {
+        result: "noop",
+        repository: deps.source.repository,
+        branch: request.branch,
+        fromSha: head.sha,
+        toSha: head.sha,
+        counts: { added: 0, changed: 0, deleted: 0, skipped: applied.skipped.length, unchanged: applied.files },
+        skipped: applied.skipped,
+        bytesDownloaded: 0,
+        fetchMethod: "none",
+        targetOrigin: "applied",
+        hashed: 0,
+        durationMs: Math.round(performance.now() - started),
+      };
+    }
+  }
+  const recordApplied = async (files: number, skipped: SkippedEntry[]) => {
+    if (request.session === undefined) return;
+    await writeAppliedCommit(appliedFile, {
+      workspaceDir: deps.workspaceDir,
+      repository: deps.source.repository,
+      commitSha: head.sha,
+      session: request.session,
+      files,
+      skipped,
+      writtenAt: new Date().toISOString(),
+    });
+  };
   const manifest = await step("manifest", () => readManifest(manifestFile, deps.workspaceDir));
 
   progress("plan");
@@ -109,6 +157,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
 
     if (plan.isEmpty && manifest?.commitSha === head.sha) {
       await staging?.remove();
+      await step("manifest", () => recordApplied(plan.unchanged.size, plan.skipped));
       progress("done");
       return outcome("noop", plan, loaded, { method: "none", bytesDownloaded: 0 });
     }
@@ -137,6 +186,8 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
     let applied = 0;
     progress("apply", 0, applyTotal);
     await step("apply", async () => {
+      // First: from here on the disk may hold part of this commit, which no record may vouch for.
+      await removeAppliedCommit(appliedFile);
       const written = await applyPlan(plan, staging, {
         workspaceDir: deps.workspaceDir,
         concurrency: deps.concurrency,
@@ -154,6 +205,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
       };
       // Last: until this rename, the previous manifest stands and the next plan re-checks by content.
       await writeManifest(manifestFile, next);
+      await recordApplied(next.files.size, plan.skipped);
     }, abortSignal);
     progress("done", applyTotal, applyTotal);
     const changed = !(plan.isEmpty);

@@ -106,7 +106,14 @@ async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: Abort
 
   try {
     const outcome = await syncOnce(
-      { branch: connection.branch, allowEmpty: job.allowEmpty, fetchMode: deps.fetchMode },
+      {
+        branch: connection.branch,
+        allowEmpty: job.allowEmpty,
+        fetchMode: deps.fetchMode,
+        // While connected the engine is the workspace's only writer; "Sync now" still checks every file.
+        session: job.connectionId,
+        verifyDisk: job.trigger === "manual",
+      },
       {
         source: deps.createSource(connection),
         workspaceDir: deps.workspaceDir,

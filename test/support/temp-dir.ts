@@ -35,6 +35,16 @@ export async function makeReadOnly(dir: string): Promise<void> {
   if (await canWrite(dir)) throw new Error(`cannot make ${dir} read-only on this machine`);
 }
 
+/** Undoes makeReadOnly. */
+export async function makeWritable(dir: string): Promise<void> {
+  try {
+    execFileSync("chattr", ["-i", dir], { stdio: "ignore" });
+  } catch {
+    // chattr absent or unsupported: nothing was made immutable
+  }
+  await chmod(dir, 0o755);
+}
+
 async function canWrite(dir: string): Promise<boolean> {
   const probe = path.join(dir, ".write-probe");
   try {

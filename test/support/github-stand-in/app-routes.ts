@@ -3,6 +3,7 @@ import { randomBytes, verify as verifySignature } from "node:crypto";
 import type { Permissions } from "./access.js";
 import type { AppRegistry, StandInApp } from "./app-registry.js";
 import { HttpError, notFound, readJsonBody, sendJson } from "./http-kit.js";
+import { paginate } from "./paginate.js";
 import { toGitHubDate } from "./git-objects.js";
 import { repositoryJson } from "./repository-json.js";
 import type { RequestContext, Route } from "./route.js";
@@ -160,23 +161,6 @@ export function appRoutes(registry: AppRegistry, manifestCodes: Map<string, Pend
       },
     },
   ];
-}
-
-/** GitHub's `per_page` (default 30, max 100) / `page` with a `Link` header. */
-function paginate<T>(ctx: RequestContext, items: T[]): { page: number; slice: T[]; link: string | undefined } {
-  const perPage = Math.min(100, Math.max(1, Number(ctx.url.searchParams.get("per_page") ?? 30) || 30));
-  const page = Math.max(1, Number(ctx.url.searchParams.get("page") ?? 1) || 1);
-  const last = Math.max(1, Math.ceil(items.length / perPage));
-  const at = (n: number) => {
-    const url = new URL(`${ctx.state.apiUrl}${ctx.path}`);
-    url.searchParams.set("per_page", String(perPage));
-    url.searchParams.set("page", String(n));
-    return url.href;
-  };
-  const links: string[] = [];
-  if (page < last) links.push(`<${at(page + 1)}>; rel="next"`, `<${at(last)}>; rel="last"`);
-  if (page > 1) links.push(`<${at(1)}>; rel="first"`, `<${at(page - 1)}>; rel="prev"`);
-  return { page, slice: items.slice((page - 1) * perPage, page * perPage), link: links.length > 0 ? links.join(", ") : undefined };
 }
 
 /** A token may ask for less than the app has, never more (GitHub: 422). */

@@ -88,6 +88,18 @@ export async function listTree(bareDir: string, treeSha: string, recursive: bool
   return entries;
 }
 
+/** Every branch and the commit it points at, from `git for-each-ref` (sorted by name, byte order, as GitHub lists them). */
+export async function listBranches(bareDir: string): Promise<{ name: string; sha: string }[]> {
+  const out = await runGitText(["for-each-ref", "--sort=refname", "--format=%(objectname) %(refname)", "refs/heads"], { cwd: bareDir });
+  return out
+    .split("\n")
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const space = line.indexOf(" ");
+      return { sha: line.slice(0, space), name: line.slice(space + 1).replace(/^refs\/heads\//, "") };
+    });
+}
+
 /** Type and size of an object, or undefined when the repository does not have it. */
 export async function inspectObject(bareDir: string, sha: string): Promise<{ type: string; size: number } | undefined> {
   if (!/^[0-9a-f]{40}$/i.test(sha)) return undefined;

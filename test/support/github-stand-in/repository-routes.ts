@@ -1,9 +1,10 @@
 // GET endpoints on repository content: repository, branch, commit, tree, blob, tarball (+ its download URL).
 import type { Readable } from "node:stream";
 import { authorizeRepository, type Need } from "./access.js";
-import { inspectObject, listTree, readCommit, resolveCommit, resolveTree } from "./git-objects.js";
+import { inspectObject, listBranches, listTree, readCommit, resolveCommit, resolveTree } from "./git-objects.js";
 import { spawnGit } from "./git.js";
 import { HttpError, notFound, sendJson } from "./http-kit.js";
+import { paginate } from "./paginate.js";
 import { branchJson, commitJson, nodeId, repositoryJson } from "./repository-json.js";
 import type { RequestContext, Route } from "./route.js";
 import type { StandInRepository } from "./stand-in-repository.js";
@@ -30,6 +31,20 @@ export const repositoryRoutes: Route[] = [
     handle(ctx, [owner = "", name = ""]) {
       const repo = loadRepository(ctx, owner, name, { permission: "metadata", level: "read" });
       sendJson(ctx.req, ctx.res, 200, repositoryJson(ctx.state, repo, ctx.credential), ctx.headers);
+    },
+  },
+  {
+    method: "GET",
+    area: "api",
+    pattern: new RegExp(`^${repoPath}/branches$`),
+    async handle(ctx, [owner = "", name = ""]) {
+      const repo = loadRepository(ctx, owner, name, contentsRead);
+      // Nothing here is protected: `protected=true` lists none, `protected=false` (or no filter) lists all.
+      const branches = ctx.url.searchParams.get("protected") === "true" ? [] : await listBranches(repo.bareDir);
+      const { slice, link } = paginate(ctx, branches);
+      const api = `${ctx.state.apiUrl}/repos/${repo.fullName}`;
+      const body = slice.map((b) => ({ name: b.name, commit: { sha: b.sha, url: `${api}/commits/${b.sha}` }, protected: false }));
+      sendJson(ctx.req, ctx.res, 200, body, { ...ctx.headers, ...(link ? { link } : {}) });
     },
   },
   {

@@ -126,10 +126,11 @@ export async function listInstallationRepositories(installationId: number): Prom
   return Array.isArray(body) ? body : body.repositories;
 }
 
-export async function listRepositoryBranches(installationId: number, repository: string): Promise<{ name: string; sha?: string }[]> {
-  const body = await getJson<{ branches: { name: string; sha?: string }[] }>(
+/** The repository's branches, default first; `truncated` when there were more than the server lists. */
+export async function listRepositoryBranches(installationId: number, repository: string): Promise<{ branches: { name: string; sha?: string }[]; truncated: boolean }> {
+  const body = await getJson<{ branches: { name: string; sha?: string }[]; truncated?: boolean }>(
     `/api/github/installations/${installationId}/repositories/${repository.split("/").map(encodeURIComponent).join("/")}/branches`,
     { cache: "no-store" },
   );
-  return body.branches;
+  return { branches: body.branches, truncated: body.truncated === true };
 }

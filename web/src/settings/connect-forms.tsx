@@ -74,12 +74,13 @@ function InstallationPicker({ installationId, onConnect }: ConnectFormProps & { 
   const [branch, setBranch] = useState("");
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
-  const [branches, setBranches] = useState<string[] | undefined>();
+  // A list too long to show whole (more than the server lists) becomes suggestions for a text field.
+  const [branches, setBranches] = useState<{ names: string[]; truncated: boolean } | undefined>();
   useEffect(() => {
     if (!repository) return;
     setBranches(undefined);
     listRepositoryBranches(installationId, repository).then(
-      (list) => setBranches(list.map((b) => b.name)),
+      (list) => setBranches({ names: list.branches.map((b) => b.name), truncated: list.truncated }),
       () => setBranches(undefined),
     );
   }, [installationId, repository]);
@@ -132,14 +133,32 @@ function InstallationPicker({ installationId, onConnect }: ConnectFormProps & { 
           </label>
           <label>
             Branch
-            {branches && branches.length > 0 ? (
+            {branches && branches.names.length > 0 && !branches.truncated ? (
               <select name="branch" value={branch} onChange={(event) => setBranch((event.currentTarget as HTMLSelectElement).value)}>
-                {branches.map((name) => (
+                {branches.names.map((name) => (
                   <option key={name} value={name}>{name}</option>
                 ))}
               </select>
             ) : (
-              <input type="text" name="branch" value={branch} required spellcheck={false} autocomplete="off" onInput={(event) => setBranch((event.currentTarget as HTMLInputElement).value)} />
+              <>
+                <input
+                  type="text"
+                  name="branch"
+                  value={branch}
+                  required
+                  spellcheck={false}
+                  autocomplete="off"
+                  list={branches ? "branch-suggestions" : undefined}
+                  onInput={(event) => setBranch((event.currentTarget as HTMLInputElement).value)}
+                />
+                {branches && (
+                  <datalist id="branch-suggestions">
+                    {branches.names.map((name) => (
+                      <option key={name} value={name} />
+                    ))}
+                  </datalist>
+                )}
+              </>
             )}
           </label>
           <button type="submit" class="primary" disabled={busy}>{busy ? "Connecting…" : "Connect"}</button>

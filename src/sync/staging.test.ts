@@ -1,0 +1,57 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createStaged, createStaging } from "./staging.js";
+
+let workspace: string;
+beforeEach(async () => {
+  workspace = await mkdtemp(path.join(tmpdir(), "staging-"));
+});
+afterEach(async () => {
+  await rm(workspace, { recursive: true, force: true });
+});
+
+const write = (content: string) => (file: string) => writeFile(file, content, { flag: "wx" });
+
+describe("staging", () => {
+  it("lays files out at their repository paths, so a new folder can move whole", async () => {
+    const staging = await createStaging(workspace);
+    const { file } = await createStaged(staging, "src/deep/a.ts", write("a"));
+    expect(file).toBe(path.join(staging.dir, "src", "deep", "a.ts"));
+    expect(staging.isInPlace("src/deep/a.ts", file)).toBe(true);
+    expect(await readFile(file, "utf8")).toBe("a");
+  });
+
+  it("falls back to a numbered name when the path cannot be created (a case twin, a leftover)", async () => {
+    const staging = await createStaging(workspace);
+    await createStaged(staging, "dir/same.txt", write("first"));
+    const second = await createStaged(staging, "dir/same.txt", write("second"));
+    expect(staging.isInPlace("dir/same.txt", second.file)).toBe(false);
+    expect(await readFile(second.file, "utf8")).toBe("second");
+    // A file where a folder of the path must go: "x" is a file, "x/y" cannot be made under it.
+    await createStaged(staging, "x", write("file"));
+    const under = await createStaged(staging, "x/y", write("under"));
+    expect(staging.isInPlace("x/y", under.file)).toBe(false);
+    expect(await readFile(under.file, "utf8")).toBe("under");
+  });
+
+  it("starts over empty on reset, and leaves nothing behind on remove", async () => {
+    const staging = await createStaging(workspace);
+    await createStaged(staging, "a/b.txt", write("b"));
+    staging.files.set("a/b.txt", { file: path.join(staging.dir, "a/b.txt"), sha: "0", size: 1, executable: false });
+    await staging.reset();
+    expect(staging.files.size).toBe(0);
+    expect(await readdir(staging.dir)).toEqual([]);
+    const again = await createStaged(staging, "a/b.txt", write("again"));
+    expect(staging.isInPlace("a/b.txt", again.file)).toBe(true);
+    await staging.remove();
+    expect(await readdir(workspace)).toEqual([]);
+  });
+
+  it("does not swallow other failures", async () => {
+    const staging = await createStaging(workspace);
+    const boom = Object.assign(new Error("disk full"), { code: "ENOSPC" });
+    await expect(createStaged(staging, "a.txt", () => Promise.reject(boom))).rejects.toBe(boom);
+  });
+});
