@@ -6,7 +6,8 @@
 //   3. executable bits that alone differ are set;
 //   4. deletes, after every write (a failed run never loses a file it did not replace);
 //   5. folders left empty, deepest first; the staging folder.
-// The caller writes the manifest after this returns, last.
+// The caller writes the manifest after this returns, last, with the stats taken when each file was staged
+// (a rename keeps size and mtime).
 import { lstat, mkdir, rename, rm, rmdir, unlink, chmod } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
@@ -90,8 +91,7 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
         if (!staged) throw new Error(`internal: "${write.path}" was planned but not staged`);
         const destination = await target(write.path, true);
         if (!(staging!.isInPlace(write.path, staged.file) && movedWithFolder(write.path))) await rename(staged.file, destination);
-        const stats = await lstat(destination);
-        written.set(write.path, entry(write.sha, write.executable, stats));
+        written.set(write.path, entry(write.sha, write.executable, staged.stats));
         options.onFile?.();
       }),
     ),

@@ -2,7 +2,7 @@
 // request each, nothing else downloaded); many files, or a tree GitHub truncated, come from one streamed
 // tarball of which only the planned entries are written. Every staged file is checked against the blob id
 // the plan expects, so what lands in the workspace is exactly the tree's content.
-import { open, writeFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { Writable } from "node:stream";
 import pLimit from "p-limit";
 import pRetry from "p-retry";
@@ -12,7 +12,7 @@ import type { SyncLimits } from "./limits.js";
 import type { PlannedWrite } from "./plan-sync.js";
 import { readTarball, type TarballSummary, type TarFileEntry } from "./read-tarball.js";
 import type { RepositorySource } from "./repository-source.js";
-import { createStaged, fileMode, type Staging } from "./staging.js";
+import { createStaged, fileMode, statOf, writeNewFile, type Staging } from "./staging.js";
 import { SyncCancelledError, throwIfCancelled, UnsafeRepositoryError } from "./sync-error.js";
 import { checkFileSize } from "./target-tree.js";
 
@@ -91,8 +91,8 @@ async function fetchBlobs(writes: readonly PlannedWrite[], options: FetchOptions
         const content = await options.source.getBlob(write.sha, { abortSignal: options.abortSignal });
         checkFileSize(write.path, content.byteLength, options.limits);
         if (hashGitBlob(content) !== write.sha) throw contentMismatch(write.path);
-        const { file } = await createStaged(options.staging, write.path, (at) => writeFile(at, content, { mode: fileMode(write.executable), flag: "wx" }));
-        options.staging.files.set(write.path, { file, sha: write.sha, size: content.byteLength, executable: write.executable });
+        const { file, value: stats } = await createStaged(options.staging, write.path, (at) => writeNewFile(at, content, fileMode(write.executable)));
+        options.staging.files.set(write.path, { file, sha: write.sha, size: content.byteLength, executable: write.executable, stats });
         bytes += content.byteLength;
         options.onFile?.();
       }),
@@ -174,7 +174,7 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
       const { file } = current;
       current = undefined;
       if (file !== undefined) {
-        options.staging.files.set(entry.path, { file, sha, size: entry.size, executable: entry.executable });
+        options.staging.files.set(entry.path, { file, sha, size: entry.size, executable: entry.executable, stats: await statOf(file) });
         options.onFile?.();
         return;
       }
@@ -183,8 +183,8 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
       bufferedBytes += content.byteLength;
       const write = limit(async () => {
         throwIfCancelled(options.abortSignal);
-        const { file } = await createStaged(options.staging, entry.path, (at) => writeFile(at, content, { mode: fileMode(entry.executable), flag: "wx" }));
-        options.staging.files.set(entry.path, { file, sha, size: entry.size, executable: entry.executable });
+        const { file, value: stats } = await createStaged(options.staging, entry.path, (at) => writeNewFile(at, content, fileMode(entry.executable)));
+        options.staging.files.set(entry.path, { file, sha, size: entry.size, executable: entry.executable, stats });
         options.onFile?.();
       })
         .catch((error: unknown) => {

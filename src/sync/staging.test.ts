@@ -39,7 +39,7 @@ describe("staging", () => {
   it("starts over empty on reset, and leaves nothing behind on remove", async () => {
     const staging = await createStaging(workspace);
     await createStaged(staging, "a/b.txt", write("b"));
-    staging.files.set("a/b.txt", { file: path.join(staging.dir, "a/b.txt"), sha: "0", size: 1, executable: false });
+    staging.files.set("a/b.txt", { file: path.join(staging.dir, "a/b.txt"), sha: "0", size: 1, executable: false, stats: { size: 1, mtimeMs: 0, mode: 0o644 } });
     await staging.reset();
     expect(staging.files.size).toBe(0);
     expect(await readdir(staging.dir)).toEqual([]);

@@ -10,7 +10,7 @@
 // files is 20 renames). A name that cannot be created there (two paths differing only by case on a
 // case-insensitive share, a retried download) falls back to a numbered file in a reserved sub-folder.
 import { randomUUID } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { RESERVED_PREFIX } from "./target-tree.js";
 
@@ -20,6 +20,17 @@ export interface StagedFile {
   sha: string;
   size: number;
   executable: boolean;
+  /**
+   * The staged copy's stat, taken while it was written. A rename keeps size, mtime and mode, so this is what
+   * the manifest records for the file in place, without a second stat of every file after the renames.
+   */
+  stats: FileStats;
+}
+
+export interface FileStats {
+  size: number;
+  mtimeMs: number;
+  mode: number;
 }
 
 export interface Staging {
@@ -95,6 +106,20 @@ export async function createStaged<T>(staging: Staging, relative: string, create
     const file = await staging.place(relative, { fallback: true });
     return { file, value: await create(file) };
   }
+}
+
+/**
+ * Creates `file` (exclusively) with `content` and returns its stat, taken after the close: an SMB client may
+ * hold writes until the close, and the share's mtime is the one that counts.
+ */
+export async function writeNewFile(file: string, content: Uint8Array, mode: number): Promise<FileStats> {
+  await writeFile(file, content, { flag: "wx", mode });
+  return statOf(file);
+}
+
+export async function statOf(file: string): Promise<FileStats> {
+  const { size, mtimeMs, mode } = await stat(file);
+  return { size, mtimeMs, mode };
 }
 
 /** Mode for a staged file: the rename carries it into place, so no chmod on the visible file. */
