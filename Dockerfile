@@ -46,7 +46,9 @@ LABEL org.opencontainers.image.title="funcspace" \
       org.opencontainers.image.created="${CREATED}"
 
 # The container defaults of src/config.ts, spelled out so `docker inspect` shows them. The host listens on 80
-# (what App Service routes to); docker compose publishes it on 7071, the port `npm start` uses.
+# (what App Service routes to); docker compose publishes it on 7071, the port `npm start` uses. UV_THREADPOOL_SIZE
+# matches IO_CONCURRENCY's default: Node runs file-system calls on libuv's pool (4 threads unless told), and on
+# Azure Files each metadata call waits on the network, so 4 threads would cap the sync's parallel stats at 4.
 ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
     AzureFunctionsJobHost__Logging__Console__IsEnabled=true \
     ASPNETCORE_URLS=http://+:80 \
@@ -55,7 +57,8 @@ ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
     WORKSPACE_DIR=/workspace \
     TEMP_DIR=/mnt/tmp \
     LOCAL_SECRETS_FILE=/mnt/tmp/secrets/secrets.json \
-    AUTH_MODE=swa
+    AUTH_MODE=swa \
+    UV_THREADPOOL_SIZE=16
 
 COPY --from=deps /deps/node_modules /home/site/wwwroot/node_modules
 COPY --from=build /out/ /home/site/wwwroot/
