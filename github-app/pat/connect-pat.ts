@@ -1,7 +1,8 @@
 // Connect by personal access token: validate first (nothing is stored for a token that cannot sync), then
-// keep the token in the secret store, try to create a push webhook (else poll), create the connection record
-// (the workspace is read-only from that moment) and enqueue the initial sync. A failure part-way undoes
-// what was done, so a refused connect leaves nothing behind.
+// keep the token and a webhook secret in the secret store, create the connection record (the workspace is
+// read-only from that moment), try to create a push webhook (else poll) and enqueue the initial sync. The
+// record exists before the hook because GitHub pings a new hook at once, and the intake finds the hook's
+// secret through the record. A failure part-way undoes what was done, so a refused connect leaves nothing behind.
 import { randomBytes, randomUUID } from "node:crypto";
 import { patSecretName, webhookSecretName } from "../../src/azure/secret-names.js";
 import { QUEUES } from "../../src/azure/resources.js";
@@ -46,11 +47,30 @@ export async function connectWithPat(input: ConnectWithPatInput, deps: PatDeps, 
   const hookSecretName = webhookSecretName(connectionId);
   const log = deps.logger.child({ connectionId, repository: access.repository, branch });
   let webhookId: number | undefined;
+  let recordCreated = false;
   try {
     await deps.secrets.set(tokenSecretName, token, { abortSignal });
-    // The secret is stored before the hook exists: GitHub sends a signed `ping` the moment it is created.
     const hookSecret = randomBytes(32).toString("hex");
     await deps.secrets.set(hookSecretName, hookSecret, { abortSignal });
+    const now = new Date().toISOString();
+    const connecting: ConnectionRecord = {
+      connectionId,
+      kind: "pat",
+      repository: access.repository,
+      branch,
+      tokenSecretName,
+      tokenLast4: token.slice(-4),
+      // Until the hook exists: its secret is already findable, for the ping GitHub sends on creation.
+      deliveryMode: "webhook",
+      webhookSecretName: hookSecretName,
+      state: "Connecting",
+      headSha: access.headSha,
+      createdAt: now,
+      updatedAt: now,
+      ...(input.connectedBy ? { connectedBy: input.connectedBy } : {}),
+    };
+    await deps.connections.create(connecting, { abortSignal });
+    recordCreated = true;
     const webhook = await createRepoWebhook(
       octokit,
       {
@@ -63,37 +83,31 @@ export async function connectWithPat(input: ConnectWithPatInput, deps: PatDeps, 
       { abortSignal },
     );
     if (webhook.created) webhookId = webhook.webhookId;
-    else await deps.secrets.delete(hookSecretName, { abortSignal });
-
-    const now = new Date().toISOString();
-    const record: ConnectionRecord = {
-      connectionId,
-      kind: "pat",
-      repository: access.repository,
-      branch,
-      tokenSecretName,
-      tokenLast4: token.slice(-4),
-      deliveryMode: webhook.created ? "webhook" : "polling",
-      ...(webhook.created
-        ? { webhookId: webhook.webhookId, webhookSecretName: hookSecretName }
-        : { deliveryModeReason: pollingReason(webhook.reason, deps.config.reconcileSchedule) }),
-      state: "Connecting",
-      headSha: access.headSha,
-      createdAt: now,
-      updatedAt: now,
-      ...(input.connectedBy ? { connectedBy: input.connectedBy } : {}),
-    };
-    await deps.connections.create(record, { abortSignal });
-    try {
-      const job: SyncJob = { connectionId, branch, sha: access.headSha, trigger: "initial", requestedAt: now };
-      await sendJsonMessage(deps.storage.queue(QUEUES.workspaceSync), job, { abortSignal });
-    } catch (error) {
-      await deps.connections.delete();
-      throw error;
+    const record = await deps.connections.update(
+      ({ webhookSecretName: _pending, ...current }) => ({
+        ...current,
+        ...(webhook.created
+          ? { deliveryMode: "webhook", webhookId: webhook.webhookId, webhookSecretName: hookSecretName }
+          : { deliveryMode: "polling", deliveryModeReason: pollingReason(webhook.reason, deps.config.reconcileSchedule) }),
+      }),
+      { connectionId, abortSignal },
+    );
+    if (!record) {
+      throw new ConflictError("The connection was removed while it was being set up. Connect again.", { code: "connection_removed" });
     }
+    if (!webhook.created) await deps.secrets.delete(hookSecretName, { abortSignal });
+    const job: SyncJob = { connectionId, branch, sha: access.headSha, trigger: "initial", requestedAt: now };
+    await sendJsonMessage(deps.storage.queue(QUEUES.workspaceSync), job, { abortSignal });
     log.info({ deliveryMode: record.deliveryMode, webhookId, reason: record.deliveryModeReason }, "connected with a personal access token");
     return record;
   } catch (error) {
+    if (recordCreated) {
+      // Only this attempt's record: a disconnect and a new connection may have come in between.
+      const removeOwn = async () => {
+        if ((await deps.connections.get())?.record.connectionId === connectionId) await deps.connections.delete();
+      };
+      await removeOwn().catch((undoError: unknown) => log.warn({ err: undoError }, "connect undo left the connection record behind"));
+    }
     await undoConnect({ octokit, repository: access.repository, webhookId, secretNames: [tokenSecretName, hookSecretName] }, deps, log);
     throw error;
   }

@@ -109,12 +109,13 @@ export const hookRoutes: Route[] = [
       const hook: RepositoryHook = { id: ctx.state.nextId(), repository: repo.fullName, createdAt: now, updatedAt: now, ...parseHook(await readJsonBody(ctx.req), list) };
       list.push(hook);
       const json = hookJson(ctx.state, hook);
-      sendJson(ctx.req, ctx.res, 201, json, { ...ctx.headers, location: String(json.url) });
-      // GitHub pings a new hook right away, in the background.
+      // GitHub pings a new hook right away, in the background: its ping can reach the receiver before the
+      // creator has read this 201. The stand-in plays that worst case: the ping is answered first.
       if (hook.active) {
         const ping = { zen: "Keep it logically awesome.", hook_id: hook.id, hook: json, repository: repositoryJson(ctx.state, repo), sender: ctx.state.accountJson(ctx.state.options.userLogin) };
-        void ctx.state.webhooks.send(targetOf(hook, repo), "ping", ping);
+        await ctx.state.webhooks.send(targetOf(hook, repo), "ping", ping).catch(() => undefined);
       }
+      sendJson(ctx.req, ctx.res, 201, json, { ...ctx.headers, location: String(json.url) });
     },
   },
   {
