@@ -64,15 +64,25 @@ export async function invokeHttp(
   invocation: InvocationContext,
   services: Services,
 ): Promise<HttpResponseInit> {
-  const log = childLogger(services, trigger.name, invocation);
+  // The child logger is made on first use: pino runs its redaction over a child's bindings (tens of KB of
+  // garbage per request), and most requests never log.
+  let log: Logger | undefined;
+  const getLog = () => (log ??= childLogger(services, trigger.name, invocation));
   try {
     const principal = getPrincipal(request.headers, services.config.authMode);
     requireRole(principal, trigger.role);
-    return await trigger.handler(request, { services, invocation, log, principal });
+    return await trigger.handler(request, {
+      services,
+      invocation,
+      principal,
+      get log() {
+        return getLog();
+      },
+    });
   } catch (error) {
     const response = toErrorResponse(error);
-    if (response.status >= 500) log.error({ err: error, method: request.method }, "request failed");
-    else log.debug({ status: response.status, code: response.body.error }, "request refused");
+    if (response.status >= 500) getLog().error({ err: error, method: request.method }, "request failed");
+    else if (services.logger.isLevelEnabled("debug")) getLog().debug({ status: response.status, code: response.body.error }, "request refused");
     return { status: response.status, headers: response.headers, jsonBody: response.body };
   }
 }

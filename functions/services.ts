@@ -29,7 +29,7 @@ export function createServices(config: Config, options: CreateServicesOptions = 
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const storage = createStorageClients(config.storage);
   const secrets = createSecretStore(config, storage.credential);
-  const connections = new ConnectionStore(storage.table(TABLES.connections));
+  const connections = new ConnectionStore(storage.table(TABLES.connections), { stateDir: config.stateDir });
   const workflowRunQueue = storage.queue(QUEUES.workflowRuns);
   const engine = new WorkflowEngine({
     config,

@@ -1,7 +1,7 @@
 // The sync worker path (runSyncJob → syncWorkspace) on real Azurite tables and the GitHub stand-in: run
 // records and connection state, stale jobs, the lease under a burst of 20 jobs, a dead lease holder,
 // progress while running, and cancellation by disconnect.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runSyncJob, type RunSyncJobDeps } from "../github-app/run-sync-job.js";
@@ -39,7 +39,7 @@ beforeEach(async () => {
   fx = await createSyncFixture({ github });
   // A workspace id of its own per test: leases, runs and the connection never leak between tests.
   workspaceId = `ws${++workspaceCounter}${Date.now()}`;
-  connections = new ConnectionStore(storage.table(TABLES.connections), workspaceId);
+  connections = new ConnectionStore(storage.table(TABLES.connections), { stateDir: fx.stateDir, workspaceId });
   runs = new SyncRunStore(storage.table(TABLES.syncRuns));
   leases = new LeaseStore(storage.table(TABLES.leases));
   const now = new Date().toISOString();
@@ -115,6 +115,17 @@ describe("runSyncJob", () => {
     expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
 
     expect(await runSyncJob(job({ trigger: "poll" }), deps())).toMatchObject({ status: "ran", runs: [{ result: "noop", trigger: "poll" }] });
+  });
+
+  it("answers a job for the applied commit from its record; Sync now checks the disk and repairs it", async () => {
+    const sha = await fx.repo.commit({ "a.txt": "a\n" });
+    await runSyncJob(job({ sha }), deps());
+    await writeFile(path.join(fx.workspaceDir, "a.txt"), "edited on the share\n");
+    // A poll (or a redelivered webhook) of the same commit: trusted, nothing stat'ed or written.
+    expect(await runSyncJob(job({ trigger: "poll" }), deps())).toMatchObject({ runs: [{ result: "noop", trigger: "poll", changed: 0 }] });
+    expect(await readFile(path.join(fx.workspaceDir, "a.txt"), "utf8")).toBe("edited on the share\n");
+    expect(await runSyncJob(job({ trigger: "manual" }), deps())).toMatchObject({ runs: [{ result: "applied", trigger: "manual", changed: 1 }] });
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
   });
 
   it("ignores a job queued for an earlier connection", async () => {

@@ -70,6 +70,18 @@ describe("files", () => {
     expect(unknown.headers.get("content-type")).toBe("application/octet-stream");
   });
 
+  it("serves a small file from the bytes it hashed and a large one as a stream, both exact", async () => {
+    for (const size of [64 * 1024 - 1, 64 * 1024, 3 * 1024 * 1024 + 5]) {
+      const bytes = Buffer.from(Array.from({ length: size }, (_, i) => 32 + ((i * 31) % 90)));
+      const etag = (await put(`sizes/${size}.txt`, bytes)).headers.get("etag");
+      const read = await host.fetch(file(`sizes/${size}.txt`));
+      expect(read.headers.get("etag")).toBe(etag);
+      expect(read.headers.get("content-length")).toBe(String(size));
+      expect(read.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+      expect(Buffer.from(await read.arrayBuffer()).equals(bytes)).toBe(true);
+    }
+  });
+
   it("serves text as UTF-8 text whatever its extension, never as a page", async () => {
     await put("web/page.html", "<script>alert(1)</script>");
     const read = await host.fetch(file("web/page.html"));

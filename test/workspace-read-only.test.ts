@@ -1,5 +1,5 @@
 // While GitHub manages the workspace every mutating route answers 409 read_only and changes nothing; reads
-// and the zip keep working; removing the connection record makes the very next write work.
+// and the zip keep working; removing the connection record makes the very next write work, on every instance.
 import { readdir, readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConnectionRecord } from "../src/connection/connection-record.js";
@@ -102,5 +102,23 @@ describe("read-only guard", () => {
     expect((await host.fetch("/api/workspace/files/after.ts", { method: "PUT", body: "2" })).status).toBe(409);
     await host.services.connections.delete();
     expect(await readFile(`${host.workspaceDir}/after.ts`, "utf8")).toBe("1");
+  });
+
+  it("refuses at once a write on one instance after another instance connects, and allows it at once after it disconnects", async () => {
+    // A second instance of the app (scale-out): its own process state, the same workspace, state share and tables.
+    const other = await startTestHost({ enableQueues: false, env: { WORKSPACE_DIR: host.workspaceDir, TEMP_DIR: host.tempDir } });
+    try {
+      const put = (body: string) => host.fetch("/api/workspace/files/scaled.ts", { method: "PUT", body });
+      expect((await put("1")).status).toBe(201);
+      await other.services.connections.create(record());
+      expect((await put("2")).status).toBe(409);
+      expect((await other.fetch("/api/workspace/files/scaled.ts", { method: "PUT", body: "2" })).status).toBe(409);
+      await other.services.connections.delete();
+      expect((await put("3")).status).toBe(200);
+      expect(await readFile(`${host.workspaceDir}/scaled.ts`, "utf8")).toBe("3");
+    } finally {
+      await other.services.connections.delete();
+      await other.close();
+    }
   });
 });

@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     const markdown = [
       "## Workspace files API (`bench/files`)",
       "",
-      `Open and save of a 10 KB file through the local host (HTTP, role check, path check, read-only guard against Azurite, content hash, temp file + rename), ${OPERATIONS} operations each; the fs baseline is readFile / writeFile + rename of the same file in the same process.`,
+      `Open and save of a 10 KB file through the local host (HTTP, role check, path check, content hash; a save also runs the read-only guard — a listing of the connection markers, no Table read while not connected — hashes the current file for If-Match before and under the commit lock, and writes a temp file + rename), ${OPERATIONS} operations each, client and host in this process; the fs baseline is readFile / writeFile + rename of the same file in the same process.`,
       "",
       openSave,
       "",
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       "",
       zipTable,
       "",
-      `${machineLine()} Load average at the start: ${loadAtStart}.`,
+      `${machineLine()} Load average (1 min) at the start: ${loadAtStart}, at the end: ${os.loadavg()[0]!.toFixed(1)}.`,
       "",
       "Run: `npx tsx bench/files/bench.ts` (`--write` updates this section; `BENCH_OPERATIONS`, `BENCH_RUNS` override the counts).",
     ].join("\n");

@@ -1,9 +1,11 @@
 // Reads and writes the connection record in Table storage (PartitionKey "workspace", RowKey = workspace id).
 // Every read goes to the table: the read-only guard must see a disconnect on the very next request, so
-// there is no cache to expire.
+// there is no cache to expire. Create and delete keep a marker file in step with the record (see
+// connection-markers.ts), so the guard can skip the Table read while nothing is connected.
 import type { TableClient } from "@azure/data-tables";
 import { ConflictError } from "../errors.js";
 import { DEFAULT_WORKSPACE_ID, type ConnectionRecord } from "../connection/connection-record.js";
+import { ConnectionMarkers } from "./connection-markers.js";
 
 const PARTITION = "workspace";
 
@@ -17,13 +19,21 @@ export interface ConnectionStoreOptions {
   abortSignal?: AbortSignal;
 }
 
+export interface ConnectionStoreConfig {
+  /** The platform's state folder (`config.stateDir`, under TEMP_DIR), shared by every instance: holds the markers. */
+  stateDir: string;
+  workspaceId?: string;
+}
+
 export class ConnectionStore {
   readonly #table: TableClient;
   readonly #workspaceId: string;
+  readonly markers: ConnectionMarkers;
 
-  constructor(table: TableClient, workspaceId = DEFAULT_WORKSPACE_ID) {
+  constructor(table: TableClient, config: ConnectionStoreConfig) {
     this.#table = table;
-    this.#workspaceId = workspaceId;
+    this.#workspaceId = config.workspaceId ?? DEFAULT_WORKSPACE_ID;
+    this.markers = new ConnectionMarkers(config.stateDir, this.#workspaceId);
   }
 
   /** The connection, or `undefined` when the workspace is not connected. */
@@ -39,17 +49,45 @@ export class ConnectionStore {
     }
   }
 
-  /** Creates the record; ConflictError when the workspace is already connected. */
+  /**
+   * The connection as the read-only guard needs it: `undefined` at the cost of one directory listing when
+   * no marker exists (then no record can exist), else the record read from the table (a marker alone
+   * proves nothing). When the marker folder is missing or unreadable the table decides, and a missing
+   * folder is created (with the marker, for a record that predates markers) so the next call is cheap.
+   */
+  async getIfMarked(options: ConnectionStoreOptions = {}): Promise<StoredConnection | undefined> {
+    const marked = await this.markers.list().catch(() => null);
+    if (marked && marked.length === 0) return undefined;
+    const current = await this.get(options);
+    if (marked === undefined) {
+      if (current) this.markers.add(current.record);
+      else await this.markers.ensureFolder();
+    }
+    return current;
+  }
+
+  /**
+   * Creates the record; ConflictError when the workspace is already connected. The marker is written
+   * first, so no instance can see the record without it.
+   */
   async create(record: ConnectionRecord, options: ConnectionStoreOptions = {}): Promise<StoredConnection> {
+    this.markers.add(record);
+    let etag: string;
     try {
-      const response = await this.#table.createEntity(toEntity(record, this.#workspaceId), { abortSignal: options.abortSignal });
-      return { record, etag: response.etag ?? "" };
+      etag = (await this.#table.createEntity(toEntity(record, this.#workspaceId), { abortSignal: options.abortSignal })).etag ?? "";
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 409) {
+        // Ours only if an earlier attempt of this very call got through (a retried request).
+        if ((await this.get())?.record.connectionId !== record.connectionId) await this.markers.remove(record.connectionId);
         throw new ConflictError("This workspace is already connected to GitHub. Disconnect it first.", { code: "already_connected" });
       }
+      // Whether the record was created is unknown: the marker stays (it costs the guard a Table read).
       throw error;
     }
+    // Again: a disconnect may have deleted an earlier attempt's record and its marker before the client's
+    // retry created the record anew.
+    this.markers.add(record);
+    return { record, etag };
   }
 
   /**
@@ -81,13 +119,26 @@ export class ConnectionStore {
     throw new ConflictError("The connection record kept changing while it was being updated; try again.");
   }
 
-  /** Removes the record (succeeds when absent). */
+  /**
+   * Removes the record (succeeds when absent), then its marker. The delete is conditional on the record
+   * that was read, so the marker removed is always the deleted record's, never a newer connection's.
+   */
   async delete(options: ConnectionStoreOptions = {}): Promise<void> {
-    try {
-      await this.#table.deleteEntity(PARTITION, this.#workspaceId, { abortSignal: options.abortSignal });
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await this.get(options);
+      if (!current) return;
+      try {
+        await this.#table.deleteEntity(PARTITION, this.#workspaceId, { etag: current.etag, abortSignal: options.abortSignal });
+      } catch (error) {
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status === 412) continue;
+        // 404: deleted meanwhile by someone else; connection ids are never reused, so its marker can go.
+        if (status !== 404) throw error;
+      }
+      await this.markers.remove(current.record.connectionId);
+      return;
     }
+    throw new ConflictError("The connection record kept changing while it was being deleted; try again.");
   }
 }
 

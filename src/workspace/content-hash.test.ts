@@ -44,6 +44,41 @@ describe("hashFileHandle", () => {
     expect(result.etag).toBe(`"${createHash("sha256").update(content).digest("base64url")}"`);
   });
 
+  it.each([
+    ["the exact size", 0],
+    ["a size from before the file grew", -1000],
+    ["a size from before the file shrank", 1000],
+  ])("reads the whole file when told %s", async (_name, delta) => {
+    for (const content of [Buffer.alloc(0), Buffer.from("short"), Buffer.alloc(10_240, "x"), straddling, Buffer.alloc(200_000, "y")]) {
+      const file = path.join(dir, `f-${Math.random()}`);
+      await writeFile(file, content);
+      const handle = await open(file, "r");
+      try {
+        const result = await hashFileHandle(handle, { size: Math.max(0, content.length + delta) });
+        expect(result.size).toBe(content.length);
+        expect(result.etag).toBe(`"${createHash("sha256").update(content).digest("base64url")}"`);
+        // The bytes come back when read in one call, and are then exactly the file.
+        if (content.length < 64 * 1024 && delta >= 0) expect(result.bytes?.equals(content)).toBe(true);
+        if (result.bytes) expect(result.bytes.equals(content)).toBe(true);
+      } finally {
+        await handle.close();
+      }
+    }
+  });
+
+  it("skips the text check when asked (the ETag is the same)", async () => {
+    const file = path.join(dir, "text.ts");
+    await writeFile(file, "export {};\n");
+    const handle = await open(file, "r");
+    try {
+      const quick = await hashFileHandle(handle, { detectText: false });
+      expect(quick.isText).toBe(false);
+      expect(quick.etag).toBe((await hashFileHandle(handle)).etag);
+    } finally {
+      await handle.close();
+    }
+  });
+
   it("gives equal content equal ETags and different content different ones", async () => {
     expect((await hash(Buffer.from("same"))).etag).toBe((await hash(Buffer.from("same"))).etag);
     expect((await hash(Buffer.from("same"))).etag).not.toBe((await hash(Buffer.from("Same"))).etag);

@@ -16,26 +16,49 @@ export interface HashedHandle {
   size: number;
   /** Valid UTF-8 without NUL bytes: shown as text in the editor; anything else is a download. */
   isText: boolean;
+  /** The whole content, when `size` was given and the file was read in one call (under 64 KiB). */
+  bytes?: Buffer;
 }
 
+export interface HashFileOptions {
+  abortSignal?: AbortSignal;
+  /** The size from a stat of this handle: a small file is then read in one call, into a buffer its size. */
+  size?: number;
+  /** False when only the ETag matters (precondition checks): skips the UTF-8 check; `isText` is then false. */
+  detectText?: boolean;
+}
+
+const READ_BYTES = 64 * 1024;
+
 /** Hashes an open file from its start (through the handle, so a rename meanwhile cannot mix versions). */
-export async function hashFileHandle(handle: FileHandle, options: { abortSignal?: AbortSignal } = {}): Promise<HashedHandle> {
+export async function hashFileHandle(handle: FileHandle, options: HashFileOptions = {}): Promise<HashedHandle> {
   const hash = createContentHash();
-  const buffer = Buffer.allocUnsafe(64 * 1024);
+  // One byte more than the stated size, so that reading all of it is a short read: the end, without a
+  // second call that returns nothing. A file grown since the stat is still read to its end.
+  let buffer = Buffer.allocUnsafe(options.size === undefined ? READ_BYTES : Math.min(READ_BYTES, options.size + 1));
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  let isText = true;
+  let isText = options.detectText ?? true;
   let position = 0;
+  let first: Buffer | undefined;
+  let reads = 0;
   for (;;) {
     options.abortSignal?.throwIfAborted();
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
     if (bytesRead === 0) break;
     const chunk = buffer.subarray(0, bytesRead);
+    if (++reads === 1) first = chunk;
     hash.update(chunk);
     if (isText) isText = isTextChunk(decoder, chunk);
     position += bytesRead;
+    if (bytesRead < buffer.length) {
+      if (options.size !== undefined && position >= options.size) break;
+    } else if (buffer.length < READ_BYTES) {
+      buffer = Buffer.allocUnsafe(READ_BYTES);
+    }
   }
   if (isText) isText = isTextChunk(decoder, undefined);
-  return { etag: formatEtag(hash), size: position, isText };
+  const whole = options.size !== undefined && reads <= 1;
+  return { etag: formatEtag(hash), size: position, isText, ...(whole ? { bytes: first ?? Buffer.alloc(0) } : {}) };
 }
 
 function isTextChunk(decoder: TextDecoder, chunk: Uint8Array | undefined): boolean {

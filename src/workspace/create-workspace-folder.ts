@@ -8,9 +8,9 @@ import { resolveWorkspacePath } from "./safe-path.js";
 import type { WorkspaceCallOptions, WorkspaceDeps } from "./workspace-deps.js";
 
 export async function createWorkspaceFolder(deps: WorkspaceDeps, folderPath: string, options: WorkspaceCallOptions = {}): Promise<{ path: string }> {
-  await assertWritable(deps, options);
   const { relative, absolute } = await resolveWorkspacePath(deps.workspaceDir, folderPath);
   assertVisiblePath(relative);
+  await assertWritable(deps, options);
   try {
     await mkdir(path.dirname(absolute), { recursive: true });
   } catch (error) {

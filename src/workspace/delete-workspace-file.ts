@@ -12,9 +12,9 @@ import type { WorkspaceCallOptions, WorkspaceDeps } from "./workspace-deps.js";
 export interface DeleteFileOptions extends WorkspaceCallOptions, Preconditions {}
 
 export async function deleteWorkspaceFile(deps: WorkspaceDeps, path: string, options: DeleteFileOptions = {}): Promise<void> {
-  await assertWritable(deps, options);
   const { relative, absolute } = await resolveWorkspacePath(deps.workspaceDir, path);
   assertVisiblePath(relative);
+  await assertWritable(deps, options);
   await withWriteLock(deps.workspaceDir, async () => {
     const info = await stat(absolute).catch(() => undefined);
     if (!info) throw new NotFoundError(`There is no file "${relative}" in the workspace.`);

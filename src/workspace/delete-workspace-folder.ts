@@ -15,9 +15,9 @@ export interface DeleteFolderOptions extends WorkspaceCallOptions {
 }
 
 export async function deleteWorkspaceFolder(deps: WorkspaceDeps, folderPath: string, options: DeleteFolderOptions = {}): Promise<void> {
-  await assertWritable(deps, options);
   const { relative, absolute } = await resolveWorkspacePath(deps.workspaceDir, folderPath);
   assertVisiblePath(relative);
+  await assertWritable(deps, options);
   await withWriteLock(deps.workspaceDir, async () => {
     const info = await stat(absolute).catch(() => undefined);
     if (!info) throw new NotFoundError(`There is no folder "${relative}" in the workspace.`);

@@ -23,7 +23,7 @@ export async function getFileVersion(absolute: string, relative: string, options
   try {
     const info = await handle.stat();
     if (info.isDirectory()) throw notAFile(relative);
-    const { etag, size } = await hashFileHandle(handle, options);
+    const { etag, size } = await hashFileHandle(handle, { abortSignal: options.abortSignal, size: info.size, detectText: false });
     return { etag, size, mode: info.mode & 0o7777 };
   } finally {
     await handle.close();

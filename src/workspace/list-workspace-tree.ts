@@ -113,7 +113,7 @@ async function describeFile(name: string, relative: string, absolute: string, wa
   if (!handle) return undefined;
   try {
     const info = await handle.stat();
-    const { etag, size } = await hashFileHandle(handle, { abortSignal: walk.abortSignal });
+    const { etag, size } = await hashFileHandle(handle, { abortSignal: walk.abortSignal, size: info.size, detectText: false });
     return { type: "file", name, path: relative, size, modified: info.mtime.toISOString(), mode: info.mode & 0o7777, etag };
   } finally {
     await handle.close();

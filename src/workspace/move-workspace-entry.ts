@@ -26,11 +26,11 @@ export interface MoveResult {
 }
 
 export async function moveWorkspaceEntry(deps: WorkspaceDeps, move: MoveRequest, options: WorkspaceCallOptions = {}): Promise<MoveResult> {
-  await assertWritable(deps, options);
   const from = await resolveWorkspacePath(deps.workspaceDir, move.from);
   const to = await resolveWorkspacePath(deps.workspaceDir, move.to);
   assertVisiblePath(from.relative);
   assertVisiblePath(to.relative);
+  await assertWritable(deps, options);
   if (from.relative === to.relative) throw new BadRequestError(`"${from.relative}" is already there: from and to are the same path.`, { code: "same_path" });
   if (to.relative.startsWith(`${from.relative}/`)) {
     throw new BadRequestError(`Cannot move "${from.relative}" into itself ("${to.relative}").`, { code: "move_into_itself" });

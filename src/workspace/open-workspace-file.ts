@@ -1,6 +1,7 @@
-// Opens a file for download: its ETag (content hash), whether it is text, and a stream of its bytes.
-// Hash and stream go through the same file handle: writers replace files by rename, so the handle keeps
-// the version it opened and the ETag always describes the bytes sent.
+// Opens a file for download: its ETag (content hash), whether it is text, and its bytes: the very bytes
+// hashed for a small file (read once), else a stream. Hash and stream go through the same file handle:
+// writers replace files by rename, so the handle keeps the version it opened and the ETag always
+// describes the bytes sent.
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import mime from "mime-types";
@@ -27,8 +28,8 @@ export interface OpenedFile {
   kind: "text" | "binary";
   /** `text/plain; charset=utf-8` for text; the extension's type (or octet-stream) for binary. */
   contentType: string;
-  /** Absent when If-None-Match matched. */
-  body?: Readable;
+  /** The bytes of a file under 64 KiB, a stream of a larger one; absent when If-None-Match matched. */
+  body?: Buffer | Readable;
 }
 
 export async function openWorkspaceFile(deps: Pick<WorkspaceDeps, "workspaceDir">, path: string, options: OpenFileOptions = {}): Promise<OpenedFile> {
@@ -46,7 +47,7 @@ export async function openWorkspaceFile(deps: Pick<WorkspaceDeps, "workspaceDir"
   try {
     const info = await handle.stat();
     if (info.isDirectory()) throw notAFile(relative);
-    const { etag, size, isText } = await hashFileHandle(handle, options);
+    const { etag, size, isText, bytes } = await hashFileHandle(handle, { abortSignal: options.abortSignal, size: info.size });
     const name = relative.slice(relative.lastIndexOf("/") + 1);
     const file: OpenedFile = {
       path: relative,
@@ -59,8 +60,10 @@ export async function openWorkspaceFile(deps: Pick<WorkspaceDeps, "workspaceDir"
       // API's origin. Binary files are downloads (the route adds Content-Disposition: attachment).
       contentType: isText ? "text/plain; charset=utf-8" : mime.lookup(name) || "application/octet-stream",
     };
-    if (options.ifNoneMatch && matchesAny(options.ifNoneMatch, etag)) {
+    const notModified = Boolean(options.ifNoneMatch && matchesAny(options.ifNoneMatch, etag));
+    if (notModified || bytes) {
       await handle.close();
+      if (!notModified) file.body = bytes;
       return file;
     }
     file.body = handle.createReadStream({ start: 0, autoClose: true });

@@ -10,7 +10,7 @@ import { getFileVersion, notAFile } from "./get-file-version.js";
 import { assertVisiblePath } from "./hidden-names.js";
 import { checkPreconditions, type Preconditions } from "./preconditions.js";
 import { resolveWorkspacePath } from "./safe-path.js";
-import { stageFile, tooLarge, type StagedFile } from "./stage-file.js";
+import { stageFile, tooLarge } from "./stage-file.js";
 import { withWriteLock } from "./with-write-lock.js";
 import type { WorkspaceCallOptions, WorkspaceDeps } from "./workspace-deps.js";
 
@@ -53,15 +53,25 @@ async function putFromIterator(deps: WorkspaceDeps, path: string, body: AsyncIte
   if (options.contentLength !== undefined && options.contentLength > deps.maxFileBytes) {
     throw tooLarge({ maxBytes: deps.maxFileBytes, relative });
   }
-  // The read-only guard is a Table read (milliseconds): it runs while the body streams to its temp file,
-  // and nothing reaches the real file before it has passed.
-  const [guard, staging] = await Promise.allSettled([
-    assertWritable(deps, options),
-    stageChecked(absolute, relative, body, deps, options),
+  // The read-only guard and the early precondition check run while the body streams to its temp file (no
+  // step waits for another); a refusal stops the streaming, and nothing reaches the real file before both
+  // have passed. Read-only wins over a failed precondition: saving again would not help.
+  const refused = new AbortController();
+  const abortSignal = options.abortSignal ? AbortSignal.any([options.abortSignal, refused.signal]) : refused.signal;
+  const checks = Promise.allSettled([assertWritable(deps, options), checkEarly(absolute, relative, options)]).then((results) => {
+    const refusal = results.find((result) => result.status === "rejected");
+    if (refusal) {
+      refused.abort(refusal.reason);
+      throw refusal.reason;
+    }
+  });
+  const [checked, staging] = await Promise.allSettled([
+    checks,
+    stageFile(absolute, body, { maxBytes: deps.maxFileBytes, relative, abortSignal }),
   ]);
-  if (guard.status === "rejected") {
+  if (checked.status === "rejected") {
     if (staging.status === "fulfilled") await staging.value.discard();
-    throw guard.reason;
+    throw checked.reason;
   }
   if (staging.status === "rejected") throw staging.reason;
   const staged = staging.value;
@@ -80,10 +90,9 @@ async function putFromIterator(deps: WorkspaceDeps, path: string, body: AsyncIte
 
 const isConditional = (options: Preconditions) => Boolean(options.ifMatch || options.ifNoneMatch);
 
-async function stageChecked(absolute: string, relative: string, body: AsyncIterable<Uint8Array>, deps: WorkspaceDeps, options: PutFileOptions): Promise<StagedFile> {
-  // Fail fast, before a body is streamed for nothing; the check that counts is repeated under the lock.
+/** Fails fast, rather than after a whole body was streamed for nothing; the check that counts is repeated under the lock. */
+async function checkEarly(absolute: string, relative: string, options: PutFileOptions): Promise<void> {
   if (isConditional(options)) checkPreconditions((await getFileVersion(absolute, relative, options))?.etag, options, relative);
-  return stageFile(absolute, body, { maxBytes: deps.maxFileBytes, relative, abortSignal: options.abortSignal });
 }
 
 /** Existence and mode only (an unconditional write needs no hash of the old version). */

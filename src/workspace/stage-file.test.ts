@@ -58,6 +58,17 @@ describe("stageFile", () => {
     expect(await readdir(path.join(dir, "shared"))).toEqual(["other.ts"]);
   });
 
+  it("creates the missing parent folders, and sets a mode only when it differs from the temp file's", async () => {
+    const target = path.join(dir, "new", "deep", "x.ts");
+    const staged = await stageFile(target, chunks(1, 10), { maxBytes: 100, relative: "new/deep/x.ts" });
+    await staged.commit(0o600);
+    expect((await stat(target)).mode & 0o777).toBe(0o600);
+    const again = await stageFile(target, chunks(1, 20), { maxBytes: 100, relative: "new/deep/x.ts" });
+    await again.commit();
+    expect((await readFile(target)).length).toBe(20);
+    expect(await readdir(path.join(dir, "new", "deep"))).toEqual(["x.ts"]);
+  });
+
   it("discard removes the temp file and leaves the target alone", async () => {
     await mkdir(path.join(dir, "a"));
     const target = path.join(dir, "a", "x.ts");

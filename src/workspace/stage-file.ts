@@ -3,7 +3,7 @@
 // The caller then commits (rename over the target: readers see the old file or the new one, never half)
 // or discards. Temp names are hidden from the tree, and any left behind by a crash are swept by it.
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, rename, rm, rmdir } from "node:fs/promises";
+import { chmod, mkdir, open, rename, rm, rmdir, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { ConflictError, PayloadTooLargeError } from "../errors.js";
 import { createContentHash, formatEtag } from "./content-hash.js";
@@ -19,7 +19,7 @@ export interface StageFileOptions {
 export interface StagedFile {
   etag: string;
   size: number;
-  /** Renames the temp file over `absolute`, giving it `mode` when set (to keep an executable bit). */
+  /** Renames the temp file over `absolute`, giving it `mode` when set and different (to keep an executable bit). */
   commit(mode?: number): Promise<void>;
   /** Removes the temp file and any folder this upload created that is still empty. */
   discard(): Promise<void>;
@@ -27,19 +27,19 @@ export interface StagedFile {
 
 export async function stageFile(absolute: string, body: AsyncIterable<Uint8Array>, options: StageFileOptions): Promise<StagedFile> {
   const dir = path.dirname(absolute);
-  const createdDir = await createParents(dir, options.relative);
   const tempPath = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+  const { handle, createdDir } = await createTempFile(tempPath, options.relative);
   const discard = async () => {
     await rm(tempPath, { force: true });
     if (createdDir) await removeEmptyFolders(dir, createdDir);
   };
   try {
-    const { etag, size } = await writeBody(tempPath, body, options);
+    const { etag, size, mode: tempMode } = await writeBody(handle, body, options);
     return {
       etag,
       size,
       async commit(mode) {
-        if (mode !== undefined) await chmod(tempPath, mode);
+        if (mode !== undefined && mode !== tempMode) await chmod(tempPath, mode);
         await rename(tempPath, absolute);
       },
       discard,
@@ -50,8 +50,25 @@ export async function stageFile(absolute: string, body: AsyncIterable<Uint8Array
   }
 }
 
-async function writeBody(tempPath: string, body: AsyncIterable<Uint8Array>, options: StageFileOptions): Promise<{ etag: string; size: number }> {
-  const handle = await open(tempPath, "wx");
+/** The temp file, opened for writing; its parent folders are created only when the first try says so. */
+async function createTempFile(tempPath: string, relative: string): Promise<{ handle: FileHandle; createdDir?: string }> {
+  try {
+    return { handle: await open(tempPath, "wx") };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+  }
+  const dir = path.dirname(tempPath);
+  const createdDir = await createParents(dir, relative);
+  try {
+    return { handle: await open(tempPath, "wx"), createdDir };
+  } catch (error) {
+    if (createdDir) await removeEmptyFolders(dir, createdDir);
+    throw error;
+  }
+}
+
+async function writeBody(handle: FileHandle, body: AsyncIterable<Uint8Array>, options: StageFileOptions): Promise<{ etag: string; size: number; mode: number }> {
   try {
     const hash = createContentHash();
     let size = 0;
@@ -68,7 +85,9 @@ async function writeBody(tempPath: string, body: AsyncIterable<Uint8Array>, opti
       hash.update(chunk);
       await handle.write(chunk);
     }
-    return { etag: formatEtag(hash), size };
+    // The mode the temp file was given (umask), so that commit only changes it when it must.
+    const { mode } = await handle.stat();
+    return { etag: formatEtag(hash), size, mode: mode & 0o7777 };
   } finally {
     await handle.close();
   }

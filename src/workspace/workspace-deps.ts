@@ -8,8 +8,8 @@ export interface WorkspaceDeps {
   maxFileBytes: number;
   /** Parallel file-system calls for tree listing and zips (IO_CONCURRENCY). */
   ioConcurrency: number;
-  /** Read on every mutating call: the read-only guard keeps no cache. */
-  connections: Pick<ConnectionStore, "get">;
+  /** Asked on every mutating call (markers, then the record): the read-only guard keeps no cache. */
+  connections: Pick<ConnectionStore, "getIfMarked">;
 }
 
 export interface WorkspaceCallOptions {
