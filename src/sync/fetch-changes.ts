@@ -3,7 +3,6 @@
 // tarball of which only the planned entries are written. Every staged file is checked against the blob id
 // the plan expects, so what lands in the workspace is exactly the tree's content.
 import { open } from "node:fs/promises";
-import { Writable } from "node:stream";
 import pLimit from "p-limit";
 import pRetry from "p-retry";
 import { AppError } from "../errors.js";
@@ -143,7 +142,6 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
   /** Resolves the archive's wait when a write finishes (one waiter: the archive reads one entry at a time). */
   let wake: (() => void) | undefined;
   let failure: unknown;
-  let chunks: Buffer[] = [];
   /** The entry being read: its staged file once opened (large files stream straight to disk). */
   let current: { file: string | undefined } | undefined;
 
@@ -158,15 +156,9 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
         return handle.createWriteStream();
       }
       current = { file: undefined };
-      chunks = [];
-      return new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          chunks.push(chunk);
-          callback();
-        },
-      });
+      return "memory";
     },
-    close: async (entry, sha, kept) => {
+    close: async (entry, sha, kept, memory) => {
       selection.seen?.(entry, sha);
       if (!kept || !current) return;
       selection.check?.(entry, sha);
@@ -178,8 +170,7 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
         options.onFile?.();
         return;
       }
-      const content = Buffer.concat(chunks);
-      chunks = [];
+      const content = memory ?? Buffer.alloc(0);
       bufferedBytes += content.byteLength;
       const write = limit(async () => {
         throwIfCancelled(options.abortSignal);

@@ -22,11 +22,16 @@ export interface TarFileEntry {
 export interface ReadTarballOptions {
   limits: SyncLimits;
   abortSignal?: AbortSignal;
-  /** Where a file's bytes go; undefined drops them (they are still hashed and counted). */
-  open(entry: TarFileEntry): Writable | undefined | Promise<Writable | undefined>;
-  /** Called once the file's bytes are through, with its blob id. */
-  close(entry: TarFileEntry, sha: string, kept: boolean): Promise<void> | void;
+  /**
+   * Where a file's bytes go: a stream, `"memory"` (collected and handed to `close`: for small files, cheaper
+   * than a stream each), or undefined to drop them (they are still hashed and counted).
+   */
+  open(entry: TarFileEntry): TarSink | Promise<TarSink>;
+  /** Called once the file's bytes are through, with its blob id (and its content when kept in memory). */
+  close(entry: TarFileEntry, sha: string, kept: boolean, content?: Buffer): Promise<void> | void;
 }
+
+export type TarSink = Writable | "memory" | undefined;
 
 export interface TarballSummary {
   /** Gzipped bytes read from the source. */
@@ -65,7 +70,10 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
   const stop = new AbortController();
   const onAbort = () => stop.abort(options.abortSignal?.reason);
   options.abortSignal?.addEventListener("abort", onAbort, { once: true });
-  const piping = pipeline(input, countCompressed, createGunzip(), guardRatio, extract, { signal: stop.signal });
+  // 128 KB output chunks instead of zlib's 16 KB: every chunk costs a callback and a trip through each stream
+  // below on the main thread; a quarter as many cut the unpacking time by a quarter (bench/sync, cold sync).
+  const gunzip = createGunzip({ chunkSize: 128 * 1024 });
+  const piping = pipeline(input, countCompressed, gunzip, guardRatio, extract, { signal: stop.signal });
   // Observed here, rethrown below: whichever side fails first decides the error.
   const pipingResult = piping.then(
     () => undefined,
@@ -115,18 +123,23 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
       checkTotalBytes(totalBytes, limits);
       const sink = await options.open(file);
       const hasher = createGitBlobHasher(file.size);
+      const chunks: Buffer[] | undefined = sink === "memory" ? [] : undefined;
+      const stream = sink === "memory" ? undefined : sink;
       // tar-stream's entries are streamx streams: iterate them directly (a Node pipeline per entry costs
       // milliseconds each, which adds up to seconds over thousands of small files).
       for await (const chunk of entry as AsyncIterable<Buffer>) {
         hasher.update(chunk);
-        if (sink && !sink.write(chunk)) await once(sink, "drain");
+        if (chunks) chunks.push(chunk);
+        else if (stream && !stream.write(chunk)) await once(stream, "drain");
       }
-      if (sink) {
-        sink.end();
-        await finished(sink);
+      if (stream) {
+        stream.end();
+        await finished(stream);
       }
       summary.files++;
-      await options.close(file, hasher.digest("hex"), sink !== undefined);
+      // Copied (concat copies; a lone chunk is a view of tar-stream's buffer, which it would keep alive).
+      const content = chunks && (chunks.length === 1 ? Buffer.from(chunks[0]!) : Buffer.concat(chunks));
+      await options.close(file, hasher.digest("hex"), sink !== undefined, content);
     }
   } catch (error) {
     stop.abort(error);
