@@ -2,10 +2,13 @@
 // A claim is a Table insert that fails on conflict, so two instances receiving the same delivery at once
 // still act on it once. Entries expire: GitHub lets a delivery be redelivered for 3 days, and the
 // reconcile timer prunes older ones.
+// Each delivery id is its own partition (PartitionKey = id): point operations spread over partitions instead
+// of one hot partition taking every insert, and Azurite (which scans a partition to find a row) stays at
+// the same cost per claim however many ids are kept.
 import type { TableClient } from "@azure/data-tables";
 import type { AbortOptions } from "./github-app-deps.js";
 
-const PARTITION = "delivery";
+const ROW = "delivery";
 export const DELIVERY_TTL_IN_MS = 3 * 24 * 3600_000;
 
 export interface DeliveryLogOptions {
@@ -24,14 +27,14 @@ export class DeliveryLog {
   /** True the first time an id is claimed (or after its entry expired), false for a repeat. */
   async claim(deliveryId: string, options: AbortOptions & { now?: number } = {}): Promise<boolean> {
     const now = options.now ?? Date.now();
-    const entity = { partitionKey: PARTITION, rowKey: deliveryId, expiresAt: new Date(now + this.#ttlInMs) };
+    const entity = { partitionKey: deliveryId, rowKey: ROW, expiresAt: new Date(now + this.#ttlInMs) };
     try {
       await this.#table.createEntity(entity, { abortSignal: options.abortSignal });
       return true;
     } catch (error) {
       if (statusOf(error) !== 409) throw error;
     }
-    const existing = await this.#table.getEntity<{ expiresAt?: Date }>(PARTITION, deliveryId, { abortSignal: options.abortSignal });
+    const existing = await this.#table.getEntity<{ expiresAt?: Date }>(deliveryId, ROW, { abortSignal: options.abortSignal });
     if (!existing.expiresAt || existing.expiresAt.getTime() > now) return false;
     try {
       // Expired: take it over, but only if nobody else did in between (ETag).
@@ -46,7 +49,7 @@ export class DeliveryLog {
   /** Forgets a claim whose handling failed, so GitHub's redelivery is acted on. */
   async release(deliveryId: string, options: AbortOptions = {}): Promise<void> {
     try {
-      await this.#table.deleteEntity(PARTITION, deliveryId, { abortSignal: options.abortSignal });
+      await this.#table.deleteEntity(deliveryId, ROW, { abortSignal: options.abortSignal });
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
     }
@@ -58,12 +61,12 @@ export class DeliveryLog {
     const limit = options.limit ?? 1000;
     let deleted = 0;
     const entities = this.#table.listEntities({
-      queryOptions: { filter: `PartitionKey eq '${PARTITION}' and expiresAt lt datetime'${cutoff}'`, select: ["RowKey"] },
+      queryOptions: { filter: `expiresAt lt datetime'${cutoff}'`, select: ["PartitionKey"] },
       abortSignal: options.abortSignal,
     });
     for await (const entity of entities) {
-      if (deleted >= limit || !entity.rowKey) break;
-      await this.release(entity.rowKey, options);
+      if (deleted >= limit || !entity.partitionKey) break;
+      await this.release(entity.partitionKey, options);
       deleted++;
     }
     return deleted;

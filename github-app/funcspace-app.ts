@@ -1,14 +1,22 @@
 // The Probot app: which GitHub events funcspace acts on. Every handler only reads the connection record
 // and enqueues or records; the sync itself runs later in the queue worker.
 import type { ApplicationFunction } from "probot";
+import type { StoredConnection } from "../src/azure/connection-store.js";
 import type { GitHubAppDeps } from "./github-app-deps.js";
 import { handlePush } from "./handle-push.js";
 import { markConnectionBroken } from "./mark-connection-broken.js";
 
-export function createFuncspaceApp(deps: GitHubAppDeps): ApplicationFunction {
+/**
+ * `connectionReads`: connection reads the intake started for a claimed push, by delivery id (see
+ * receive-webhook.ts); a push without one reads the record itself.
+ */
+export function createFuncspaceApp(
+  deps: GitHubAppDeps,
+  connectionReads: ReadonlyMap<string, Promise<StoredConnection | undefined>> = new Map(),
+): ApplicationFunction {
   return (app) => {
     app.on("push", async (context) => {
-      const outcome = await handlePush(context.payload, context.id, deps);
+      const outcome = await handlePush(context.payload, context.id, deps, { connection: connectionReads.get(context.id) });
       if (outcome.action === "enqueued") {
         context.log.info({ sha: outcome.job.sha, connectionId: outcome.job.connectionId }, "push enqueued");
       } else {

@@ -3,6 +3,7 @@
 // connections, and the reconcile back-off. Everything else is read from storage on each request.
 import { createHash, randomBytes } from "node:crypto";
 import { Probot } from "probot";
+import type { StoredConnection } from "../src/azure/connection-store.js";
 import { TABLES } from "../src/azure/resources.js";
 import { getAppCredentials, type AppCredentials } from "./app-credentials.js";
 import { createOctokit, type GitHubClient } from "./create-octokit.js";
@@ -33,6 +34,8 @@ export class GitHubRuntime {
   readonly verifiedInstallations: VerifiedInstallations;
   /** Per connection id; in memory, so a restart tries once again (one request), then backs off anew. */
   readonly reconcileBackoff = new Map<string, ReconcileBackoff>();
+  /** Connection reads started by the webhook intake for a claimed push, by delivery id, for its handler. */
+  readonly connectionReads = new Map<string, Promise<StoredConnection | undefined>>();
   #app: Promise<Cached<AppCredentials | undefined>> | undefined;
   #probot: { key: string; probot: Promise<Probot> } | undefined;
   #appOctokit: { key: string; octokit: GitHubClient } | undefined;
@@ -120,12 +123,20 @@ export class GitHubRuntime {
         // secret before they reach Probot. Probot insists on credentials; the handlers never call GitHub
         // (the worker authenticates per job), so it gets an inert token and a random, never-shared secret.
         new Probot({ githubToken: "funcspace-no-app-registered", secret: randomBytes(32).toString("hex"), baseUrl: this.deps.config.githubApiUrl, log });
-    await probot.load(createFuncspaceApp(this.deps));
+    await probot.load(createFuncspaceApp(this.deps, this.connectionReads));
     return probot.ready();
   }
 }
 
+// Asked on every delivery (getProbot): hash each credentials object once.
+const appKeys = new WeakMap<AppCredentials, string>();
+
 function appKey(app: AppCredentials | undefined): string {
   if (!app) return "none";
-  return createHash("sha256").update(`${app.appId}\0${app.privateKey}\0${app.webhookSecret}`).digest("hex");
+  let key = appKeys.get(app);
+  if (!key) {
+    key = createHash("sha256").update(`${app.appId}\0${app.privateKey}\0${app.webhookSecret}`).digest("hex");
+    appKeys.set(app, key);
+  }
+  return key;
 }

@@ -1,5 +1,6 @@
 // A push to the connected repository and branch becomes a sync job; anything else is acknowledged and
 // left alone. The handler only enqueues, so GitHub gets its answer in milliseconds.
+import type { StoredConnection } from "../src/azure/connection-store.js";
 import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import type { SyncJob } from "../src/sync/sync-job.js";
 import { enqueueSync } from "./enqueue-sync.js";
@@ -18,13 +19,17 @@ export type PushOutcome =
   | { action: "enqueued"; job: SyncJob }
   | { action: "ignored"; reason: "not-connected" | "other-repository" | "other-installation" | "not-a-branch" | "other-branch" | "branch-deleted" };
 
+/**
+ * `connection` is the connection read the intake already started for this delivery (after verifying it);
+ * without one the record is read here. Either way it is read per delivery, never cached.
+ */
 export async function handlePush(
   payload: PushPayload,
   deliveryId: string,
   deps: Pick<GitHubAppDeps, "connections" | "storage">,
-  options: AbortOptions = {},
+  options: AbortOptions & { connection?: Promise<StoredConnection | undefined> } = {},
 ): Promise<PushOutcome> {
-  const connection = await deps.connections.get(options);
+  const connection = await (options.connection ?? deps.connections.get(options));
   const ignored = checkPush(payload, connection?.record);
   if (ignored) return { action: "ignored", reason: ignored };
   const record = connection!.record;

@@ -3,6 +3,7 @@
 // App's webhook secret; a PAT connection's repository webhook arrives at the same URL signed with that
 // connection's own secret, and after verification takes the same path (filtering, dedupe, queueing).
 import { verify } from "@octokit/webhooks-methods";
+import type { StoredConnection } from "../src/azure/connection-store.js";
 import { BadRequestError, UnauthorizedError } from "../src/errors.js";
 import type { AbortOptions } from "./github-app-deps.js";
 import type { GitHubRuntime } from "./github-runtime.js";
@@ -37,12 +38,12 @@ export async function receiveWebhook(
   if (!signature || !/^sha256=[0-9a-f]{64}$/.test(signature)) throw new UnauthorizedError(SIGNATURE_REFUSED);
   const text = delivery.body.toString("utf8");
 
-  let verifiedBy = await verifyDelivery(runtime, text, signature, options);
+  let verified = await verifyDelivery(runtime, text, signature, options);
   // An App registered (or its secret replaced) by another instance: re-read the secrets, at most twice a minute.
-  if (!verifiedBy && (await runtime.reloadApp({ ...options, maxAgeInMs: 30_000 }))) {
-    verifiedBy = await verifyDelivery(runtime, text, signature, options);
+  if (!verified && (await runtime.reloadApp({ ...options, maxAgeInMs: 30_000 }))) {
+    verified = await verifyDelivery(runtime, text, signature, options);
   }
-  if (!verifiedBy) throw new UnauthorizedError(SIGNATURE_REFUSED);
+  if (!verified) throw new UnauthorizedError(SIGNATURE_REFUSED);
 
   let payload: unknown;
   try {
@@ -50,7 +51,15 @@ export async function receiveWebhook(
   } catch {
     throw new BadRequestError("The webhook body is not JSON. Set the webhook's content type to application/json.");
   }
+  // The push handler needs the connection record, read for this delivery after its verification: a PAT
+  // delivery's verification has just read it; for an App delivery the read starts now, alongside the claim
+  // rather than after it (one Table round trip instead of two in a row). Either is as fresh as a read made
+  // after the claim, and a duplicate drops it unread.
+  const connection =
+    name !== "push" ? undefined : verified.by === "connection" ? Promise.resolve(verified.connection) : runtime.deps.connections.get(options);
+  connection?.catch(() => undefined);
   if (!(await runtime.deliveries.claim(id, options))) return { status: 200, outcome: "duplicate" };
+  if (connection) runtime.connectionReads.set(id, connection);
   try {
     const probot = await runtime.getProbot(options);
     // The name was checked above; Probot dispatches by it and ignores names it has no handler for.
@@ -59,27 +68,31 @@ export async function receiveWebhook(
     // Not handled: let GitHub's redelivery (same id) try again.
     await runtime.deliveries.release(id, options);
     throw error;
+  } finally {
+    runtime.connectionReads.delete(id);
   }
-  return { status: 202, outcome: "accepted", verifiedBy };
+  return { status: 202, outcome: "accepted", verifiedBy: verified.by };
 }
+
+type Verification = { by: "app" } | { by: "connection"; connection: StoredConnection };
 
 async function verifyDelivery(
   runtime: GitHubRuntime,
   text: string,
   signature: string,
   options: AbortOptions,
-): Promise<"app" | "connection" | undefined> {
+): Promise<Verification | undefined> {
   const app = await runtime.getApp(options);
   if (app) {
     // Probot's own verification (constant-time HMAC-SHA256 over the raw text).
     const probot = await runtime.getProbot(options);
-    if (await probot.webhooks.verify(text, signature)) return "app";
+    if (await probot.webhooks.verify(text, signature)) return { by: "app" };
   }
   const connection = await runtime.deps.connections.get(options);
   const secretName = connection?.record.webhookSecretName;
-  if (secretName) {
+  if (connection && secretName) {
     const secret = await runtime.getWebhookSecret(secretName, options);
-    if (secret && (await verify(secret, text, signature))) return "connection";
+    if (secret && (await verify(secret, text, signature))) return { by: "connection", connection };
   }
   return undefined;
 }

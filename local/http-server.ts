@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { HttpRequestInit, HttpRequest as FunctionsHttpRequest } from "@azure/functions";
+import type { HttpRequestInit, HttpResponseInit, HttpRequest as FunctionsHttpRequest } from "@azure/functions";
 import { HttpRequest, HttpResponse, InvocationContext } from "../functions/library.js";
 import { invokeHttp, type HttpTrigger } from "../functions/define.js";
 import type { Services } from "../functions/services.js";
@@ -60,6 +60,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       triggerMetadata: {},
     });
     const result = await invokeHttp(trigger, request, invocation, options.services);
+    if (!(result instanceof HttpResponse) && sendBuffered(res, result, method)) return;
     const response = result instanceof HttpResponse ? result : new HttpResponse(result);
     res.statusCode = response.status;
     response.headers.forEach((value, name) => res.setHeader(name, value));
@@ -93,6 +94,39 @@ function toHttpRequest(req: IncomingMessage, url: URL, params: Record<string, st
     ...(hasBody ? { duplex: "half" } : {}),
   } as RequestInit);
   return new HttpRequest({ nativeRequest, url: url.toString(), method, params } as unknown as HttpRequestInit);
+}
+
+// The library's HttpResponse (a fetch Response): bodiless statuses, and the content types it defaults to.
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+
+/**
+ * Writes a JSON, text or bytes answer directly, with the status, headers and cookies HttpResponse would give
+ * it. Most answers are these, and building a fetch Response and piping its body stream back into Node costs
+ * more than many handlers do. False (nothing written) for anything else: streams, blobs, an odd status.
+ */
+function sendBuffered(res: ServerResponse, init: HttpResponseInit, method: string): boolean {
+  const status = init.status ?? 200;
+  if (!Number.isInteger(status) || status < 200 || status > 599) return false;
+  const headers = new Headers(init.headers);
+  let body: string | Uint8Array | undefined;
+  if (NULL_BODY_STATUSES.has(status)) {
+    body = undefined;
+  } else if (init.jsonBody !== undefined && init.jsonBody !== null) {
+    body = JSON.stringify(init.jsonBody);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  } else if (typeof init.body === "string") {
+    body = init.body;
+    if (!headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
+  } else if (init.body instanceof Uint8Array) {
+    body = init.body;
+  } else if (init.body !== undefined && init.body !== null) {
+    return false;
+  }
+  res.statusCode = status;
+  headers.forEach((value, name) => res.setHeader(name, value));
+  for (const cookie of init.cookies ?? []) res.appendHeader("set-cookie", serializeCookie(cookie));
+  res.end(method === "HEAD" ? undefined : body);
+  return true;
 }
 
 function serializeCookie(cookie: import("@azure/functions").Cookie): string {

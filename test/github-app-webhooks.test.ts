@@ -36,6 +36,22 @@ describe("POST /api/github/webhooks (App deliveries)", () => {
     expect(jobs[0]).toMatchObject({ connectionId: connection.connectionId, branch: "main", sha: "a".repeat(40), trigger: "webhook", deliveryId: id });
   });
 
+  it("reads the connection per delivery: a push right after a disconnect or a reconnect follows the current record", async () => {
+    const first = await connect(host);
+    expect((await deliver(host, pushPayload(), { secret: app.webhookSecret })).status).toBe(202);
+    await host.services.connections.delete();
+    expect((await deliver(host, pushPayload(), { secret: app.webhookSecret })).status).toBe(202);
+    const second = await connect(host, { branch: "release" });
+    expect((await deliver(host, pushPayload(), { secret: app.webhookSecret })).status).toBe(202);
+    expect((await deliver(host, pushPayload({ ref: "refs/heads/release", after: "b".repeat(40) }), { secret: app.webhookSecret })).status).toBe(202);
+
+    const jobs = await queuedJobs(host);
+    expect(jobs.map((j) => [j.connectionId, j.branch, j.sha])).toEqual([
+      [first.connectionId, "main", "a".repeat(40)],
+      [second.connectionId, "release", "b".repeat(40)],
+    ]);
+  });
+
   it("refuses a wrong secret, a tampered body, a missing or malformed signature; nothing is enqueued or leaked", async () => {
     await connect(host);
     const wrong = await deliver(host, pushPayload(), { secret: "not-the-secret" });

@@ -16,6 +16,23 @@ export interface StorageClients {
 }
 
 export function createStorageClients(storage: StorageConfig): StorageClients {
+  const clients = createUncachedStorageClients(storage);
+  // One client per queue and table name: building one (its pipeline, and for tables the parsed connection
+  // string) costs more than many a request, and callers ask per request (enqueue per webhook delivery).
+  // The clients hold no per-call state; all of them share the SDK's one keep-alive HTTP agent.
+  return { ...clients, queue: memoizeByName(clients.queue), table: memoizeByName(clients.table) };
+}
+
+function memoizeByName<T>(create: (name: string) => T): (name: string) => T {
+  const made = new Map<string, T>();
+  return (name) => {
+    let value = made.get(name);
+    if (value === undefined) made.set(name, (value = create(name)));
+    return value;
+  };
+}
+
+function createUncachedStorageClients(storage: StorageConfig): StorageClients {
   if (storage.kind === "connectionString") {
     const { connectionString } = storage;
     // Azurite and local emulators speak plain http; the SDK refuses that unless told.
