@@ -89,8 +89,8 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
         throwIfCancelled(abortSignal);
         const staged = staging?.files.get(write.path);
         if (!staged) throw new Error(`internal: "${write.path}" was planned but not staged`);
-        const destination = await target(write.path, true);
-        if (!(staging!.isInPlace(write.path, staged.file) && movedWithFolder(write.path))) await rename(staged.file, destination);
+        // Files that arrived with their folder need nothing more (their folder's parent was checked).
+        if (!(staging!.isInPlace(write.path, staged.file) && movedWithFolder(write.path))) await rename(staged.file, await target(write.path, true));
         written.set(write.path, entry(write.sha, write.executable, staged.stats));
         options.onFile?.();
       }),
