@@ -82,7 +82,12 @@ function createMemorySource(repo: StandInRepository, tarballs: Map<string, strin
   return source;
 }
 
+/**
+ * Times `fn` after flushing the page cache's dirty pages (`sync`): otherwise the write-back of the previous
+ * step's files (tens of MB, thousands of inodes) lands on whichever run comes next, engine or baseline alike.
+ */
 async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  await run("sync");
   const start = performance.now();
   const value = await fn();
   return { ms: performance.now() - start, value };
@@ -278,7 +283,7 @@ async function main(): Promise<void> {
       "### Sync engine (`bench/sync`)",
       "",
       machineLine(),
-      `${notes.join(" ")} Medians of ${REPEAT} runs (no-op: 10). Rows without "over HTTP" take GitHub's answers from memory (tree listed once, tarball from a file): they measure the engine; the stand-in spawns git per request (~50-100 ms each on this machine), which would swamp them. The CLI (RSS rows) and the threshold table go over HTTP to the stand-in.`,
+      `${notes.join(" ")} Medians of ${REPEAT} runs (no-op: 10), each timed after a \`sync\` (flushing the previous step's dirty pages). Rows without "over HTTP" take GitHub's answers from memory (tree listed once, tarball from a file): they measure the engine; the stand-in spawns git per request (~50-100 ms each on this machine), which would swamp them. The CLI (RSS rows) and the threshold table go over HTTP to the stand-in.`,
       "",
       table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], rows),
       "",
