@@ -54,8 +54,13 @@ export interface Staging {
 /** Numbered fallback files: a reserved root name, which no repository path may use. */
 const FALLBACK_FOLDER = `${RESERVED_PREFIX}files`;
 
-export async function createStaging(workspaceDir: string): Promise<Staging> {
-  const dir = path.join(workspaceDir, `${RESERVED_PREFIX}${randomUUID().slice(0, 8)}`);
+/** A fresh staging folder name (known before the folder exists, so a scan running meanwhile can pass it over). */
+export function newStagingName(): string {
+  return `${RESERVED_PREFIX}${randomUUID().slice(0, 8)}`;
+}
+
+export async function createStaging(workspaceDir: string, name: string = newStagingName()): Promise<Staging> {
+  const dir = path.join(workspaceDir, name);
   await mkdir(dir);
   // One mkdir per folder, shared by every file in it (creation is idempotent, but a call per file is not free).
   let folders = new Map<string, Promise<unknown>>();

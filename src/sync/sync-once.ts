@@ -2,7 +2,6 @@
 // `syncWorkspace` runs it under the workspace's lease; the CLI runs it alone. Each step's failure is
 // wrapped with the step's name. State lives on disk (the manifest, written last), so any interruption
 // re-converges on the next pass.
-import path from "node:path";
 import type { Logger } from "../logger.js";
 import { applyPlan } from "./apply-plan.js";
 import { appliedCommitPath, readAppliedCommit, removeAppliedCommit, writeAppliedCommit } from "./applied-commit.js";
@@ -14,7 +13,7 @@ import { planSync, type SyncCounts, type SyncPlan } from "./plan-sync.js";
 import type { RepositorySource } from "./repository-source.js";
 import { resolveHead } from "./resolve-head.js";
 import { scanWorkspace } from "./scan-workspace.js";
-import { createStaging, type Staging } from "./staging.js";
+import { createStaging, newStagingName, type Staging } from "./staging.js";
 import { SyncCancelledError, SyncError, throwIfCancelled, type SyncStep } from "./sync-error.js";
 import type { SkippedEntry } from "./target-tree.js";
 
@@ -88,168 +87,184 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
   const appliedFile = appliedCommitPath(deps.stateDir, deps.workspaceId);
 
   progress("resolve");
-  const head = await step("resolve", () => resolveHead(deps.source, request.branch, { abortSignal }), abortSignal);
-  if (request.session !== undefined && !request.verifyDisk) {
-    const applied = await readAppliedCommit(appliedFile);
-    if (
-      applied?.commitSha === head.sha &&
-      applied.session === request.session &&
-      applied.workspaceDir === deps.workspaceDir &&
-      applied.repository === deps.source.repository
-    ) {
-      progress("done");
-      return {
-        result: "noop",
-        repository: deps.source.repository,
-        branch: request.branch,
-        fromSha: head.sha,
-        toSha: head.sha,
-        counts: { added: 0, changed: 0, deleted: 0, skipped: applied.skipped.length, unchanged: applied.files },
-        skipped: applied.skipped,
-        bytesDownloaded: 0,
-        fetchMethod: "none",
-        targetOrigin: "applied",
-        hashed: 0,
-        durationMs: Math.round(performance.now() - started),
-      };
-    }
-  }
-  const recordApplied = async (files: number, skipped: SkippedEntry[]) => {
-    if (request.session === undefined) return;
-    await writeAppliedCommit(appliedFile, {
-      workspaceDir: deps.workspaceDir,
-      repository: deps.source.repository,
-      commitSha: head.sha,
-      session: request.session,
-      files,
-      skipped,
-      writtenAt: new Date().toISOString(),
-    });
-  };
-  const manifest = await step("manifest", () => readManifest(manifestFile, deps.workspaceDir));
-
-  progress("plan");
-  let staging: Staging | undefined;
+  // The disk scan starts at once, so the longest local step overlaps the round trips to GitHub (head, tree)
+  // and the manifest read. A job answered from the applied record stops it unused.
+  const stagingName = newStagingName();
+  const stopScan = new AbortController();
+  const scanning = scanWorkspace(deps.workspaceDir, {
+    concurrency: deps.concurrency,
+    abortSignal: abortSignal ? AbortSignal.any([abortSignal, stopScan.signal]) : stopScan.signal,
+    skipRootName: stagingName,
+  });
+  // Observed here so a failure while other steps run is not "unhandled"; awaited where it is used.
+  scanning.catch(() => undefined);
   try {
-    const { loaded, plan } = await step("plan", async () => {
-      // A truncated tree is planned from the tarball itself, staged as it streams: create the staging first.
-      staging = manifest?.commitSha === head.sha ? undefined : await createStaging(deps.workspaceDir);
-      const scanning = scanWorkspace(deps.workspaceDir, {
-        concurrency: deps.concurrency,
-        abortSignal,
-        skipRootName: staging && path.basename(staging.dir),
-      });
-      const loaded = await loadTarget(head.sha, manifest, { source: deps.source, limits, concurrency: deps.concurrency, staging, abortSignal }).catch(
-        async (error: unknown) => {
-          await scanning.catch(() => undefined);
-          throw error;
-        },
-      );
-      const scan = await scanning;
-      const plan = await planSync(loaded.target, { manifest, scan }, {
-        workspaceDir: deps.workspaceDir,
-        concurrency: deps.concurrency,
-        allowEmpty: request.allowEmpty,
-        abortSignal,
-      });
-      return { loaded, plan };
-    }, abortSignal);
+    return await syncScanned();
+  } finally {
+    // Whatever path was taken, no scan is left running (a no-op, a failed resolve).
+    stopScan.abort();
+    await scanning.catch(() => undefined);
+  }
 
-    if (plan.isEmpty && manifest?.commitSha === head.sha) {
-      await staging?.remove();
-      await step("manifest", () => recordApplied(plan.unchanged.size, plan.skipped));
-      progress("done");
-      return outcome("noop", plan, loaded, { method: "none", bytesDownloaded: 0 });
+  async function syncScanned(): Promise<SyncOutcome> {
+    const head = await step("resolve", () => resolveHead(deps.source, request.branch, { abortSignal }), abortSignal);
+    if (request.session !== undefined && !request.verifyDisk) {
+      const applied = await readAppliedCommit(appliedFile);
+      if (
+        applied?.commitSha === head.sha &&
+        applied.session === request.session &&
+        applied.workspaceDir === deps.workspaceDir &&
+        applied.repository === deps.source.repository
+      ) {
+        progress("done");
+        return {
+          result: "noop",
+          repository: deps.source.repository,
+          branch: request.branch,
+          fromSha: head.sha,
+          toSha: head.sha,
+          counts: { added: 0, changed: 0, deleted: 0, skipped: applied.skipped.length, unchanged: applied.files },
+          skipped: applied.skipped,
+          bytesDownloaded: 0,
+          fetchMethod: "none",
+          targetOrigin: "applied",
+          hashed: 0,
+          durationMs: Math.round(performance.now() - started),
+        };
+      }
     }
-
-    const fetchTotal = loaded.origin === "tarball" ? 0 : plan.writes.length;
-    let fetched = 0;
-    progress("fetch", 0, fetchTotal);
-    const download =
-      loaded.origin === "tarball"
-        ? ({ method: "tarball", bytesDownloaded: loaded.bytesDownloaded } as const)
-        : await step("fetch", async () => {
-            staging ??= await createStaging(deps.workspaceDir);
-            return fetchChanges(head.sha, plan.writes, {
-              source: deps.source,
-              staging,
-              limits,
-              concurrency: deps.concurrency,
-              mode: request.fetchMode,
-              abortSignal,
-              onFile: () => progress("fetch", ++fetched, fetchTotal),
-            });
-          }, abortSignal);
-
-    throwIfCancelled(abortSignal);
-    const applyTotal = plan.writes.length + plan.chmods.length + plan.deletes.length;
-    let applied = 0;
-    progress("apply", 0, applyTotal);
-    await step("apply", async () => {
-      // First: from here on the disk may hold part of this commit, which no record may vouch for.
-      await removeAppliedCommit(appliedFile);
-      const written = await applyPlan(plan, staging, {
-        workspaceDir: deps.workspaceDir,
-        concurrency: deps.concurrency,
-        abortSignal,
-        onFile: () => progress("apply", ++applied, applyTotal),
-      });
-      staging = undefined;
-      const next: Manifest = {
+    const recordApplied = async (files: number, skipped: SkippedEntry[]) => {
+      if (request.session === undefined) return;
+      await writeAppliedCommit(appliedFile, {
         workspaceDir: deps.workspaceDir,
         repository: deps.source.repository,
         commitSha: head.sha,
+        session: request.session,
+        files,
+        skipped,
         writtenAt: new Date().toISOString(),
-        files: new Map([...plan.unchanged, ...written]),
-        skipped: plan.skipped,
-      };
-      // Last: until this rename, the previous manifest stands and the next plan re-checks by content.
-      await writeManifest(manifestFile, next);
-      await recordApplied(next.files.size, plan.skipped);
-    }, abortSignal);
-    progress("done", applyTotal, applyTotal);
-    const changed = !(plan.isEmpty);
-    return outcome(changed ? "applied" : "noop", plan, loaded, download);
-  } finally {
-    // A failure before the renames leaves the visible workspace as it was: only the staging goes.
-    const leftover = staging as Staging | undefined;
-    await leftover?.remove().catch(() => undefined);
-  }
-
-  function outcome(result: SyncOutcome["result"], plan: SyncPlan, loaded: LoadedTarget, fetched: Pick<FetchResult, "method" | "bytesDownloaded">): SyncOutcome {
-    return {
-      result,
-      repository: deps.source.repository,
-      branch: request.branch,
-      fromSha: manifest?.commitSha,
-      toSha: head.sha,
-      counts: plan.counts,
-      skipped: plan.skipped,
-      bytesDownloaded: fetched.bytesDownloaded,
-      fetchMethod: fetched.method,
-      targetOrigin: loaded.origin,
-      hashed: plan.hashed,
-      durationMs: Math.round(performance.now() - started),
+      });
     };
-  }
-}
+    const manifest = await step("manifest", () => readManifest(manifestFile, deps.workspaceDir));
 
-/**
- * Runs one step, wrapping its failure with the step's name (once). Whatever fails after the run was
- * cancelled (an aborted request, a closed stream) is reported as the cancellation it is.
- */
-export async function step<T>(name: SyncStep, run: () => Promise<T>, abortSignal?: AbortSignal): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof SyncError) throw error;
-    if (abortSignal?.aborted && !(error instanceof SyncCancelledError)) {
-      try {
-        throwIfCancelled(abortSignal);
-      } catch (cancelled) {
-        throw new SyncError(name, { cause: cancelled });
+    progress("plan");
+    let staging: Staging | undefined;
+    try {
+      const { loaded, plan } = await step("plan", async () => {
+        // A truncated tree is planned from the tarball itself, staged as it streams: create the staging first.
+        staging = manifest?.commitSha === head.sha ? undefined : await createStaging(deps.workspaceDir, stagingName);
+        const loaded = await loadTarget(head.sha, manifest, { source: deps.source, limits, concurrency: deps.concurrency, staging, abortSignal }).catch(
+          async (error: unknown) => {
+            await scanning.catch(() => undefined);
+            throw error;
+          },
+        );
+        const scan = await scanning;
+        const plan = await planSync(loaded.target, { manifest, scan }, {
+          workspaceDir: deps.workspaceDir,
+          concurrency: deps.concurrency,
+          allowEmpty: request.allowEmpty,
+          abortSignal,
+        });
+        return { loaded, plan };
+      }, abortSignal);
+
+      if (plan.isEmpty && manifest?.commitSha === head.sha) {
+        await staging?.remove();
+        await step("manifest", () => recordApplied(plan.unchanged.size, plan.skipped));
+        progress("done");
+        return outcome("noop", plan, loaded, { method: "none", bytesDownloaded: 0 });
       }
+
+      const fetchTotal = loaded.origin === "tarball" ? 0 : plan.writes.length;
+      let fetched = 0;
+      progress("fetch", 0, fetchTotal);
+      const download =
+        loaded.origin === "tarball"
+          ? ({ method: "tarball", bytesDownloaded: loaded.bytesDownloaded } as const)
+          : await step("fetch", async () => {
+              staging ??= await createStaging(deps.workspaceDir, stagingName);
+              return fetchChanges(head.sha, plan.writes, {
+                source: deps.source,
+                staging,
+                limits,
+                concurrency: deps.concurrency,
+                mode: request.fetchMode,
+                abortSignal,
+                onFile: () => progress("fetch", ++fetched, fetchTotal),
+              });
+            }, abortSignal);
+
+      throwIfCancelled(abortSignal);
+      const applyTotal = plan.writes.length + plan.chmods.length + plan.deletes.length;
+      let applied = 0;
+      progress("apply", 0, applyTotal);
+      await step("apply", async () => {
+        // First: from here on the disk may hold part of this commit, which no record may vouch for.
+        await removeAppliedCommit(appliedFile);
+        const written = await applyPlan(plan, staging, {
+          workspaceDir: deps.workspaceDir,
+          concurrency: deps.concurrency,
+          abortSignal,
+          onFile: () => progress("apply", ++applied, applyTotal),
+        });
+        staging = undefined;
+        const next: Manifest = {
+          workspaceDir: deps.workspaceDir,
+          repository: deps.source.repository,
+          commitSha: head.sha,
+          writtenAt: new Date().toISOString(),
+          files: new Map([...plan.unchanged, ...written]),
+          skipped: plan.skipped,
+        };
+        // Last: until this rename, the previous manifest stands and the next plan re-checks by content.
+        await writeManifest(manifestFile, next);
+        await recordApplied(next.files.size, plan.skipped);
+      }, abortSignal);
+      progress("done", applyTotal, applyTotal);
+      const changed = !(plan.isEmpty);
+      return outcome(changed ? "applied" : "noop", plan, loaded, download);
+    } finally {
+      // A failure before the renames leaves the visible workspace as it was: only the staging goes.
+      const leftover = staging as Staging | undefined;
+      await leftover?.remove().catch(() => undefined);
     }
-    throw new SyncError(name, { cause: error });
+
+    function outcome(result: SyncOutcome["result"], plan: SyncPlan, loaded: LoadedTarget, fetched: Pick<FetchResult, "method" | "bytesDownloaded">): SyncOutcome {
+      return {
+        result,
+        repository: deps.source.repository,
+        branch: request.branch,
+        fromSha: manifest?.commitSha,
+        toSha: head.sha,
+        counts: plan.counts,
+        skipped: plan.skipped,
+        bytesDownloaded: fetched.bytesDownloaded,
+        fetchMethod: fetched.method,
+        targetOrigin: loaded.origin,
+        hashed: plan.hashed,
+        durationMs: Math.round(performance.now() - started),
+      };
+    }
+    }
+  }
+
+  /**
+   * Runs one step, wrapping its failure with the step's name (once). Whatever fails after the run was
+   * cancelled (an aborted request, a closed stream) is reported as the cancellation it is.
+   */
+  export async function step<T>(name: SyncStep, run: () => Promise<T>, abortSignal?: AbortSignal): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof SyncError) throw error;
+      if (abortSignal?.aborted && !(error instanceof SyncCancelledError)) {
+        try {
+          throwIfCancelled(abortSignal);
+        } catch (cancelled) {
+          throw new SyncError(name, { cause: cancelled });
+        }
+      }
+      throw new SyncError(name, { cause: error });
   }
 }
