@@ -55,6 +55,8 @@ export async function scanWorkspace(
   const statFiles = (batch: string[]) =>
     schedule(async () => {
       for (const relative of batch) {
+        // A stopped scan (cancelled, or no longer needed) ends after the call in flight, not the whole batch.
+        if (stopped || options.abortSignal?.aborted) return;
         const stats = await lstat(path.join(workspaceDir, relative));
         if (stats.isDirectory()) {
           // Replaced by a folder since the listing.
