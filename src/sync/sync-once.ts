@@ -12,7 +12,7 @@ import { manifestPath, readManifest, writeManifest, type Manifest } from "./mani
 import { planSync, type SyncCounts, type SyncPlan } from "./plan-sync.js";
 import type { RepositorySource } from "./repository-source.js";
 import { resolveHead } from "./resolve-head.js";
-import { scanWorkspace } from "./scan-workspace.js";
+import { scanWorkspace, type WorkspaceScan } from "./scan-workspace.js";
 import { createStaging, newStagingName, type Staging } from "./staging.js";
 import { SyncCancelledError, SyncError, throwIfCancelled, type SyncStep } from "./sync-error.js";
 import type { SkippedEntry } from "./target-tree.js";
@@ -87,23 +87,15 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
   const appliedFile = appliedCommitPath(deps.stateDir, deps.workspaceId);
 
   progress("resolve");
-  // The disk scan starts at once, so the longest local step overlaps the round trips to GitHub (head, tree)
-  // and the manifest read. A job answered from the applied record stops it unused.
   const stagingName = newStagingName();
   const stopScan = new AbortController();
-  const scanning = scanWorkspace(deps.workspaceDir, {
-    concurrency: deps.concurrency,
-    abortSignal: abortSignal ? AbortSignal.any([abortSignal, stopScan.signal]) : stopScan.signal,
-    skipRootName: stagingName,
-  });
-  // Observed here so a failure while other steps run is not "unhandled"; awaited where it is used.
-  scanning.catch(() => undefined);
+  let scanning: Promise<WorkspaceScan> | undefined;
   try {
     return await syncScanned();
   } finally {
-    // Whatever path was taken, no scan is left running (a no-op, a failed resolve).
+    // Whatever path was taken (a failed manifest read, a failed tree), no scan is left running.
     stopScan.abort();
-    await scanning.catch(() => undefined);
+    await scanning?.catch(() => undefined);
   }
 
   async function syncScanned(): Promise<SyncOutcome> {
@@ -145,6 +137,17 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
         writtenAt: new Date().toISOString(),
       });
     };
+    // The disk scan starts before the manifest is read and runs while the target tree is fetched: on Azure
+    // Files it is the longest step (a network round trip per file). Not earlier: a job answered from the
+    // applied record (above) must not pay for a scan it throws away (bench/sync, no-op row: 0.4 → 4 ms).
+    const pendingScan = scanWorkspace(deps.workspaceDir, {
+      concurrency: deps.concurrency,
+      abortSignal: abortSignal ? AbortSignal.any([abortSignal, stopScan.signal]) : stopScan.signal,
+      skipRootName: stagingName,
+    });
+    scanning = pendingScan;
+    // Observed here so a failure while the manifest or the tree is read is not "unhandled"; awaited below.
+    pendingScan.catch(() => undefined);
     const manifest = await step("manifest", () => readManifest(manifestFile, deps.workspaceDir));
 
     progress("plan");
@@ -155,11 +158,11 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
         staging = manifest?.commitSha === head.sha ? undefined : await createStaging(deps.workspaceDir, stagingName);
         const loaded = await loadTarget(head.sha, manifest, { source: deps.source, limits, concurrency: deps.concurrency, staging, abortSignal }).catch(
           async (error: unknown) => {
-            await scanning.catch(() => undefined);
+            await pendingScan.catch(() => undefined);
             throw error;
           },
         );
-        const scan = await scanning;
+        const scan = await pendingScan;
         const plan = await planSync(loaded.target, { manifest, scan }, {
           workspaceDir: deps.workspaceDir,
           concurrency: deps.concurrency,
