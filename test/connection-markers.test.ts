@@ -108,7 +108,7 @@ describe("connection markers", () => {
 
   it("treats a marker without a record (a crash between the two steps) as not connected, and keeps the marker", async () => {
     const connections = store();
-    connections.markers.add(record("crashed"));
+    await connections.markers.add(record("crashed"));
     expect(await connections.getIfMarked()).toBeUndefined();
     expect(await markerFiles(connections)).toEqual(["crashed"]);
     // A later connection and disconnection leave the stray marker alone and remove their own.
@@ -131,7 +131,7 @@ describe("connection markers", () => {
   it("deletes nothing and succeeds when the workspace is not connected", async () => {
     const connections = store();
     await connections.delete();
-    connections.markers.add(record("crashed"));
+    await connections.markers.add(record("crashed"));
     await connections.delete();
     expect(await markerFiles(connections)).toEqual(["crashed"]);
   });

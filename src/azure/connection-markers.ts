@@ -9,8 +9,7 @@
 // for up to a second (and attributes for `actimeo`, 1 s by default), so another instance's new marker
 // could stay invisible to `stat` that long, while a directory listing asks the server (or is served from
 // a directory lease, which the server breaks on every change).
-import { mkdirSync, writeFileSync } from "node:fs";
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 export interface MarkerContent {
@@ -27,17 +26,12 @@ export class ConnectionMarkers {
     this.dir = path.join(stateDir, "connections", encodeURIComponent(workspaceId));
   }
 
-  /**
-   * Writes the marker of a record about to be created (idempotent). Synchronous on purpose: it runs once
-   * per connect, and the record must not wait behind the thread pool (busy with other requests' file I/O)
-   * while GitHub's ping for the hook created a moment ago is on its way: the ping is verified against
-   * that record.
-   */
-  add(content: MarkerContent): void {
-    mkdirSync(this.dir, { recursive: true });
+  /** Writes the marker of a record about to be created (idempotent). */
+  async add(content: MarkerContent): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
     // The content is for people looking at the share; only the file's existence counts.
     const { connectionId, repository, branch } = content;
-    writeFileSync(this.#file(connectionId), `${JSON.stringify({ connectionId, repository, branch })}\n`);
+    await writeFile(this.#file(connectionId), `${JSON.stringify({ connectionId, repository, branch })}\n`);
   }
 
   /** Removes the marker of a record that is gone (succeeds when absent). */

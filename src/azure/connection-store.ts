@@ -60,7 +60,7 @@ export class ConnectionStore {
     if (marked && marked.length === 0) return undefined;
     const current = await this.get(options);
     if (marked === undefined) {
-      if (current) this.markers.add(current.record);
+      if (current) await this.markers.add(current.record);
       else await this.markers.ensureFolder();
     }
     return current;
@@ -71,7 +71,7 @@ export class ConnectionStore {
    * first, so no instance can see the record without it.
    */
   async create(record: ConnectionRecord, options: ConnectionStoreOptions = {}): Promise<StoredConnection> {
-    this.markers.add(record);
+    await this.markers.add(record);
     let etag: string;
     try {
       etag = (await this.#table.createEntity(toEntity(record, this.#workspaceId), { abortSignal: options.abortSignal })).etag ?? "";
@@ -86,7 +86,7 @@ export class ConnectionStore {
     }
     // Again: a disconnect may have deleted an earlier attempt's record and its marker before the client's
     // retry created the record anew.
-    this.markers.add(record);
+    await this.markers.add(record);
     return { record, etag };
   }
 
