@@ -2,7 +2,7 @@
 // (the same engine and safety rules as the sync worker, without Azure: no lease, no run records).
 //
 //   funcspace-sync --repository owner/name [--branch main] --workspace DIR [--dry-run] [--allow-empty]
-//                  [--fetch auto|blobs|tarball] [--state-dir DIR] [--concurrency N]
+//                  [--fetch auto|blobs|tarball] [--state-dir DIR] [--concurrency N] [--fs-threads N]
 //
 // Token: GITHUB_TOKEN (optional for public repositories). API: GITHUB_API_URL (default https://api.github.com).
 // Exit codes: 0 = the folder changed, 3 = nothing to change, 1 = the sync failed, 2 = bad usage.
@@ -15,6 +15,7 @@ import cliProgress from "cli-progress";
 import { createRepositorySource } from "../github-app/repository-source.js";
 import { AppError } from "../src/errors.js";
 import type { FetchMode } from "../src/sync/fetch-changes.js";
+import { DEFAULT_FS_THREADS } from "../src/sync/fs-threads.js";
 import { previewSync } from "../src/sync/preview-sync.js";
 import { syncOnce, type SyncDeps, type SyncProgress } from "../src/sync/sync-once.js";
 
@@ -25,7 +26,7 @@ export const EXIT_UNCHANGED = 3;
 
 const USAGE =
   "usage: funcspace-sync --repository owner/name [--branch main] --workspace DIR [--dry-run] [--allow-empty]\n" +
-  "                      [--fetch auto|blobs|tarball] [--state-dir DIR] [--concurrency N]\n" +
+  "                      [--fetch auto|blobs|tarball] [--state-dir DIR] [--concurrency N] [--fs-threads N]\n" +
   "token from GITHUB_TOKEN; API base from GITHUB_API_URL. exit: 0 changed, 3 no change, 1 failed, 2 usage";
 
 async function main(argv: string[]): Promise<number> {
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
         "allow-empty": { type: "boolean", default: false },
         fetch: { type: "string", default: "auto" },
         concurrency: { type: "string", default: "16" },
+        "fs-threads": { type: "string", default: String(DEFAULT_FS_THREADS) },
         "max-file-bytes": { type: "string", default: String(100 * 1024 * 1024) },
         help: { type: "boolean", default: false },
       },
@@ -59,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
   if (!["auto", "blobs", "tarball"].includes(values.fetch)) return usage("--fetch must be auto, blobs or tarball");
   const concurrency = Number(values.concurrency);
   const maxFileBytes = Number(values["max-file-bytes"]);
+  const fsThreads = Number(values["fs-threads"]);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) return usage("--concurrency must be 1..256");
+  if (!Number.isInteger(fsThreads) || fsThreads < 1 || fsThreads > 64) return usage("--fs-threads must be 1..64");
   if (!Number.isInteger(maxFileBytes) || maxFileBytes < 1) return usage("--max-file-bytes must be a positive whole number");
 
   await mkdir(values.workspace, { recursive: true });
@@ -82,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
     workspaceId: "cli",
     maxFileBytes,
     concurrency,
+    fsThreads,
   };
   const request = { branch: values.branch, allowEmpty: values["allow-empty"], fetchMode: values.fetch as FetchMode };
   const abort = new AbortController();

@@ -57,6 +57,7 @@ export async function previewConnectionSync(runtime: GitHubRuntime, input: Previ
       workspaceId: DEFAULT_WORKSPACE_ID,
       maxFileBytes: deps.config.maxFileBytes,
       concurrency: deps.config.ioConcurrency,
+      fsThreads: deps.config.syncFsThreads,
       logger: deps.logger,
     },
     options,

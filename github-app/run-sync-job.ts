@@ -16,7 +16,7 @@ import { syncWorkspace, type SyncWorkspaceDeps, type SyncWorkspaceResult } from 
 import { createRepositorySource } from "./repository-source.js";
 
 export interface RunSyncJobDeps {
-  config: Pick<Config, "workspaceDir" | "stateDir" | "maxFileBytes" | "ioConcurrency" | "githubApiUrl">;
+  config: Pick<Config, "workspaceDir" | "stateDir" | "maxFileBytes" | "ioConcurrency" | "syncFsThreads" | "githubApiUrl">;
   storage: Pick<StorageClients, "table">;
   connections: ConnectionStore;
   logger: Logger;
@@ -39,6 +39,7 @@ export async function runSyncJob(job: SyncJob, deps: RunSyncJobDeps, options: { 
       stateDir: deps.config.stateDir,
       maxFileBytes: deps.config.maxFileBytes,
       concurrency: deps.config.ioConcurrency,
+      fsThreads: deps.config.syncFsThreads,
       connections: deps.connections,
       leases: new LeaseStore(deps.storage.table(TABLES.leases)),
       syncRuns: new SyncRunStore(deps.storage.table(TABLES.syncRuns)),

@@ -1,6 +1,7 @@
 // Every environment variable funcspace reads, parsed once, typed, with defaults for local use.
 // A missing or malformed value fails here with the variable's name and the fix, never deep inside a handler.
 import path from "node:path";
+import { DEFAULT_FS_THREADS } from "./sync/fs-threads.js";
 
 /** Where the process runs: `local` for `npm start`, `container` for the Functions host (Docker or Azure). */
 export type ConfigProfile = "local" | "container";
@@ -50,6 +51,8 @@ export interface Config {
   maxFileBytes: number;
   /** Bounded parallelism for file-system and network I/O (Azure Files is latency-bound). */
   ioConcurrency: number;
+  /** Threads for a sync's bulk file-system work (SYNC_FS_THREADS; see src/sync/fs-threads.ts). */
+  syncFsThreads: number;
   /** NCRONTAB schedule of the reconcile timer (six fields, seconds first, as in Azure Functions). */
   reconcileSchedule: string;
   logLevel: LogLevel;
@@ -199,6 +202,7 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     workflowConcurrency: integer("WORKFLOW_CONCURRENCY", 4, 1, 64),
     maxFileBytes: integer("MAX_FILE_BYTES", 10 * 1024 * 1024, 1, 2 ** 31),
     ioConcurrency: integer("IO_CONCURRENCY", 16, 1, 256),
+    syncFsThreads: integer("SYNC_FS_THREADS", DEFAULT_FS_THREADS, 1, 64),
     reconcileSchedule: read("RECONCILE_SCHEDULE") ?? "0 */5 * * * *",
     logLevel: LOG_LEVELS.includes(logLevelValue) ? logLevelValue : "info",
     host,

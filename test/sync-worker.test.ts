@@ -62,7 +62,7 @@ afterEach(async () => {
 
 function deps(overrides: Partial<RunSyncJobDeps> = {}): RunSyncJobDeps {
   return {
-    config: { workspaceDir: fx.workspaceDir, stateDir: fx.stateDir, maxFileBytes: 10 * 1024 * 1024, ioConcurrency: 8, githubApiUrl: github.apiUrl },
+    config: { workspaceDir: fx.workspaceDir, stateDir: fx.stateDir, maxFileBytes: 10 * 1024 * 1024, ioConcurrency: 8, syncFsThreads: 2, githubApiUrl: github.apiUrl },
     storage,
     connections,
     logger: createLogger({ level: "silent" }),

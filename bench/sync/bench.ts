@@ -18,6 +18,7 @@ import { promisify } from "node:util";
 import { createRepositorySource } from "../../github-app/repository-source.js";
 import { BLOB_FETCH_MAX_BYTES, BLOB_FETCH_MAX_FILES } from "../../src/sync/fetch-changes.js";
 import type { RepositorySource, SourceTree, SourceTreeEntry } from "../../src/sync/repository-source.js";
+import { DEFAULT_FS_THREADS } from "../../src/sync/fs-threads.js";
 import { syncOnce, type SyncDeps } from "../../src/sync/sync-once.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "../../test/support/github-stand-in/index.js";
 import { machineLine, median, round, shouldWrite, table, writeSection } from "../support/report.js";
@@ -178,6 +179,7 @@ async function main(): Promise<void> {
     workspaceId: "bench",
     maxFileBytes: 64 * 1024 * 1024,
     concurrency: 16,
+    fsThreads: Number(process.env.EXP_THREADS ?? DEFAULT_FS_THREADS),
   });
   const rows: (string | number)[][] = [];
   const notes: string[] = [];

@@ -3,6 +3,7 @@
 // tarball of which only the planned entries are written. Every staged file is checked against the blob id
 // the plan expects, so what lands in the workspace is exactly the tree's content.
 import { open } from "node:fs/promises";
+import path from "node:path";
 import pLimit from "p-limit";
 import pRetry from "p-retry";
 import { AppError } from "../errors.js";
@@ -11,7 +12,8 @@ import type { SyncLimits } from "./limits.js";
 import type { PlannedWrite } from "./plan-sync.js";
 import { readTarball, type TarballSummary, type TarFileEntry } from "./read-tarball.js";
 import type { RepositorySource } from "./repository-source.js";
-import { createStaged, fileMode, statOf, writeNewFile, type Staging } from "./staging.js";
+import { isFailedFile, type FsThreads, type StopFlag } from "./fs-threads.js";
+import { createStaged, fileMode, isNameConflict, statOf, writeNewFile, type FileStats, type Staging } from "./staging.js";
 import { SyncCancelledError, throwIfCancelled, UnsafeRepositoryError } from "./sync-error.js";
 import { checkFileSize } from "./target-tree.js";
 
@@ -32,6 +34,12 @@ const SMALL_FILE_BYTES = 256 * 1024;
  * archive streams on (more only raises the peak memory; see the RSS rows of bench/sync).
  */
 const WRITE_BUFFER_BYTES = 8 * 1024 * 1024;
+/**
+ * Small files go to the writer threads in batches of this many files or bytes, whichever comes first
+ * (a batch buffer holds at least one small file).
+ */
+const BATCH_FILES = 64;
+const BATCH_BYTES = 2 * SMALL_FILE_BYTES;
 /** A tarball cut off mid-stream is fetched again this many times. */
 const TARBALL_RETRIES = 2;
 
@@ -42,6 +50,9 @@ export interface FetchOptions {
   concurrency: number;
   mode?: FetchMode;
   abortSignal?: AbortSignal;
+  /** Creates the small files of a tarball (see fs-threads.ts), until `stop` is set. */
+  fsThreads: FsThreads;
+  stop: StopFlag;
   /** After each staged file. */
   onFile?: () => void;
 }
@@ -136,67 +147,111 @@ export async function fetchTarball(commitSha: string, options: FetchOptions, sel
 }
 
 async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarball"]>>, options: FetchOptions, selection: TarballSelection) {
-  const limit = pLimit(options.concurrency);
   const pendingWrites = new Set<Promise<void>>();
+  /** Batch buffers back from the writers, used again (fewer large allocations). */
+  const spareBuffers: ArrayBuffer[] = [];
   let bufferedBytes = 0;
-  /** Resolves the archive's wait when a write finishes (one waiter: the archive reads one entry at a time). */
+  /** Resolves the archive's wait when a batch is written (one waiter: the archive reads one entry at a time). */
   let wake: (() => void) | undefined;
   let failure: unknown;
   /** The entry being read: its staged file once opened (large files stream straight to disk). */
   let current: { file: string | undefined } | undefined;
+  let batch: { entries: SmallFile[]; buffer: ArrayBuffer; bytes: number } | undefined;
 
-  const summary = await readTarball(input, {
-    limits: options.limits,
-    abortSignal: options.abortSignal,
-    open: async (entry) => {
-      if (!selection.want(entry)) return undefined;
-      if (entry.size > SMALL_FILE_BYTES) {
-        const { file, value: handle } = await createStaged(options.staging, entry.path, (at) => open(at, "wx", fileMode(entry.executable)));
-        current = { file };
-        return handle.createWriteStream();
-      }
-      current = { file: undefined };
-      return "memory";
-    },
-    close: async (entry, sha, kept, memory) => {
-      selection.seen?.(entry, sha);
-      if (!kept || !current) return;
-      selection.check?.(entry, sha);
-      if (failure !== undefined) throw failure;
-      const { file } = current;
-      current = undefined;
-      if (file !== undefined) {
-        options.staging.files.set(entry.path, { file, sha, size: entry.size, executable: entry.executable, stats: await statOf(file) });
+  const writeBatch = () => {
+    const { entries, buffer, bytes } = batch!;
+    batch = undefined;
+    const write = (async () => {
+      throwIfCancelled(options.abortSignal);
+      const files = entries.map((e) => ({ file: path.join(options.staging.dir, e.entry.path), mode: e.mode, length: e.entry.size }));
+      const answer = await options.fsThreads.writeFiles({ files, buffer }, { stop: options.stop });
+      for (const [i, { entry, mode, offset }] of entries.entries()) {
+        const outcome = answer.outcomes[i]!;
+        let file = files[i]!.file;
+        let written: FileStats & { sha: string };
+        if (!isFailedFile(outcome)) written = outcome;
+        else if (isNameConflict(outcome.code)) {
+          // Taken (a case-only twin on a case-insensitive share) or blocked by a file: a numbered name instead.
+          const content = new Uint8Array(answer.buffer, offset, entry.size);
+          file = await options.staging.place(entry.path, { fallback: true });
+          written = { ...(await writeNewFile(file, content, mode)), sha: hashGitBlob(content) };
+        } else throw Object.assign(new Error(outcome.message), { code: outcome.code });
+        selection.seen?.(entry, written.sha);
+        selection.check?.(entry, written.sha);
+        options.staging.files.set(entry.path, { file, sha: written.sha, size: entry.size, executable: entry.executable, stats: written });
         options.onFile?.();
-        return;
       }
-      const content = memory ?? Buffer.alloc(0);
-      bufferedBytes += content.byteLength;
-      const write = limit(async () => {
-        throwIfCancelled(options.abortSignal);
-        const { file, value: stats } = await createStaged(options.staging, entry.path, (at) => writeNewFile(at, content, fileMode(entry.executable)));
-        options.staging.files.set(entry.path, { file, sha, size: entry.size, executable: entry.executable, stats });
-        options.onFile?.();
+      spareBuffers.push(answer.buffer);
+    })()
+      .catch((error: unknown) => {
+        failure ??= error;
       })
-        .catch((error: unknown) => {
-          failure ??= error;
-        })
-        .finally(() => {
-          bufferedBytes -= content.byteLength;
-          pendingWrites.delete(write);
-          wake?.();
-        });
-      pendingWrites.add(write);
-      // Back-pressure: the archive waits while too many bytes are queued for writing. (Not a Promise.race
-      // over the pending writes: with thousands queued, that costs thousands of reactions per entry.)
-      while (bufferedBytes > WRITE_BUFFER_BYTES && pendingWrites.size > 0) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-      }
-    },
-  }).finally(() => Promise.all(pendingWrites));
-  if (failure !== undefined) throw failure;
-  return summary;
+      .finally(() => {
+        bufferedBytes -= bytes;
+        pendingWrites.delete(write);
+        wake?.();
+      });
+    pendingWrites.add(write);
+  };
+
+  try {
+    const summary = await readTarball(input, {
+      limits: options.limits,
+      abortSignal: options.abortSignal,
+      open: async (entry) => {
+        if (!selection.want(entry)) return undefined;
+        if (entry.size > SMALL_FILE_BYTES) {
+          const { file, value: handle } = await createStaged(options.staging, entry.path, (at) => open(at, "wx", fileMode(entry.executable)));
+          current = { file };
+          return handle.createWriteStream();
+        }
+        current = { file: undefined };
+        return "memory";
+      },
+      close: async (entry, sha, kept, memory) => {
+        if (failure !== undefined) throw failure;
+        // A file kept in memory has no blob id yet: its writer thread hashes it (checked when the batch is back).
+        if (sha !== undefined) selection.seen?.(entry, sha);
+        if (!kept || !current) return;
+        if (sha !== undefined) selection.check?.(entry, sha);
+        const { file } = current;
+        current = undefined;
+        if (file !== undefined) {
+          options.staging.files.set(entry.path, { file, sha: sha!, size: entry.size, executable: entry.executable, stats: await statOf(file) });
+          options.onFile?.();
+          return;
+        }
+        // Copied into the batch now: `memory` is a view of the archive's buffers.
+        const size = memory?.byteLength ?? 0;
+        if (batch && batch.bytes + size > BATCH_BYTES) writeBatch();
+        batch ??= { entries: [], buffer: spareBuffers.pop() ?? new ArrayBuffer(BATCH_BYTES), bytes: 0 };
+        if (memory) new Uint8Array(batch.buffer, batch.bytes, size).set(memory);
+        batch.entries.push({ entry, mode: fileMode(entry.executable), offset: batch.bytes });
+        batch.bytes += size;
+        bufferedBytes += size;
+        if (batch.entries.length >= BATCH_FILES) writeBatch();
+        // Back-pressure: the archive waits while too many bytes are queued for writing.
+        while (bufferedBytes > WRITE_BUFFER_BYTES && pendingWrites.size > 0) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      },
+    });
+    if (batch && failure === undefined) writeBatch();
+    await Promise.all(pendingWrites);
+    if (failure !== undefined) throw failure;
+    return summary;
+  } finally {
+    // No write left running once this returns or throws (the staging folder may be removed next).
+    await Promise.all(pendingWrites);
+  }
+}
+
+interface SmallFile {
+  entry: TarFileEntry;
+  mode: number;
+  /** Where its content starts in the batch buffer. */
+  offset: number;
 }
 
 function contentMismatch(path: string): UnsafeRepositoryError {

@@ -5,6 +5,7 @@
 //   - the tarball when GitHub truncated the tree (> 100,000 entries or 7 MB): every entry is hashed as it
 //     streams and, when a staging folder is given, kept there so no second download is needed.
 import { fetchTarball, type FetchOptions } from "./fetch-changes.js";
+import type { FsThreads, StopFlag } from "./fs-threads.js";
 import type { SyncLimits } from "./limits.js";
 import type { Manifest } from "./manifest.js";
 import type { RepositorySource } from "./repository-source.js";
@@ -22,6 +23,8 @@ export interface LoadTargetOptions {
   source: RepositorySource;
   limits: SyncLimits;
   concurrency: number;
+  fsThreads: FsThreads;
+  stop: StopFlag;
   /** Stage every tarball file here (sync); absent → hash only (dry run). */
   staging?: Staging;
   abortSignal?: AbortSignal;
@@ -42,7 +45,11 @@ export async function loadTarget(commitSha: string, manifest: Manifest | undefin
 
   const files = new Map<string, TargetFile>();
   const staging = options.staging ?? hashOnlyStaging();
-  const fetchOptions: FetchOptions = { source: options.source, staging, limits: options.limits, concurrency: options.concurrency, abortSignal: options.abortSignal };
+  const fetchOptions: FetchOptions = { source: options.source, staging, limits: options.limits, concurrency: options.concurrency,
+    fsThreads: options.fsThreads,
+    stop: options.stop,
+    abortSignal: options.abortSignal,
+  };
   const summary = await fetchTarball(commitSha, fetchOptions, {
     want: () => options.staging !== undefined,
     seen: (entry, sha) => files.set(entry.path, { path: entry.path, sha, size: entry.size, executable: entry.executable }),

@@ -1,6 +1,7 @@
 // The dry run: what a sync would do now, without writing anything (the UI shows it before "Sync now", the
 // CLI prints it for --dry-run). Same resolve and plan steps as a real run; nothing is staged.
 import { chooseFetchMethod, type FetchMode } from "./fetch-changes.js";
+import { createStopFlag, getFsThreads } from "./fs-threads.js";
 import { resolveLimits } from "./limits.js";
 import { loadTarget } from "./load-target.js";
 import { manifestPath, readManifest } from "./manifest.js";
@@ -35,11 +36,16 @@ export async function previewSync(
   const limits = resolveLimits(deps.maxFileBytes, deps.limits);
   const head = await step("resolve", () => resolveHead(deps.source, request.branch, { abortSignal }));
   const manifest = await step("manifest", () => readManifest(manifestPath(deps.stateDir, deps.workspaceId), deps.workspaceDir));
+  const fsThreads = getFsThreads(deps.fsThreads);
+  const stop = createStopFlag(abortSignal);
   const { plan, origin } = await step("plan", async () => {
     const [loaded, scan] = await Promise.all([
-      loadTarget(head.sha, manifest, { source: deps.source, limits, concurrency: deps.concurrency, abortSignal }),
-      scanWorkspace(deps.workspaceDir, { concurrency: deps.concurrency, abortSignal }),
-    ]);
+      loadTarget(head.sha, manifest, { source: deps.source, limits, concurrency: deps.concurrency, fsThreads, stop: stop.flag, abortSignal }),
+      scanWorkspace(deps.workspaceDir, { fsThreads, stop: stop.flag, abortSignal }),
+    ]).finally(() => {
+      stop.stop();
+      stop.dispose();
+    });
     const plan = await planSync(loaded.target, { manifest, scan }, {
       workspaceDir: deps.workspaceDir,
       concurrency: deps.concurrency,

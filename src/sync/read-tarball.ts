@@ -1,7 +1,8 @@
 // Streams a gzipped tarball entry by entry (gunzip + tar-stream), never holding it whole, and enforces every
 // archive rule on the way: entries under one top folder (stripped), safe paths, no hard links, devices or
 // FIFOs, symlinks only inside the tree (then skipped: SMB cannot store them), size, count and
-// decompression-ratio limits. Each file's git blob id is computed as it passes.
+// decompression-ratio limits. Each file's git blob id is computed as it passes (or, for a file kept in memory, by
+// its consumer).
 import path from "node:path";
 import { once } from "node:events";
 import { Transform, type Readable, type Writable } from "node:stream";
@@ -27,8 +28,12 @@ export interface ReadTarballOptions {
    * than a stream each), or undefined to drop them (they are still hashed and counted).
    */
   open(entry: TarFileEntry): TarSink | Promise<TarSink>;
-  /** Called once the file's bytes are through, with its blob id (and its content when kept in memory). */
-  close(entry: TarFileEntry, sha: string, kept: boolean, content?: Buffer): Promise<void> | void;
+  /**
+   * Called once the file's bytes are through, with its blob id (and its content when kept in memory: a view
+   * of the archive's buffers, valid until `close` returns or awaits, so copy what you keep). A file kept in
+   * memory is not hashed here (`sha` undefined): its consumer hashes it off the main thread.
+   */
+  close(entry: TarFileEntry, sha: string | undefined, kept: boolean, content?: Buffer): Promise<void> | void;
 }
 
 export type TarSink = Writable | "memory" | undefined;
@@ -100,11 +105,10 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
       }
       switch (header.type) {
         case "directory":
-          checkRepositoryPath(relative);
           entry.resume();
           continue;
         case "symlink":
-          summary.skipped.push({ path: checkRepositoryPath(relative), kind: "symlink" });
+          summary.skipped.push({ path: relative, kind: "symlink" });
           checkLinkTarget(relative, header);
           entry.resume();
           continue;
@@ -117,18 +121,19 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
             path: relative,
           });
       }
-      const file: TarFileEntry = { path: checkRepositoryPath(relative), size: header.size ?? 0, executable: ((header.mode ?? 0) & 0o100) !== 0 };
+      // `relative` passed the path check in stripPrefix.
+      const file: TarFileEntry = { path: relative, size: header.size ?? 0, executable: ((header.mode ?? 0) & 0o100) !== 0 };
       checkFileSize(file.path, file.size, limits);
       totalBytes += file.size;
       checkTotalBytes(totalBytes, limits);
       const sink = await options.open(file);
-      const hasher = createGitBlobHasher(file.size);
+      const hasher = sink === "memory" ? undefined : createGitBlobHasher(file.size);
       const chunks: Buffer[] | undefined = sink === "memory" ? [] : undefined;
       const stream = sink === "memory" ? undefined : sink;
       // tar-stream's entries are streamx streams: iterate them directly (a Node pipeline per entry costs
       // milliseconds each, which adds up to seconds over thousands of small files).
       for await (const chunk of entry as AsyncIterable<Buffer>) {
-        hasher.update(chunk);
+        hasher?.update(chunk);
         if (chunks) chunks.push(chunk);
         else if (stream && !stream.write(chunk)) await once(stream, "drain");
       }
@@ -137,9 +142,8 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
         await finished(stream);
       }
       summary.files++;
-      // Copied (concat copies; a lone chunk is a view of tar-stream's buffer, which it would keep alive).
-      const content = chunks && (chunks.length === 1 ? Buffer.from(chunks[0]!) : Buffer.concat(chunks));
-      await options.close(file, hasher.digest("hex"), sink !== undefined, content);
+      const content = chunks && (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      await options.close(file, hasher?.digest("hex"), sink !== undefined, content);
     }
   } catch (error) {
     stop.abort(error);
@@ -175,8 +179,8 @@ function stripPrefix(name: string, prefix: string): string {
       path: trimmed,
     });
   }
-  checkRepositoryPath(trimmed);
-  return trimmed.slice(prefix.length + 1);
+  // The prefix passed its check once (topFolder): checking the rest checks the whole name.
+  return checkRepositoryPath(trimmed.slice(prefix.length + 1));
 }
 
 /** A symlink may only point inside the tree: one pointing out is how an archive escapes its folder. */

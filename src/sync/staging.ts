@@ -100,6 +100,10 @@ export async function createStaging(workspaceDir: string, name: string = newStag
 /** Creation failures a numbered name avoids: the name is taken, or a folder on its path cannot be made. */
 const RETRY_ELSEWHERE = new Set(["EEXIST", "ENOTDIR", "EISDIR", "ENOENT"]);
 
+export function isNameConflict(code: string | undefined): boolean {
+  return RETRY_ELSEWHERE.has(code ?? "");
+}
+
 /**
  * Creates the staged copy of `relative` exclusively with `create` (given the path to create), at its
  * repository path or, when that fails for a naming reason, at a numbered name. Returns where it went.
@@ -109,7 +113,7 @@ export async function createStaged<T>(staging: Staging, relative: string, create
     const file = await staging.place(relative);
     return { file, value: await create(file) };
   } catch (error) {
-    if (!RETRY_ELSEWHERE.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
+    if (!isNameConflict((error as NodeJS.ErrnoException).code)) throw error;
     const file = await staging.place(relative, { fallback: true });
     return { file, value: await create(file) };
   }

@@ -5,6 +5,7 @@
 import type { Logger } from "../logger.js";
 import { applyPlan } from "./apply-plan.js";
 import { appliedCommitPath, readAppliedCommit, removeAppliedCommit, writeAppliedCommit } from "./applied-commit.js";
+import { createStopFlag, getFsThreads } from "./fs-threads.js";
 import { fetchChanges, type FetchMode, type FetchResult } from "./fetch-changes.js";
 import { resolveLimits, type SyncLimits } from "./limits.js";
 import { loadTarget, type LoadedTarget } from "./load-target.js";
@@ -28,6 +29,8 @@ export interface SyncDeps {
   maxFileBytes: number;
   /** Parallel file-system and network operations (IO_CONCURRENCY). */
   concurrency: number;
+  /** Threads for the bulk file-system work: scan, small files of a tarball (SYNC_FS_THREADS; see fs-threads.ts). */
+  fsThreads: number;
   limits?: Partial<SyncLimits>;
   logger?: Logger;
 }
@@ -90,12 +93,17 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
   const stagingName = newStagingName();
   const stopScan = new AbortController();
   let scanning: Promise<WorkspaceScan> | undefined;
+  const fsThreads = getFsThreads(deps.fsThreads);
+  // Stops this run's file-system work when cancelled, and whatever is left of it once the run ends.
+  const stop = createStopFlag(abortSignal);
   try {
     return await syncScanned();
   } finally {
     // Whatever path was taken (a failed manifest read, a failed tree), no scan is left running.
     stopScan.abort();
     await scanning?.catch(() => undefined);
+    stop.stop();
+    stop.dispose();
   }
 
   async function syncScanned(): Promise<SyncOutcome> {
@@ -141,7 +149,8 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
     // Files it is the longest step (a network round trip per file). Not earlier: a job answered from the
     // applied record (above) must not pay for a scan it throws away (bench/sync, no-op row: 0.4 → 4 ms).
     const pendingScan = scanWorkspace(deps.workspaceDir, {
-      concurrency: deps.concurrency,
+      fsThreads,
+      stop: stop.flag,
       abortSignal: abortSignal ? AbortSignal.any([abortSignal, stopScan.signal]) : stopScan.signal,
       skipRootName: stagingName,
     });
@@ -156,7 +165,15 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
       const { loaded, plan } = await step("plan", async () => {
         // A truncated tree is planned from the tarball itself, staged as it streams: create the staging first.
         staging = manifest?.commitSha === head.sha ? undefined : await createStaging(deps.workspaceDir, stagingName);
-        const loaded = await loadTarget(head.sha, manifest, { source: deps.source, limits, concurrency: deps.concurrency, staging, abortSignal }).catch(
+        const loaded = await loadTarget(head.sha, manifest, {
+          source: deps.source,
+          limits,
+          concurrency: deps.concurrency,
+          fsThreads,
+          stop: stop.flag,
+          staging,
+          abortSignal,
+        }).catch(
           async (error: unknown) => {
             await pendingScan.catch(() => undefined);
             throw error;
@@ -192,6 +209,8 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
                 staging,
                 limits,
                 concurrency: deps.concurrency,
+                fsThreads,
+                stop: stop.flag,
                 mode: request.fetchMode,
                 abortSignal,
                 onFile: () => progress("fetch", ++fetched, fetchTotal),

@@ -22,6 +22,8 @@ export interface SyncWorkspaceDeps {
   stateDir: string;
   maxFileBytes: number;
   concurrency: number;
+  /** Threads for the bulk file-system work (SYNC_FS_THREADS). */
+  fsThreads: number;
   connections: ConnectionStore;
   leases: LeaseStore;
   syncRuns: SyncRunStore;
@@ -121,6 +123,7 @@ async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: Abort
         workspaceId: deps.workspaceId,
         maxFileBytes: deps.maxFileBytes,
         concurrency: deps.concurrency,
+        fsThreads: deps.fsThreads,
         limits: deps.limits,
         logger: log,
       },

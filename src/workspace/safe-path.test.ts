@@ -49,6 +49,7 @@ const hostile: [string, RegExp][] = [
   ["a//b", /empty folder name/],
   ["a//", /empty folder name/],
   ["x".repeat(256), /longer than 255 bytes/],
+  [`src/${"x".repeat(256)}/a.ts`, /longer than 255 bytes/],
   ["é".repeat(128), /longer than 255 bytes/],
   [`${"a/".repeat(512)}b`, /longer than 1024 characters/],
 ];
@@ -61,6 +62,8 @@ const safe: [string, string][] = [
   ["..foo", "..foo"],
   ["foo..", "foo.."],
   ["...", "..."],
+  ["a/.../b..", "a/.../b.."],
+  [`src/${"x".repeat(255)}/a.ts`, `src/${"x".repeat(255)}/a.ts`],
   ["a b/c d.ts", "a b/c d.ts"],
   ["ünïcode/файл.ts", "ünïcode/файл.ts"],
   ["100% done.txt", "100% done.txt"],

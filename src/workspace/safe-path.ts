@@ -27,6 +27,9 @@ export class UnsafePathError extends BadRequestError {
  */
 export function normalizeRelativePath(input: string, options: { allowRoot?: boolean } = {}): string {
   if (typeof input !== "string") throw new TypeError("path must be a string");
+  // Most paths are plain ASCII names (a sync checks every path of a repository, 10,000s per run): one regex
+  // proves them safe, and anything else (or a "." / ".." / over-long name) takes the full checks below.
+  if (input.length <= MAX_PATH_CHARS && PLAIN_PATH.test(input) && isPlainSegments(input)) return input;
   if (input.length > MAX_PATH_CHARS) throw new UnsafePathError(input, `it is longer than ${MAX_PATH_CHARS} characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(input)) throw new UnsafePathError(input, "it contains a NUL or control character");
@@ -59,6 +62,23 @@ export function normalizeRelativePath(input: string, options: { allowRoot?: bool
     }
   }
   return segments.join("/");
+}
+
+/** Names of letters, digits, `_`, `-` and `.` (ASCII, so a character is a byte), joined by single slashes. */
+const PLAIN_PATH = /^[\w.-]+(?:\/[\w.-]+)*$/;
+
+function isPlainSegments(input: string): boolean {
+  let start = 0;
+  while (start <= input.length) {
+    let end = input.indexOf("/", start);
+    if (end < 0) end = input.length;
+    const length = end - start;
+    if (length > MAX_SEGMENT_BYTES) return false;
+    // "." and "..": the only segments of dots the regex lets through that are not names.
+    if (length <= 2 && input.charCodeAt(start) === 46 && (length === 1 || input.charCodeAt(start + 1) === 46)) return false;
+    start = end + 1;
+  }
+  return true;
 }
 
 /**

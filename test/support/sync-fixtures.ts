@@ -44,7 +44,7 @@ export async function createSyncFixture(options: { fullName?: string; github?: G
     stateDir,
     root: temp.path,
     source,
-    deps: (overrides = {}) => ({ source, workspaceDir, stateDir, workspaceId: "default", maxFileBytes: 10 * 1024 * 1024, concurrency: 8, ...overrides }),
+    deps: (overrides = {}) => ({ source, workspaceDir, stateDir, workspaceId: "default", maxFileBytes: 10 * 1024 * 1024, concurrency: 8, fsThreads: 2, ...overrides }),
     async close() {
       if (!options.github) await github.close();
       await temp.cleanup();

@@ -1,0 +1,338 @@
+// Threads that do a sync's bulk file-system work (create thousands of small files, walk and stat every
+// folder) with plain synchronous calls, a batch at a time, while the main thread goes on with the rest.
+//
+// Why not `fs/promises` with p-limit: every asynchronous call is a trip through libuv's thread pool, and on
+// the 2-core machines we run on, the main thread spent more time dispatching those trips (~40,000 for a
+// cold sync of 10,000 files: open, write, close, stat) than unpacking the archive, while the pool's threads
+// burnt twice tar's system time: a cold sync took 2.5-4× `tar -xzf` (bench/sync). A thread here makes one
+// system call per step and no promise at all, beside the unpacking instead of between its chunks.
+//
+// Latency-bound shares (Azure Files answers each metadata call in a network round trip) want many calls in
+// flight: that is the thread count (`SYNC_FS_THREADS`), each thread one call at a time.
+//
+// The threads live as long as the process (`getFsThreads`), like libuv's own pool: starting one costs
+// 30-60 ms and its code runs cold, which a one-file push cannot afford every time. Idle, they do not keep
+// the process alive. Each run passes its own stop flag (`createStopFlag`), so cancelling one run stops its
+// work within one file and leaves another run's alone.
+//
+// The thread's code is a plain-JavaScript string (like the run workers' bootstrap): it needs nothing but
+// `node:fs`, and loads the same way under tsx and in the built image.
+import { Worker } from "node:worker_threads";
+
+/**
+ * Files to create and their contents, one after the other in `buffer` (which moves to the thread and comes
+ * back with the answer: a batch costs no copy and its buffer can be used again).
+ */
+export interface FileBatch {
+  files: { /** Absolute path; its folders are created as needed. */ file: string; mode: number; length: number }[];
+  buffer: ArrayBuffer;
+}
+
+/** A created file: its stat, and its content's git blob id (hashed by the thread, off the main thread). */
+export interface WrittenFile extends FileStat {
+  sha: string;
+}
+
+/** A file's stat (for a created file, taken after its close: an SMB client may hold writes until then). */
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  mode: number;
+}
+
+/** Why one file of a batch failed (the others went on). */
+export interface FailedFile {
+  code: string;
+  message: string;
+}
+
+export type WriteOutcome = WrittenFile | FailedFile;
+
+export function isFailedFile(outcome: WriteOutcome): outcome is FailedFile {
+  return "code" in outcome;
+}
+
+/**
+ * What a walk found, paths relative to the folder walked: every sub-folder, every other entry with its lstat
+ * (symlinks never followed), and the sub-folders it left for another request (see `walkFolder`).
+ */
+export interface FolderWalk {
+  folders: string[];
+  files: { path: string; kind: "file" | "other"; size: number; mtimeMs: number; mode: number }[];
+  deferred: string[];
+}
+
+/** A run's stop flag, read by the threads before each file: set, the rest of its batches are skipped. */
+export type StopFlag = Int32Array;
+
+/** A stop flag that is set when `abortSignal` aborts (and by `stop`). */
+export function createStopFlag(abortSignal?: AbortSignal): { flag: StopFlag; stop(): void; dispose(): void } {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const stop = () => void Atomics.store(flag, 0, 1);
+  abortSignal?.addEventListener("abort", stop, { once: true });
+  if (abortSignal?.aborted) stop();
+  return { flag, stop, dispose: () => abortSignal?.removeEventListener("abort", stop) };
+}
+
+export interface FsThreads {
+  /**
+   * Creates each file exclusively (`wx`: an existing name is a failure, never overwritten) with its mode and
+   * content, and hashes that content as a git blob. A file that fails is reported in its slot and the batch goes on; once `stop` is set, files not
+   * yet started are reported as `ECANCELED`.
+   */
+  writeFiles(batch: FileBatch, options: { stop: StopFlag }): Promise<{ outcomes: WriteOutcome[]; buffer: ArrayBuffer }>;
+  /**
+   * Lists `folder` and lstats its entries, and with `descend` its sub-folders' too, except those it meets
+   * while another thread is idle: those come back in `deferred`, for the caller to walk in parallel (one
+   * request for a whole tree on one thread; a wide tree spread over all of them on a slow share).
+   * Rejects with the file-system error (code kept), `ECANCELED` once `stop` is set.
+   */
+  walkFolder(folder: string, options: { descend: boolean; stop: StopFlag }): Promise<FolderWalk>;
+  /** Stops the threads (after their current request). */
+  close(): Promise<void>;
+}
+
+/**
+ * Threads by default. 2 keep a 2-core machine's local disk busy beside the unpacking (bench/sync: 2 and 4 do
+ * alike there); more are for shares where every call waits on the network (the container sets 8).
+ */
+export const DEFAULT_FS_THREADS = 4;
+
+export interface FsThreadsOptions {
+  /** At most this many threads, each started when work first finds the others busy. */
+  threads: number;
+}
+
+const THREAD_SOURCE = String.raw`
+const { parentPort, workerData } = require("node:worker_threads");
+const fs = require("node:fs");
+const path = require("node:path");
+const { createHash } = require("node:crypto");
+const idle = new Int32Array(workerData.idle);
+const folders = new Set();
+const failure = (error) => ({ code: error.code || "EIO", message: error.message });
+const cancelled = () => Object.assign(new Error("the sync was cancelled"), { code: "ECANCELED" });
+
+function writeFile(file, mode, content) {
+  const folder = path.dirname(file);
+  if (!folders.has(folder)) {
+    fs.mkdirSync(folder, { recursive: true });
+    if (folders.size > 10000) folders.clear();
+    folders.add(folder);
+  }
+  const fd = fs.openSync(file, "wx", mode);
+  try {
+    let written = 0;
+    while (written < content.length) written += fs.writeSync(fd, content, written, content.length - written);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const stats = fs.statSync(file);
+  const sha = createHash("sha1").update("blob " + content.length + "\0").update(content).digest("hex");
+  return { size: stats.size, mtimeMs: stats.mtimeMs, mode: stats.mode, sha };
+}
+
+function writeFiles(files, buffer, stop) {
+  const bytes = new Uint8Array(buffer);
+  const results = [];
+  let offset = 0;
+  for (const { file, mode, length } of files) {
+    const content = bytes.subarray(offset, offset + length);
+    offset += length;
+    if (Atomics.load(stop, 0) !== 0) {
+      results.push(failure(cancelled()));
+      continue;
+    }
+    try {
+      results.push(writeFile(file, mode, content));
+    } catch (error) {
+      // A folder remembered as made may be gone since (a staging folder emptied to start over): once more.
+      if (error.code !== "ENOENT" || !folders.delete(path.dirname(file))) {
+        results.push(failure(error));
+        continue;
+      }
+      try {
+        results.push(writeFile(file, mode, content));
+      } catch (again) {
+        results.push(failure(again));
+      }
+    }
+  }
+  return results;
+}
+
+// Answered in columns (paths joined by NUL, numbers in one transferred array): cloning 10,000 small objects
+// between threads cost more than the walk itself.
+function walkFolder(root, descend, stop) {
+  const folders = [];
+  const deferred = [];
+  const paths = [];
+  const numbers = [];
+  const stack = [""];
+  while (stack.length > 0) {
+    const relative = stack.pop();
+    const folder = relative ? path.join(root, relative) : root;
+    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+      if (Atomics.load(stop, 0) !== 0) throw cancelled();
+      const child = relative ? relative + "/" + entry.name : entry.name;
+      let stats;
+      if (!entry.isDirectory()) {
+        try {
+          stats = fs.lstatSync(path.join(folder, entry.name));
+        } catch (error) {
+          if (error.code === "ENOENT") continue; // removed since the listing
+          throw error;
+        }
+      }
+      if (stats === undefined || stats.isDirectory()) {
+        folders.push(child);
+        if (descend && Atomics.load(idle, 0) === 0) stack.push(child);
+        else deferred.push(child);
+        continue;
+      }
+      paths.push(child);
+      numbers.push(stats.isFile() ? 1 : 0, stats.size, stats.mtimeMs, stats.mode);
+    }
+  }
+  return { folders, deferred, paths: paths.join("\0"), numbers: new Float64Array(numbers).buffer };
+}
+
+parentPort.on("message", (message) => {
+  const stop = new Int32Array(message.stop);
+  if (message.type === "write") {
+    const outcomes = writeFiles(message.files, message.buffer, stop);
+    parentPort.postMessage({ id: message.id, value: { outcomes, buffer: message.buffer } }, [message.buffer]);
+    return;
+  }
+  try {
+    const walk = walkFolder(message.folder, message.descend, stop);
+    parentPort.postMessage({ id: message.id, value: walk }, [walk.numbers]);
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: failure(error) });
+  }
+});
+`;
+
+interface Thread {
+  worker: Worker;
+  /** Requests sent and not yet answered. */
+  pending: number;
+}
+
+interface Waiting {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  thread: Thread;
+}
+
+interface WalkAnswer {
+  folders: string[];
+  deferred: string[];
+  paths: string;
+  numbers: ArrayBuffer;
+}
+
+export function createFsThreads(options: FsThreadsOptions): FsThreads {
+  if (!Number.isInteger(options.threads) || options.threads < 1) throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
+  // Threads with nothing to do (unstarted ones included), read by a walking thread before it descends.
+  const idle = new Int32Array(new SharedArrayBuffer(4));
+  const threads: Thread[] = [];
+  const waiting = new Map<number, Waiting>();
+  let nextId = 0;
+  let closed = false;
+
+  const countIdle = () => Atomics.store(idle, 0, options.threads - threads.length + threads.filter((t) => t.pending === 0).length);
+
+  const startThread = (): Thread => {
+    const worker = new Worker(THREAD_SOURCE, { eval: true, execArgv: [], workerData: { idle: idle.buffer }, name: "funcspace-sync-fs" });
+    const thread: Thread = { worker, pending: 0 };
+    worker.on("message", ({ id, value, error }: { id: number; value?: unknown; error?: FailedFile }) => {
+      const entry = waiting.get(id);
+      if (!entry) return;
+      waiting.delete(id);
+      // An idle thread never keeps the process alive; a busy one does (its caller is waiting).
+      if (--thread.pending === 0) worker.unref();
+      countIdle();
+      if (error) entry.reject(Object.assign(new Error(error.message), { code: error.code }));
+      else entry.resolve(value);
+    });
+    const failAll = (error: Error) => {
+      const index = threads.indexOf(thread);
+      if (index >= 0) threads.splice(index, 1);
+      countIdle();
+      for (const [id, entry] of waiting) {
+        if (entry.thread !== thread) continue;
+        waiting.delete(id);
+        entry.reject(error);
+      }
+    };
+    worker.on("error", (error) => failAll(new Error(`a sync file-system thread failed: ${error.message}`, { cause: error })));
+    worker.on("exit", () => failAll(new Error("a sync file-system thread stopped")));
+    threads.push(thread);
+    return thread;
+  };
+
+  /** The least busy thread, or a new one while all are busy and the limit allows. */
+  const pickThread = (): Thread => {
+    let best: Thread | undefined;
+    for (const thread of threads) if (!best || thread.pending < best.pending) best = thread;
+    if ((!best || best.pending > 0) && threads.length < options.threads) return startThread();
+    return best!;
+  };
+
+  const send = <T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> => {
+    if (closed) return Promise.reject(new Error("the sync's file-system threads are closed"));
+    const thread = pickThread();
+    const id = nextId++;
+    if (thread.pending++ === 0) thread.worker.ref();
+    countIdle();
+    return new Promise<T>((resolve, reject) => {
+      waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, thread });
+      thread.worker.postMessage({ ...message, id }, transfer);
+    });
+  };
+
+  return {
+    writeFiles: (batch, { stop }) => send({ type: "write", files: batch.files, buffer: batch.buffer, stop: stop.buffer }, [batch.buffer]),
+    async walkFolder(folder, { descend, stop }) {
+      const answer = await send<WalkAnswer>({ type: "walk", folder, descend, stop: stop.buffer });
+      const numbers = new Float64Array(answer.numbers);
+      const files: FolderWalk["files"] = answer.paths === "" ? [] : answer.paths.split("\0").map((path, i) => ({
+        path,
+        kind: numbers[i * 4] === 1 ? "file" : "other",
+        size: numbers[i * 4 + 1]!,
+        mtimeMs: numbers[i * 4 + 2]!,
+        mode: numbers[i * 4 + 3]!,
+      }));
+      return { folders: answer.folders, deferred: answer.deferred, files };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Requests in flight finish their current call first.
+      await Promise.allSettled(
+        [...waiting.values()].map(
+          (entry) =>
+            new Promise<void>((settled) => {
+              const { resolve, reject } = entry;
+              entry.resolve = (value) => (resolve(value), settled());
+              entry.reject = (error) => (reject(error), settled());
+            }),
+        ),
+      );
+      await Promise.all(threads.map((t) => t.worker.terminate()));
+    },
+  };
+}
+
+const shared = new Map<number, FsThreads>();
+
+/** The process's threads for this count, started on first use and kept (see the top of this file). */
+export function getFsThreads(threads: number): FsThreads {
+  let pool = shared.get(threads);
+  if (!pool) {
+    pool = createFsThreads({ threads });
+    shared.set(threads, pool);
+  }
+  return pool;
+}
