@@ -48,7 +48,9 @@ LABEL org.opencontainers.image.title="funcspace" \
 # The container defaults of src/config.ts, spelled out so `docker inspect` shows them. The host listens on 80
 # (what App Service routes to); docker compose publishes it on 7071, the port `npm start` uses. UV_THREADPOOL_SIZE
 # matches IO_CONCURRENCY's default: Node runs file-system calls on libuv's pool (4 threads unless told), and on
-# Azure Files each metadata call waits on the network, so 4 threads would cap the sync's parallel stats at 4.
+# Azure Files each metadata call waits on the network, so 4 threads would cap the parallel calls at 4. For the
+# same reason the sync's own file-system threads (src/sync/fs-threads.ts) are 8 here rather than 4: each makes
+# one call at a time. (An estimate: this machine has no Azure Files share to measure against.)
 ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
     AzureFunctionsJobHost__Logging__Console__IsEnabled=true \
     ASPNETCORE_URLS=http://+:80 \
@@ -58,7 +60,8 @@ ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
     TEMP_DIR=/mnt/tmp \
     LOCAL_SECRETS_FILE=/mnt/tmp/secrets/secrets.json \
     AUTH_MODE=swa \
-    UV_THREADPOOL_SIZE=16
+    UV_THREADPOOL_SIZE=16 \
+    SYNC_FS_THREADS=8
 
 COPY --from=deps /deps/node_modules /home/site/wwwroot/node_modules
 COPY --from=build /out/ /home/site/wwwroot/
