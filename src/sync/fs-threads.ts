@@ -171,8 +171,16 @@ function walkFolder(root, descend, stop) {
   const stack = [""];
   while (stack.length > 0) {
     const relative = stack.pop();
+    if (Atomics.load(stop, 0) !== 0) throw cancelled();
     const folder = relative ? path.join(root, relative) : root;
-    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+    let entries;
+    try {
+      entries = fs.readdirSync(folder, { withFileTypes: true });
+    } catch (error) {
+      if (relative && error.code === "ENOENT") continue; // a sub-folder removed since its parent's listing
+      throw error;
+    }
+    for (const entry of entries) {
       if (Atomics.load(stop, 0) !== 0) throw cancelled();
       const child = relative ? relative + "/" + entry.name : entry.name;
       let stats;

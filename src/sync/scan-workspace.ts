@@ -66,6 +66,11 @@ export async function scanWorkspace(
             scan.files.set(prefix + file.path, { kind: file.kind, size: file.size, mtimeMs: file.mtimeMs, executable: (file.mode & 0o100) !== 0 });
           }
         } catch (error) {
+          // A folder handed back for its own walk, removed since: nothing to list (the root must exist).
+          if (relative && (error as NodeJS.ErrnoException).code === "ENOENT") {
+            scan.dirs.delete(relative);
+            return;
+          }
           stopped = true;
           throw error;
         }
