@@ -27,6 +27,9 @@ export interface ReconcileBackoff {
   skip: number;
 }
 
+/** How long the webhook intake shares one read of the connection record (see readConnectionForWebhook). */
+export const WEBHOOK_CONNECTION_MAX_AGE_IN_MS = 1_000;
+
 export class GitHubRuntime {
   readonly deps: GitHubAppDeps;
   readonly deliveries: DeliveryLog;
@@ -40,6 +43,7 @@ export class GitHubRuntime {
   #probot: { key: string; probot: Promise<Probot> } | undefined;
   #appOctokit: { key: string; octokit: GitHubClient } | undefined;
   readonly #webhookSecrets = new Map<string, Cached<string | undefined>>();
+  #webhookConnection: { at: number; changes: number; read: Promise<StoredConnection | undefined> } | undefined;
 
   constructor(deps: GitHubAppDeps) {
     this.deps = deps;
@@ -93,6 +97,30 @@ export class GitHubRuntime {
   }
 
   /** A PAT connection's webhook secret by its secret-store name (cached a few minutes). */
+  /**
+   * The connection record as the webhook intake needs it: one Table read shared by every delivery of the
+   * same second (at hundreds of deliveries a second it was a third of each one's storage work). Never older
+   * than WEBHOOK_CONNECTION_MAX_AGE_IN_MS, and never older than a change this instance made. A change made
+   * on another instance is seen within that second; what a stale copy can cost is bounded: a push enqueued
+   * for a connection just removed is dropped by the worker (the job names its connection), a push ignored
+   * for a connection just made is covered by that connection's initial sync (it takes the branch head at
+   * run time), and a signature that fails against a stale copy is checked again against a fresh read.
+   */
+  readConnectionForWebhook(options: { fresh?: boolean } = {}): Promise<StoredConnection | undefined> {
+    const now = performance.now();
+    const cached = this.#webhookConnection;
+    const changes = this.deps.connections.changes;
+    if (!options.fresh && cached && cached.changes === changes && now - cached.at < WEBHOOK_CONNECTION_MAX_AGE_IN_MS) return cached.read;
+    // Shared by many requests: not tied to any one request's abort signal.
+    const read = this.deps.connections.get();
+    const entry = { at: now, changes, read };
+    this.#webhookConnection = entry;
+    read.catch(() => {
+      if (this.#webhookConnection === entry) this.#webhookConnection = undefined;
+    });
+    return read;
+  }
+
   async getWebhookSecret(name: string, options: AbortOptions = {}): Promise<string | undefined> {
     const cached = this.#webhookSecrets.get(name);
     if (cached && Date.now() - cached.loadedAt < CACHE_TTL_IN_MS) return cached.value;

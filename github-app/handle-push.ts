@@ -20,8 +20,8 @@ export type PushOutcome =
   | { action: "ignored"; reason: "not-connected" | "other-repository" | "other-installation" | "not-a-branch" | "other-branch" | "branch-deleted" };
 
 /**
- * `connection` is the connection read the intake already started for this delivery (after verifying it);
- * without one the record is read here. Either way it is read per delivery, never cached.
+ * `connection` is the connection read the intake started for this delivery (at most a second old: see
+ * GitHubRuntime.readConnectionForWebhook); without one the record is read here.
  */
 export async function handlePush(
   payload: PushPayload,

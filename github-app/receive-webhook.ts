@@ -39,6 +39,8 @@ export async function receiveWebhook(
   const text = delivery.body.toString("utf8");
 
   let verified = await verifyDelivery(runtime, text, signature, options);
+  // A PAT connection made a moment ago on another instance (its hook's ping): check against a fresh read.
+  if (!verified) verified = await verifyDelivery(runtime, text, signature, { ...options, freshConnection: true });
   // An App registered (or its secret replaced) by another instance: re-read the secrets, at most twice a minute.
   if (!verified && (await runtime.reloadApp({ ...options, maxAgeInMs: 30_000 }))) {
     verified = await verifyDelivery(runtime, text, signature, options);
@@ -51,12 +53,10 @@ export async function receiveWebhook(
   } catch {
     throw new BadRequestError("The webhook body is not JSON. Set the webhook's content type to application/json.");
   }
-  // The push handler needs the connection record, read for this delivery after its verification: a PAT
-  // delivery's verification has just read it; for an App delivery the read starts now, alongside the claim
-  // rather than after it (one Table round trip instead of two in a row). Either is as fresh as a read made
-  // after the claim, and a duplicate drops it unread.
+  // The push handler needs the connection record: the one the verification used (a PAT delivery), or the
+  // intake's shared read of the last second (see readConnectionForWebhook), started alongside the claim.
   const connection =
-    name !== "push" ? undefined : verified.by === "connection" ? Promise.resolve(verified.connection) : runtime.deps.connections.get(options);
+    name !== "push" ? undefined : verified.by === "connection" ? Promise.resolve(verified.connection) : runtime.readConnectionForWebhook();
   connection?.catch(() => undefined);
   if (!(await runtime.deliveries.claim(id, options))) return { status: 200, outcome: "duplicate" };
   if (connection) runtime.connectionReads.set(id, connection);
@@ -80,7 +80,7 @@ async function verifyDelivery(
   runtime: GitHubRuntime,
   text: string,
   signature: string,
-  options: AbortOptions,
+  options: AbortOptions & { freshConnection?: boolean },
 ): Promise<Verification | undefined> {
   const app = await runtime.getApp(options);
   if (app) {
@@ -88,7 +88,7 @@ async function verifyDelivery(
     const probot = await runtime.getProbot(options);
     if (await probot.webhooks.verify(text, signature)) return { by: "app" };
   }
-  const connection = await runtime.deps.connections.get(options);
+  const connection = await runtime.readConnectionForWebhook({ fresh: options.freshConnection });
   const secretName = connection?.record.webhookSecretName;
   if (connection && secretName) {
     const secret = await runtime.getWebhookSecret(secretName, options);

@@ -6,6 +6,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppCredentials } from "../github-app/app-credentials.js";
 import { TOKEN_REJECTED_REASON } from "../github-app/reconcile-connection.js";
+import { ConnectionStore } from "../src/azure/connection-store.js";
+import { TABLES } from "../src/azure/resources.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
 import { connect, deliver, pushPayload, queuedJobs, registerApp, resetGitHubState } from "./support/github-app-fixtures.js";
 
@@ -36,7 +38,7 @@ describe("POST /api/github/webhooks (App deliveries)", () => {
     expect(jobs[0]).toMatchObject({ connectionId: connection.connectionId, branch: "main", sha: "a".repeat(40), trigger: "webhook", deliveryId: id });
   });
 
-  it("reads the connection per delivery: a push right after a disconnect or a reconnect follows the current record", async () => {
+  it("a push right after a disconnect or a reconnect made by this instance follows the current record", async () => {
     const first = await connect(host);
     expect((await deliver(host, pushPayload(), { secret: app.webhookSecret })).status).toBe(202);
     await host.services.connections.delete();
@@ -152,6 +154,27 @@ describe("PAT connections' repository webhooks", () => {
     const jobs = await queuedJobs(host);
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ connectionId, trigger: "webhook" });
+  });
+
+  it("verifies the first delivery of a connection another instance made a moment ago (its hook's ping)", async () => {
+    // This instance's intake reads the connection (none) and shares that read for a second...
+    expect((await deliver(host, pushPayload(), { secret: app.webhookSecret })).status).toBe(202);
+    expect(await queuedJobs(host)).toEqual([]);
+    // ...while another instance (its own store on the same table and state folder) connects with a PAT.
+    const otherInstance = new ConnectionStore(host.services.storage.table(TABLES.connections), { stateDir: host.config.stateDir });
+    const connectionId = randomUUID();
+    const secret = randomBytes(32).toString("hex");
+    await host.services.secrets.set(`github-webhook-${connectionId}`, secret);
+    const now = new Date().toISOString();
+    await otherInstance.create({
+      connectionId, kind: "pat", repository: "octo-user/site", branch: "main", tokenSecretName: `github-pat-${connectionId}`, tokenLast4: "abcd",
+      webhookId: 5, webhookSecretName: `github-webhook-${connectionId}`, deliveryMode: "webhook", state: "Ready", createdAt: now, updatedAt: now,
+    });
+    // GitHub pings the new hook at once: the stale copy knows no secret, so the signature is checked again
+    // against a fresh read, and the ping and the next push are accepted.
+    expect((await deliver(host, { zen: "Keep it logically awesome.", hook_id: 5 }, { secret, event: "ping" })).status).toBe(202);
+    expect((await deliver(host, pushPayload({ installation: undefined }), { secret })).status).toBe(202);
+    expect(await queuedJobs(host)).toEqual([expect.objectContaining({ connectionId })]);
   });
 
   it("works while no GitHub App is registered at all", async () => {

@@ -1,5 +1,6 @@
 // Webhook intake (issue 5): verified push deliveries per second and their p50/p99 latency through the local
-// host with Azurite (signature check, dedupe insert, connection read, queue send), next to two floors: the
+// host with Azurite (signature check, dedupe insert, queue send; the connection read is shared by the
+// deliveries of a second), next to two floors: the
 // same HTTP round trip to a trivial route in the same host, and the delivery's storage work alone. Then
 // push → workspace latency: a real `git push` to the GitHub stand-in, its signed webhook, the queue worker
 // and the sync, until the file is on disk; next to the `git push` alone.
@@ -123,11 +124,14 @@ const post = (url: string) => async () => {
   if (response.status !== 202) throw new Error(`${url} answered ${response.status}`);
 };
 // The second baseline: the storage work of one delivery alone, in-process and without HTTP, through the
-// same stores: the delivery-id claim alongside the connection read, then the queue send.
+// same stores: the delivery-id claim, then the queue send; the connection read once a second, as the intake
+// shares it (GitHubRuntime.readConnectionForWebhook).
 const deliveries = new DeliveryLog(intake.services.storage.table(TABLES.deliveries));
+let sharedConnection: { at: number; read: ReturnType<typeof intake.services.connections.get> } | undefined;
 const storageOnly = async () => {
   const deliveryId = randomUUID();
-  const [claimed, connection] = await Promise.all([deliveries.claim(deliveryId), intake.services.connections.get()]);
+  if (!sharedConnection || performance.now() - sharedConnection.at > 1_000) sharedConnection = { at: performance.now(), read: intake.services.connections.get() };
+  const [claimed, connection] = await Promise.all([deliveries.claim(deliveryId), sharedConnection.read]);
   if (!claimed || !connection) throw new Error("the storage baseline lost its claim or its connection");
   await enqueueSync(intake.services.storage, {
     connectionId: connection.record.connectionId, branch: connection.record.branch, sha: "a".repeat(40), trigger: "webhook", deliveryId, requestedAt: new Date().toISOString(),
@@ -230,7 +234,7 @@ const row = (what: string, r: { latencies: number[]; rates: number[] }) =>
 const rows = [
   row("verified push delivery → 202 (enqueued)", verified),
   row("baseline: trivial route, same body (HTTP only)", trivial),
-  row("baseline: its storage work alone, no HTTP (claim ‖ connection read, then queue send)", storage),
+  row("baseline: its storage work alone, no HTTP (claim, then queue send; connection read once a second)", storage),
 ];
 const met = median(verified.rates) >= 500 && percentile(verified.latencies, 99) < 25;
 const pollSeconds = hostSettings.queues.maxPollingIntervalInMs / 1000;
@@ -245,7 +249,7 @@ const markdown = [
   "",
   machineLine(),
   `${DELIVERIES} signed push deliveries per row (${ROUNDS} interleaved rounds, ${CONCURRENCY} in flight) through the local host with Azurite: ` +
-    `HMAC check, then the delivery-id insert alongside the connection read, then the queue send (${queued} jobs were queued: one per verified delivery and per storage-baseline run, warm-ups included). ` +
+    `HMAC check, then the delivery-id insert (alongside the connection read, one shared by the deliveries of a second), then the queue send (${queued} jobs were queued: one per verified delivery and per storage-baseline run, warm-ups included). ` +
     `Goals: ≥ 500/s, p99 < 25 ms → ${met ? "met" : "**not met**"}. Ratio = the row's rate ÷ the verified rate. ` +
     `Load average (1 min) ${round(loadBefore, 1)} before, ${round(loadAfter, 1)} after.`,
   "",

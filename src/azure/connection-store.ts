@@ -1,6 +1,6 @@
 // Reads and writes the connection record in Table storage (PartitionKey "workspace", RowKey = workspace id).
 // Every read goes to the table: the read-only guard must see a disconnect on the very next request, so
-// there is no cache to expire. Create and delete keep a marker file in step with the record (see
+// there is no cache to expire here. (The webhook intake keeps a read for a second: see github-runtime.ts.) Create and delete keep a marker file in step with the record (see
 // connection-markers.ts), so the guard can skip the Table read while nothing is connected.
 import type { TableClient } from "@azure/data-tables";
 import { ConflictError } from "../errors.js";
@@ -29,11 +29,20 @@ export class ConnectionStore {
   readonly #table: TableClient;
   readonly #workspaceId: string;
   readonly markers: ConnectionMarkers;
+  #changes = 0;
 
   constructor(table: TableClient, config: ConnectionStoreConfig) {
     this.#table = table;
     this.#workspaceId = config.workspaceId ?? DEFAULT_WORKSPACE_ID;
     this.markers = new ConnectionMarkers(config.stateDir, this.#workspaceId);
+  }
+
+  /**
+   * Bumped whenever this store writes the record (before and after): a reader that keeps a copy for a moment
+   * (the webhook intake) knows this instance changed it since.
+   */
+  get changes(): number {
+    return this.#changes;
   }
 
   /** The connection, or `undefined` when the workspace is not connected. */
@@ -71,6 +80,15 @@ export class ConnectionStore {
    * first, so no instance can see the record without it.
    */
   async create(record: ConnectionRecord, options: ConnectionStoreOptions = {}): Promise<StoredConnection> {
+    this.#changes++;
+    try {
+      return await this.#create(record, options);
+    } finally {
+      this.#changes++;
+    }
+  }
+
+  async #create(record: ConnectionRecord, options: ConnectionStoreOptions): Promise<StoredConnection> {
     await this.markers.add(record);
     let etag: string;
     try {
@@ -99,6 +117,18 @@ export class ConnectionStore {
     change: (record: ConnectionRecord) => ConnectionRecord | undefined,
     options: ConnectionStoreOptions & { connectionId?: string } = {},
   ): Promise<ConnectionRecord | undefined> {
+    this.#changes++;
+    try {
+      return await this.#update(change, options);
+    } finally {
+      this.#changes++;
+    }
+  }
+
+  async #update(
+    change: (record: ConnectionRecord) => ConnectionRecord | undefined,
+    options: ConnectionStoreOptions & { connectionId?: string },
+  ): Promise<ConnectionRecord | undefined> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const current = await this.get(options);
       if (!current) return undefined;
@@ -124,6 +154,15 @@ export class ConnectionStore {
    * that was read, so the marker removed is always the deleted record's, never a newer connection's.
    */
   async delete(options: ConnectionStoreOptions = {}): Promise<void> {
+    this.#changes++;
+    try {
+      await this.#delete(options);
+    } finally {
+      this.#changes++;
+    }
+  }
+
+  async #delete(options: ConnectionStoreOptions): Promise<void> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const current = await this.get(options);
       if (!current) return;
