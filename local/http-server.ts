@@ -52,7 +52,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       return sendJson(res, 405, { error: "method_not_allowed", message: `${method} is not allowed here: use ${allowed.join(" or ")}.` });
     }
     const trigger = found.route.value;
-    const request = toHttpRequest(req, url, found.params);
+    const request = toHttpRequest(req, url, found.params, await readSmallBody(req));
     const invocation = new InvocationContext({
       invocationId: randomUUID(),
       functionName: trigger.name,
@@ -73,12 +73,34 @@ export function createHttpServer(options: HttpServerOptions): Server {
   }
 }
 
+/** Bodies announced at up to this size are read before the handler runs (see readSmallBody). */
+const SMALL_BODY_BYTES = 64 * 1024;
+
 /**
- * Builds the library's HttpRequest around a native Request whose body streams from the socket. The
+ * The body, read whole, when its Content-Length announces a small one (a webhook, a JSON call): a Buffer
+ * body spares the request a web stream bridged from the socket, which cost more than a small handler
+ * (bench/webhooks, trivial route). Anything else (large, chunked, no body) streams as before.
+ */
+async function readSmallBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const length = Number(req.headers["content-length"]);
+  if (!Number.isInteger(length) || length <= 0 || length > SMALL_BODY_BYTES) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Node's parser ends the body at its Content-Length: at most SMALL_BODY_BYTES arrive here.
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.byteLength;
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * Builds the library's HttpRequest around a native Request whose body streams from the socket (or, small,
+ * was read already). The
  * library's own streaming path (`enableHttpStream`) hands handlers the same shape; its public init type
  * only takes a buffered body, hence the cast to the internal `nativeRequest` field.
  */
-function toHttpRequest(req: IncomingMessage, url: URL, params: Record<string, string>): FunctionsHttpRequest {
+function toHttpRequest(req: IncomingMessage, url: URL, params: Record<string, string>, small: Buffer | undefined): FunctionsHttpRequest {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -89,9 +111,9 @@ function toHttpRequest(req: IncomingMessage, url: URL, params: Record<string, st
   const nativeRequest = new Request(url, {
     method,
     headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    body: !hasBody ? undefined : (small ?? (Readable.toWeb(req) as ReadableStream<Uint8Array>)),
     // Required by undici for a streaming request body.
-    ...(hasBody ? { duplex: "half" } : {}),
+    ...(hasBody && !small ? { duplex: "half" } : {}),
   } as RequestInit);
   return new HttpRequest({ nativeRequest, url: url.toString(), method, params } as unknown as HttpRequestInit);
 }
