@@ -7,7 +7,7 @@
 //     emulated 50 ms round trip to GitHub;
 //   - peak RSS of the CLI syncing the 80 MB repository and a large one (BENCH_SYNC_LARGE_MB, default 1024).
 // The GitHub stand-in serves a pre-built tarball (so `git archive`'s gzip time is not counted against us).
-// BENCH_SYNC_FILES / BENCH_SYNC_REPEAT shrink or grow the run.
+// BENCH_SYNC_FILES / BENCH_SYNC_REPEAT shrink or grow the run; BENCH_SYNC_ONLY=cold runs the cold rows alone.
 import { execFile, spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -27,6 +27,8 @@ const run = promisify(execFile);
 const FILES = Number(process.env.BENCH_SYNC_FILES ?? 10_000);
 const REPEAT = Number(process.env.BENCH_SYNC_REPEAT ?? 5);
 const LARGE_MB = Number(process.env.BENCH_SYNC_LARGE_MB ?? 1024);
+/** BENCH_SYNC_ONLY=cold: the cold-sync rows alone, printed, never written (for quick comparisons). */
+const COLD_ONLY = process.env.BENCH_SYNC_ONLY === "cold";
 const CLI = fileURLToPath(new URL("../../bin/funcspace-sync.js", import.meta.url));
 const TOKEN = "ghp_benchmark_token_000000000000000000";
 
@@ -244,6 +246,11 @@ async function main(): Promise<void> {
       } finally {
         await rm(shm, { recursive: true, force: true });
       }
+    }
+
+    if (COLD_ONLY) {
+      console.log(`\n${table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], rows)}\n`);
+      return;
     }
 
     // 2. One-file push: engine (blobs) vs tar -xzf + rsync --checksum, vs git clone --depth 1.
