@@ -27,8 +27,8 @@ async function tempDir(): Promise<string> {
   return dir.path;
 }
 
-function pool(threads: number): FsThreads {
-  const created = createFsThreads({ threads });
+function pool(threads: number, options: { idleTimeoutInMs?: number } = {}): FsThreads {
+  const created = createFsThreads({ threads, ...options });
   cleanups.push(() => created.close());
   return created;
 }
@@ -235,6 +235,21 @@ describe("walkFolder", () => {
     await expect(threads.walkFolder(path.join(root, "void"), { descend: true, stop: flag })).rejects.toMatchObject({ code: "ECANCELED" });
     // The thread is still usable after failures.
     expect((await threads.walkFolder(root, { descend: false, stop: running() })).files).toHaveLength(4);
+  });
+});
+
+describe("idle threads", () => {
+  it("stop after idleTimeoutInMs without work, and start again for the next request", async () => {
+    const root = await tempDir();
+    await writeFile(path.join(root, "a.ts"), "a");
+    const threads = pool(2, { idleTimeoutInMs: 150 });
+    expect(threads.running).toBe(0);
+    const first = await threads.walkFolder(root, { descend: false, stop: running() });
+    expect(threads.running).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(threads.running).toBe(0);
+    expect((await threads.walkFolder(root, { descend: false, stop: running() })).files).toEqual(first.files);
+    expect(threads.running).toBe(1);
   });
 });
 

@@ -10,9 +10,9 @@
 // Latency-bound shares (Azure Files answers each metadata call in a network round trip) want many calls in
 // flight: that is the thread count (`SYNC_FS_THREADS`), each thread one call at a time.
 //
-// The threads live as long as the process (`getFsThreads`), like libuv's own pool: starting one costs
-// 30-60 ms and its code runs cold, which a one-file push cannot afford every time. Idle, they do not keep
-// the process alive. Each run passes its own stop flag (`createStopFlag`), so cancelling one run stops its
+// The threads outlive a run (`getFsThreads`), like libuv's own pool: starting one costs 30-60 ms and its
+// code runs cold, which a one-file push cannot afford every time. Idle, they do not keep the process alive,
+// and after a minute without work they stop (their memory goes back; the next sync starts them again). Each run passes its own stop flag (`createStopFlag`), so cancelling one run stops its
 // work within one file and leaves another run's alone.
 //
 // The thread's code is a plain-JavaScript string (like the run workers' bootstrap): it needs nothing but
@@ -88,6 +88,8 @@ export interface FsThreads {
    * Rejects with the file-system error (code kept), `ECANCELED` once `stop` is set.
    */
   walkFolder(folder: string, options: { descend: boolean; stop: StopFlag }): Promise<FolderWalk>;
+  /** Threads running now (started, not yet stopped for idleness). */
+  readonly running: number;
   /** Stops the threads (after their current request). */
   close(): Promise<void>;
 }
@@ -101,6 +103,11 @@ export const DEFAULT_FS_THREADS = 4;
 export interface FsThreadsOptions {
   /** At most this many threads, each started when work first finds the others busy. */
   threads: number;
+  /**
+   * A thread with nothing to do for this long stops, giving its memory back (a V8 isolate and its heap,
+   * several MB each); the next sync starts it again. Default 60 s: a burst of pushes keeps them warm.
+   */
+  idleTimeoutInMs?: number;
 }
 
 const THREAD_SOURCE = String.raw`
@@ -225,6 +232,8 @@ interface Thread {
   worker: Worker;
   /** Requests sent and not yet answered. */
   pending: number;
+  /** Stops the thread once it has been idle for idleTimeoutInMs. */
+  idleTimer?: NodeJS.Timeout;
 }
 
 interface Waiting {
@@ -249,6 +258,7 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
   let nextId = 0;
   let closed = false;
 
+  const idleTimeoutInMs = options.idleTimeoutInMs ?? 60_000;
   const countIdle = () => Atomics.store(idle, 0, options.threads - threads.length + threads.filter((t) => t.pending === 0).length);
 
   const startThread = (): Thread => {
@@ -259,7 +269,10 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
       if (!entry) return;
       waiting.delete(id);
       // An idle thread never keeps the process alive; a busy one does (its caller is waiting).
-      if (--thread.pending === 0) worker.unref();
+      if (--thread.pending === 0) {
+        worker.unref();
+        thread.idleTimer = setTimeout(() => void stopThread(thread), idleTimeoutInMs).unref();
+      }
       countIdle();
       if (error) entry.reject(Object.assign(new Error(error.message), { code: error.code }));
       else entry.resolve(value);
@@ -280,6 +293,14 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
     return thread;
   };
 
+  const stopThread = async (thread: Thread) => {
+    if (thread.pending > 0) return;
+    const index = threads.indexOf(thread);
+    if (index >= 0) threads.splice(index, 1);
+    countIdle();
+    await thread.worker.terminate();
+  };
+
   /** The least busy thread, or a new one while all are busy and the limit allows. */
   const pickThread = (): Thread => {
     let best: Thread | undefined;
@@ -292,6 +313,7 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
     if (closed) return Promise.reject(new Error("the sync's file-system threads are closed"));
     const thread = pickThread();
     const id = nextId++;
+    clearTimeout(thread.idleTimer);
     if (thread.pending++ === 0) thread.worker.ref();
     countIdle();
     return new Promise<T>((resolve, reject) => {
@@ -301,6 +323,9 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
   };
 
   return {
+    get running() {
+      return threads.length;
+    },
     writeFiles: (batch, { stop }) => send({ type: "write", files: batch.files, buffer: batch.buffer, stop: stop.buffer }, [batch.buffer]),
     async walkFolder(folder, { descend, stop }) {
       const answer = await send<WalkAnswer>({ type: "walk", folder, descend, stop: stop.buffer });
@@ -328,6 +353,7 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
             }),
         ),
       );
+      for (const thread of threads) clearTimeout(thread.idleTimer);
       await Promise.all(threads.map((t) => t.worker.terminate()));
     },
   };
