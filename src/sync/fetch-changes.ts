@@ -3,7 +3,6 @@
 // tarball of which only the planned entries are written. Every staged file is checked against the blob id
 // the plan expects, so what lands in the workspace is exactly the tree's content.
 import { open } from "node:fs/promises";
-import path from "node:path";
 import pLimit from "p-limit";
 import pRetry from "p-retry";
 import { AppError } from "../errors.js";
@@ -163,7 +162,8 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
     batch = undefined;
     const write = (async () => {
       throwIfCancelled(options.abortSignal);
-      const files = entries.map((e) => ({ file: path.join(options.staging.dir, e.entry.path), mode: e.mode, length: e.entry.size }));
+      // Checked repository paths under an absolute folder: joined as strings (path.join normalises, for nothing).
+      const files = entries.map((e) => ({ file: `${options.staging.dir}/${e.entry.path}`, mode: e.mode, length: e.entry.size }));
       const answer = await options.fsThreads.writeFiles({ files, buffer }, { stop: options.stop });
       for (const [i, { entry, mode, offset }] of entries.entries()) {
         const outcome = answer.outcomes[i]!;
@@ -194,21 +194,32 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
     pendingWrites.add(write);
   };
 
+  const waitForRoom = async () => {
+    while (bufferedBytes > WRITE_BUFFER_BYTES && pendingWrites.size > 0) {
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  };
+
   try {
     const summary = await readTarball(input, {
       limits: options.limits,
       abortSignal: options.abortSignal,
-      open: async (entry) => {
+      // Both callbacks answer without a promise when they have nothing to wait for (most entries): an
+      // `await` per entry, twice, over 10,000 entries, is measurable.
+      open: (entry) => {
         if (!selection.want(entry)) return undefined;
         if (entry.size > SMALL_FILE_BYTES) {
-          const { file, value: handle } = await createStaged(options.staging, entry.path, (at) => open(at, "wx", fileMode(entry.executable)));
-          current = { file };
-          return handle.createWriteStream();
+          return (async () => {
+            const { file, value: handle } = await createStaged(options.staging, entry.path, (at) => open(at, "wx", fileMode(entry.executable)));
+            current = { file };
+            return handle.createWriteStream();
+          })();
         }
         current = { file: undefined };
         return "memory";
       },
-      close: async (entry, sha, kept, memory) => {
+      close: (entry, sha, kept, memory) => {
         if (failure !== undefined) throw failure;
         // A file kept in memory has no blob id yet: its writer thread hashes it (checked when the batch is back).
         if (sha !== undefined) selection.seen?.(entry, sha);
@@ -217,9 +228,10 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
         const { file } = current;
         current = undefined;
         if (file !== undefined) {
-          options.staging.files.set(entry.path, { file, sha: sha!, size: entry.size, executable: entry.executable, stats: await statOf(file) });
-          options.onFile?.();
-          return;
+          return statOf(file).then((stats) => {
+            options.staging.files.set(entry.path, { file, sha: sha!, size: entry.size, executable: entry.executable, stats });
+            options.onFile?.();
+          });
         }
         // Copied into the batch now: `memory` is a view of the archive's buffers.
         const size = memory?.byteLength ?? 0;
@@ -231,10 +243,8 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
         bufferedBytes += size;
         if (batch.entries.length >= BATCH_FILES) writeBatch();
         // Back-pressure: the archive waits while too many bytes are queued for writing.
-        while (bufferedBytes > WRITE_BUFFER_BYTES && pendingWrites.size > 0) {
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
+        if (bufferedBytes > WRITE_BUFFER_BYTES && pendingWrites.size > 0) return waitForRoom();
+        return undefined;
       },
     });
     if (batch && failure === undefined) writeBatch();

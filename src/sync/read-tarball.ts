@@ -126,7 +126,8 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
       checkFileSize(file.path, file.size, limits);
       totalBytes += file.size;
       checkTotalBytes(totalBytes, limits);
-      const sink = await options.open(file);
+      const opening = options.open(file);
+      const sink = opening instanceof Promise ? await opening : opening;
       const hasher = sink === "memory" ? undefined : createGitBlobHasher(file.size);
       const chunks: Buffer[] | undefined = sink === "memory" ? [] : undefined;
       const stream = sink === "memory" ? undefined : sink;
@@ -143,7 +144,8 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
       }
       summary.files++;
       const content = chunks && (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-      await options.close(file, hasher?.digest("hex"), sink !== undefined, content);
+      const closing = options.close(file, hasher?.digest("hex"), sink !== undefined, content);
+      if (closing) await closing;
     }
   } catch (error) {
     stop.abort(error);

@@ -85,7 +85,8 @@ export async function createStaging(workspaceDir: string, name: string = newStag
       if (at > 0) await ensureFolder(relative.slice(0, at));
       return path.join(dir, relative);
     },
-    isInPlace: (relative, file) => file === path.join(dir, relative),
+    // `relative` is a checked repository path (no ".", "..", "//"): the join needs no normalising.
+    isInPlace: (relative, file) => file.length === dir.length + 1 + relative.length && file.startsWith(dir) && file.endsWith(relative) && file[dir.length] === "/",
     async reset() {
       staging.files.clear();
       folders = new Map();
