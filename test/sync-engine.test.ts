@@ -47,6 +47,25 @@ describe("syncOnce", () => {
     expect(again).toMatchObject({ result: "noop", targetOrigin: "manifest", hashed: 0, counts: { added: 0, changed: 0, deleted: 0 } });
   });
 
+  it("fetches many blobs at once on one abort signal without Node's listener-leak warning", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 30; i++) files[`f/${i}.txt`] = `${i}\n`;
+    const sha = await fx.repo.commit(files);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const outcome = await syncOnce({ branch: "main", fetchMode: "blobs" }, fx.deps({ concurrency: 16 }), { abortSignal: new AbortController().signal });
+      expect(outcome).toMatchObject({ result: "applied", fetchMethod: "blobs", counts: { added: 30 } });
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
+    await expectEqualsCommit(sha);
+  });
+
   it("gives the same result through the tarball path", async () => {
     await fx.repo.commit({ "a/1.txt": "one\n", "a/2.txt": "two\n", "b/3.txt": "three\n" });
     await syncOnce({ branch: "main" }, fx.deps(), {});

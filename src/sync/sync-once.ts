@@ -2,6 +2,7 @@
 // `syncWorkspace` runs it under the workspace's lease; the CLI runs it alone. Each step's failure is
 // wrapped with the step's name. State lives on disk (the manifest, written last), so any interruption
 // re-converges on the next pass.
+import { getMaxListeners, setMaxListeners } from "node:events";
 import type { Logger } from "../logger.js";
 import { applyPlan } from "./apply-plan.js";
 import { appliedCommitPath, readAppliedCommit, removeAppliedCommit, writeAppliedCommit } from "./applied-commit.js";
@@ -84,6 +85,9 @@ export interface SyncOutcome {
 export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: SyncOnceOptions = {}): Promise<SyncOutcome> {
   const started = performance.now();
   const { abortSignal } = options;
+  // Up to `concurrency` requests wait on the run's signal at once, each with its own abort listener (and
+  // fetch adds one of its own): bounded, not a leak, so Node's warning past 10 would only be log noise.
+  if (abortSignal) setMaxListeners(Math.max(getMaxListeners(abortSignal), 2 * deps.concurrency + 10), abortSignal);
   const progress = (phase: SyncPhase, done = 0, total = 0) => options.onProgress?.({ phase, done, total });
   const limits = resolveLimits(deps.maxFileBytes, deps.limits);
   const manifestFile = manifestPath(deps.stateDir, deps.workspaceId);
