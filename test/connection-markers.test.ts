@@ -11,6 +11,7 @@ import { azuriteConnectionString } from "../src/config.js";
 import { createStorageClients, ensureStorageResources, type StorageClients } from "../src/azure/storage.js";
 import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import { ConflictError } from "../src/errors.js";
+import { connectionRecord } from "./support/github-app-fixtures.js";
 import { useTestStorage } from "./support/storage.js";
 import { createTempDir } from "./support/temp-dir.js";
 
@@ -48,16 +49,8 @@ const storeWithoutTable = () =>
     { stateDir, workspaceId },
   );
 
-const record = (connectionId = "conn-a"): ConnectionRecord => ({
-  connectionId,
-  kind: "pat",
-  repository: "octo-org/workflows",
-  branch: "main",
-  deliveryMode: "polling",
-  state: "Ready",
-  createdAt: new Date().toISOString(),
-  updatedAt: new Date().toISOString(),
-});
+const record = (connectionId = "conn-a"): ConnectionRecord =>
+  connectionRecord({ connectionId, kind: "pat", installationId: undefined, repository: "octo-org/workflows", deliveryMode: "polling" });
 
 const markerFiles = async (connections: ConnectionStore) => (await readdir(connections.markers.dir)).sort();
 

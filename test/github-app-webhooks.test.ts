@@ -9,7 +9,7 @@ import { TOKEN_REJECTED_REASON } from "../github-app/reconcile-connection.js";
 import { ConnectionStore } from "../src/azure/connection-store.js";
 import { TABLES } from "../src/azure/resources.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
-import { connect, deliver, pushPayload, queuedJobs, registerApp, resetGitHubState } from "./support/github-app-fixtures.js";
+import { connect, connectionRecord, deliver, pushPayload, queuedJobs, registerApp, resetGitHubState } from "./support/github-app-fixtures.js";
 
 let host: TestHost;
 let app: AppCredentials;
@@ -165,11 +165,17 @@ describe("PAT connections' repository webhooks", () => {
     const connectionId = randomUUID();
     const secret = randomBytes(32).toString("hex");
     await host.services.secrets.set(`github-webhook-${connectionId}`, secret);
-    const now = new Date().toISOString();
-    await otherInstance.create({
-      connectionId, kind: "pat", repository: "octo-user/site", branch: "main", tokenSecretName: `github-pat-${connectionId}`, tokenLast4: "abcd",
-      webhookId: 5, webhookSecretName: `github-webhook-${connectionId}`, deliveryMode: "webhook", state: "Ready", createdAt: now, updatedAt: now,
-    });
+    await otherInstance.create(
+      connectionRecord({
+        connectionId,
+        kind: "pat",
+        installationId: undefined,
+        tokenSecretName: `github-pat-${connectionId}`,
+        tokenLast4: "abcd",
+        webhookId: 5,
+        webhookSecretName: `github-webhook-${connectionId}`,
+      }),
+    );
     // GitHub pings the new hook at once: the stale copy knows no secret, so the signature is checked again
     // against a fresh read, and the ping and the next push are accepted.
     expect((await deliver(host, { zen: "Keep it logically awesome.", hook_id: 5 }, { secret, event: "ping" })).status).toBe(202);

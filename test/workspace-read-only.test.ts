@@ -3,6 +3,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConnectionRecord } from "../src/connection/connection-record.js";
+import { connectionRecord } from "./support/github-app-fixtures.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
 
 let host: TestHost;
@@ -16,16 +17,8 @@ afterAll(async () => {
   await host.close();
 });
 
-const record = (): ConnectionRecord => ({
-  connectionId: "c-1",
-  kind: "pat",
-  repository: "octo-org/workflows",
-  branch: "main",
-  deliveryMode: "polling",
-  state: "Ready",
-  createdAt: new Date().toISOString(),
-  updatedAt: new Date().toISOString(),
-});
+const record = (): ConnectionRecord =>
+  connectionRecord({ connectionId: "c-1", kind: "pat", installationId: undefined, repository: "octo-org/workflows", deliveryMode: "polling" });
 
 const mutations: [string, string, RequestInit][] = [
   ["create a file", "/api/workspace/files/src/new.ts", { method: "PUT", body: "new" }],

@@ -45,6 +45,16 @@ export class ConnectionStore {
     return this.#changes;
   }
 
+  /** Runs a write of the record with `changes` bumped before and after it. */
+  async #changing<T>(write: () => Promise<T>): Promise<T> {
+    this.#changes++;
+    try {
+      return await write();
+    } finally {
+      this.#changes++;
+    }
+  }
+
   /** The connection, or `undefined` when the workspace is not connected. */
   async get(options: ConnectionStoreOptions = {}): Promise<StoredConnection | undefined> {
     try {
@@ -80,12 +90,7 @@ export class ConnectionStore {
    * first, so no instance can see the record without it.
    */
   async create(record: ConnectionRecord, options: ConnectionStoreOptions = {}): Promise<StoredConnection> {
-    this.#changes++;
-    try {
-      return await this.#create(record, options);
-    } finally {
-      this.#changes++;
-    }
+    return this.#changing(() => this.#create(record, options));
   }
 
   async #create(record: ConnectionRecord, options: ConnectionStoreOptions): Promise<StoredConnection> {
@@ -117,12 +122,7 @@ export class ConnectionStore {
     change: (record: ConnectionRecord) => ConnectionRecord | undefined,
     options: ConnectionStoreOptions & { connectionId?: string } = {},
   ): Promise<ConnectionRecord | undefined> {
-    this.#changes++;
-    try {
-      return await this.#update(change, options);
-    } finally {
-      this.#changes++;
-    }
+    return this.#changing(() => this.#update(change, options));
   }
 
   async #update(
@@ -154,12 +154,7 @@ export class ConnectionStore {
    * that was read, so the marker removed is always the deleted record's, never a newer connection's.
    */
   async delete(options: ConnectionStoreOptions = {}): Promise<void> {
-    this.#changes++;
-    try {
-      await this.#delete(options);
-    } finally {
-      this.#changes++;
-    }
+    return this.#changing(() => this.#delete(options));
   }
 
   async #delete(options: ConnectionStoreOptions): Promise<void> {

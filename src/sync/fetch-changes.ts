@@ -11,8 +11,8 @@ import type { SyncLimits } from "./limits.js";
 import type { PlannedWrite } from "./plan-sync.js";
 import { readTarball, type TarballSummary, type TarFileEntry } from "./read-tarball.js";
 import type { RepositorySource } from "./repository-source.js";
-import { isFailedFile, type FsThreads, type StopFlag } from "./fs-threads.js";
-import { createStaged, fileMode, isNameConflict, statOf, writeNewFile, type FileStats, type Staging } from "./staging.js";
+import { isFailedFile, type FsThreads, type StopFlag, type WrittenFile } from "./fs-threads.js";
+import { createStaged, fileMode, isNameConflict, statOf, writeNewFile, type Staging } from "./staging.js";
 import { SyncCancelledError, throwIfCancelled, UnsafeRepositoryError } from "./sync-error.js";
 import { checkFileSize } from "./target-tree.js";
 
@@ -168,7 +168,7 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
       for (const [i, { entry, mode, offset }] of entries.entries()) {
         const outcome = answer.outcomes[i]!;
         let file = files[i]!.file;
-        let written: FileStats & { sha: string };
+        let written: WrittenFile;
         if (!isFailedFile(outcome)) written = outcome;
         else if (isNameConflict(outcome.code)) {
           // Taken (a case-only twin on a case-insensitive share) or blocked by a file: a numbered name instead.

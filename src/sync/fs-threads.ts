@@ -18,6 +18,7 @@
 // The thread's code is a plain-JavaScript string (like the run workers' bootstrap): it needs nothing but
 // `node:fs`, and loads the same way under tsx and in the built image.
 import { Worker } from "node:worker_threads";
+import type { FileStats } from "./staging.js";
 
 /**
  * Files to create and their contents, one after the other in `buffer` (which moves to the thread and comes
@@ -28,16 +29,12 @@ export interface FileBatch {
   buffer: ArrayBuffer;
 }
 
-/** A created file: its stat, and its content's git blob id (hashed by the thread, off the main thread). */
-export interface WrittenFile extends FileStat {
+/**
+ * A created file: its stat (taken after its close: an SMB client may hold writes until then), and its
+ * content's git blob id (hashed by the thread, off the main thread).
+ */
+export interface WrittenFile extends FileStats {
   sha: string;
-}
-
-/** A file's stat (for a created file, taken after its close: an SMB client may hold writes until then). */
-export interface FileStat {
-  size: number;
-  mtimeMs: number;
-  mode: number;
 }
 
 /** Why one file of a batch failed (the others went on). */

@@ -45,7 +45,11 @@ export async function loadTarget(commitSha: string, manifest: Manifest | undefin
 
   const files = new Map<string, TargetFile>();
   const staging = options.staging ?? hashOnlyStaging();
-  const fetchOptions: FetchOptions = { source: options.source, staging, limits: options.limits, concurrency: options.concurrency,
+  const fetchOptions: FetchOptions = {
+    source: options.source,
+    staging,
+    limits: options.limits,
+    concurrency: options.concurrency,
     fsThreads: options.fsThreads,
     stop: options.stop,
     abortSignal: options.abortSignal,

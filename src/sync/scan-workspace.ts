@@ -35,6 +35,14 @@ export async function scanWorkspace(
   const pending: Promise<void>[] = [];
   let stopped = false;
 
+  /** A name at the root: false for one passed over, or a crashed run's staging (noted as a leftover). */
+  const keepRootName = (name: string): boolean => {
+    if (IGNORED_ROOT_NAMES.has(name) || name === options.skipRootName) return false;
+    if (!name.startsWith(RESERVED_PREFIX)) return true;
+    scan.leftovers.push(name);
+    return false;
+  };
+
   /** The root is listed alone (its names are filtered here); each folder it has is walked whole. */
   const walk = (relative: string) =>
     pending.push(
@@ -49,20 +57,12 @@ export async function scanWorkspace(
           const prefix = relative ? `${relative}/` : "";
           const deferred = new Set(found.deferred);
           for (const folder of found.folders) {
-            if (!relative && (IGNORED_ROOT_NAMES.has(folder) || folder === options.skipRootName)) continue;
-            if (!relative && folder.startsWith(RESERVED_PREFIX)) {
-              scan.leftovers.push(folder);
-              continue;
-            }
+            if (!relative && !keepRootName(folder)) continue;
             scan.dirs.add(prefix + folder);
             if (deferred.has(folder)) walk(prefix + folder);
           }
           for (const file of found.files) {
-            if (!relative && (IGNORED_ROOT_NAMES.has(file.path) || file.path === options.skipRootName)) continue;
-            if (!relative && file.path.startsWith(RESERVED_PREFIX)) {
-              scan.leftovers.push(file.path);
-              continue;
-            }
+            if (!relative && !keepRootName(file.path)) continue;
             scan.files.set(prefix + file.path, { kind: file.kind, size: file.size, mtimeMs: file.mtimeMs, executable: (file.mode & 0o100) !== 0 });
           }
         } catch (error) {

@@ -103,10 +103,11 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
   try {
     return await syncScanned();
   } finally {
-    // Whatever path was taken (a failed manifest read, a failed tree), no scan is left running.
+    // Whatever path was taken (a failed manifest read, a failed tree), no scan is left running. The threads'
+    // flag first: a walk in flight ends at its next folder instead of finishing its whole subtree.
     stopScan.abort();
-    await scanning?.catch(() => undefined);
     stop.stop();
+    await scanning?.catch(() => undefined);
     stop.dispose();
   }
 
@@ -179,6 +180,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
           abortSignal,
         }).catch(
           async (error: unknown) => {
+            stop.stop();
             await pendingScan.catch(() => undefined);
             throw error;
           },

@@ -27,9 +27,10 @@ export async function registerApp(host: TestHost, overrides: Partial<AppCredenti
   return credentials;
 }
 
-export async function connect(host: TestHost, record: Partial<ConnectionRecord> = {}): Promise<ConnectionRecord> {
+/** A connection record (an App connection unless told otherwise), not stored. */
+export function connectionRecord(record: Partial<ConnectionRecord> = {}): ConnectionRecord {
   const now = new Date().toISOString();
-  const full: ConnectionRecord = {
+  return {
     connectionId: randomUUID(),
     kind: "app",
     repository: "octo-user/site",
@@ -41,6 +42,10 @@ export async function connect(host: TestHost, record: Partial<ConnectionRecord> 
     updatedAt: now,
     ...record,
   };
+}
+
+export async function connect(host: TestHost, record: Partial<ConnectionRecord> = {}): Promise<ConnectionRecord> {
+  const full = connectionRecord(record);
   await host.services.connections.create(full);
   return full;
 }
