@@ -5,18 +5,26 @@ import type { StoredConnection } from "../src/azure/connection-store.js";
 import type { GitHubAppDeps } from "./github-app-deps.js";
 import { handlePush } from "./handle-push.js";
 import { markConnectionBroken } from "./mark-connection-broken.js";
+import type { PushJobs } from "./push-jobs.js";
 
-/**
- * `connectionReads`: connection reads the intake started for a claimed push, by delivery id (see
- * receive-webhook.ts); a push without one reads the record itself.
- */
-export function createFuncspaceApp(
-  deps: GitHubAppDeps,
-  connectionReads: ReadonlyMap<string, Promise<StoredConnection | undefined>> = new Map(),
-): ApplicationFunction {
+export interface FuncspaceAppOptions {
+  /**
+   * Connection reads the intake started for a claimed push, by delivery id (see receive-webhook.ts); a push
+   * without one reads the record itself.
+   */
+  connectionReads?: ReadonlyMap<string, Promise<StoredConnection | undefined>>;
+  /** Coalesces a burst of pushes into fewer jobs (push-jobs.ts); without it each push sends its own. */
+  pushJobs?: Pick<PushJobs, "enqueue">;
+}
+
+export function createFuncspaceApp(deps: GitHubAppDeps, options: FuncspaceAppOptions = {}): ApplicationFunction {
+  const connectionReads = options.connectionReads ?? new Map<string, Promise<StoredConnection | undefined>>();
   return (app) => {
     app.on("push", async (context) => {
-      const outcome = await handlePush(context.payload, context.id, deps, { connection: connectionReads.get(context.id) });
+      const outcome = await handlePush(context.payload, context.id, deps, {
+        connection: connectionReads.get(context.id),
+        jobs: options.pushJobs,
+      });
       if (outcome.action === "enqueued") {
         context.log.info({ sha: outcome.job.sha, connectionId: outcome.job.connectionId }, "push enqueued");
       } else {

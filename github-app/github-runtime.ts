@@ -8,9 +8,11 @@ import { TABLES } from "../src/azure/resources.js";
 import { getAppCredentials, type AppCredentials } from "./app-credentials.js";
 import { createOctokit, type GitHubClient } from "./create-octokit.js";
 import { DeliveryLog } from "./delivery-log.js";
+import { enqueueSync } from "./enqueue-sync.js";
 import { createFuncspaceApp } from "./funcspace-app.js";
 import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
 import { InstallationTokens } from "./installation-tokens.js";
+import { PushJobs } from "./push-jobs.js";
 import { VerifiedInstallations } from "./verified-installations.js";
 
 const CACHE_TTL_IN_MS = 5 * 60_000;
@@ -39,6 +41,8 @@ export class GitHubRuntime {
   readonly reconcileBackoff = new Map<string, ReconcileBackoff>();
   /** Connection reads started by the webhook intake for a claimed push, by delivery id, for its handler. */
   readonly connectionReads = new Map<string, Promise<StoredConnection | undefined>>();
+  /** Push jobs of this instance: a burst to the connected branch shares queue messages (push-jobs.ts). */
+  readonly pushJobs: PushJobs;
   #app: Promise<Cached<AppCredentials | undefined>> | undefined;
   #probot: { key: string; probot: Promise<Probot> } | undefined;
   #appOctokit: { key: string; octokit: GitHubClient } | undefined;
@@ -50,6 +54,7 @@ export class GitHubRuntime {
     this.deliveries = new DeliveryLog(deps.storage.table(TABLES.deliveries));
     this.installationTokens = new InstallationTokens((options) => this.getAppOctokit(options));
     this.verifiedInstallations = new VerifiedInstallations(deps.storage.table(TABLES.installations));
+    this.pushJobs = new PushJobs((job) => enqueueSync(deps.storage, job));
   }
 
   /** The registered App's credentials (cached a few minutes), or undefined while none is registered. */
@@ -151,7 +156,7 @@ export class GitHubRuntime {
         // secret before they reach Probot. Probot insists on credentials; the handlers never call GitHub
         // (the worker authenticates per job), so it gets an inert token and a random, never-shared secret.
         new Probot({ githubToken: "funcspace-no-app-registered", secret: randomBytes(32).toString("hex"), baseUrl: this.deps.config.githubApiUrl, log });
-    await probot.load(createFuncspaceApp(this.deps, this.connectionReads));
+    await probot.load(createFuncspaceApp(this.deps, { connectionReads: this.connectionReads, pushJobs: this.pushJobs }));
     return probot.ready();
   }
 }

@@ -5,6 +5,7 @@ import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import type { SyncJob } from "../src/sync/sync-job.js";
 import { enqueueSync } from "./enqueue-sync.js";
 import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
+import type { PushJobs } from "./push-jobs.js";
 
 /** The fields of GitHub's push payload this handler reads. */
 export interface PushPayload {
@@ -19,15 +20,21 @@ export type PushOutcome =
   | { action: "enqueued"; job: SyncJob }
   | { action: "ignored"; reason: "not-connected" | "other-repository" | "other-installation" | "not-a-branch" | "other-branch" | "branch-deleted" };
 
-/**
- * `connection` is the connection read the intake started for this delivery (at most a second old: see
- * GitHubRuntime.readConnectionForWebhook); without one the record is read here.
- */
+export interface HandlePushOptions extends AbortOptions {
+  /**
+   * The connection read the intake started for this delivery (at most a second old: see
+   * GitHubRuntime.readConnectionForWebhook); without one the record is read here.
+   */
+  connection?: Promise<StoredConnection | undefined>;
+  /** Where the job goes: the intake's PushJobs (coalescing a burst); without one, straight to the queue. */
+  jobs?: Pick<PushJobs, "enqueue">;
+}
+
 export async function handlePush(
   payload: PushPayload,
   deliveryId: string,
   deps: Pick<GitHubAppDeps, "connections" | "storage">,
-  options: AbortOptions & { connection?: Promise<StoredConnection | undefined> } = {},
+  options: HandlePushOptions = {},
 ): Promise<PushOutcome> {
   const connection = await (options.connection ?? deps.connections.get(options));
   const ignored = checkPush(payload, connection?.record);
@@ -41,7 +48,8 @@ export async function handlePush(
     deliveryId,
     requestedAt: new Date().toISOString(),
   };
-  await enqueueSync(deps.storage, job, options);
+  if (options.jobs) await options.jobs.enqueue(job);
+  else await enqueueSync(deps.storage, job, options);
   return { action: "enqueued", job };
 }
 

@@ -38,6 +38,27 @@ describe("POST /api/github/webhooks (App deliveries)", () => {
     expect(jobs[0]).toMatchObject({ connectionId: connection.connectionId, branch: "main", sha: "a".repeat(40), trigger: "webhook", deliveryId: id });
   });
 
+  it("a burst of pushes shares queue messages: every delivery is answered 202 and stands in exactly one job", async () => {
+    const connection = await connect(host);
+    const ids: string[] = Array.from({ length: 60 }, () => randomUUID());
+    const answers = await Promise.all(
+      ids.map((id, n) => deliver(host, pushPayload({ after: n.toString(16).padStart(40, "0") }), { secret: app.webhookSecret, id })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(ids.map(() => 202));
+
+    const jobs = await queuedJobs(host, { all: true });
+    // Pushes that arrived while a job was being queued rode on the next one (github-app/push-jobs.ts).
+    expect(jobs.length).toBeLessThan(ids.length);
+    const covered = jobs.flatMap((j) => j.deliveryIds ?? [j.deliveryId!]);
+    expect(covered.sort()).toEqual([...ids].sort());
+    expect(jobs.reduce((sum, j) => sum + (j.coalesced ?? 1), 0)).toBe(ids.length);
+    for (const job of jobs) {
+      expect(job).toMatchObject({ connectionId: connection.connectionId, branch: "main", trigger: "webhook" });
+      // The job names the newest push of its group, and that push's own commit.
+      expect(job.sha).toBe(ids.indexOf(job.deliveryId!).toString(16).padStart(40, "0"));
+    }
+  });
+
   it("a push right after a disconnect or a reconnect made by this instance follows the current record", async () => {
     const first = await connect(host);
     expect((await deliver(host, pushPayload(), { secret: app.webhookSecret })).status).toBe(202);

@@ -115,6 +115,9 @@ describe("runSyncJob", () => {
     expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
 
     expect(await runSyncJob(job({ trigger: "poll" }), deps())).toMatchObject({ status: "ran", runs: [{ result: "noop", trigger: "poll" }] });
+    // A job the intake made of several pushes (github-app/push-jobs.ts) says so in the history.
+    await runSyncJob(job({ deliveryId: "d-4", coalesced: 3, deliveryIds: ["d-2", "d-3", "d-4"] }), deps());
+    expect((await listRuns())[0]).toMatchObject({ result: "noop", deliveryId: "d-4", coalesced: 3 });
   });
 
   it("answers a job for the applied commit from its record; Sync now checks the disk and repairs it", async () => {

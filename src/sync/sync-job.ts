@@ -11,8 +11,12 @@ export interface SyncJob {
   /** The commit the job was queued for. The worker syncs the branch head *now* (latest wins). */
   sha?: string;
   trigger: SyncTrigger;
-  /** `X-GitHub-Delivery` of the webhook that caused it. */
+  /** `X-GitHub-Delivery` of the webhook that caused it (the newest, when pushes were coalesced). */
   deliveryId?: string;
+  /** How many pushes this job stands for, when the intake coalesced several (github-app/push-jobs.ts). */
+  coalesced?: number;
+  /** Their delivery ids (the last 50). */
+  deliveryIds?: string[];
   /** ISO time of enqueueing. */
   requestedAt: string;
   /** Apply even if the target tree is empty while the workspace is not. */

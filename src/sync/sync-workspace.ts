@@ -49,7 +49,7 @@ export async function syncWorkspace(
   deps: SyncWorkspaceDeps,
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<SyncWorkspaceResult> {
-  const log = deps.logger.child({ connectionId: job.connectionId, trigger: job.trigger, deliveryId: job.deliveryId });
+  const log = deps.logger.child({ connectionId: job.connectionId, trigger: job.trigger, deliveryId: job.deliveryId, coalesced: job.coalesced });
   if (!(await currentConnection(job, deps, options.abortSignal))) {
     log.info({ requestedSha: job.sha }, "sync skipped: the job belongs to an earlier connection");
     return { status: "stale" };
@@ -69,7 +69,7 @@ export async function syncWorkspace(
 async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: AbortSignal): Promise<SyncRunRecord | undefined> {
   const connection = await currentConnection(job, deps, leaseSignal);
   if (!connection) return undefined;
-  const log = deps.logger.child({ connectionId: job.connectionId, trigger: job.trigger, deliveryId: job.deliveryId });
+  const log = deps.logger.child({ connectionId: job.connectionId, trigger: job.trigger, deliveryId: job.deliveryId, coalesced: job.coalesced });
 
   // Disconnect cancels: the record disappears (or changes connection), and this run stops before its next file.
   const disconnected = new AbortController();
@@ -91,6 +91,7 @@ async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: Abort
     branch: connection.branch,
     trigger: job.trigger,
     deliveryId: job.deliveryId,
+    coalesced: job.coalesced,
     requestedSha: job.sha,
     fromSha: connection.appliedSha,
     result: "running",

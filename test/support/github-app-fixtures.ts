@@ -87,10 +87,20 @@ export async function deliver(host: TestHost, payload: unknown, options: Deliver
   return host.fetch("/api/github/webhooks", { method: "POST", headers, body: options.bodyOverride ?? body });
 }
 
-/** Every job on the workspace-sync queue (peeked, not removed). */
-export async function queuedJobs(host: TestHost): Promise<SyncJob[]> {
-  const { peekedMessageItems } = await host.services.storage.queue(QUEUES.workspaceSync).peekMessages({ numberOfMessages: 32 });
-  return peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, "base64").toString("utf8")) as SyncJob);
+/**
+ * The jobs on the workspace-sync queue: the first 32, peeked (left in place); or, with `all`, every one,
+ * received and hidden for a minute (a peek shows at most 32).
+ */
+export async function queuedJobs(host: TestHost, options: { all?: boolean } = {}): Promise<SyncJob[]> {
+  const queue = host.services.storage.queue(QUEUES.workspaceSync);
+  const decode = (text: string) => JSON.parse(Buffer.from(text, "base64").toString("utf8")) as SyncJob;
+  if (!options.all) return (await queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.map((m) => decode(m.messageText));
+  const jobs: SyncJob[] = [];
+  for (;;) {
+    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
+    if (!receivedMessageItems.length) return jobs;
+    jobs.push(...receivedMessageItems.map((m) => decode(m.messageText)));
+  }
 }
 
 /** The test file's storage account outlives each test's host: start every test disconnected, queue empty. */

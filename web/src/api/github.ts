@@ -41,6 +41,8 @@ export interface ConnectionStatus {
 export interface SyncRun {
   id?: string;
   trigger: string;
+  /** Pushes the run stood for, when a burst of them shared one sync. */
+  coalesced?: number;
   fromSha?: string;
   toSha?: string;
   sha?: string;

@@ -171,7 +171,10 @@ function SyncHistory({ status, runs }: { status: ConnectionStatus; runs: SyncRun
           return (
             <tr key={run.id ?? index}>
               <td>{run.startedAt ? new Date(run.startedAt).toLocaleString() : run.finishedAt ? new Date(run.finishedAt).toLocaleString() : "—"}</td>
-              <td>{run.trigger}</td>
+              <td>
+                {run.trigger}
+                {run.coalesced !== undefined && run.coalesced > 1 && <span class="muted"> ({run.coalesced} pushes)</span>}
+              </td>
               <td>
                 {run.fromSha && <><Sha status={status} sha={run.fromSha} /> → </>}
                 <Sha status={status} sha={run.toSha ?? run.sha} />

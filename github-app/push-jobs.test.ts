@@ -1,0 +1,142 @@
+// PushJobs' ordering and grouping, with a send whose completion the test controls (the integration test
+// in test/github-app-webhooks.test.ts runs the real queue). The rule under test: a delivery is answered
+// only after a send that *started after it arrived* has completed, and a lone push is sent at once.
+import { describe, expect, it } from "vitest";
+import type { SyncJob } from "../src/sync/sync-job.js";
+import { MAX_DELIVERY_IDS_PER_JOB, PushJobs, mergeJobs } from "./push-jobs.js";
+
+function job(n: number, overrides: Partial<SyncJob> = {}): SyncJob {
+  return { connectionId: "c1", branch: "main", trigger: "webhook", sha: String(n).padStart(40, "0"), deliveryId: `d${n}`, requestedAt: "2026-11-27T00:00:00.000Z", ...overrides };
+}
+
+/** A send that records each job and completes only when the test says so. */
+function gatedSend() {
+  const sends: { job: SyncJob; finish: () => void; fail: (error: Error) => void }[] = [];
+  const send = (sent: SyncJob) =>
+    new Promise<void>((resolve, reject) => {
+      sends.push({ job: sent, finish: resolve, fail: reject });
+    });
+  return { sends, send };
+}
+
+/** Lets pending promise callbacks run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+function track(promise: Promise<void>) {
+  const state = { done: false, error: undefined as unknown };
+  promise.then(
+    () => (state.done = true),
+    (error: unknown) => (state.error = error),
+  );
+  return state;
+}
+
+describe("PushJobs", () => {
+  it("sends a lone push at once, unchanged, and answers when the send completes", async () => {
+    const { sends, send } = gatedSend();
+    const jobs = new PushJobs(send);
+    const answered = track(jobs.enqueue(job(1)));
+    await settle();
+    expect(sends.map((s) => s.job)).toEqual([job(1)]);
+    expect(answered.done).toBe(false);
+    sends[0]!.finish();
+    await settle();
+    expect(answered.done).toBe(true);
+    expect(jobs.sending).toBe(0);
+  });
+
+  it("never adds a push to the send in flight: pushes that arrive meanwhile share the next send", async () => {
+    const { sends, send } = gatedSend();
+    const jobs = new PushJobs(send);
+    const first = track(jobs.enqueue(job(1)));
+    await settle();
+    const later = [2, 3, 4].map((n) => track(jobs.enqueue(job(n))));
+    await settle();
+    // Only the first send is out, and it still carries the first push alone.
+    expect(sends).toHaveLength(1);
+    expect(sends[0]!.job.deliveryId).toBe("d1");
+    expect(sends[0]!.job.coalesced).toBeUndefined();
+
+    sends[0]!.finish();
+    await settle();
+    expect(first.done).toBe(true);
+    expect(later.some((s) => s.done)).toBe(false);
+    expect(sends).toHaveLength(2);
+    expect(sends[1]!.job).toMatchObject({ sha: job(4).sha, deliveryId: "d4", coalesced: 3, deliveryIds: ["d2", "d3", "d4"] });
+
+    // A push arriving during the second send waits for a third.
+    const last = track(jobs.enqueue(job(5)));
+    sends[1]!.finish();
+    await settle();
+    expect(later.every((s) => s.done)).toBe(true);
+    expect(last.done).toBe(false);
+    expect(sends.map((s) => s.job.deliveryId)).toEqual(["d1", "d4", "d5"]);
+    sends[2]!.finish();
+    await settle();
+    expect(last.done).toBe(true);
+    expect(jobs.sending).toBe(0);
+  });
+
+  it("keeps connections, branches and triggers apart: each has its own sends, in parallel", async () => {
+    const { sends, send } = gatedSend();
+    const jobs = new PushJobs(send);
+    const answered = [job(1), job(2, { branch: "release" }), job(3, { connectionId: "c2" }), job(4, { trigger: "poll" })].map((j) => jobs.enqueue(j));
+    await settle();
+    expect(sends.map((s) => s.job.deliveryId)).toEqual(["d1", "d2", "d3", "d4"]);
+    expect(jobs.sending).toBe(4);
+    for (const s of sends) s.finish();
+    await Promise.all(answered);
+    expect(jobs.sending).toBe(0);
+  });
+
+  it("a failed send fails every push of its group, and the next group is still sent", async () => {
+    const { sends, send } = gatedSend();
+    const jobs = new PushJobs(send);
+    const first = track(jobs.enqueue(job(1)));
+    await settle();
+    const group = [2, 3].map((n) => track(jobs.enqueue(job(n))));
+    sends[0]!.finish();
+    await settle();
+    const next = track(jobs.enqueue(job(4)));
+    sends[1]!.fail(new Error("queue unavailable"));
+    await settle();
+    expect(first.done).toBe(true);
+    expect(group.map((s) => (s.error as Error | undefined)?.message)).toEqual(["queue unavailable", "queue unavailable"]);
+    expect(next.error).toBeUndefined();
+    expect(sends).toHaveLength(3);
+    sends[2]!.finish();
+    await settle();
+    expect(next.done).toBe(true);
+    expect(jobs.sending).toBe(0);
+  });
+
+  it("a send that throws synchronously rejects its push instead of throwing at the caller", async () => {
+    const jobs = new PushJobs(() => {
+      throw new Error("boom");
+    });
+    await expect(jobs.enqueue(job(1))).rejects.toThrow("boom");
+    expect(jobs.sending).toBe(0);
+  });
+
+  it("checks its argument", () => {
+    expect(() => new PushJobs(undefined as unknown as () => Promise<void>)).toThrow(TypeError);
+  });
+});
+
+describe("mergeJobs", () => {
+  it("keeps the newest push's sha and id, counts the group and keeps the last ids", () => {
+    const many = Array.from({ length: MAX_DELIVERY_IDS_PER_JOB + 10 }, (_, i) => job(i));
+    const merged = mergeJobs(many);
+    expect(merged).toMatchObject({ connectionId: "c1", branch: "main", trigger: "webhook", sha: job(many.length - 1).sha, deliveryId: `d${many.length - 1}` });
+    expect(merged.coalesced).toBe(many.length);
+    expect(merged.deliveryIds).toHaveLength(MAX_DELIVERY_IDS_PER_JOB);
+    expect(merged.deliveryIds![0]).toBe("d10");
+    expect(merged.deliveryIds!.at(-1)).toBe(`d${many.length - 1}`);
+    expect(Date.parse(merged.requestedAt)).toBeGreaterThan(Date.parse(job(0).requestedAt));
+  });
+
+  it("returns a single job as it is, and refuses none", () => {
+    expect(mergeJobs([job(7)])).toEqual(job(7));
+    expect(() => mergeJobs([])).toThrow(RangeError);
+  });
+});
