@@ -54,7 +54,7 @@ export class GitHubRuntime {
     this.deliveries = new DeliveryLog(deps.storage.table(TABLES.deliveries));
     this.installationTokens = new InstallationTokens((options) => this.getAppOctokit(options));
     this.verifiedInstallations = new VerifiedInstallations(deps.storage.table(TABLES.installations));
-    this.pushJobs = new PushJobs((job) => enqueueSync(deps.storage, job));
+    this.pushJobs = new PushJobs((job, options) => enqueueSync(deps.storage, job, options));
   }
 
   /** The registered App's credentials (cached a few minutes), or undefined while none is registered. */

@@ -118,8 +118,30 @@ describe("PushJobs", () => {
     expect(jobs.sending).toBe(0);
   });
 
-  it("checks its argument", () => {
+  it("gives up on a send that outlasts GitHub's patience; the next group goes out on its own", async () => {
+    const signals: AbortSignal[] = [];
+    let calls = 0;
+    const jobs = new PushJobs(
+      (_job, { abortSignal }) => {
+        signals.push(abortSignal);
+        // The first send never completes, even when aborted (a stuck socket); the second does.
+        return ++calls === 1 ? new Promise<void>(() => undefined) : Promise.resolve();
+      },
+      { sendTimeoutInMs: 50 },
+    );
+    const stuck = jobs.enqueue(job(1));
+    await settle();
+    const next = jobs.enqueue(job(2));
+    await expect(stuck).rejects.toMatchObject({ name: "TimeoutError" });
+    expect(signals[0]!.aborted).toBe(true);
+    await expect(next).resolves.toBeUndefined();
+    expect(calls).toBe(2);
+    expect(jobs.sending).toBe(0);
+  });
+
+  it("checks its arguments", () => {
     expect(() => new PushJobs(undefined as unknown as () => Promise<void>)).toThrow(TypeError);
+    expect(() => new PushJobs(async () => undefined, { sendTimeoutInMs: 0 })).toThrow(RangeError);
   });
 });
 

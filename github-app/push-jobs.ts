@@ -11,7 +11,18 @@ import type { SyncJob } from "../src/sync/sync-job.js";
 /** Ids kept on one job (a queue message holds 64 KB); the job still stands for every push in its group. */
 export const MAX_DELIVERY_IDS_PER_JOB = 50;
 
-export type SendSyncJob = (job: SyncJob) => Promise<unknown>;
+/**
+ * GitHub waits 10 s for an answer: a shared send still going after this long helps none of its deliveries,
+ * and would hold back every later push of its branch. It is abandoned (its deliveries fail and are released
+ * for redelivery) and the next group goes out on its own.
+ */
+export const SEND_TIMEOUT_IN_MS = 8_000;
+
+export type SendSyncJob = (job: SyncJob, options: { abortSignal: AbortSignal }) => Promise<unknown>;
+
+export interface PushJobsOptions {
+  sendTimeoutInMs?: number;
+}
 
 interface Group {
   jobs: SyncJob[];
@@ -28,11 +39,15 @@ interface Lane {
 
 export class PushJobs {
   readonly #send: SendSyncJob;
+  readonly #sendTimeoutInMs: number;
   readonly #lanes = new Map<string, Lane>();
 
-  constructor(send: SendSyncJob) {
+  constructor(send: SendSyncJob, options: PushJobsOptions = {}) {
     if (typeof send !== "function") throw new TypeError("PushJobs: send must be a function");
+    const timeout = options.sendTimeoutInMs ?? SEND_TIMEOUT_IN_MS;
+    if (!(timeout > 0)) throw new RangeError("PushJobs: sendTimeoutInMs must be a positive number");
     this.#send = send;
+    this.#sendTimeoutInMs = timeout;
   }
 
   /**
@@ -62,8 +77,9 @@ export class PushJobs {
   #start(key: string, group: Group): void {
     // Sent on a later tick, never inside the caller's stack: a send that fails synchronously still settles
     // the group, and the lane's bookkeeping runs in one place.
+    const abortSignal = AbortSignal.timeout(this.#sendTimeoutInMs);
     Promise.resolve()
-      .then(() => this.#send(mergeJobs(group.jobs)))
+      .then(() => abortable(this.#send(mergeJobs(group.jobs), { abortSignal }), abortSignal))
       .then(() => group.settle.resolve(), (error: unknown) => group.settle.reject(error))
       .finally(() => {
         const lane = this.#lanes.get(key)!;
@@ -76,6 +92,15 @@ export class PushJobs {
         this.#start(key, lane.sending);
       });
   }
+}
+
+/** Settles with `promise`, or rejects when `abortSignal` fires first (whether or not the send heeds it). */
+function abortable<T>(promise: Promise<T>, abortSignal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortSignal.reason);
+    abortSignal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => abortSignal.removeEventListener("abort", onAbort));
+  });
 }
 
 function newGroup(first?: SyncJob): Group {
