@@ -48,7 +48,7 @@ export async function handlePush(
     deliveryId,
     requestedAt: new Date().toISOString(),
   };
-  if (options.jobs) await options.jobs.enqueue(job);
+  if (options.jobs) await options.jobs.enqueue(job, options);
   else await enqueueSync(deps.storage, job, options);
   return { action: "enqueued", job };
 }

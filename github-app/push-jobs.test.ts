@@ -19,6 +19,14 @@ function gatedSend() {
   return { sends, send };
 }
 
+/** Polls `check` every few milliseconds until it holds (at most 2 s). */
+async function until(check: () => boolean): Promise<void> {
+  for (const started = Date.now(); !check(); ) {
+    if (Date.now() - started > 2_000) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Lets pending promise callbacks run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -42,7 +50,7 @@ describe("PushJobs", () => {
     sends[0]!.finish();
     await settle();
     expect(answered.done).toBe(true);
-    expect(jobs.sending).toBe(0);
+    expect(jobs.activeLanes).toBe(0);
   });
 
   it("never adds a push to the send in flight: pushes that arrive meanwhile share the next send", async () => {
@@ -74,7 +82,7 @@ describe("PushJobs", () => {
     sends[2]!.finish();
     await settle();
     expect(last.done).toBe(true);
-    expect(jobs.sending).toBe(0);
+    expect(jobs.activeLanes).toBe(0);
   });
 
   it("keeps connections, branches and triggers apart: each has its own sends, in parallel", async () => {
@@ -83,10 +91,10 @@ describe("PushJobs", () => {
     const answered = [job(1), job(2, { branch: "release" }), job(3, { connectionId: "c2" }), job(4, { trigger: "poll" })].map((j) => jobs.enqueue(j));
     await settle();
     expect(sends.map((s) => s.job.deliveryId)).toEqual(["d1", "d2", "d3", "d4"]);
-    expect(jobs.sending).toBe(4);
+    expect(jobs.activeLanes).toBe(4);
     for (const s of sends) s.finish();
     await Promise.all(answered);
-    expect(jobs.sending).toBe(0);
+    expect(jobs.activeLanes).toBe(0);
   });
 
   it("a failed send fails every push of its group, and the next group is still sent", async () => {
@@ -107,7 +115,7 @@ describe("PushJobs", () => {
     sends[2]!.finish();
     await settle();
     expect(next.done).toBe(true);
-    expect(jobs.sending).toBe(0);
+    expect(jobs.activeLanes).toBe(0);
   });
 
   it("a send that throws synchronously rejects its push instead of throwing at the caller", async () => {
@@ -115,7 +123,7 @@ describe("PushJobs", () => {
       throw new Error("boom");
     });
     await expect(jobs.enqueue(job(1))).rejects.toThrow("boom");
-    expect(jobs.sending).toBe(0);
+    expect(jobs.activeLanes).toBe(0);
   });
 
   it("gives up on a send that outlasts GitHub's patience; the next group goes out on its own", async () => {
@@ -136,12 +144,86 @@ describe("PushJobs", () => {
     expect(signals[0]!.aborted).toBe(true);
     await expect(next).resolves.toBeUndefined();
     expect(calls).toBe(2);
-    expect(jobs.sending).toBe(0);
+    expect(jobs.activeLanes).toBe(0);
+  });
+
+  it("a group waits for a slow send ahead of it at most stallAfterInMs, then goes out alongside it", async () => {
+    const { sends, send } = gatedSend();
+    const jobs = new PushJobs(send, { stallAfterInMs: 30 });
+    const first = track(jobs.enqueue(job(1)));
+    await settle();
+    const second = track(jobs.enqueue(job(2)));
+    const third = track(jobs.enqueue(job(3)));
+    await settle();
+    expect(sends).toHaveLength(1);
+    await until(() => sends.length === 2);
+    // The stalled send still carries the first push alone; the two later ones went out together.
+    expect(sends.map((s) => s.job.deliveryIds ?? [s.job.deliveryId])).toEqual([["d1"], ["d2", "d3"]]);
+    sends[1]!.finish();
+    await settle();
+    expect([first.done, second.done, third.done]).toEqual([false, true, true]);
+    sends[0]!.finish();
+    await settle();
+    expect(first.done).toBe(true);
+    expect(jobs.activeLanes).toBe(0);
+  });
+
+  it("an aborted caller leaves a group not yet sent; a group everyone left is never sent", async () => {
+    const { sends, send } = gatedSend();
+    const jobs = new PushJobs(send);
+    const first = track(jobs.enqueue(job(1)));
+    await settle();
+    const leaving = new AbortController();
+    const left = track(jobs.enqueue(job(2), { abortSignal: leaving.signal }));
+    const staying = track(jobs.enqueue(job(3)));
+    leaving.abort(new Error("client went away"));
+    await settle();
+    expect((left.error as Error).message).toBe("client went away");
+    sends[0]!.finish();
+    await settle();
+    expect(sends[1]!.job).toMatchObject({ deliveryId: "d3" });
+    expect(sends[1]!.job.coalesced).toBeUndefined();
+    sends[1]!.finish();
+    await settle();
+    expect([first.done, staying.done]).toEqual([true, true]);
+
+    // Everyone leaves the waiting group: no send at all; the lane is released.
+    const only = new AbortController();
+    const head = track(jobs.enqueue(job(4)));
+    await settle();
+    const gone = track(jobs.enqueue(job(5), { abortSignal: only.signal }));
+    only.abort();
+    sends[2]!.finish();
+    await settle();
+    expect(head.done).toBe(true);
+    expect(gone.error).toBeDefined();
+    expect(sends).toHaveLength(3);
+    expect(jobs.activeLanes).toBe(0);
+  });
+
+  it("an aborted caller whose job was already sent only stops waiting: the send and the others go on", async () => {
+    const { sends, send } = gatedSend();
+    const jobs = new PushJobs(send);
+    const controller = new AbortController();
+    const aborted = track(jobs.enqueue(job(1), { abortSignal: controller.signal }));
+    await settle();
+    controller.abort();
+    await settle();
+    expect(aborted.error).toBeDefined();
+    expect(sends).toHaveLength(1);
+    sends[0]!.finish();
+    await settle();
+    expect(jobs.activeLanes).toBe(0);
+    await expect(jobs.enqueue(job(2), { abortSignal: AbortSignal.abort() })).rejects.toThrow();
+    expect(sends).toHaveLength(1);
   });
 
   it("checks its arguments", () => {
     expect(() => new PushJobs(undefined as unknown as () => Promise<void>)).toThrow(TypeError);
-    expect(() => new PushJobs(async () => undefined, { sendTimeoutInMs: 0 })).toThrow(RangeError);
+    for (const bad of [0, -1, 1.5, Infinity, Number.NaN, 2 ** 32]) {
+      expect(() => new PushJobs(async () => undefined, { sendTimeoutInMs: bad })).toThrow(RangeError);
+      expect(() => new PushJobs(async () => undefined, { stallAfterInMs: bad })).toThrow(RangeError);
+    }
   });
 });
 

@@ -78,10 +78,19 @@ export function startHttpLoad(): HttpLoad {
     pid: worker.pid!,
     async run(request) {
       const answer = await new Promise<HttpLoadResult & { failure?: string }>((resolve, reject) => {
-        const fail = (error: Error) => reject(error);
+        const fail = (error: Error) => {
+          worker.off("exit", exited);
+          reject(error);
+        };
+        const exited = (code: number | null, signal: string | null) => {
+          worker.off("error", fail);
+          reject(new Error(`http load: the load generator exited (${signal ?? `code ${code}`})`));
+        };
         worker.once("error", fail);
+        worker.once("exit", exited);
         worker.once("message", (message: HttpLoadResult & { failure?: string }) => {
           worker.off("error", fail);
+          worker.off("exit", exited);
           resolve(message);
         });
         worker.send(request);
