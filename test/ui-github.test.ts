@@ -9,7 +9,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import yauzl from "yauzl";
+import { listSyncRuns } from "../github-app/describe-connection.js";
 import { readHostSettings } from "../local/host-json.js";
+import { TABLES } from "../src/azure/resources.js";
+import { newSyncRunId, SyncRunStore } from "../src/azure/sync-run-store.js";
 import { saveScreenshot, startUiHost, type UiHost } from "./support/browser.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { classicToken } from "./support/pat-tokens.js";
@@ -154,9 +157,17 @@ describe("GitHub settings (US-3, FR-011, FR-012a)", () => {
       .toContain("origin = 'pushed'");
     expect(Date.now() - pushedAt).toBeLessThan(20_000);
 
-    // Disconnect (with confirmation): the files stay, editing works again at once.
+    // A run that stood for a burst of pushes (github-app/push-jobs.ts) says how many. The newest real run,
+    // recorded again as if three pushes had shared it.
+    const [newest] = await listSyncRuns(host.services, 1);
+    const { id: _id, error: _error, ...record } = newest!;
+    await new SyncRunStore(host.services.storage.table(TABLES.syncRuns)).create({ ...record, runId: newSyncRunId(), trigger: "webhook", coalesced: 3 });
     await page.getByRole("link", { name: "Settings" }).click();
-    await page.getByRole("region", { name: "Sync history" }).locator("tbody tr").nth(1).waitFor();
+    const history = page.getByRole("region", { name: "Sync history" });
+    await history.locator("tbody tr").nth(1).waitFor();
+    expect(await history.locator("tbody tr").first().locator("td").nth(1).textContent()).toBe("webhook (3 pushes)");
+
+    // Disconnect (with confirmation): the files stay, editing works again at once.
     await page.getByRole("button", { name: "Disconnect" }).click();
     const disconnect = page.getByRole("dialog", { name: "Disconnect GitHub?" });
     await disconnect.getByRole("button", { name: "Disconnect" }).click();
