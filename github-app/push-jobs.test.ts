@@ -3,7 +3,7 @@
 // only after a send that *started after it arrived* has completed, and a lone push is sent at once.
 import { describe, expect, it } from "vitest";
 import type { SyncJob } from "../src/sync/sync-job.js";
-import { MAX_DELIVERY_IDS_PER_JOB, PushJobs, mergeJobs } from "./push-jobs.js";
+import { MAX_DELIVERY_IDS_PER_JOB, PushJobs, mergeJobs, type PushJobsOptions } from "./push-jobs.js";
 
 function job(n: number, overrides: Partial<SyncJob> = {}): SyncJob {
   return { connectionId: "c1", branch: "main", trigger: "webhook", sha: String(n).padStart(40, "0"), deliveryId: `d${n}`, requestedAt: "2026-11-27T00:00:00.000Z", ...overrides };
@@ -39,6 +39,15 @@ function track(promise: Promise<void>) {
   return state;
 }
 
+/** A PushJobs over a gated send, with the first push's send out and not yet finished. */
+async function withFirstSendInFlight(options?: PushJobsOptions) {
+  const { sends, send } = gatedSend();
+  const jobs = new PushJobs(send, options);
+  const first = track(jobs.enqueue(job(1)));
+  await settle();
+  return { sends, jobs, first };
+}
+
 describe("PushJobs", () => {
   it("sends a lone push at once, unchanged, and answers when the send completes", async () => {
     const { sends, send } = gatedSend();
@@ -54,10 +63,7 @@ describe("PushJobs", () => {
   });
 
   it("never adds a push to the send in flight: pushes that arrive meanwhile share the next send", async () => {
-    const { sends, send } = gatedSend();
-    const jobs = new PushJobs(send);
-    const first = track(jobs.enqueue(job(1)));
-    await settle();
+    const { sends, jobs, first } = await withFirstSendInFlight();
     const later = [2, 3, 4].map((n) => track(jobs.enqueue(job(n))));
     await settle();
     // Only the first send is out, and it still carries the first push alone.
@@ -98,10 +104,7 @@ describe("PushJobs", () => {
   });
 
   it("a failed send fails every push of its group, and the next group is still sent", async () => {
-    const { sends, send } = gatedSend();
-    const jobs = new PushJobs(send);
-    const first = track(jobs.enqueue(job(1)));
-    await settle();
+    const { sends, jobs, first } = await withFirstSendInFlight();
     const group = [2, 3].map((n) => track(jobs.enqueue(job(n))));
     sends[0]!.finish();
     await settle();
@@ -148,10 +151,7 @@ describe("PushJobs", () => {
   });
 
   it("a group waits for a slow send ahead of it at most stallAfterInMs, then goes out alongside it", async () => {
-    const { sends, send } = gatedSend();
-    const jobs = new PushJobs(send, { stallAfterInMs: 30 });
-    const first = track(jobs.enqueue(job(1)));
-    await settle();
+    const { sends, jobs, first } = await withFirstSendInFlight({ stallAfterInMs: 30 });
     const second = track(jobs.enqueue(job(2)));
     const third = track(jobs.enqueue(job(3)));
     await settle();
@@ -169,10 +169,7 @@ describe("PushJobs", () => {
   });
 
   it("an aborted caller leaves a group not yet sent; a group everyone left is never sent", async () => {
-    const { sends, send } = gatedSend();
-    const jobs = new PushJobs(send);
-    const first = track(jobs.enqueue(job(1)));
-    await settle();
+    const { sends, jobs, first } = await withFirstSendInFlight();
     const leaving = new AbortController();
     const left = track(jobs.enqueue(job(2), { abortSignal: leaving.signal }));
     const staying = track(jobs.enqueue(job(3)));

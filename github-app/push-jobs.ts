@@ -131,24 +131,25 @@ function checkDelay(name: string, value: number): number {
 
 function waitFor(group: Group, job: SyncJob, abortSignal: AbortSignal | undefined): Promise<void> {
   if (!abortSignal) return group.done;
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      // Still waiting to be sent: leave the group (a sent group's jobs are already fixed).
-      const at = group.jobs.indexOf(job);
-      if (at >= 0 && !group.sent) group.jobs.splice(at, 1);
-      reject(abortSignal.reason);
-    };
-    abortSignal.addEventListener("abort", onAbort, { once: true });
-    group.done.then(resolve, reject).finally(() => abortSignal.removeEventListener("abort", onAbort));
+  return abortable(group.done, abortSignal, () => {
+    // Still waiting to be sent: leave the group (a sent group's jobs are already fixed).
+    const at = group.jobs.indexOf(job);
+    if (at >= 0 && !group.sent) group.jobs.splice(at, 1);
   });
 }
 
-/** Settles with `promise`, or rejects when `abortSignal` fires first (whether or not the send heeds it). */
-function abortable<T>(promise: Promise<T>, abortSignal: AbortSignal): Promise<T> {
+/**
+ * Settles with `promise`, or rejects when `abortSignal` fires first (whether or not the work heeds it),
+ * after calling `onAbort`.
+ */
+function abortable<T>(promise: Promise<T>, abortSignal: AbortSignal, onAbort?: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortSignal.reason);
-    abortSignal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => abortSignal.removeEventListener("abort", onAbort));
+    const abort = () => {
+      onAbort?.();
+      reject(abortSignal.reason);
+    };
+    abortSignal.addEventListener("abort", abort, { once: true });
+    promise.then(resolve, reject).finally(() => abortSignal.removeEventListener("abort", abort));
   });
 }
 

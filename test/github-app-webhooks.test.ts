@@ -8,6 +8,7 @@ import type { AppCredentials } from "../github-app/app-credentials.js";
 import { TOKEN_REJECTED_REASON } from "../github-app/reconcile-connection.js";
 import { ConnectionStore } from "../src/azure/connection-store.js";
 import { TABLES } from "../src/azure/resources.js";
+import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
 import { connect, connectionRecord, deliver, pushPayload, queuedJobs, registerApp, resetGitHubState } from "./support/github-app-fixtures.js";
 
@@ -152,19 +153,26 @@ describe("POST /api/github/webhooks (App deliveries)", () => {
 });
 
 describe("PAT connections' repository webhooks", () => {
-  async function connectPat(): Promise<{ secret: string; connectionId: string }> {
+  /** A new PAT connection's record (with a repository webhook) and its webhook secret, stored. */
+  async function newPatConnection(): Promise<{ secret: string; connectionId: string; record: Partial<ConnectionRecord> }> {
     const connectionId = randomUUID();
     const secret = randomBytes(32).toString("hex");
     await host.services.secrets.set(`github-webhook-${connectionId}`, secret);
-    await connect(host, {
+    const record = {
       connectionId,
-      kind: "pat",
+      kind: "pat" as const,
       installationId: undefined,
       tokenSecretName: `github-pat-${connectionId}`,
       tokenLast4: "abcd",
       webhookId: 5,
       webhookSecretName: `github-webhook-${connectionId}`,
-    });
+    };
+    return { secret, connectionId, record };
+  }
+
+  async function connectPat(): Promise<{ secret: string; connectionId: string }> {
+    const { secret, connectionId, record } = await newPatConnection();
+    await connect(host, record);
     return { secret, connectionId };
   }
 
@@ -184,20 +192,8 @@ describe("PAT connections' repository webhooks", () => {
     expect(await queuedJobs(host)).toEqual([]);
     // ...while another instance (its own store on the same table and state folder) connects with a PAT.
     const otherInstance = new ConnectionStore(host.services.storage.table(TABLES.connections), { stateDir: host.config.stateDir });
-    const connectionId = randomUUID();
-    const secret = randomBytes(32).toString("hex");
-    await host.services.secrets.set(`github-webhook-${connectionId}`, secret);
-    await otherInstance.create(
-      connectionRecord({
-        connectionId,
-        kind: "pat",
-        installationId: undefined,
-        tokenSecretName: `github-pat-${connectionId}`,
-        tokenLast4: "abcd",
-        webhookId: 5,
-        webhookSecretName: `github-webhook-${connectionId}`,
-      }),
-    );
+    const { secret, connectionId, record } = await newPatConnection();
+    await otherInstance.create(connectionRecord(record));
     // GitHub pings the new hook at once: the stale copy knows no secret, so the signature is checked again
     // against a fresh read, and the ping and the next push are accepted.
     expect((await deliver(host, { zen: "Keep it logically awesome.", hook_id: 5 }, { secret, event: "ping" })).status).toBe(202);
