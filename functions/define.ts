@@ -3,7 +3,9 @@
 // The wrappers below are the only code between a host and a handler: auth, error mapping, logging.
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
 import type { Config } from "../src/config.js";
-import { getPrincipal, requireRole, type Principal, type Role } from "../src/auth/principal.js";
+import { authenticate } from "../src/auth/authenticate.js";
+import { requireRole, type Principal, type Role } from "../src/auth/principal.js";
+import { allowedHostNames, guardRequest, securityHeaders, type BodyKind } from "../src/auth/request-guard.js";
 import { toErrorResponse } from "../src/errors.js";
 import type { Logger } from "../src/logger.js";
 import type { Services } from "./services.js";
@@ -27,7 +29,10 @@ export interface HttpTrigger {
   methods: HttpMethod[];
   /** Route template after the `api/` prefix, Functions syntax: `workspace/files/{*path}`, `runs/{id}`. */
   route: string;
+  /** Who may call it (src/auth/roles.ts). Every route declares one; test/route-roles.test.ts lists them all. */
   role: Role;
+  /** How the body is read (default `json`: unsafe methods must send JSON or nothing; see src/auth/request-guard.ts). */
+  body?: BodyKind;
   handler: (request: HttpRequest, context: HttpHandlerContext) => Promise<HttpResponseInit>;
 }
 
@@ -68,10 +73,14 @@ export async function invokeHttp(
   // garbage per request), and most requests never log.
   let log: Logger | undefined;
   const getLog = () => (log ??= childLogger(services, trigger.name, invocation));
+  const { config } = services;
   try {
-    const principal = getPrincipal(request.headers, services.config.authMode);
+    const body = trigger.body ?? "json";
+    guardRequest(request, body, config, hostNamesOf(services));
+    // A webhook proves itself by its signature; no cookie or identity header is ever read for it.
+    const principal = body === "webhook" ? undefined : await authenticate(request.headers, services);
     requireRole(principal, trigger.role);
-    return await trigger.handler(request, {
+    const result = await trigger.handler(request, {
       services,
       invocation,
       principal,
@@ -79,12 +88,31 @@ export async function invokeHttp(
         return getLog();
       },
     });
+    return withSecurityHeaders(result, config);
   } catch (error) {
     const response = toErrorResponse(error);
     if (response.status >= 500) getLog().error({ err: error, method: request.method }, "request failed");
     else if (services.logger.isLevelEnabled("debug")) getLog().debug({ status: response.status, code: response.body.error }, "request refused");
-    return { status: response.status, headers: response.headers, jsonBody: response.body };
+    return withSecurityHeaders({ status: response.status, headers: response.headers, jsonBody: response.body }, config);
   }
+}
+
+const hostNames = new WeakMap<Services, Set<string>>();
+
+function hostNamesOf(services: Services): Set<string> {
+  let names = hostNames.get(services);
+  if (!names) hostNames.set(services, (names = allowedHostNames(services.config)));
+  return names;
+}
+
+/** Adds the security headers (and `cache-control: no-store` unless the handler chose) to an answer. */
+function withSecurityHeaders(result: HttpResponseInit, config: Config): HttpResponseInit {
+  const headers = new Headers(result.headers as HeadersInit | undefined);
+  for (const [name, value] of Object.entries(securityHeaders(config))) headers.set(name, value);
+  if (!headers.has("cache-control")) headers.set("cache-control", "no-store");
+  const merged: Record<string, string> = {};
+  headers.forEach((value, name) => (merged[name] = value));
+  return { ...result, headers: merged };
 }
 
 /** Runs a queue trigger. Errors are logged and rethrown: the host's redelivery (then poison) is the retry. */

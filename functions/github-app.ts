@@ -1,5 +1,11 @@
 // Registering funcspace's GitHub App (manifest flow) and telling the UI whether one is registered.
+// Starting is a POST (JSON in, the form to post to GitHub out) that sets the flow cookie; GitHub's redirect
+// back is a GET whose signed state must match that cookie and is accepted once.
 import { completeAppRegistration, getAppRegistration, startAppRegistration } from "../github-app/register-app.js";
+import { actorName } from "../src/auth/principal.js";
+import { newFlowCookie, readFlowNonce } from "../src/auth/cookies.js";
+import { BadRequestError } from "../src/errors.js";
+import { readJsonBody } from "../src/json-body.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
 
@@ -7,27 +13,34 @@ export const githubApp = defineHttp({
   name: "githubApp",
   methods: ["GET"],
   route: "github/app",
-  role: "authenticated",
-  handler: async (_request, { services }) => ({
-    headers: { "cache-control": "no-store" },
-    jsonBody: await getAppRegistration(services),
-  }),
+  role: "reader",
+  handler: async (_request, { services }) => ({ jsonBody: await getAppRegistration(services) }),
 });
+
+const optionalString = (value: unknown, name: string): string | undefined => {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string") throw new BadRequestError(`"${name}" must be a string.`);
+  return value;
+};
 
 export const githubAppManifest = defineHttp({
   name: "githubAppManifest",
-  methods: ["GET"],
+  methods: ["POST"],
   route: "github/app/manifest",
   role: "admin",
   handler: async (request, { services, principal }) => {
-    const query = request.query;
-    const html = await startAppRegistration(services, {
-      user: principal!.userId,
-      organization: query.get("organization") ?? query.get("org") ?? undefined,
-      name: query.get("name") ?? undefined,
-      overwrite: query.get("overwrite") === "true",
+    const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, '{"organization": "acme", "overwrite": false}', {
+      allowEmpty: true,
     });
-    return { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }, body: html };
+    const flow = newFlowCookie(services.config);
+    const form = await startAppRegistration(services, {
+      user: principal!.userId,
+      browser: flow.nonce,
+      organization: optionalString(body.organization, "organization"),
+      name: optionalString(body.name, "name"),
+      overwrite: body.overwrite === true,
+    });
+    return { jsonBody: form, cookies: [flow.cookie] };
   },
 });
 
@@ -39,10 +52,12 @@ export const githubAppCallback = defineHttp({
   handler: async (request, { services, principal }) => {
     const registration = await completeAppRegistration(services, request.query.get("code"), request.query.get("state"), {
       user: principal!.userId,
+      browser: readFlowNonce(request.headers, services.config),
+      actor: actorName(principal),
     });
     await getGitHubRuntime(services).reloadApp();
     const location = `${services.config.publicUrl}/settings?app=${encodeURIComponent(registration.slug ?? "")}`;
-    return { status: 302, headers: { location, "cache-control": "no-store" } };
+    return { status: 302, headers: { location } };
   },
 });
 

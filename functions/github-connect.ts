@@ -8,19 +8,24 @@ import { describeConnection } from "../github-app/describe-connection.js";
 import { connectWithPat } from "../github-app/pat/connect-pat.js";
 import { BadRequestError } from "../src/errors.js";
 import { readJsonBody } from "../src/json-body.js";
+import { actorName } from "../src/auth/principal.js";
+import { newFlowCookie, readFlowNonce } from "../src/auth/cookies.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
 
 const CONNECTION_EXAMPLE = '{"kind": "app", "installationId": 123, "repository": "owner/name", "branch": "main"}';
 
+// Starting is a POST that answers where to send the browser and sets the flow cookie: no GET changes state,
+// and GitHub's redirect back must land in the browser that started the round trip (signed-state.ts).
 export const githubConnect = defineHttp({
   name: "githubConnect",
-  methods: ["GET"],
+  methods: ["POST"],
   route: "github/connect",
   role: "admin",
   handler: async (_request, { services, principal }) => {
-    const location = await startInstallation(getGitHubRuntime(services), principal!.userId);
-    return { status: 302, headers: { location, "cache-control": "no-store" } };
+    const flow = newFlowCookie(services.config);
+    const location = await startInstallation(getGitHubRuntime(services), principal!.userId, { browser: flow.nonce });
+    return { jsonBody: { location }, cookies: [flow.cookie] };
   },
 });
 
@@ -35,8 +40,9 @@ export const githubConnectCallback = defineHttp({
       getGitHubRuntime(services),
       { installationId: query.get("installation_id"), code: query.get("code"), state: query.get("state") },
       principal!.userId,
+      { browser: readFlowNonce(request.headers, services.config) },
     );
-    return { status: 302, headers: { location: result.location, "cache-control": "no-store" } };
+    return { status: 302, headers: { location: result.location } };
   },
 });
 
@@ -70,7 +76,7 @@ export const githubCreateConnection = defineHttp({
   role: "admin",
   handler: async (request, { services, principal }) => {
     const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, CONNECTION_EXAMPLE);
-    const connectedBy = principal?.userDetails || principal?.userId;
+    const connectedBy = actorName(principal);
     const runtime = getGitHubRuntime(services);
     let record;
     if (body.kind === "app") {

@@ -4,6 +4,7 @@ import { disconnectGitHub } from "../github-app/pat/disconnect-github.js";
 import { replacePatToken } from "../github-app/pat/replace-pat-token.js";
 import { describeConnection } from "../github-app/describe-connection.js";
 import { readJsonBody } from "../src/json-body.js";
+import { actorName } from "../src/auth/principal.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
 
@@ -12,9 +13,9 @@ export const githubReplaceToken = defineHttp({
   methods: ["PUT"],
   route: "github/connection/token",
   role: "admin",
-  handler: async (request, { services }) => {
+  handler: async (request, { services, principal }) => {
     const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, '{"token": "…"}');
-    const record = await replacePatToken(getGitHubRuntime(services), { token: body.token });
+    const record = await replacePatToken(getGitHubRuntime(services), { token: body.token, rotatedBy: actorName(principal) });
     return { headers: { "cache-control": "no-store" }, jsonBody: await describeConnection(services, { record }) };
   },
 });
@@ -25,7 +26,7 @@ export const githubDisconnect = defineHttp({
   route: "github/connection",
   role: "admin",
   handler: async (_request, { services, principal }) => {
-    const result = await disconnectGitHub(getGitHubRuntime(services), { disconnectedBy: principal?.userDetails || principal?.userId });
+    const result = await disconnectGitHub(getGitHubRuntime(services), { disconnectedBy: actorName(principal) });
     return { headers: { "cache-control": "no-store" }, jsonBody: result };
   },
 });

@@ -4,6 +4,7 @@ import { previewConnectionSync } from "../github-app/preview-connection-sync.js"
 import { requestSync } from "../github-app/request-sync.js";
 import { BadRequestError } from "../src/errors.js";
 import { readJsonBody } from "../src/json-body.js";
+import { actorName } from "../src/auth/principal.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
 
@@ -11,7 +12,7 @@ export const githubConnectionStatus = defineHttp({
   name: "githubConnectionStatus",
   methods: ["GET"],
   route: "github/connection",
-  role: "authenticated",
+  role: "reader",
   handler: async (_request, { services }) => ({
     headers: { "cache-control": "no-store" },
     jsonBody: await describeConnection(services),
@@ -22,7 +23,7 @@ export const githubSyncRuns = defineHttp({
   name: "githubSyncRuns",
   methods: ["GET"],
   route: "github/sync-runs",
-  role: "authenticated",
+  role: "reader",
   handler: async (request, { services }) => {
     const text = request.query.get("limit") ?? "20";
     const limit = Number(text);
@@ -35,9 +36,9 @@ export const githubSyncNow = defineHttp({
   name: "githubSyncNow",
   methods: ["POST"],
   route: "github/sync",
-  role: "admin",
-  handler: async (_request, { services }) => {
-    const job = await requestSync(services);
+  role: "operator",
+  handler: async (_request, { services, principal }) => {
+    const job = await requestSync(services, { requestedBy: actorName(principal) });
     return { status: 202, jsonBody: { queued: true, trigger: job.trigger, branch: job.branch, requestedAt: job.requestedAt } };
   },
 });

@@ -15,6 +15,7 @@ export const githubWebhooks = defineHttp({
   methods: ["POST"],
   route: "github/webhooks",
   role: "anonymous",
+  body: "webhook",
   handler: async (request, { services }) => {
     const body = await readRawBody(request, MAX_WEBHOOK_BYTES);
     const result = await receiveWebhook(getGitHubRuntime(services), {

@@ -1,4 +1,5 @@
 import { checkHealth } from "../src/health/check-health.js";
+import { hasRole } from "../src/auth/principal.js";
 import { defineHttp } from "./define.js";
 
 export const health = defineHttp({
@@ -6,12 +7,12 @@ export const health = defineHttp({
   methods: ["GET"],
   route: "health",
   role: "anonymous",
-  handler: async (_request, { services }) => {
+  handler: async (_request, { services, principal }) => {
     const report = await checkHealth(services);
+    // Anyone (the platform's health check, a load balancer) learns up or down; readers see each dependency.
     return {
       status: report.status === "healthy" ? 200 : 503,
-      headers: { "cache-control": "no-store" },
-      jsonBody: report,
+      jsonBody: hasRole(principal, "reader") ? report : { status: report.status },
     };
   },
 });

@@ -1,6 +1,8 @@
 // The package `main` for the Azure Functions host: check the folders, register every declared trigger.
 import { app } from "@azure/functions";
 import { assertFoldersUsable } from "../src/health/folder-check.js";
+import { checkAuthDeployment } from "../src/auth/check-auth-deployment.js";
+import { announceSetupCode } from "./announce-setup.js";
 import { registerTriggers } from "./register.js";
 import { getServices } from "./services.js";
 import { triggers } from "./triggers.js";
@@ -8,9 +10,13 @@ import { triggers } from "./triggers.js";
 // Request bodies arrive as streams, so uploads are written to disk with the size limit enforced while reading.
 app.setup({ enableHttpStream: true });
 
-const { config } = getServices();
+const services = getServices();
+const { config } = services;
+// Fail closed: a mode whose identity source cannot be trusted here never serves a request.
+checkAuthDeployment(config, process.env);
 await assertFoldersUsable([
   { name: "WORKSPACE_DIR", dir: config.workspaceDir, hint: "is the Azure Files share mounted (azureStorageAccounts, or a volume in Docker)?" },
   { name: "TEMP_DIR", dir: config.tempDir, hint: "is the tmp share mounted, or TEMP_DIR pointing at a writable folder?" },
 ]);
 registerTriggers(triggers, config, getServices);
+await announceSetupCode(services);

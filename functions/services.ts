@@ -2,6 +2,7 @@
 // Both hosts use it: the Functions host through `getServices()`, the local host and tests by calling
 // `createServices` with their own config (so several hosts can live in one test process).
 import { loadConfig, type Config } from "../src/config.js";
+import { AccessStore } from "../src/azure/access-store.js";
 import { ConnectionStore } from "../src/azure/connection-store.js";
 import { QUEUES, TABLES } from "../src/azure/resources.js";
 import { createSecretStore, type SecretStore } from "../src/azure/secret-store.js";
@@ -17,6 +18,8 @@ export interface Services {
   secrets: SecretStore;
   /** The GitHub connection record (read on every request: no cache). */
   connections: ConnectionStore;
+  /** Sessions, role grants, the setup code, used redirect nonces (src/auth/). */
+  access: AccessStore;
   /** Workflow discovery, runs and run records (worker threads start on first use). */
   engine: WorkflowEngine;
 }
@@ -37,7 +40,8 @@ export function createServices(config: Config, options: CreateServicesOptions = 
     runs: new WorkflowRunStore(storage.table(TABLES.workflowRuns)),
     enqueue: async (job, { abortSignal }) => void (await sendJsonMessage(workflowRunQueue, job, { abortSignal })),
   });
-  return { config, logger, storage, secrets, connections, engine };
+  const access = new AccessStore(storage.table(TABLES.access));
+  return { config, logger, storage, secrets, connections, access, engine };
 }
 
 let processServices: Services | undefined;

@@ -1,6 +1,7 @@
 // Every way into the app, in one list. Both hosts read it: the Functions host (index.ts) and `npm start`
 // (local/). Add a trigger here and it is served by both; a test checks that they agree.
 import type { Trigger } from "./define.js";
+import { authTriggers } from "./auth.js";
 import { health } from "./health.js";
 import { githubAppTriggers } from "./github-app.js";
 import { githubConnectTriggers } from "./github-connect.js";
@@ -14,7 +15,7 @@ import { workflowTriggers } from "./workflows.js";
 import { workflowWorker } from "./workflow-worker.js";
 
 export const triggers: readonly Trigger[] = [
-  health, ...workspaceTriggers, ...workflowTriggers, workflowWorker,
+  health, ...authTriggers, ...workspaceTriggers, ...workflowTriggers, workflowWorker,
   githubWebhooks, ...githubAppTriggers, ...githubConnectTriggers, ...githubStatusTriggers, reconcile, syncWorker,
   ...githubPatTriggers,
 ];

@@ -4,6 +4,7 @@
 import type { HttpRequest } from "@azure/functions";
 import { BadRequestError } from "../src/errors.js";
 import { readRunRequest } from "../src/engine/read-run-request.js";
+import { actorName } from "../src/auth/principal.js";
 import { defineHttp, type Trigger } from "./define.js";
 
 const NO_STORE = { "cache-control": "no-store" };
@@ -12,7 +13,7 @@ export const listWorkflows = defineHttp({
   name: "listWorkflows",
   methods: ["GET"],
   route: "workflows",
-  role: "authenticated",
+  role: "reader",
   handler: async (_request, { services }) => ({ headers: NO_STORE, jsonBody: await services.engine.listWorkflows() }),
 });
 
@@ -20,11 +21,11 @@ export const startWorkflowRun = defineHttp({
   name: "startWorkflowRun",
   methods: ["POST"],
   route: "workflows/{name}/runs",
-  role: "authenticated",
-  handler: async (request, { services }) => {
+  role: "operator",
+  handler: async (request, { services, principal }) => {
     const wait = parseWait(request);
     const { params } = await readRunRequest(request.body as AsyncIterable<Uint8Array> | null);
-    const run = await services.engine.startRun(request.params.name ?? "", params, { wait });
+    const run = await services.engine.startRun(request.params.name ?? "", params, { wait, startedBy: actorName(principal) });
     const headers = { ...NO_STORE, location: `/api/runs/${run.id}` };
     return { status: wait ? 200 : 202, headers, jsonBody: run };
   },
@@ -34,7 +35,7 @@ export const getWorkflowRun = defineHttp({
   name: "getWorkflowRun",
   methods: ["GET"],
   route: "runs/{id}",
-  role: "authenticated",
+  role: "reader",
   handler: async (request, { services }) => ({ headers: NO_STORE, jsonBody: await services.engine.getRun(request.params.id ?? "") }),
 });
 
@@ -42,7 +43,7 @@ export const listWorkflowRuns = defineHttp({
   name: "listWorkflowRuns",
   methods: ["GET"],
   route: "runs",
-  role: "authenticated",
+  role: "reader",
   handler: async (request, { services }) => {
     const limit = request.query.get("limit");
     const runs = await services.engine.listRuns({

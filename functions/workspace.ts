@@ -36,7 +36,7 @@ export const workspaceTree = defineHttp({
   name: "workspaceTree",
   methods: ["GET"],
   route: "workspace/tree",
-  role: "authenticated",
+  role: "reader",
   handler: async (_request, { services }) => ({
     headers: { "cache-control": "no-store" },
     jsonBody: await listWorkspaceTree(deps(services)),
@@ -47,7 +47,7 @@ export const workspaceFileRead = defineHttp({
   name: "workspaceFileRead",
   methods: ["GET"],
   route: "workspace/files/{*path}",
-  role: "authenticated",
+  role: "reader",
   handler: async (request, { services }) => {
     const file = await openWorkspaceFile(deps(services), request.params.path ?? "", { ifNoneMatch: request.headers.get("if-none-match") });
     if (!file.body) return { status: 304, headers: { etag: file.etag, ...FILE_HEADERS } };
@@ -70,6 +70,7 @@ export const workspaceFileWrite = defineHttp({
   methods: ["PUT"],
   route: "workspace/files/{*path}",
   role: "admin",
+  body: "bytes",
   handler: async (request, { services }) => {
     const length = request.headers.get("content-length");
     const result = await putWorkspaceFile(deps(services), request.params.path ?? "", bodyOf(request), {
@@ -136,7 +137,7 @@ export const workspaceZip = defineHttp({
   name: "workspaceZip",
   methods: ["GET"],
   route: "workspace/zip",
-  role: "authenticated",
+  role: "reader",
   handler: async (_request, { services }) => {
     const zip = await zipWorkspace(deps(services));
     return {

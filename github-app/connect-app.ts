@@ -53,6 +53,7 @@ export async function connectWithApp(runtime: GitHubRuntime, input: ConnectWithA
     branch,
     sha: head.sha,
     trigger: "initial",
+    ...(input.connectedBy ? { requestedBy: input.connectedBy } : {}),
     requestedAt: now,
     // The user acknowledged that the workspace is replaced, even by an empty branch.
     ...(input.acknowledgeOverwrite === true ? { allowEmpty: true } : {}),

@@ -25,9 +25,14 @@ export type ConnectCallbackResult =
   | { kind: "verified"; installationId: number; account: string; location: string };
 
 /** The App's installation page, with a state that brings the user back to the callback. */
-export async function startInstallation(runtime: GitHubRuntime, user: string, options: AbortOptions = {}): Promise<string> {
+export interface FlowOptions extends AbortOptions {
+  /** The flow cookie's nonce (src/auth/cookies.ts): the round trip must end in the browser that started it. */
+  browser: string | undefined;
+}
+
+export async function startInstallation(runtime: GitHubRuntime, user: string, options: FlowOptions): Promise<string> {
   const app = await requireApp(runtime, options);
-  const state = await createSignedState(runtime.deps.secrets, { purpose: "connect", user, data: {} }, options);
+  const state = await createSignedState(runtime.deps.secrets, { purpose: "connect", user, browser: options.browser ?? "", data: {} }, options);
   return `${runtime.deps.config.githubWebUrl}/apps/${encodeURIComponent(app.slug)}/installations/new?state=${encodeURIComponent(state)}`;
 }
 
@@ -35,21 +40,23 @@ export async function completeInstallation(
   runtime: GitHubRuntime,
   query: ConnectCallbackQuery,
   user: string,
-  options: AbortOptions = {},
+  options: FlowOptions,
 ): Promise<ConnectCallbackResult> {
   const { deps } = runtime;
+  const expected = { user, browser: options.browser };
+  const verify = { ...options, useOnce: (nonce: string) => deps.access.useNonce(nonce, options) };
   const app = await requireApp(runtime, options);
   let installationId: number;
   if (query.installationId !== null) {
-    await verifySignedState(deps.secrets, query.state, { purpose: "connect", user }, options);
+    await verifySignedState(deps.secrets, query.state, { purpose: "connect", ...expected }, verify);
     installationId = parseInstallationId(query.installationId);
   } else {
     // Back from the authorize round trip below: the installation id travelled inside the signed state.
-    ({ installationId } = await verifySignedState<{ installationId: number }>(deps.secrets, query.state, { purpose: "authorize", user }, options));
+    ({ installationId } = await verifySignedState<{ installationId: number }>(deps.secrets, query.state, { purpose: "authorize", ...expected }, verify));
   }
 
   if (!query.code) {
-    const state = await createSignedState(deps.secrets, { purpose: "authorize", user, data: { installationId } }, options);
+    const state = await createSignedState(deps.secrets, { purpose: "authorize", user, browser: options.browser ?? "", data: { installationId } }, options);
     const params = new URLSearchParams({
       client_id: app.clientId,
       redirect_uri: `${deps.config.publicUrl}${CONNECT_CALLBACK_PATH}`,

@@ -21,6 +21,8 @@ export interface ConnectionStatus {
   deliveryModeReason?: string;
   tokenLast4?: string;
   connectedBy?: string;
+  tokenRotatedBy?: string;
+  tokenRotatedAt?: string;
   createdAt?: string;
   progress?: { phase?: string; done?: number; total?: number; runId: string; startedAt: string };
   githubWebUrl?: string;
@@ -48,6 +50,8 @@ export async function describeConnection(
     deliveryModeReason: record.deliveryModeReason,
     tokenLast4: record.kind === "pat" ? record.tokenLast4 : undefined,
     connectedBy: record.connectedBy,
+    tokenRotatedBy: record.kind === "pat" ? record.tokenRotatedBy : undefined,
+    tokenRotatedAt: record.kind === "pat" ? record.tokenRotatedAt : undefined,
     createdAt: record.createdAt,
     githubWebUrl: deps.config.githubWebUrl,
     repositoryUrl: `${deps.config.githubWebUrl}/${record.repository}`,

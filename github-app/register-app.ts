@@ -15,6 +15,9 @@ export interface AppRegistration {
   appId?: number;
   slug?: string;
   htmlUrl?: string;
+  /** Who registered (or last replaced) it, and when. */
+  registeredBy?: string;
+  registeredAt?: string;
 }
 
 export interface StartAppRegistrationOptions extends AbortOptions {
@@ -25,6 +28,14 @@ export interface StartAppRegistrationOptions extends AbortOptions {
   name?: string;
   /** Replace an App that is already registered. */
   overwrite?: boolean;
+  /** The flow cookie's nonce (src/auth/cookies.ts): the callback must come back to the same browser. */
+  browser: string;
+}
+
+/** Where the browser posts the manifest (GitHub's manifest flow is a form POST to github.com). */
+export interface AppRegistrationForm {
+  action: string;
+  manifest: string;
 }
 
 const ACCOUNT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
@@ -33,16 +44,29 @@ const ACCOUNT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 export async function getAppRegistration(deps: GitHubAppDeps, options: AbortOptions = {}): Promise<AppRegistration> {
   const credentials = await getAppCredentials(deps.secrets, options);
   if (!credentials) return { registered: false };
+  const note = await deps.access.getNote(REGISTRATION_NOTE, options);
   return {
     registered: true,
     appId: credentials.appId,
     slug: credentials.slug,
     htmlUrl: `${deps.config.githubWebUrl}/apps/${credentials.slug}`,
+    registeredBy: typeof note?.registeredBy === "string" ? note.registeredBy : undefined,
+    registeredAt: typeof note?.registeredAt === "string" ? note.registeredAt : undefined,
   };
 }
 
-/** The HTML page that posts the manifest to GitHub (the manifest flow is a browser form POST). */
-export async function startAppRegistration(deps: GitHubAppDeps, options: StartAppRegistrationOptions): Promise<string> {
+const REGISTRATION_NOTE = "github-app-registration";
+
+async function saveAppRegistrationRecord(
+  deps: GitHubAppDeps,
+  record: { registeredBy: string; replaced: boolean },
+  options: AbortOptions,
+): Promise<void> {
+  await deps.access.upsertNote(REGISTRATION_NOTE, { ...record, registeredAt: new Date().toISOString() }, options);
+}
+
+/** The form the UI posts to GitHub (the manifest flow is a browser form POST), with a signed state in its URL. */
+export async function startAppRegistration(deps: GitHubAppDeps, options: StartAppRegistrationOptions): Promise<AppRegistrationForm> {
   if (options.organization !== undefined && !ACCOUNT_NAME.test(options.organization)) {
     throw new BadRequestError(`"${options.organization}" is not a GitHub organisation name.`);
   }
@@ -54,25 +78,19 @@ export async function startAppRegistration(deps: GitHubAppDeps, options: StartAp
   const manifest = await buildAppManifest(deps.config.publicUrl, { name: options.name ?? defaultAppName(deps.config.publicUrl) });
   const state = await createSignedState(
     deps.secrets,
-    { purpose: "manifest", user: options.user, data: { overwrite: options.overwrite === true } },
+    { purpose: "manifest", user: options.user, browser: options.browser, data: { overwrite: options.overwrite === true } },
     options,
   );
   const owner = options.organization ? `/organizations/${encodeURIComponent(options.organization)}` : "";
   const action = `${deps.config.githubWebUrl}${owner}/settings/apps/new?state=${encodeURIComponent(state)}`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Create the funcspace GitHub App</title></head>
-<body>
-<form method="post" action="${escapeHtml(action)}">
-<input type="hidden" name="manifest" value="${escapeHtml(JSON.stringify(manifest))}">
-<p>Taking you to GitHub to create the funcspace GitHub App…</p>
-<noscript><button type="submit">Continue to GitHub</button></noscript>
-</form>
-<script>document.forms[0].submit()</script>
-</body></html>`;
+  return { action, manifest: JSON.stringify(manifest) };
 }
 
 export interface CompleteAppRegistrationOptions extends AbortOptions {
   user: string;
+  browser: string | undefined;
+  /** Who registered it, for the record. */
+  actor?: string;
 }
 
 /** Exchanges the one-time code for the App's credentials and stores them. */
@@ -85,8 +103,8 @@ export async function completeAppRegistration(
   const { overwrite } = await verifySignedState<{ overwrite: boolean }>(
     deps.secrets,
     state,
-    { purpose: "manifest", user: options.user },
-    options,
+    { purpose: "manifest", user: options.user, browser: options.browser },
+    { ...options, useOnce: (nonce) => deps.access.useNonce(nonce, options) },
   );
   if (!code || !/^[\w-]{1,200}$/.test(code)) {
     throw new BadRequestError("GitHub did not send back a registration code. Start the registration again.");
@@ -112,7 +130,8 @@ export async function completeAppRegistration(
     },
     options,
   );
-  deps.logger.info({ appId: data.id, slug: data.slug }, "github app registered");
+  await saveAppRegistrationRecord(deps, { registeredBy: options.actor ?? options.user, replaced: existing.registered }, options);
+  deps.logger.info({ appId: data.id, slug: data.slug, registeredBy: options.actor ?? options.user, replaced: existing.registered }, "github app registered");
   return getAppRegistration(deps, options);
 }
 
@@ -129,6 +148,3 @@ function defaultAppName(publicUrl: string): string {
   return `funcspace-${label}`.slice(0, 34).replace(/-+$/, "");
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}

@@ -3,6 +3,7 @@
 // declared trigger on http://127.0.0.1:7071 with the local secret store and ./workspace.
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { checkAuthDeployment } from "../src/auth/check-auth-deployment.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { assertFoldersUsable } from "../src/health/folder-check.js";
 import { startAzurite, type Azurite } from "./azurite.js";
@@ -20,7 +21,9 @@ function loadApp() {
     import("./inspector.js"),
     import("./local-host.js"),
     import("./static-ui.js"),
-  ]).then(([services, triggers, storage, inspector, localHost, staticUi]) => ({
+    import("../functions/announce-setup.js"),
+  ]).then(([services, triggers, storage, inspector, localHost, staticUi, setup]) => ({
+    announceSetupCode: setup.announceSetupCode,
     createServices: services.createServices,
     triggers: triggers.triggers,
     ensureStorageResources: storage.ensureStorageResources,
@@ -63,12 +66,7 @@ async function main(): Promise<void> {
       env.AzureWebJobsStorage = azurite.connectionString;
     }
     const config = loadConfig(env, { profile: "local" });
-    if (config.authMode === "local" && !isLoopback(config.host)) {
-      throw new ConfigError([
-        `HOST=${config.host} with AUTH_MODE=local would make every caller on the network an admin: ` +
-          "bind to 127.0.0.1, or put Static Web Apps in front and set AUTH_MODE=swa.",
-      ]);
-    }
+    checkAuthDeployment(config, env, { bindHost: config.host });
     // Locally the folders are ours to create; in the container they are mounts and must already exist.
     await mkdir(config.workspaceDir, { recursive: true });
     await mkdir(config.tempDir, { recursive: true });
@@ -77,7 +75,7 @@ async function main(): Promise<void> {
       { name: "TEMP_DIR", dir: config.tempDir, hint: "point TEMP_DIR at a folder you can write" },
     ]);
 
-    const { createServices, triggers, ensureStorageResources, startInspector, startLocalHost, serveStaticUi } = await loading;
+    const { createServices, triggers, ensureStorageResources, startInspector, startLocalHost, serveStaticUi, announceSetupCode } = await loading;
     const debuggerUrl = startInspector(config);
     const services = createServices(config);
     await ensureStorageResources(services.storage);
@@ -95,14 +93,11 @@ async function main(): Promise<void> {
     for (const queue of host.queues) console.log(`  queue              ${queue}`);
     for (const timer of host.timers) console.log(`  timer              ${timer.name} (${timer.schedule})`);
     console.log("Press Ctrl-C to stop.");
+    await announceSetupCode(services);
   } catch (error) {
     console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
     await stop(1);
   }
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 await main();

@@ -6,7 +6,17 @@ import { DEFAULT_FS_THREADS } from "./sync/fs-threads.js";
 /** Where the process runs: `local` for `npm start`, `container` for the Functions host (Docker or Azure). */
 export type ConfigProfile = "local" | "container";
 
-export type AuthMode = "local" | "swa";
+export type AuthMode = "local" | "swa" | "github";
+
+/** Who gets which role in `github` mode (AUTH_ADMINS, AUTH_OPERATORS, AUTH_READERS). */
+export interface RoleRules {
+  admin: RoleRule[];
+  operator: RoleRule[];
+  reader: RoleRule[];
+}
+
+/** One entry of a role list: a GitHub login, every active member of an organisation, or a team's members. */
+export type RoleRule = { kind: "user"; login: string } | { kind: "org"; org: string } | { kind: "team"; org: string; team: string };
 
 export type StorageConfig =
   | { kind: "connectionString"; connectionString: string }
@@ -40,6 +50,19 @@ export interface Config {
   /** The platform's public base URL (webhook and redirect URLs are built from it). */
   publicUrl: string;
   authMode: AuthMode;
+  /**
+   * AUTH_SWA_EMULATOR: the named development setting that lets `swa` run outside Azure, stating that the only way
+   * in is the SWA CLI on this machine (the dev compose publishes on 127.0.0.1). Never set in production.
+   */
+  authSwaEmulator: boolean;
+  /** `github` mode: role lists from configuration. */
+  roleRules: RoleRules;
+  /** `github` mode: also derive roles from the user's permission on the connected repository. */
+  authRepositoryRoles: boolean;
+  /** `github` mode: how long a session lasts. */
+  sessionTtlInMs: number;
+  /** Host header values accepted besides loopback names and PUBLIC_URL's host (local and github modes). */
+  allowedHosts: string[];
   enableDebugging: boolean;
   /** `npm start` only: the inspector's port when debugging (the container's comes from the Functions host's arguments). */
   debugPort: number;
@@ -167,10 +190,20 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
   const storage = parseStorage(read, problems);
 
   const authModeValue = (read("AUTH_MODE") ?? (profile === "local" ? "local" : "swa")).toLowerCase();
-  if (authModeValue !== "local" && authModeValue !== "swa") {
+  if (authModeValue !== "local" && authModeValue !== "swa" && authModeValue !== "github") {
     problems.push(
-      `AUTH_MODE="${env.AUTH_MODE}" is not supported: use "swa" (behind Azure Static Web Apps) or "local" (npm start on loopback).`,
+      `AUTH_MODE="${env.AUTH_MODE}" is not supported: use "swa" (behind Azure Static Web Apps), "github" (sign in with ` +
+        'the GitHub App, for a self-hosted server) or "local" (npm start on loopback).',
     );
+  }
+  const roleRules: RoleRules = {
+    admin: parseRoleRules("AUTH_ADMINS", read("AUTH_ADMINS"), problems),
+    operator: parseRoleRules("AUTH_OPERATORS", read("AUTH_OPERATORS"), problems),
+    reader: parseRoleRules("AUTH_READERS", read("AUTH_READERS"), problems),
+  };
+  const allowedHosts = (read("ALLOWED_HOSTS") ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const h of allowedHosts) {
+    if (!/^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/.test(h)) problems.push(`ALLOWED_HOSTS entry "${h}" is not a host name (no scheme, port or path).`);
   }
 
   const logLevelValue = (read("LOG_LEVEL") ?? "info").toLowerCase() as LogLevel;
@@ -195,7 +228,12 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     githubApiUrl: url("GITHUB_API_URL", "https://api.github.com") ?? "https://api.github.com",
     githubWebUrl: url("GITHUB_WEB_URL", "https://github.com") ?? "https://github.com",
     publicUrl: url("PUBLIC_URL", publicUrlFallback) ?? publicUrlFallback,
-    authMode: authModeValue === "local" ? "local" : "swa",
+    authMode: authModeValue === "local" || authModeValue === "github" ? authModeValue : "swa",
+    authSwaEmulator: boolean(["AUTH_SWA_EMULATOR"], false),
+    roleRules,
+    authRepositoryRoles: boolean(["AUTH_REPOSITORY_ROLES"], false),
+    sessionTtlInMs: integer("AUTH_SESSION_HOURS", 8, 1, 24 * 30) * 60 * 60 * 1000,
+    allowedHosts,
     enableDebugging: boolean(["ENABLE_DEBUGGING", "ENABLE_REMOTE_DEBUGGING"], false),
     debugPort: integer("DEBUG_PORT", 9229, 0, 65535),
     workflowTimeoutMs: integer("WORKFLOW_TIMEOUT_MS", 10 * 60 * 1000, 100, 24 * 60 * 60 * 1000),
@@ -257,6 +295,23 @@ function parseStorage(read: (name: string) => string | undefined, problems: stri
       "Azurite), or set AzureWebJobsStorage__accountName to use the app's managed identity. `npm start` sets it for you.",
   );
   return { kind: "connectionString", connectionString: "" };
+}
+
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const TEAM_SLUG = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+/** `octocat, org:acme, team:acme/platform` → rules; every malformed entry is a problem naming the variable. */
+export function parseRoleRules(name: string, value: string | undefined, problems: string[]): RoleRule[] {
+  const rules: RoleRule[] = [];
+  for (const entry of (value ?? "").split(/[,\s]+/).filter(Boolean)) {
+    const org = /^org:(.+)$/i.exec(entry);
+    const team = /^team:([^/]+)\/(.+)$/i.exec(entry);
+    if (org && LOGIN.test(org[1]!)) rules.push({ kind: "org", org: org[1]!.toLowerCase() });
+    else if (team && LOGIN.test(team[1]!) && TEAM_SLUG.test(team[2]!)) rules.push({ kind: "team", org: team[1]!.toLowerCase(), team: team[2]!.toLowerCase() });
+    else if (!entry.includes(":") && LOGIN.test(entry)) rules.push({ kind: "user", login: entry.toLowerCase() });
+    else problems.push(`${name} entry "${entry}" is not a GitHub login, org:NAME or team:ORG/TEAM-SLUG.`);
+  }
+  return rules;
 }
 
 function isInside(child: string, parent: string): boolean {

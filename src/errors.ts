@@ -39,8 +39,15 @@ export class UnauthorizedError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
+  constructor(message: string, options: AppErrorOptions & { code?: string } = {}) {
+    super(403, options.code ?? "forbidden", message, options);
+  }
+}
+
+/** The request named a host this server does not answer for (DNS rebinding, a stray proxy). */
+export class MisdirectedRequestError extends AppError {
   constructor(message: string, options: AppErrorOptions = {}) {
-    super(403, "forbidden", message, options);
+    super(421, "misdirected_request", message, options);
   }
 }
 
@@ -75,8 +82,8 @@ export class PayloadTooLargeError extends AppError {
 }
 
 export class UnsupportedMediaTypeError extends AppError {
-  constructor(message: string, options: AppErrorOptions = {}) {
-    super(415, "unsupported_media_type", message, options);
+  constructor(message: string, options: AppErrorOptions & { code?: string } = {}) {
+    super(415, options.code ?? "unsupported_media_type", message, options);
   }
 }
 

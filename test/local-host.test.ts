@@ -9,7 +9,7 @@ import { startTestHost, swaPrincipalHeader, type TestHost } from "./support/test
 const probeTriggers: Trigger[] = [
   ...appTriggers,
   defineHttp({ name: "open", methods: ["GET"], route: "probe/open", role: "anonymous", handler: async () => ({ jsonBody: { ok: true } }) }),
-  defineHttp({ name: "member", methods: ["GET"], route: "probe/member", role: "authenticated", handler: async (_r, c) => ({ jsonBody: { user: c.principal?.userDetails } }) }),
+  defineHttp({ name: "member", methods: ["GET"], route: "probe/member", role: "reader", handler: async (_r, c) => ({ jsonBody: { user: c.principal?.userDetails } }) }),
   defineHttp({ name: "admin", methods: ["POST"], route: "probe/admin", role: "admin", handler: async () => ({ status: 204 }) }),
   defineHttp({
     name: "echo",
@@ -90,12 +90,15 @@ describe("local host", () => {
     const anonymous = await host.fetch("/api/probe/member");
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ error: "unauthorized" });
-    const member = await host.fetch("/api/probe/member", { headers: { "x-ms-client-principal": swaPrincipalHeader(["authenticated"]) } });
+    const uninvited = await host.fetch("/api/probe/member", { headers: { "x-ms-client-principal": swaPrincipalHeader([]) } });
+    expect(uninvited.status).toBe(403);
+    expect(await uninvited.json()).toMatchObject({ error: "not_invited" });
+    const member = await host.fetch("/api/probe/member", { headers: { "x-ms-client-principal": swaPrincipalHeader(["reader"]) } });
     expect(await member.json()).toEqual({ user: "octocat" });
-    const notAdmin = await host.fetch("/api/probe/admin", { method: "POST", headers: { "x-ms-client-principal": swaPrincipalHeader(["authenticated"]) } });
+    const notAdmin = await host.fetch("/api/probe/admin", { method: "POST", headers: { "x-ms-client-principal": swaPrincipalHeader(["operator"]) } });
     expect(notAdmin.status).toBe(403);
-    expect(await notAdmin.json()).toMatchObject({ error: "forbidden" });
-    const admin = await host.fetch("/api/probe/admin", { method: "POST", headers: { "x-ms-client-principal": swaPrincipalHeader(["authenticated", "admin"]) } });
+    expect(await notAdmin.json()).toMatchObject({ error: "forbidden", requiredRole: "admin" });
+    const admin = await host.fetch("/api/probe/admin", { method: "POST", headers: { "x-ms-client-principal": swaPrincipalHeader(["admin"]) } });
     expect(admin.status).toBe(204);
   });
 

@@ -96,7 +96,7 @@ export async function connectWithPat(input: ConnectWithPatInput, deps: PatDeps, 
       throw new ConflictError("The connection was removed while it was being set up. Connect again.", { code: "connection_removed" });
     }
     if (!webhook.created) await deps.secrets.delete(hookSecretName, { abortSignal });
-    const job: SyncJob = { connectionId, branch, sha: access.headSha, trigger: "initial", requestedAt: now };
+    const job: SyncJob = { connectionId, branch, sha: access.headSha, trigger: "initial", requestedAt: now, ...(input.connectedBy ? { requestedBy: input.connectedBy } : {}) };
     await sendJsonMessage(deps.storage.queue(QUEUES.workspaceSync), job, { abortSignal });
     log.info({ deliveryMode: record.deliveryMode, webhookId, reason: record.deliveryModeReason }, "connected with a personal access token");
     return record;

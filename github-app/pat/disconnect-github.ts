@@ -83,6 +83,7 @@ export async function disconnectGitHub(
     repository: record.repository,
     branch: record.branch,
     trigger: "disconnect",
+    ...(input.disconnectedBy ? { requestedBy: input.disconnectedBy } : {}),
     result: "disconnected",
     fromSha: record.appliedSha,
     added: 0,

@@ -17,7 +17,11 @@ import { createRepoWebhook } from "./create-repo-webhook.js";
 import { readPatToken } from "./read-pat-input.js";
 import { validatePatAccess } from "./validate-pat-access.js";
 
-export async function replacePatToken(runtime: GitHubRuntime, input: { token: unknown }, options: AbortOptions = {}): Promise<ConnectionRecord> {
+export async function replacePatToken(
+  runtime: GitHubRuntime,
+  input: { token: unknown; rotatedBy?: string },
+  options: AbortOptions = {},
+): Promise<ConnectionRecord> {
   const { deps } = runtime;
   const { abortSignal } = options;
   const token = readPatToken(input.token);
@@ -57,6 +61,8 @@ export async function replacePatToken(runtime: GitHubRuntime, input: { token: un
     (record) => ({
       ...record,
       tokenLast4: token.slice(-4),
+      tokenRotatedAt: new Date().toISOString(),
+      ...(input.rotatedBy ? { tokenRotatedBy: input.rotatedBy } : {}),
       headSha: access.headSha,
       ...(failedOnToken(record) ? { state: record.appliedSha ? "Ready" : "Connecting", stateReason: undefined } : {}),
       ...(webhook && "webhookId" in webhook

@@ -22,6 +22,8 @@ export const TABLES = {
   leases: "leases",
   /** Workflow run records. */
   workflowRuns: "workflowruns",
+  /** Sign-in sessions, role grants, the setup code's state, used redirect nonces (`github` mode and flows). */
+  access: "access",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

@@ -11,6 +11,8 @@ export const SECRET_NAMES = {
   appClientSecret: "github-app-client-secret",
   /** HMAC key that signs the `state` of the manifest and connect redirects (created on first use). */
   stateSigningKey: "funcspace-state-key",
+  /** HMAC key that signs session cookies in `github` mode, and derives the one-time setup code. */
+  sessionSigningKey: "funcspace-session-key",
 } as const;
 
 /** The personal access token of a PAT connection. */

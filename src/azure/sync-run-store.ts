@@ -15,6 +15,8 @@ export interface SyncRunRecord {
   branch: string;
   trigger: string;
   deliveryId?: string;
+  /** Who started it (Sync now, connect, disconnect); absent for webhooks and polls. */
+  requestedBy?: string;
   /** How many pushes the job stood for, when the webhook intake coalesced several (SyncJob.coalesced). */
   coalesced?: number;
   /** The commit the job was queued for; `toSha` is the one synced (the head at run time). */
@@ -46,7 +48,7 @@ export interface SyncRunStoreOptions {
 }
 
 const FIELDS = [
-  "runId", "workspaceId", "connectionId", "repository", "branch", "trigger", "deliveryId", "coalesced", "requestedSha", "fromSha", "toSha",
+  "runId", "workspaceId", "connectionId", "repository", "branch", "trigger", "deliveryId", "requestedBy", "coalesced", "requestedSha", "fromSha", "toSha",
   "result", "added", "changed", "deleted", "skipped", "bytesDownloaded", "fetchMethod", "skippedPaths", "startedAt",
   "finishedAt", "durationMs", "errorStep", "errorCode", "errorMessage", "progressPhase", "progressDone", "progressTotal",
 ] as const satisfies readonly (keyof SyncRunRecord)[];

@@ -15,7 +15,7 @@ const MAX_CHUNKS = 5;
 export const MAX_FIELD_CHARS = CHUNK_CHARS * MAX_CHUNKS;
 
 const SUMMARY_FIELDS = [
-  "RowKey", "workflow", "file", "status", "trigger", "paramsJson", "outputTruncated", "logsDropped",
+  "RowKey", "workflow", "file", "status", "trigger", "startedBy", "paramsJson", "outputTruncated", "logsDropped",
   "createdAt", "startedAt", "finishedAt", "durationMs",
   "errorJsonChunks", ...Array.from({ length: MAX_CHUNKS }, (_, i) => `errorJson${i}`),
 ];
@@ -74,7 +74,7 @@ function toEntity(record: RunRecord): Entity {
     paramsJson: asciiJson(record.params),
     createdAt: record.createdAt,
   };
-  const optional = { file: record.file, startedAt: record.startedAt, finishedAt: record.finishedAt, durationMs: record.durationMs };
+  const optional = { file: record.file, startedBy: record.startedBy, startedAt: record.startedAt, finishedAt: record.finishedAt, durationMs: record.durationMs };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) entity[key] = value;
   if (record.outputTruncated) entity.outputTruncated = true;
   if (record.logsDropped) entity.logsDropped = record.logsDropped;
@@ -95,6 +95,7 @@ function fromEntity(entity: Record<string, unknown>): RunRecord {
     createdAt: String(entity.createdAt),
   };
   if (typeof entity.file === "string") record.file = entity.file;
+  if (typeof entity.startedBy === "string") record.startedBy = entity.startedBy;
   if (typeof entity.startedAt === "string") record.startedAt = entity.startedAt;
   if (typeof entity.finishedAt === "string") record.finishedAt = entity.finishedAt;
   if (typeof entity.durationMs === "number") record.durationMs = entity.durationMs;

@@ -41,8 +41,11 @@ export interface ConnectionRecord {
   lastSyncAt?: string;
   createdAt: string;
   updatedAt: string;
-  /** Who connected (SWA user details), for the audit trail. */
+  /** Who connected, for the audit trail. */
   connectedBy?: string;
+  /** Who last replaced the personal access token, and when. */
+  tokenRotatedBy?: string;
+  tokenRotatedAt?: string;
 }
 
 /** One workspace per deployment today; the key keeps room for more. */

@@ -17,6 +17,8 @@ export interface RunRecord {
   status: RunStatus;
   /** `http` (waited for) or `queue` (`?wait=false`). */
   trigger: "http" | "queue";
+  /** Who started it (the signed-in person's name), for the audit trail. */
+  startedBy?: string;
   params: Record<string, unknown>;
   output?: unknown;
   /** The output was larger than a record can hold and was dropped. */
@@ -39,6 +41,7 @@ export interface WorkflowRunJob {
   runId: string;
   workflow: string;
   params: Record<string, unknown>;
+  startedBy?: string;
 }
 
 export function isWorkflowRunJob(value: unknown): value is WorkflowRunJob {

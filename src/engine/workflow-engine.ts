@@ -26,6 +26,8 @@ export interface WorkflowEngineOptions {
 export interface StartRunOptions {
   /** false: queue the run and return at once (status `queued`). Default true. */
   wait?: boolean;
+  /** Who started it, recorded with the run. */
+  startedBy?: string;
   abortSignal?: AbortSignal;
 }
 
@@ -60,13 +62,17 @@ export class WorkflowEngine {
       file: workflow.file,
       status: "queued",
       trigger: options.wait === false ? "queue" : "http",
+      ...(options.startedBy ? { startedBy: options.startedBy } : {}),
       params: resolved,
       logs: [],
       createdAt: new Date().toISOString(),
     };
     if (options.wait === false) {
       await this.#options.runs.upsert(record, options);
-      await this.#options.enqueue({ runId: record.id, workflow: name, params: resolved }, options);
+      await this.#options.enqueue(
+        { runId: record.id, workflow: name, params: resolved, ...(options.startedBy ? { startedBy: options.startedBy } : {}) },
+        options,
+      );
       return record;
     }
     return this.#limit(() => executeRun(record, workflow, this.#executeDeps(), options));
@@ -84,6 +90,7 @@ export class WorkflowEngine {
       workflow: job.workflow,
       status: "queued",
       trigger: "queue",
+      ...(job.startedBy ? { startedBy: job.startedBy } : {}),
       params: job.params,
       logs: [],
       createdAt: new Date().toISOString(),

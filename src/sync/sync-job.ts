@@ -17,6 +17,8 @@ export interface SyncJob {
   coalesced?: number;
   /** Their delivery ids (the last 50). */
   deliveryIds?: string[];
+  /** Who asked for it ("Sync now", connect), for the run record; absent for webhooks and polls. */
+  requestedBy?: string;
   /** ISO time of enqueueing. */
   requestedAt: string;
   /** Apply even if the target tree is empty while the workspace is not. */

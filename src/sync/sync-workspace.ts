@@ -91,6 +91,7 @@ async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: Abort
     branch: connection.branch,
     trigger: job.trigger,
     deliveryId: job.deliveryId,
+    ...(job.requestedBy ? { requestedBy: job.requestedBy } : {}),
     coalesced: job.coalesced,
     requestedSha: job.sha,
     fromSha: connection.appliedSha,

@@ -93,9 +93,9 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   };
 }
 
-/** A base64 `x-ms-client-principal` header as Static Web Apps sends it. */
+/** A base64 `x-ms-client-principal` header as Static Web Apps sends it (a signed-in user: `authenticated` plus `roles`). */
 export function swaPrincipalHeader(roles: string[], user = "octocat"): string {
   return Buffer.from(
-    JSON.stringify({ identityProvider: "github", userId: `id-${user}`, userDetails: user, userRoles: ["anonymous", ...roles] }),
+    JSON.stringify({ identityProvider: "github", userId: `id-${user}`, userDetails: user, userRoles: ["anonymous", "authenticated", ...roles] }),
   ).toString("base64");
 }

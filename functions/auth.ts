@@ -1,0 +1,103 @@
+// Who am I, and signing in and out. `me` answers everyone (it tells only the caller about themselves); the
+// sign-in routes exist in `github` mode (behind Static Web Apps, SWA's own /.auth/* does this; under
+// `npm start` the loopback developer is admin).
+import { completeSignIn, startSignIn } from "../github-app/sign-in/sign-in-with-github.js";
+import { getSetupCode, redeemSetupCode } from "../github-app/sign-in/setup-code.js";
+import { newFlowCookie, readFlowNonce } from "../src/auth/cookies.js";
+import { actorName } from "../src/auth/principal.js";
+import { strongestRole } from "../src/auth/roles.js";
+import { endSession } from "../src/auth/sessions.js";
+import { AppError, NotFoundError } from "../src/errors.js";
+import { readJsonBody } from "../src/json-body.js";
+import { defineHttp, type HttpHandlerContext } from "./define.js";
+import type { Services } from "./services.js";
+
+function requireGitHubMode(services: Services): void {
+  if (services.config.authMode !== "github") {
+    throw new NotFoundError(`Signing in here is only for AUTH_MODE=github (this server runs AUTH_MODE=${services.config.authMode}).`);
+  }
+}
+
+export const authMe = defineHttp({
+  name: "authMe",
+  methods: ["GET"],
+  route: "auth/me",
+  role: "anonymous",
+  handler: async (_request, { services, principal }: HttpHandlerContext) => {
+    const { authMode } = services.config;
+    const setupRequired = authMode === "github" && !principal ? (await getSetupCode(services)) !== undefined : false;
+    return {
+      jsonBody: {
+        authMode,
+        signedIn: principal !== undefined,
+        ...(principal
+          ? { user: actorName(principal), provider: principal.identityProvider, roles: principal.roles, role: strongestRole(principal.roles) ?? null }
+          : { roles: [], role: null }),
+        ...(authMode === "github" ? { setupRequired } : {}),
+      },
+    };
+  },
+});
+
+export const authSignIn = defineHttp({
+  name: "authSignIn",
+  methods: ["POST"],
+  route: "auth/sign-in",
+  role: "anonymous",
+  handler: async (_request, { services }) => {
+    requireGitHubMode(services);
+    const flow = newFlowCookie(services.config);
+    const location = await startSignIn(services, { browser: flow.nonce });
+    return { jsonBody: { location }, cookies: [flow.cookie] };
+  },
+});
+
+export const authCallback = defineHttp({
+  name: "authCallback",
+  methods: ["GET"],
+  route: "auth/callback",
+  role: "anonymous",
+  handler: async (request, { services }) => {
+    requireGitHubMode(services);
+    const home = `${services.config.publicUrl}/`;
+    try {
+      const result = await completeSignIn(
+        services,
+        { code: request.query.get("code"), state: request.query.get("state") },
+        { headers: request.headers, browser: readFlowNonce(request.headers, services.config) },
+      );
+      return { status: 302, headers: { location: home }, cookies: [result.cookie] };
+    } catch (error) {
+      // A person arrives here from GitHub in a browser tab: show them the page with the reason, not raw JSON.
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      return { status: 302, headers: { location: `${home}?signInError=${encodeURIComponent(error.message)}` } };
+    }
+  },
+});
+
+export const authSetup = defineHttp({
+  name: "authSetup",
+  methods: ["POST"],
+  route: "auth/setup",
+  role: "anonymous",
+  handler: async (request, { services }) => {
+    requireGitHubMode(services);
+    const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, '{"code": "ABCD-EFGH-JKLM"}');
+    const cookie = await redeemSetupCode(services, body.code);
+    return { status: 201, jsonBody: { signedIn: true }, cookies: [cookie] };
+  },
+});
+
+export const authSignOut = defineHttp({
+  name: "authSignOut",
+  methods: ["POST"],
+  route: "auth/sign-out",
+  role: "signedIn",
+  handler: async (request, { services }) => {
+    requireGitHubMode(services);
+    const cookie = await endSession(services, request.headers);
+    return { status: 204, cookies: [cookie] };
+  },
+});
+
+export const authTriggers = [authMe, authSignIn, authCallback, authSetup, authSignOut];
