@@ -1,9 +1,11 @@
 // infra/azuredeploy.json checked offline: against the real ARM schemas (../shared/arm-schemas/validate-arm.mjs),
 // then its wiring: app settings against what src/config.ts needs, mounts against WORKSPACE_DIR/TEMP_DIR, queues
 // and tables against src/azure/resources.ts, role assignments, every resourceId() naming a declared resource,
-// every parameter used, no secret with a default, and the image the compose files run. What only a deployment can
-// prove (names free, regions, role propagation, the container starting) is listed in infra/README.md.
-import { readFile } from "node:fs/promises";
+// every parameter used, no secret with a default, and the image the compose files run. Then the trust boundary: the
+// function app's App Service authentication (only the linked Static Web App gets through) and the roles that
+// web/staticwebapp.config.json asks of every route. What only a deployment can prove (names free, regions, role
+// propagation, the container starting, the SWA-to-app handshake) is listed in infra/README.md.
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -139,7 +141,9 @@ describe("infra/azuredeploy.json against the ARM schemas", () => {
     const mount = (broken.resources.find((r) => r.type === "Microsoft.Web/sites")!.properties as { siteConfig: SiteConfig }).siteConfig
       .azureStorageAccounts.workspace!;
     mount.mountPath = "/home/workspace";
-    expect(validator.validate(broken).errors).toHaveLength(2);
+    const auth = broken.resources.find((r) => r.type === "Microsoft.Web/sites/config")!.properties as { globalValidation: Record<string, unknown> };
+    auth.globalValidation.unauthenticatedClientAction = "Return402";
+    expect(validator.validate(broken).errors).toHaveLength(3);
   }, 60_000);
 });
 
@@ -344,5 +348,176 @@ describe("wiring", () => {
     expect(template.outputs.githubWebhookUrl?.value).toBe(`[format('https://{0}/api/github/webhooks', ${swaHost})]`);
     expect(template.outputs.keyVaultName?.value).toBe("[variables('vaultName')]");
     expect(await readFile(path.join(root, "functions/github-webhooks.ts"), "utf8")).toContain('route: "github/webhooks"');
+  });
+});
+
+/** The App Service authentication settings of the function app (Microsoft.Web/sites/config authsettingsV2). */
+interface AuthSettingsV2 {
+  platform: { enabled: boolean; runtimeVersion?: string };
+  globalValidation: { requireAuthentication: boolean; unauthenticatedClientAction: string; excludedPaths?: string[] };
+  identityProviders: Record<string, { enabled: boolean; registration?: { clientId?: string } }>;
+  httpSettings: { requireHttps: boolean };
+}
+
+describe("App Service authentication: the function app accepts only what came through the linked Static Web App", () => {
+  const swaId = "resourceId('Microsoft.Web/staticSites', variables('swaName'))";
+  const siteId = "resourceId('Microsoft.Web/sites', variables('appName'))";
+  const authResource = () => {
+    const configs = ofType("Microsoft.Web/sites/config");
+    expect(configs).toHaveLength(1);
+    return configs[0]!;
+  };
+  const auth = () => authResource().properties as unknown as AuthSettingsV2;
+
+  it("declares authsettingsV2 on the function app: on, every request authenticated, 401 otherwise, HTTPS only", () => {
+    expect(nameSegments(authResource().name)).toEqual(["variables('appName')", "authsettingsV2"]);
+    expect(auth().platform).toEqual({ enabled: true, runtimeVersion: "~1" });
+    expect(auth().globalValidation).toMatchObject({ requireAuthentication: true, unauthenticatedClientAction: "Return401" });
+    expect(auth().httpSettings).toEqual({ requireHttps: true });
+  });
+
+  it("trusts one identity provider, the Static Web App declared in this template (the one linked to the app)", () => {
+    expect(Object.keys(auth().identityProviders)).toEqual(["azureStaticWebApps"]);
+    expect(auth().identityProviders.azureStaticWebApps).toEqual({
+      enabled: true,
+      // What linking writes there, as observed (not documented): the SWA's default host name. See infra/README.md.
+      registration: { clientId: `[reference(${swaId}, '2024-04-01').defaultHostname]` },
+    });
+    const link = only("Microsoft.Web/staticSites/linkedBackends");
+    expect(nameSegments(link.name)).toEqual(["variables('swaName')", "api"]);
+    expect(link.properties?.backendResourceId).toBe(`[${siteId}]`);
+    // The users' URL is the same SWA: PUBLIC_URL (webhook and callback URLs are built from it) and the outputs.
+    expect(appSettings().get("PUBLIC_URL")).toContain(`reference(${swaId}, '2024-04-01').defaultHostname`);
+    expect(appSettings().get("AUTH_MODE")).toBe("swa");
+  });
+
+  it("is applied after the link, so linking cannot leave different settings behind", () => {
+    expect(authResource().dependsOn).toEqual([
+      `[${siteId}]`,
+      `[${swaId}]`,
+      "[resourceId('Microsoft.Web/staticSites/linkedBackends', variables('swaName'), 'api')]",
+    ]);
+  });
+
+  it("excludes no path: webhooks arrive through the SWA and the platform health check passes authentication", () => {
+    expect(auth().globalValidation.excludedPaths).toEqual([]);
+    const swaHost = `reference(${swaId}, '2024-04-01').defaultHostname`;
+    expect(template.outputs.githubWebhookUrl?.value).toBe(`[format('https://{0}/api/github/webhooks', ${swaHost})]`);
+    expect(appSettings().get("PUBLIC_URL")).toBe(`[format('https://{0}', ${swaHost})]`);
+    expect(siteConfig().healthCheckPath).toBe("/api/health");
+  });
+
+  it("leaves WEBSITE_AUTH_* to the platform: an app setting of that name would fake the start-up check", () => {
+    // App Service injects WEBSITE_AUTH_ENABLED when authentication is on; the app refuses to start without it.
+    for (const name of appSettings().keys()) expect(name, name).not.toMatch(/^WEBSITE_AUTH_/i);
+    expect(text).not.toMatch(/"WEBSITE_AUTH_/i);
+  });
+
+  it("outputs the function app's own URL, where a direct call must get 401", () => {
+    expect(template.outputs.functionAppUrl?.value).toBe(`[format('https://{0}', reference(${siteId}, '2024-04-01').defaultHostName)]`);
+  });
+});
+
+interface SwaRoute {
+  route: string;
+  allowedRoles?: string[];
+  statusCode?: number;
+  redirect?: string;
+  rewrite?: string;
+  methods?: string[];
+}
+interface SwaConfig {
+  routes: SwaRoute[];
+  navigationFallback: { rewrite: string; exclude: string[] };
+  responseOverrides: Record<string, { redirect?: string; rewrite?: string; statusCode?: number }>;
+  globalHeaders: Record<string, string>;
+}
+
+const INVITED = ["reader", "operator", "admin"];
+/** Anonymous on purpose: GitHub's deliveries (HMAC per connection) and a liveness answer. */
+const ANONYMOUS_API = ["/api/github/webhooks", "/api/health"];
+/** "Who am I": a signed-in person nobody has invited yet must be able to read it. */
+const WHO_AM_I = "/api/auth/me";
+/** The SPA shell, so that a signed-in person without a role sees "ask to be invited". */
+const SPA_SHELL = ["/", "/index.html", "/assets/*"];
+
+/** The first rule that matches, as Static Web Apps picks it: in order, exact or trailing-wildcard, `x/index.html` for `x`. */
+function firstRule(config: SwaConfig, pathname: string): SwaRoute | undefined {
+  const candidates = [pathname, pathname.endsWith("/") ? `${pathname}index.html` : `${pathname}/index.html`];
+  return config.routes.find((rule) =>
+    candidates.some((candidate) => {
+      if (!rule.route.includes("*")) return rule.route === candidate;
+      return rule.route.endsWith("*") && !rule.route.slice(0, -1).includes("*") && candidate.startsWith(rule.route.slice(0, -1));
+    }),
+  );
+}
+
+describe("web/staticwebapp.config.json: who may reach what behind Static Web Apps", () => {
+  let config: SwaConfig;
+  beforeAll(async () => {
+    config = JSON.parse(await readFile(path.join(root, "web/staticwebapp.config.json"), "utf8")) as SwaConfig;
+  });
+
+  it("asks an invited role (reader, operator or admin) of every /api route but the webhook, health and 'who am I'", async () => {
+    for (const rule of config.routes.filter((r) => r.route.startsWith("/api"))) {
+      if (ANONYMOUS_API.includes(rule.route)) expect(rule.allowedRoles, rule.route).toEqual(["anonymous"]);
+      else if (rule.route === WHO_AM_I) expect(rule.allowedRoles, rule.route).toEqual(["authenticated"]);
+      else expect(rule.allowedRoles, rule.route).toEqual(INVITED);
+    }
+    expect(firstRule(config, "/api/anything/new")?.route).toBe("/api/*");
+
+    // Every HTTP function the app registers, as SWA would route it (first match wins).
+    const files = (await readdir(path.join(root, "functions"))).filter((f) => f.endsWith(".ts"));
+    const sources = await Promise.all(files.map((f) => readFile(path.join(root, "functions", f), "utf8")));
+    const declared = sources.flatMap((source) => [...source.matchAll(/\broute: "([^"]+)"/g)].map((m) => m[1]!));
+    const routes = [...new Set(declared.map((route) => `/api/${route.replace(/\{[^}]+\}/g, "x")}`))];
+    expect(routes).toEqual(expect.arrayContaining([...ANONYMOUS_API, "/api/workspace/tree", "/api/workspace/files/x"]));
+    for (const route of routes) {
+      const rule = firstRule(config, route);
+      const expected = ANONYMOUS_API.includes(route) ? ["anonymous"] : route === WHO_AM_I ? ["authenticated"] : INVITED;
+      expect(rule?.allowedRoles, route).toEqual(expected);
+    }
+  });
+
+  it("lets the bare 'authenticated' role reach only 'who am I' and the SPA shell; every other page needs an invited role", () => {
+    const bare = config.routes.filter((r) => r.allowedRoles?.includes("authenticated")).map((r) => r.route);
+    expect(bare.sort()).toEqual([WHO_AM_I, ...SPA_SHELL].sort());
+    for (const rule of config.routes.filter((r) => r.allowedRoles?.includes("authenticated"))) expect(rule.allowedRoles).toEqual(["authenticated"]);
+    for (const rule of config.routes) {
+      for (const role of rule.allowedRoles ?? []) expect(["anonymous", "authenticated", ...INVITED], rule.route).toContain(role);
+    }
+    expect(config.routes.at(-1)).toEqual({ route: "/*", allowedRoles: INVITED });
+    for (const page of ["/", "/index.html", "/assets/index-abc.js"]) expect(firstRule(config, page)?.allowedRoles, page).toEqual(["authenticated"]);
+    for (const page of ["/editor", "/workflows", "/health", "/something/deep"]) expect(firstRule(config, page)?.allowedRoles, page).toEqual(INVITED);
+    for (const page of ["/settings", "/settings/github"]) expect(firstRule(config, page)?.allowedRoles, page).toEqual(["admin"]);
+    for (const page of ["/forbidden.html", "/favicon.svg"]) expect(firstRule(config, page)?.allowedRoles, page).toEqual(["anonymous"]);
+    expect(config.responseOverrides["401"]).toEqual({ redirect: "/.auth/login/github?post_login_redirect_uri=.referrer", statusCode: 302 });
+    expect(config.responseOverrides["403"]).toEqual({ rewrite: "/forbidden.html", statusCode: 403 });
+  });
+
+  it("signs in with GitHub only: the other pre-configured providers answer 404", () => {
+    for (const provider of ["aad", "apple", "facebook", "google", "twitter", "x"]) {
+      expect(firstRule(config, `/.auth/login/${provider}`), provider).toEqual({ route: `/.auth/login/${provider}`, statusCode: 404 });
+    }
+    // SWA matches /.auth/login/<provider> against exact rules only; none may touch GitHub's.
+    expect(config.routes.filter((r) => r.route.startsWith("/.auth/")).map((r) => r.route)).not.toContain("/.auth/login/github");
+    expect(firstRule(config, "/login")).toMatchObject({ redirect: "/.auth/login/github" });
+  });
+
+  it("sends a Content-Security-Policy with the pages: scripts from the site only, inline styles allowed for CodeMirror", () => {
+    const csp = new Map(
+      config.globalHeaders["Content-Security-Policy"]!.split(";").map((d) => {
+        const [name = "", ...values] = d.trim().split(/\s+/);
+        return [name, values] as const;
+      }),
+    );
+    expect(csp.get("default-src")).toEqual(["'self'"]);
+    expect(csp.get("script-src")).toEqual(["'self'"]);
+    expect(csp.get("style-src")).toEqual(["'self'", "'unsafe-inline'"]);
+    expect(csp.get("object-src")).toEqual(["'none'"]);
+    expect(csp.get("frame-ancestors")).toEqual(["'none'"]);
+    for (const [name, values] of csp) if (name !== "style-src") expect(values, name).not.toContain("'unsafe-inline'");
+    expect(config.globalHeaders["Content-Security-Policy"]).not.toContain("unsafe-eval");
+    expect(config.globalHeaders).toMatchObject({ "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin" });
   });
 });

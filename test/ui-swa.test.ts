@@ -1,16 +1,24 @@
 // `npm run start:swa`'s setup, for real: the Static Web Apps CLI serving the built UI with
 // web/staticwebapp.config.json in front of the local host (AUTH_MODE=swa, --api-devserver-url). Proves the
-// config's routes and roles (anonymous webhook and health, admin-only settings, everything else signed in,
-// 401 → login, SPA fallback) and that the UI works behind it with SWA's principal. The CLI's login form
-// needs a CDN, so the test sets the StaticWebAppsAuthCookie itself (base64 JSON client principal).
+// config's routes and roles as the emulator applies them: anonymous webhook and health; a signed-in person with
+// no invited role gets the SPA shell and "who am I", nothing else; /api and every other page need reader,
+// operator or admin; settings need admin; unused sign-in providers answer 404; 401 → login; SPA fallback; the
+// UI works behind it under the Content-Security-Policy. The CLI's login form needs a CDN, so the test sets the
+// StaticWebAppsAuthCookie itself (base64 JSON client principal). What only Azure can prove (the function app
+// refusing direct calls, SWA's handling of a client-sent principal header) is listed in infra/README.md.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWebUi, saveScreenshot, startUiHost, type UiHost } from "./support/browser.js";
 import { freePort } from "../local/azurite.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const swaConfig = JSON.parse(readFileSync(path.join(ROOT, "web/staticwebapp.config.json"), "utf8")) as {
+  routes: { route: string; statusCode?: number }[];
+  globalHeaders: Record<string, string>;
+};
 let host: UiHost;
 let swa: ChildProcess | undefined;
 let swaUrl: string;
@@ -29,7 +37,8 @@ function get(pathname: string, roles?: string[], init: RequestInit = {}): Promis
 }
 
 beforeAll(async () => {
-  host = await startUiHost({ env: { AUTH_MODE: "swa" } });
+  // AUTH_SWA_EMULATOR: the named development setting for `swa` outside Azure (only the CLI on loopback reaches the host).
+  host = await startUiHost({ env: { AUTH_MODE: "swa", AUTH_SWA_EMULATOR: "true" } });
   const dist = await buildWebUi();
   const port = await freePort();
   swaUrl = `http://127.0.0.1:${port}`;
@@ -62,49 +71,113 @@ afterAll(async () => {
   await host?.close();
 });
 
+/** Not served by SWA for these roles: Azure answers 403 (rewritten to forbidden.html), the CLI emulator 401 for any
+ * role mismatch (which the config turns into the login redirect). Either way our function never saw it. */
+async function expectRefusedBySwa(response: Response): Promise<void> {
+  expect([302, 403]).toContain(response.status);
+  const body = await response.text();
+  expect(body).not.toContain('<div id="app">');
+  expect(body).not.toMatch(/^\s*[{[]/);
+}
+
+const json = { accept: "application/json" };
+
 describe("Static Web Apps routes and roles (web/staticwebapp.config.json)", () => {
   it("sends anonymous visitors to the GitHub login, but lets the webhook and health through", async () => {
-    const page = await get("/editor");
-    expect(page.status).toBe(302);
-    expect(page.headers.get("location")).toContain("/.auth/login/github");
+    for (const pathname of ["/", "/editor"]) {
+      const page = await get(pathname);
+      expect(page.status, pathname).toBe(302);
+      expect(page.headers.get("location"), pathname).toContain("/.auth/login/github");
+    }
 
-    const webhook = await get("/api/github/webhooks", undefined, { method: "POST", headers: { accept: "application/json", "content-type": "application/json" }, body: "{}" });
+    const webhook = await get("/api/github/webhooks", undefined, {
+      method: "POST",
+      headers: { ...json, "content-type": "application/json" },
+      body: "{}",
+    });
     expect(webhook.status).not.toBe(302);
     // Our function answered (its error body), not SWA's auth layer.
     expect(((await webhook.json()) as { error?: string }).error).toBeTruthy();
 
-    const health = await get("/api/health", undefined, { headers: { accept: "application/json" } });
+    const health = await get("/api/health", undefined, { headers: json });
     expect(health.status).toBe(200);
     expect(((await health.json()) as { status: string }).status).toBe("healthy");
   });
 
-  it("serves every page to a signed-in user, settings only to admins, and forwards the principal to the API", async () => {
-    const editor = await get("/editor", ["authenticated"]);
+  it("offers GitHub sign-in only: every other pre-configured provider answers 404", async () => {
+    const blocked = swaConfig.routes.filter((r) => r.route.startsWith("/.auth/login/")).map((r) => r.route);
+    expect(blocked).toEqual(expect.arrayContaining(["/.auth/login/aad", "/.auth/login/twitter"]));
+    for (const route of blocked) expect((await get(route)).status, route).toBe(404);
+    expect((await get("/.auth/login/github")).status).toBe(200);
+  });
+
+  it("gives a signed-in person with no invited role the SPA shell and 'who am I', and nothing else", async () => {
+    const shell = await get("/", ["authenticated"]);
+    expect(shell.status).toBe(200);
+    const html = await shell.text();
+    expect(html).toContain('<div id="app">');
+    expect((await get("/index.html", ["authenticated"])).status).toBe(200);
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThan(0);
+    for (const asset of assets) expect((await get(asset, ["authenticated"])).status, asset).toBe(200);
+
+    // "Who am I" reaches our function (whatever it answers, it is JSON from the API, not SWA's refusal).
+    const me = await get("/api/auth/me", ["authenticated"], { headers: json });
+    expect(me.status).not.toBe(302);
+    expect(me.headers.get("content-type")).toContain("application/json");
+
+    await expectRefusedBySwa(await get("/editor", ["authenticated"]));
+    await expectRefusedBySwa(await get("/workflows", ["authenticated"]));
+    await expectRefusedBySwa(await get("/api/workspace/tree", ["authenticated"], { headers: json }));
+    await expectRefusedBySwa(await get("/api/workflows", ["authenticated"], { headers: json }));
+    await expectRefusedBySwa(await get("/api/github/connection", ["authenticated"], { headers: json }));
+  });
+
+  it("serves every page to invited roles, settings only to admins, and forwards the principal to the API", async () => {
+    const reader = ["authenticated", "reader"];
+    const editor = await get("/editor", reader);
     expect(editor.status).toBe(200);
     expect(await editor.text()).toContain('<div id="app">');
     // SPA fallback: a deep link loads index.html.
-    expect(await (await get("/workflows?name=x", ["authenticated"])).text()).toContain('<div id="app">');
+    expect(await (await get("/workflows?name=x", ["authenticated", "operator"])).text()).toContain('<div id="app">');
 
-    // Not served without the admin role. (Azure answers 403, which the config rewrites to forbidden.html;
-    // the CLI emulator answers 401 for any role mismatch, which the config turns into the login redirect.)
-    const settings = await get("/settings/github", ["authenticated"]);
-    expect([302, 403]).toContain(settings.status);
-    expect(await settings.text()).not.toContain('<div id="app">');
+    await expectRefusedBySwa(await get("/settings", reader));
+    await expectRefusedBySwa(await get("/settings/github", ["authenticated", "operator"]));
     const asAdmin = await get("/settings/github", ["authenticated", "admin"]);
     expect(asAdmin.status).toBe(200);
 
-    const tree = await get("/api/workspace/tree", ["authenticated"], { headers: { accept: "application/json" } });
+    const tree = await get("/api/workspace/tree", reader, { headers: json });
     expect(tree.status).toBe(200);
-    const write = await get("/api/workspace/files/x.ts", ["authenticated"], { method: "PUT", headers: { accept: "application/json" }, body: "x" });
+    // SWA let the reader through; our function refuses the write (it needs admin).
+    const write = await get("/api/workspace/files/x.ts", reader, { method: "PUT", headers: json, body: "x" });
     expect(write.status).toBe(403);
-    expect(((await write.json()) as { error: string }).error).toBe("forbidden");
+    expect(((await write.json()) as { error: string }).error).toMatch(/forbidden|not_invited/);
   });
 
-  it("runs the UI behind SWA with the signed-in user", async () => {
+  it("sends the Content-Security-Policy with every page", async () => {
+    const csp = swaConfig.globalHeaders["Content-Security-Policy"];
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    for (const pathname of ["/", "/editor", "/forbidden.html"]) {
+      const response = await get(pathname, ["authenticated", "reader"]);
+      expect(response.headers.get("content-security-policy"), pathname).toBe(csp);
+    }
+  });
+
+  it("runs the UI behind SWA with the signed-in user, with no Content-Security-Policy violation", async () => {
     const context = await host.browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
       await context.addCookies([{ name: "StaticWebAppsAuthCookie", value: cookieFor(["authenticated", "admin"]), url: swaUrl }]);
+      // Collected in the page: every CSP violation (an inline style CodeMirror injects, a script, a fetch).
+      await context.addInitScript(() => {
+        const seen: string[] = [];
+        (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+        document.addEventListener("securitypolicyviolation", (event) => seen.push(`${event.violatedDirective} ${event.blockedURI}`));
+      });
       const page = await context.newPage();
+      const consoleErrors: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error" && /Content Security Policy/i.test(message.text())) consoleErrors.push(message.text());
+      });
       await page.goto(`${swaUrl}/editor`);
       await page.getByText("The workspace is empty").waitFor();
       await page.getByRole("link", { name: "Sign out" }).waitFor();
@@ -113,7 +186,13 @@ describe("Static Web Apps routes and roles (web/staticwebapp.config.json)", () =
       await page.getByLabel("File path").fill("through-swa.ts");
       await page.getByRole("button", { name: "Create" }).click();
       await page.getByRole("treeitem", { name: "through-swa.ts" }).waitFor();
+      // The editor (CodeMirror, loaded on demand, styles injected at run time) works under the policy.
+      await page.locator(".cm-content").click();
+      await page.keyboard.insertText("export const viaSwa = true;");
+      await expect.poll(() => page.locator(".cm-content").textContent()).toContain("viaSwa");
       await saveScreenshot(page, "swa-editor");
+      expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
+      expect(consoleErrors).toEqual([]);
     } finally {
       await context.close();
     }
