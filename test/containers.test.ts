@@ -2,7 +2,8 @@
 // template against the Compose JSON schema (and `docker-compose config` when installed; CI installs it), the
 // Dockerfile through a Dockerfile linter and parser, the entry step and the image's file list by running the real
 // scripts, and consistency: every variable src/config.ts needs is set or defaulted in each compose file and the
-// image, ports and debug wiring agree everywhere. Building the image and starting the containers are not proven
+// image, ports and debug wiring agree everywhere, every port is published on loopback, and each file's sign-in mode
+// passes the app's start-up check (src/auth/check-auth-deployment.ts). Building the image and starting the containers are not proven
 // here: .github/workflows/publish-image.yml does both before it pushes.
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -16,7 +17,8 @@ import { validate as lintDockerfile, ValidationSeverity } from "dockerfile-utils
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { ConfigError, loadConfig, type Env } from "../src/config.js";
+import { checkAuthDeployment } from "../src/auth/check-auth-deployment.js";
+import { ConfigError, loadConfig, type AuthMode, type Env } from "../src/config.js";
 import { initWorkspace } from "../scripts/init-workspace.js";
 import { createTempDir } from "./support/temp-dir.js";
 
@@ -25,12 +27,24 @@ const root = path.resolve(import.meta.dirname, "..");
 const read = (file: string) => readFile(path.join(root, file), "utf8");
 
 const COMPOSE_FILES = ["docker-compose.dev.yml", "docker-compose.prod.yml", "docker-compose.engine.yml", "templates/workspace/docker-compose.yml"];
-/** The files that run the platform, and the interpolation environment each is used with. */
-const RUNNABLE = [
-  { file: "docker-compose.dev.yml", envFile: undefined },
-  { file: "templates/workspace/docker-compose.yml", envFile: undefined },
-  { file: "docker-compose.prod.yml", envFile: "docker/prod.env.example" },
-] as const;
+/** The files that run the platform, the interpolation environment each is used with, and who signs in there. */
+const RUNNABLE: readonly { file: string; envFile: string | undefined; authMode: AuthMode }[] = [
+  { file: "docker-compose.dev.yml", envFile: undefined, authMode: "swa" },
+  { file: "templates/workspace/docker-compose.yml", envFile: undefined, authMode: "swa" },
+  { file: "docker-compose.prod.yml", envFile: "docker/prod.env.example", authMode: "github" },
+];
+/** What docker-compose.prod.yml requires (its `${X:?…}`s), in placeholder values: nothing else is set. */
+const PROD_MINIMAL_ENV: Env = {
+  AzureWebJobsStorage: "DefaultEndpointsProtocol=https;AccountName=funcspacestorage;AccountKey=a2V5;EndpointSuffix=core.windows.net",
+  KEY_VAULT_URL: "https://funcspace-vault.vault.azure.net",
+  AZURE_TENANT_ID: "00000000-0000-0000-0000-000000000000",
+  AZURE_CLIENT_ID: "00000000-0000-0000-0000-000000000000",
+  AZURE_CLIENT_SECRET: "placeholder",
+  PUBLIC_URL: "https://funcspace.example.com",
+  AZURE_STORAGE_ACCOUNT: "funcspacestorage",
+  AZURE_STORAGE_KEY: "a2V5",
+};
+const ROLE_VARIABLES = ["AUTH_ADMINS", "AUTH_OPERATORS", "AUTH_READERS", "AUTH_REPOSITORY_ROLES", "AUTH_SESSION_HOURS", "ALLOWED_HOSTS"];
 const COMPOSE_SPEC_SHA256 = "0dc04bd346dcfee1b1419628fff79937bbf076925f298f272a2b490e2b112bac";
 /** Variables the compose files may set that src/config.ts does not read: the Functions host's and the Azure SDK's. */
 const PLATFORM_VARIABLES = new Set([
@@ -40,10 +54,13 @@ const PLATFORM_VARIABLES = new Set([
   "AZURE_CLIENT_SECRET",
 ]);
 
+/** A port as written (`[host_ip:]published:target[/proto]`) or as Compose v2's `config` prints it (long syntax). */
+type ComposePort = string | { host_ip?: string; published?: string | number; target: number; protocol?: string };
+
 interface ComposeService {
   image?: string;
   build?: unknown;
-  ports?: string[];
+  ports?: ComposePort[];
   environment?: Record<string, string>;
   volumes?: string[];
   healthcheck?: { test?: string[]; disable?: boolean };
@@ -72,6 +89,20 @@ function interpolate(value: string, env: Env): string {
   });
 }
 
+/** Every string in a parsed compose file interpolated, as Compose does before it validates or runs anything. */
+function interpolateAll<T>(node: T, env: Env): T {
+  if (typeof node === "string") return interpolate(node, env) as T;
+  if (Array.isArray(node)) return node.map((item: unknown) => interpolateAll(item, env)) as T;
+  if (node && typeof node === "object") return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, interpolateAll(value, env)])) as T;
+  return node;
+}
+
+/** The interpolation environment a compose file is used with (its env file, or nothing). */
+async function interpolationEnvOf(file: string): Promise<Env> {
+  const envFile = RUNNABLE.find((r) => r.file === file)?.envFile;
+  return envFile ? parseEnvFile(await read(envFile)) : {};
+}
+
 function parseEnvFile(text: string): Env {
   const env: Env = {};
   for (const line of text.split("\n")) {
@@ -88,10 +119,14 @@ function findService(compose: ComposeFile, name: string): ComposeService {
   return service;
 }
 
-/** `[host_ip:]published:target` → numbers. */
-function parsePort(spec: string): { published: number; target: number } {
-  const parts = spec.split(":");
-  return { published: Number(parts.at(-2)), target: Number(parts.at(-1)) };
+/**
+ * `[host_ip:]published:target[/proto]` (written, or Compose v1's `config`) or the long syntax (Compose v2's
+ * `config`) → where it listens on the host (`""` = every interface) and the numbers.
+ */
+function parsePort(spec: ComposePort): { host: string; published: number; target: number } {
+  if (typeof spec !== "string") return { host: spec.host_ip ?? "", published: Number(spec.published), target: Number(spec.target) };
+  const parts = spec.replace(/\/(tcp|udp|sctp)$/, "").split(":");
+  return { host: parts.length > 2 ? parts.slice(0, -2).join(":") : "", published: Number(parts.at(-2)), target: Number(parts.at(-1)) };
 }
 
 /** `source:target[:mode]` → target → source; a `${VAR:-default}` source keeps its colon. */
@@ -187,8 +222,9 @@ describe("compose files against the Compose JSON schema", () => {
     validateCompose = ajv.compile(dropIds(JSON.parse(text)) as object);
   });
 
+  // Compose interpolates first and validates the result (`"${FUNCSPACE_BIND:-127.0.0.1}:…"` is a port only then).
   it.each(COMPOSE_FILES)("%s is valid", async (file) => {
-    const valid = validateCompose(await loadCompose(file));
+    const valid = validateCompose(interpolateAll(await loadCompose(file), await interpolationEnvOf(file)));
     expect(validateCompose.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
   });
@@ -223,6 +259,53 @@ describe("docker-compose config (Debian's docker-compose; installed by .ci/run)"
     expect(findService(merged, "functions").build).toEqual({ context: root });
     expect(findService(merged, "functions").volumes).toContain(`${path.join(root, "dist")}:/home/site/wwwroot/dist:ro`);
   });
+
+  /** `docker-compose config` of a file, run with exactly `env` (and PATH). */
+  const composeConfig = async (file: string, env: Env, extraArgs: string[] = []): Promise<ComposeFile> => {
+    const { stdout } = await run(binary!, ["-f", file, ...extraArgs, "config"], { cwd: root, env: { PATH: process.env.PATH, ...env } });
+    return YAML.parse(stdout) as ComposeFile;
+  };
+  const publishedPorts = (compose: ComposeFile) =>
+    Object.entries(compose.services).flatMap(([name, service]) => (service.ports ?? []).map((port) => ({ service: name, ...parsePort(port) })));
+
+  it("prod with only its required variables: github sign-in, published on 127.0.0.1 only, role variables empty", async () => {
+    if (!binary) return;
+    const compose = await composeConfig("docker-compose.prod.yml", PROD_MINIMAL_ENV);
+    const functions = findService(compose, "functions");
+    expect(functions.environment?.AUTH_MODE).toBe("github");
+    expect(functions.environment).not.toHaveProperty("AUTH_SWA_EMULATOR");
+    for (const name of ROLE_VARIABLES) expect(functions.environment?.[name], name).toBe("");
+    expect(publishedPorts(compose)).toEqual([{ service: "functions", host: "127.0.0.1", published: 7071, target: 80 }]);
+  });
+
+  it("prod passes the role variables from the environment; FUNCSPACE_BIND and FUNCSPACE_PORT move the published port", async () => {
+    if (!binary) return;
+    const roles: Env = {
+      AUTH_ADMINS: "octocat,org:acme",
+      AUTH_OPERATORS: "team:acme/platform",
+      AUTH_READERS: "org:acme-readers",
+      AUTH_REPOSITORY_ROLES: "true",
+      AUTH_SESSION_HOURS: "12",
+      ALLOWED_HOSTS: "funcspace.internal",
+    };
+    const compose = await composeConfig("docker-compose.prod.yml", { ...PROD_MINIMAL_ENV, ...roles, FUNCSPACE_BIND: "10.0.0.5", FUNCSPACE_PORT: "8080" });
+    const functions = findService(compose, "functions");
+    expect(functions.environment).toMatchObject({ AUTH_MODE: "github", ...roles });
+    expect(publishedPorts(compose)).toEqual([{ service: "functions", host: "10.0.0.5", published: 8080, target: 80 }]);
+  });
+
+  it.each(["docker-compose.dev.yml", "templates/workspace/docker-compose.yml"])(
+    "%s: every published port is on 127.0.0.1, and swa is the emulator's (AUTH_SWA_EMULATOR=true)",
+    async (file) => {
+      if (!binary) return;
+      const compose = await composeConfig(file, {}, ["--profile", "relay"]);
+      const ports = publishedPorts(compose);
+      expect(ports.map((p) => p.published).sort()).toEqual([4280, 7071, 9229]);
+      for (const port of ports) expect(port.host, `${port.service} ${port.published}`).toBe("127.0.0.1");
+      expect(findService(compose, "functions").environment).toMatchObject({ AUTH_MODE: "swa", AUTH_SWA_EMULATOR: "true" });
+      expect(Object.keys(compose.services).sort()).toEqual(["azurite", "functions", "relay", "web"]);
+    },
+  );
 
   it("stops the prod file with the variable's name when the env file is missing", async () => {
     if (!binary) return;
@@ -389,7 +472,7 @@ describe("consistency of compose files, image and app configuration", () => {
     expect(configProblems({ ...imageEnv, AzureWebJobsStorage: "UseDevelopmentStorage=true" })).toEqual([]);
   });
 
-  it.each(RUNNABLE)("$file: the app starts with its environment, at the mounted folders", async ({ file, envFile }) => {
+  it.each(RUNNABLE)("$file: the app starts with its environment, at the mounted folders, signing in with $authMode", async ({ file, envFile, authMode }) => {
     const compose = await loadCompose(file);
     const interpolationEnv = envFile ? parseEnvFile(await read(envFile)) : {};
     const functions = findService(compose, "functions");
@@ -404,8 +487,65 @@ describe("consistency of compose files, image and app configuration", () => {
     const mounts = volumeTargets(functions);
     expect(mounts.has(config.workspaceDir), `${config.workspaceDir} is mounted`).toBe(true);
     expect(mounts.has(config.tempDir), `${config.tempDir} is mounted`).toBe(true);
-    expect(config.authMode).toBe("swa");
+    expect(config.authMode).toBe(authMode);
     expect(path.dirname(config.localSecretsFile).startsWith(config.tempDir)).toBe(true);
+    // The start-up check passes as the container runs it (outside Azure, no bind host: the port mapping is the fence).
+    expect(() => checkAuthDeployment(config, env)).not.toThrow();
+  });
+
+  it("the dev file and the template: swa only because AUTH_SWA_EMULATOR=true says the emulator is the way in", async () => {
+    for (const file of ["docker-compose.dev.yml", "templates/workspace/docker-compose.yml"]) {
+      const environment = findService(await loadCompose(file), "functions").environment ?? {};
+      expect(environment, file).toMatchObject({ AUTH_MODE: "swa", AUTH_SWA_EMULATOR: "true" });
+      // Without the statement the same file is refused at start-up (the setting carries the weight).
+      const { AUTH_SWA_EMULATOR: _, ...withoutEmulator } = { ...imageEnv, ...interpolateAll(environment, {}) };
+      expect(() => checkAuthDeployment(loadConfig(withoutEmulator, { profile: "container" }), withoutEmulator), file).toThrow(/AUTH_SWA_EMULATOR/);
+    }
+  });
+
+  it("the prod file: github sign-in by default, roles from the env file, no swa and no emulator", async () => {
+    const environment = findService(await loadCompose("docker-compose.prod.yml"), "functions").environment ?? {};
+    expect(environment.AUTH_MODE).toBe("${AUTH_MODE:-github}");
+    expect(environment).not.toHaveProperty("AUTH_SWA_EMULATOR");
+    // Passed through, empty allowed (src/config.ts owns the defaults).
+    for (const name of ROLE_VARIABLES) expect(environment[name], name).toBe(`\${${name}:-}`);
+
+    const env = { ...imageEnv, ...interpolateAll(environment, PROD_MINIMAL_ENV) };
+    const config = loadConfig(env, { profile: "container" });
+    expect(config).toMatchObject({ authMode: "github", authSwaEmulator: false, authRepositoryRoles: false, allowedHosts: [] });
+    expect(config.roleRules).toEqual({ admin: [], operator: [], reader: [] });
+    expect(() => checkAuthDeployment(config, env)).not.toThrow();
+
+    const example = loadConfig({ ...imageEnv, ...interpolateAll(environment, parseEnvFile(await read("docker/prod.env.example"))) }, { profile: "container" });
+    expect(example.roleRules.admin).toEqual([{ kind: "user", login: "octocat" }]);
+    expect(example.roleRules.operator).toEqual([{ kind: "team", org: "funcspace-org", team: "platform" }]);
+    expect(example.roleRules.reader).toEqual([{ kind: "org", org: "funcspace-org" }]);
+
+    // What the deployment guide says is refused, is: swa (no Static Web App in front), local, plain http on a public host.
+    for (const [override, refusal] of [
+      [{ AUTH_MODE: "swa" }, /AUTH_MODE=swa outside Azure/],
+      [{ AUTH_MODE: "local" }, /AUTH_MODE=local/],
+      [{ PUBLIC_URL: "http://funcspace.example.com" }, /PUBLIC_URL=http:\/\/funcspace\.example\.com.*HTTPS/],
+    ] as [Env, RegExp][]) {
+      const refused = { ...imageEnv, ...interpolateAll(environment, { ...PROD_MINIMAL_ENV, ...override }) };
+      expect(() => checkAuthDeployment(loadConfig(refused, { profile: "container" }), refused), JSON.stringify(override)).toThrow(refusal);
+    }
+  });
+
+  it("docker/prod.env.example names every variable the prod file reads", async () => {
+    const example = parseEnvFile(await read("docker/prod.env.example"));
+    const used = new Set([...(await read("docker-compose.prod.yml")).matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map(([, name]) => name!));
+    for (const name of used) expect(Object.keys(example), name).toContain(name);
+  });
+
+  it("docker/Caddyfile.example serves PUBLIC_URL's host and proxies to the prod file's loopback port", async () => {
+    const caddyfile = await read("docker/Caddyfile.example");
+    const prod = interpolateAll(findService(await loadCompose("docker-compose.prod.yml"), "functions"), PROD_MINIMAL_ENV);
+    const port = parsePort(prod.ports![0]!);
+    expect(caddyfile).toMatch(new RegExp(`^\\s*reverse_proxy ${port.host.replaceAll(".", "\\.")}:${port.published} \\{`, "m"));
+    expect(caddyfile).toMatch(new RegExp(`^${new URL(PROD_MINIMAL_ENV.PUBLIC_URL!).hostname.replaceAll(".", "\\.")} \\{`, "m"));
+    // Caddy keeps the client's Host by default; overriding it would break funcspace's host check.
+    expect(caddyfile).not.toMatch(/^\s*header_up\s+Host\b/im);
   });
 
   it("ports agree: host 80 in the image, published on 7071 like `npm start`; the inspector on 9229 everywhere", async () => {
@@ -420,15 +560,28 @@ describe("consistency of compose files, image and app configuration", () => {
     expect(loadConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true" }, { profile: "local" }).debugPort).toBe(9229);
 
     for (const { file } of RUNNABLE) {
-      const functions = findService(await loadCompose(file), "functions");
+      const functions = interpolateAll(findService(await loadCompose(file), "functions"), await interpolationEnvOf(file));
       const ports = (functions.ports ?? []).map(parsePort);
-      expect(ports[0], file).toEqual({ published: localPort, target: containerPort });
+      expect(ports[0], file).toEqual({ host: "127.0.0.1", published: localPort, target: containerPort });
       expect(functions.healthcheck?.test?.join(" "), file).toContain(`http://127.0.0.1:${containerPort}/api/health`);
       if (file === "docker-compose.prod.yml") {
         expect(ports, "no debugger port in production").toHaveLength(1);
         expect(functions.restart).toBe("unless-stopped");
       } else {
-        expect(ports[1], file).toEqual({ published: 9229, target: 9229 });
+        expect(ports[1], file).toEqual({ host: "127.0.0.1", published: 9229, target: 9229 });
+      }
+    }
+  });
+
+  it("every published port of every compose file is on 127.0.0.1, by default and with the example env file", async () => {
+    for (const { file } of RUNNABLE) {
+      const envs = file === "docker-compose.prod.yml" ? [PROD_MINIMAL_ENV, await interpolationEnvOf(file)] : [{}];
+      for (const [name, service] of Object.entries((await loadCompose(file)).services)) {
+        for (const env of envs) {
+          for (const port of interpolateAll(service.ports ?? [], env).map(parsePort)) {
+            expect(port.host, `${file} ${name} ${port.published}`).toBe("127.0.0.1");
+          }
+        }
       }
     }
   });
