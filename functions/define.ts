@@ -5,7 +5,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@a
 import type { Config } from "../src/config.js";
 import { authenticate } from "../src/auth/authenticate.js";
 import { requireRole, type Principal, type Role } from "../src/auth/principal.js";
-import { allowedHostNames, guardRequest, securityHeaders, type BodyKind } from "../src/auth/request-guard.js";
+import { allowedHostNames, guardBody, guardRequest, securityHeaders, type BodyKind } from "../src/auth/request-guard.js";
 import { toErrorResponse } from "../src/errors.js";
 import type { Logger } from "../src/logger.js";
 import type { Services } from "./services.js";
@@ -78,8 +78,11 @@ export async function invokeHttp(
     const body = trigger.body ?? "json";
     guardRequest(request, body, config, hostNamesOf(services));
     // A webhook proves itself by its signature; no cookie or identity header is ever read for it.
-    const principal = body === "webhook" ? undefined : await authenticate(request.headers, services);
+    const principal = body === "webhook" || trigger.role === "anonymous" && trigger.name === "health"
+      ? undefined
+      : await authenticate(request.headers, services);
     requireRole(principal, trigger.role);
+    guardBody(request, body);
     const result = await trigger.handler(request, {
       services,
       invocation,

@@ -2,7 +2,7 @@
 // (local/). Add a trigger here and it is served by both; a test checks that they agree.
 import type { Trigger } from "./define.js";
 import { authTriggers } from "./auth.js";
-import { health } from "./health.js";
+import { healthTriggers } from "./health.js";
 import { githubAppTriggers } from "./github-app.js";
 import { githubConnectTriggers } from "./github-connect.js";
 import { githubPatTriggers } from "./github-pat.js";
@@ -15,7 +15,7 @@ import { workflowTriggers } from "./workflows.js";
 import { workflowWorker } from "./workflow-worker.js";
 
 export const triggers: readonly Trigger[] = [
-  health, ...authTriggers, ...workspaceTriggers, ...workflowTriggers, workflowWorker,
+  ...healthTriggers, ...authTriggers, ...workspaceTriggers, ...workflowTriggers, workflowWorker,
   githubWebhooks, ...githubAppTriggers, ...githubConnectTriggers, ...githubStatusTriggers, reconcile, syncWorker,
   ...githubPatTriggers,
 ];

@@ -77,7 +77,7 @@ describe("parameter validation", () => {
   });
 
   it("refuses a body that is not JSON, or has fields besides params", async () => {
-    const broken = await host.fetch("/api/workflows/hello/runs", { method: "POST", body: "{nope" });
+    const broken = await host.fetch("/api/workflows/hello/runs", { method: "POST", body: "{nope", headers: { "content-type": "application/json" } });
     expect(broken.status).toBe(400);
     expect(((await broken.json()) as { message: string }).message).toMatch(/not valid JSON/);
     const extra = await run("hello", { who: "flat" });
@@ -97,8 +97,14 @@ describe("parameter validation", () => {
     try {
       expect((await swa.fetch("/api/workflows")).status).toBe(401);
       expect((await swa.fetch("/api/workflows/x/runs", { method: "POST" })).status).toBe(401);
-      const listed = await swa.fetch("/api/workflows", { headers: { "x-ms-client-principal": swaPrincipalHeader(["authenticated"]) } });
+      const uninvited = await swa.fetch("/api/workflows", { headers: { "x-ms-client-principal": swaPrincipalHeader([]) } });
+      expect(uninvited.status).toBe(403);
+      const listed = await swa.fetch("/api/workflows", { headers: { "x-ms-client-principal": swaPrincipalHeader(["reader"]) } });
       expect(listed.status).toBe(200);
+      const reader = await swa.fetch("/api/workflows/x/runs", { method: "POST", headers: { "x-ms-client-principal": swaPrincipalHeader(["reader"]) } });
+      expect(reader.status).toBe(403);
+      const operator = await swa.fetch("/api/workflows/x/runs", { method: "POST", headers: { "x-ms-client-principal": swaPrincipalHeader(["operator"]) } });
+      expect(operator.status).toBe(404);
     } finally {
       await swa.services.engine.close();
       await swa.close();

@@ -19,8 +19,9 @@ const settings = { ...hostSettings, queues: { ...hostSettings.queues, visibility
 let github: GitHubStandIn;
 let repo: StandInRepository;
 let host: TestHost;
-const alice = { "x-ms-client-principal": swaPrincipalHeader(["authenticated", "admin"], "alice") };
-const mallory = { "x-ms-client-principal": swaPrincipalHeader(["authenticated", "admin"], "mallory") };
+// JSON on every call: unsafe JSON routes refuse anything else (a cross-site form cannot send it).
+const alice = { "x-ms-client-principal": swaPrincipalHeader(["admin"], "alice"), "content-type": "application/json" };
+const mallory = { "x-ms-client-principal": swaPrincipalHeader(["admin"], "mallory"), "content-type": "application/json" };
 
 beforeAll(async () => {
   github = await startGitHubStandIn();
@@ -39,10 +40,39 @@ afterAll(async () => {
   await github.close();
 });
 
-/** One browser hop: our URLs go to the test host (as `who`), GitHub's to the stand-in. Returns the response. */
+/** Each person's browser keeps the cookies our host sets (the flow cookie that binds a redirect round trip). */
+const jars = new Map<Record<string, string>, Map<string, string>>();
+
+/** One browser hop: our URLs go to the test host (as `who`, with their cookies), GitHub's to the stand-in. */
 async function hop(url: string, who: Record<string, string>, init: RequestInit = {}): Promise<Response> {
-  if (url.startsWith(PUBLIC_URL)) return host.fetch(url.slice(PUBLIC_URL.length), { ...init, headers: { ...who, ...init.headers }, redirect: "manual" });
-  return fetch(url, { ...init, redirect: "manual" });
+  if (!url.startsWith(PUBLIC_URL)) return fetch(url, { ...init, redirect: "manual" });
+  const jar = jars.get(who) ?? new Map<string, string>();
+  jars.set(who, jar);
+  const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
+  const response = await host.fetch(url.slice(PUBLIC_URL.length), {
+    ...init,
+    headers: { ...who, ...(cookie ? { cookie } : {}), ...init.headers },
+    redirect: "manual",
+  });
+  for (const line of response.headers.getSetCookie()) {
+    const [pair] = line.split(";");
+    const at = pair!.indexOf("=");
+    jar.set(pair!.slice(0, at), pair!.slice(at + 1));
+  }
+  return response;
+}
+
+/** Starts the manifest flow as `who`: the form the UI would post to GitHub. */
+async function startManifest(who: Record<string, string>, body: Record<string, unknown> = {}) {
+  const response = await hop(`${PUBLIC_URL}/api/github/app/manifest`, who, { method: "POST", body: JSON.stringify(body) });
+  return { response, form: response.ok ? ((await response.json()) as { action: string; manifest: string }) : undefined };
+}
+
+/** Starts "Connect with GitHub" as `who`: where the UI sends the browser. */
+async function startConnect(who: Record<string, string>): Promise<string> {
+  const response = await hop(`${PUBLIC_URL}/api/github/connect`, who, { method: "POST" });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { location: string }).location;
 }
 
 /** Follows redirects like a browser until the answer is not a redirect or lands on our UI. */
@@ -66,24 +96,23 @@ function createBranches(repository: StandInRepository, names: string[], sha: str
   execFileSync("git", ["update-ref", "--stdin"], { cwd: repository.bareDir, input: commands });
 }
 
-function decodeHtml(text: string): string {
-  return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
-}
-
 describe("registration by manifest", () => {
   it("posts app.yml with the public URL to GitHub and stores the App's credentials from the code", async () => {
-    const page = await host.fetch("/api/github/app/manifest", { headers: alice });
+    // A GET starts nothing (a link on another site could): the flow starts with a same-origin POST.
+    expect((await host.fetch("/api/github/app/manifest", { headers: alice })).status).toBe(405);
+    const { response: page, form } = await startManifest(alice);
     expect(page.status).toBe(200);
-    const html = await page.text();
-    const action = decodeHtml(/action="([^"]+)"/.exec(html)![1]!);
-    const manifest = JSON.parse(decodeHtml(/name="manifest" value="([^"]+)"/.exec(html)![1]!));
+    expect(page.headers.getSetCookie().join()).toMatch(/^__Host-funcspace-flow=[\w-]+; Path=\/; Max-Age=600; Secure; HttpOnly; SameSite=Lax$/);
+    const { action } = form!;
+    const manifest = JSON.parse(form!.manifest);
     expect(action.startsWith(`${github.webUrl}/settings/apps/new?state=`)).toBe(true);
     expect(manifest).toMatchObject({
       hook_attributes: { url: `${PUBLIC_URL}/api/github/webhooks` },
       redirect_url: `${PUBLIC_URL}/api/github/app/callback`,
       setup_url: `${PUBLIC_URL}/api/github/connect/callback`,
       public: false,
-      default_permissions: { contents: "read", metadata: "read" },
+      callback_urls: [`${PUBLIC_URL}/api/github/connect/callback`, `${PUBLIC_URL}/api/auth/callback`],
+      default_permissions: { contents: "read", metadata: "read", members: "read" },
       default_events: ["push"],
     });
 
@@ -91,7 +120,14 @@ describe("registration by manifest", () => {
     expect(url).toMatch(new RegExp(`^${PUBLIC_URL}/settings\\?app=`));
     const registration = await (await host.fetch("/api/github/app", { headers: alice })).json();
     const app = github.getApp(registration.slug)!;
-    expect(registration).toEqual({ registered: true, appId: app.id, slug: app.slug, htmlUrl: `${github.webUrl}/apps/${app.slug}` });
+    expect(registration).toEqual({
+      registered: true,
+      appId: app.id,
+      slug: app.slug,
+      htmlUrl: `${github.webUrl}/apps/${app.slug}`,
+      registeredBy: "alice",
+      registeredAt: expect.any(String),
+    });
     expect(await host.services.secrets.get(SECRET_NAMES.appPrivateKey)).toBe(app.pem);
     expect(await host.services.secrets.get(SECRET_NAMES.appWebhookSecret)).toBe(app.webhookSecret);
     expect(JSON.stringify(registration)).not.toContain(app.clientSecret);
@@ -100,18 +136,20 @@ describe("registration by manifest", () => {
   });
 
   it("refuses to replace the registered App unless asked, and a tampered or foreign state", async () => {
-    const again = await host.fetch("/api/github/app/manifest", { headers: alice });
+    const { response: again } = await startManifest(alice);
     expect(again.status).toBe(409);
     expect((await again.json()).error).toBe("app_already_registered");
-    const replace = await host.fetch("/api/github/app/manifest?overwrite=true", { headers: alice });
-    const state = decodeHtml(/state=([^"&]+)/.exec(await replace.text())![1]!);
-    const tampered = `${decodeURIComponent(state).slice(0, -2)}xx`;
-    const bad = await host.fetch(`/api/github/app/callback?code=abc&state=${encodeURIComponent(tampered)}`, { headers: alice });
+    const { form } = await startManifest(alice, { overwrite: true });
+    const state = new URL(form!.action).searchParams.get("state")!;
+    const callback = (who: Record<string, string>, value: string) => hop(`${PUBLIC_URL}/api/github/app/callback?code=abc&state=${encodeURIComponent(value)}`, who);
+    const bad = await callback(alice, `${state.slice(0, -2)}xx`);
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toBe("invalid_state");
-    const otherUser = await host.fetch(`/api/github/app/callback?code=abc&state=${state}`, { headers: mallory });
-    expect(otherUser.status).toBe(400);
-    const anonymous = await host.fetch(`/api/github/app/callback?code=abc&state=${state}`);
+    // Another admin's browser (no flow cookie, another user), and the same user in a browser that did not start it.
+    expect((await callback(mallory, state)).status).toBe(400);
+    const otherBrowser = await host.fetch(`/api/github/app/callback?code=abc&state=${encodeURIComponent(state)}`, { headers: alice });
+    expect(otherBrowser.status).toBe(400);
+    const anonymous = await host.fetch(`/api/github/app/callback?code=abc&state=${encodeURIComponent(state)}`);
     expect(anonymous.status).toBe(401);
   });
 });
@@ -120,7 +158,7 @@ describe("Connect with GitHub", () => {
   let installationId: number;
 
   it("installs, verifies the installation (this App's, visible to the user) and lists its repositories", async () => {
-    const { url } = await browse(`${PUBLIC_URL}/api/github/connect`, alice);
+    const { url } = await browse(await startConnect(alice), alice);
     const landed = new URL(url);
     expect(landed.pathname).toBe("/settings");
     installationId = Number(landed.searchParams.get("installation_id"));
@@ -136,7 +174,7 @@ describe("Connect with GitHub", () => {
     const main = await many.commit({ "README.md": "# many\n" });
     const names = Array.from({ length: 205 }, (_, i) => (i % 3 ? `feature/${String(i).padStart(3, "0")}` : `fix-${String(i).padStart(3, "0")}`));
     createBranches(many, names, main);
-    const listBranches = (id: number, repository: string, who = alice) => host.fetch(`/api/github/installations/${id}/repositories/${repository}/branches`, { headers: who });
+    const listBranches = (id: number, repository: string, who: Record<string, string> = alice) => host.fetch(`/api/github/installations/${id}/repositories/${repository}/branches`, { headers: who });
 
     const before = github.requests.length;
     const listed = await listBranches(installationId, "octo-user/many-branches");
@@ -159,7 +197,7 @@ describe("Connect with GitHub", () => {
     const malformed = await listBranches(installationId, "-bad-/many-branches");
     expect(malformed.status).toBe(400);
     expect((await malformed.json()).error).toBe("invalid_repository");
-    const reader = { "x-ms-client-principal": swaPrincipalHeader(["authenticated"], "bob") };
+    const reader = { "x-ms-client-principal": swaPrincipalHeader(["reader"], "bob") };
     expect((await listBranches(installationId, "octo-user/many-branches", reader)).status).toBe(403);
   });
 
@@ -177,11 +215,11 @@ describe("Connect with GitHub", () => {
   });
 
   it("refuses a tampered state, a state started by another user, and installations that are not this App's or not the user's", async () => {
-    const start = await host.fetch("/api/github/connect", { headers: alice, redirect: "manual" });
-    const state = new URL(start.headers.get("location")!).searchParams.get("state")!;
-    const tampered = await host.fetch(`/api/github/connect/callback?installation_id=1&state=${encodeURIComponent(`${state}x`)}`, { headers: alice });
+    const freshState = async () => new URL(await startConnect(alice)).searchParams.get("state")!;
+    const state = await freshState();
+    const tampered = await hop(`${PUBLIC_URL}/api/github/connect/callback?installation_id=1&state=${encodeURIComponent(`${state}x`)}`, alice);
     expect(tampered.status).toBe(400);
-    const foreignUser = await host.fetch(`/api/github/connect/callback?installation_id=1&state=${encodeURIComponent(state)}`, { headers: mallory });
+    const foreignUser = await hop(`${PUBLIC_URL}/api/github/connect/callback?installation_id=1&state=${encodeURIComponent(state)}`, mallory);
     expect(foreignUser.status).toBe(400);
 
     // Another App's installation, and an installation of ours the signed-in GitHub user cannot see.
@@ -190,7 +228,7 @@ describe("Connect with GitHub", () => {
     const ours = github.getApp((await (await host.fetch("/api/github/app", { headers: alice })).json()).slug)!;
     const hidden = await github.createInstallation(ours.id, { account: "acme", repositories: "all", visibleTo: ["acme-admin"] });
     for (const id of [foreign.id, hidden.id]) {
-      const { response } = await browse(`${PUBLIC_URL}/api/github/connect/callback?installation_id=${id}&state=${encodeURIComponent(state)}`, alice);
+      const { response } = await browse(`${PUBLIC_URL}/api/github/connect/callback?installation_id=${id}&state=${encodeURIComponent(await freshState())}`, alice);
       expect(response.status).toBe(403);
       expect(await response.text()).toContain("cannot be connected");
       const listing = await host.fetch(`/api/github/installations/${id}/repositories`, { headers: alice });

@@ -159,7 +159,7 @@ describe("connect with a personal access token", () => {
     expect(others).toEqual([]);
     expect(hook).toMatchObject({ id: record.webhookId, active: true, events: ["push"], config: { url: "https://funcspace.example.net/api/github/webhooks", content_type: "json", secret: "********" } });
 
-    expect(await queuedJobs()).toEqual([{ connectionId: record.connectionId, branch: "main", sha: headSha, trigger: "initial", requestedAt: expect.any(String) }]);
+    expect(await queuedJobs()).toEqual([{ connectionId: record.connectionId, branch: "main", sha: headSha, trigger: "initial", requestedBy: "local developer", requestedAt: expect.any(String) }]);
 
     // Read-only at once.
     const write = await host.fetch("/api/workspace/files/new.ts", { method: "PUT", body: "x" });

@@ -16,6 +16,7 @@ const probeTriggers: Trigger[] = [
     methods: ["PUT"],
     route: "probe/echo/{*path}",
     role: "anonymous",
+    body: "bytes",
     handler: async (request) => {
       // Count the body as it streams in: proves the local host hands handlers a stream, not a buffer.
       let bytes = 0;
@@ -49,7 +50,9 @@ afterEach(async () => {
 describe("local host", () => {
   it("answers /api/health with 200 and every check listed", async () => {
     host = await startTestHost();
-    const response = await host.fetch("/api/health");
+    const bare = await host.fetch("/api/health");
+    expect(await bare.json()).toEqual({ status: "healthy" });
+    const response = await host.fetch("/api/health/details");
     expect(response.status).toBe(200);
     const report = (await response.json()) as { status: string; checks: { name: string; status: string; latencyMs: number; message: string }[] };
     expect(report.status).toBe("healthy");
@@ -64,7 +67,8 @@ describe("local host", () => {
   it("answers 503 naming the folder when the workspace is read-only", async () => {
     host = await startTestHost();
     await makeReadOnly(host.workspaceDir);
-    const response = await host.fetch("/api/health");
+    expect((await host.fetch("/api/health")).status).toBe(503);
+    const response = await host.fetch("/api/health/details");
     expect(response.status).toBe(503);
     const report = (await response.json()) as { status: string; checks: { name: string; status: string; message: string }[] };
     expect(report.status).toBe("unhealthy");

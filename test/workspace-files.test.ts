@@ -255,11 +255,11 @@ describe("move", () => {
 });
 
 describe("roles", () => {
-  it("lets signed-in users read and only admins write", async () => {
+  it("lets readers read and only admins write", async () => {
     const swa = await startTestHost({ enableQueues: false, env: { AUTH_MODE: "swa" } });
     try {
-      const reader = { "x-ms-client-principal": swaPrincipalHeader(["authenticated"]) };
-      const admin = { "x-ms-client-principal": swaPrincipalHeader(["authenticated", "admin"]) };
+      const reader = { "x-ms-client-principal": swaPrincipalHeader(["reader"]) };
+      const admin = { "x-ms-client-principal": swaPrincipalHeader(["admin"]) };
       expect((await swa.fetch("/api/workspace/tree")).status).toBe(401);
       expect((await swa.fetch("/api/workspace/files/a.ts", { method: "PUT", body: "x", headers: reader })).status).toBe(403);
       expect((await swa.fetch("/api/workspace/files/a.ts", { method: "PUT", body: "x", headers: admin })).status).toBe(201);

@@ -24,11 +24,11 @@ const mutations: [string, string, RequestInit][] = [
   ["create a file", "/api/workspace/files/src/new.ts", { method: "PUT", body: "new" }],
   ["replace a file", "/api/workspace/files/src/main.ts", { method: "PUT", body: "changed" }],
   ["delete a file", "/api/workspace/files/src/old.ts", { method: "DELETE" }],
-  ["create a folder", "/api/workspace/folders", { method: "POST", body: JSON.stringify({ path: "made" }) }],
+  ["create a folder", "/api/workspace/folders", { method: "POST", body: JSON.stringify({ path: "made" }), headers: { "content-type": "application/json" } }],
   ["delete a folder", "/api/workspace/folders/empty", { method: "DELETE" }],
   ["delete a folder recursively", "/api/workspace/folders/src?recursive=true", { method: "DELETE" }],
-  ["move a file", "/api/workspace/move", { method: "POST", body: JSON.stringify({ from: "src/old.ts", to: "src/renamed.ts" }) }],
-  ["move a folder", "/api/workspace/move", { method: "POST", body: JSON.stringify({ from: "src", to: "lib", overwrite: true }) }],
+  ["move a file", "/api/workspace/move", { method: "POST", body: JSON.stringify({ from: "src/old.ts", to: "src/renamed.ts" }), headers: { "content-type": "application/json" } }],
+  ["move a folder", "/api/workspace/move", { method: "POST", body: JSON.stringify({ from: "src", to: "lib", overwrite: true }), headers: { "content-type": "application/json" } }],
 ];
 
 async function snapshot(): Promise<string> {

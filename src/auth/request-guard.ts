@@ -17,7 +17,11 @@ export interface GuardedRequest {
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
-/** Host names this server answers for in `local` and `github` mode (behind SWA the proxy picks the host). */
+/**
+ * Host names this server answers for, in every mode but `swa` in Azure (there App Service authentication lets
+ * only the linked Static Web App in). With the SWA emulator on loopback it matters most: a rebound page would
+ * otherwise be "same-origin" and could send its own principal header.
+ */
 export function allowedHostNames(config: Config): Set<string> {
   const names = new Set([...LOOPBACK_HOSTS, ...config.allowedHosts]);
   names.add(new URL(config.publicUrl).hostname.toLowerCase());
@@ -31,9 +35,10 @@ export function hostNameOf(host: string): string {
   return value.replace(/:\d+$/, "");
 }
 
+/** Before identity: the host (local and github modes) and, for unsafe methods, the origin. */
 export function guardRequest(request: GuardedRequest, body: BodyKind, config: Config, allowedHosts: Set<string>): void {
   const { headers } = request;
-  if (config.authMode !== "swa") {
+  if (config.authMode !== "swa" || config.authSwaEmulator) {
     const host = headers.get("host");
     if (!host || !allowedHosts.has(hostNameOf(host))) {
       throw new MisdirectedRequestError(
@@ -46,7 +51,11 @@ export function guardRequest(request: GuardedRequest, body: BodyKind, config: Co
   // A webhook carries no ambient credential (no cookie or principal is read for it): its HMAC is its proof.
   if (SAFE_METHODS.has(method) || body === "webhook") return;
   assertSameOrigin(headers, config);
-  if (body === "json") assertJsonBody(headers);
+}
+
+/** After the role check (a stranger learns 401/403 first): an unsafe JSON route takes JSON or no body at all. */
+export function guardBody(request: GuardedRequest, body: BodyKind): void {
+  if (body === "json" && !SAFE_METHODS.has(request.method.toUpperCase())) assertJsonBody(request.headers);
 }
 
 function assertSameOrigin(headers: HeaderSource, config: Config): void {

@@ -1,4 +1,4 @@
-// GET /api/health (src/health/check-health.ts): 200 healthy, 503 unhealthy, same body either way.
+// GET /api/health/details (src/health/check-health.ts; readers): 200 healthy, 503 unhealthy, same body either way.
 import { ApiError, getJson } from "./client.js";
 
 export interface HealthCheck {
@@ -16,7 +16,7 @@ export interface HealthReport {
 
 export async function getHealth(): Promise<HealthReport> {
   try {
-    return await getJson<HealthReport>("/api/health", { cache: "no-store" });
+    return await getJson<HealthReport>("/api/health/details", { cache: "no-store" });
   } catch (error) {
     if (error instanceof ApiError && error.status === 503 && Array.isArray(error.body.checks)) return error.body as unknown as HealthReport;
     throw error;
