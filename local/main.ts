@@ -55,7 +55,9 @@ async function main(): Promise<void> {
     // If start-up fails before the app is awaited, its load error is not the one to report.
     loading.catch(() => undefined);
     // Validate everything else before starting anything.
-    loadConfig({ ...env, AzureWebJobsStorage: env.AzureWebJobsStorage || "UseDevelopmentStorage=true" }, { profile: "local" });
+    const early = loadConfig({ ...env, AzureWebJobsStorage: env.AzureWebJobsStorage || "UseDevelopmentStorage=true" }, { profile: "local" });
+    // Refuse an unsafe auth mode before anything listens or starts.
+    checkAuthDeployment(early, env, { bindHost: early.host });
 
     if (!env.AzureWebJobsStorage && !env.AzureWebJobsStorage__accountName) {
       azurite = await startAzurite({
@@ -66,7 +68,6 @@ async function main(): Promise<void> {
       env.AzureWebJobsStorage = azurite.connectionString;
     }
     const config = loadConfig(env, { profile: "local" });
-    checkAuthDeployment(config, env, { bindHost: config.host });
     // Locally the folders are ours to create; in the container they are mounts and must already exist.
     await mkdir(config.workspaceDir, { recursive: true });
     await mkdir(config.tempDir, { recursive: true });

@@ -102,3 +102,43 @@ describe("loadConfig", () => {
     expect(problems).toHaveLength(3);
   });
 });
+
+describe("auth settings", () => {
+  it("reads github mode's role lists, session length and allowed hosts", () => {
+    const config = loadConfig(
+      {
+        ...storage,
+        AUTH_MODE: "GitHub",
+        AUTH_ADMINS: "Octocat, team:Acme/platform-team",
+        AUTH_OPERATORS: "org:acme",
+        AUTH_READERS: " ",
+        AUTH_REPOSITORY_ROLES: "true",
+        AUTH_SESSION_HOURS: "12",
+        ALLOWED_HOSTS: "Funcspace.example.com, [::1]",
+      },
+      { profile: "container" },
+    );
+    expect(config.authMode).toBe("github");
+    expect(config.roleRules).toEqual({
+      admin: [{ kind: "user", login: "octocat" }, { kind: "team", org: "acme", team: "platform-team" }],
+      operator: [{ kind: "org", org: "acme" }],
+      reader: [],
+    });
+    expect(config.authRepositoryRoles).toBe(true);
+    expect(config.sessionTtlInMs).toBe(12 * 3600_000);
+    expect(config.allowedHosts).toEqual(["funcspace.example.com", "[::1]"]);
+    expect(config.authSwaEmulator).toBe(false);
+  });
+
+  it.each([
+    ["an organisation name GitHub cannot have", { AUTH_ADMINS: "org:-acme" }, /AUTH_ADMINS entry "org:-acme" is not a GitHub login/],
+    ["an unknown prefix", { AUTH_READERS: "user:octocat" }, /AUTH_READERS entry "user:octocat" is not a GitHub login, org:NAME or team:ORG\/TEAM-SLUG/],
+    ["a team without its org", { AUTH_OPERATORS: "team:platform" }, /AUTH_OPERATORS entry "team:platform"/],
+    ["an email", { AUTH_ADMINS: "me@example.com" }, /AUTH_ADMINS entry "me@example.com"/],
+    ["a URL in ALLOWED_HOSTS", { ALLOWED_HOSTS: "https://x.example" }, /ALLOWED_HOSTS entry "https:\/\/x.example" is not a host name/],
+    ["a session of zero hours", { AUTH_SESSION_HOURS: "0" }, /AUTH_SESSION_HOURS="0" must be a whole number between 1 and 720/],
+    ["an unknown mode", { AUTH_MODE: "oauth" }, /AUTH_MODE="oauth" is not supported: use "swa".*"github".*"local"/],
+  ])("refuses %s", (_label, env, message) => {
+    expect(problemsOf({ ...storage, ...env }).join("\n")).toMatch(message);
+  });
+});

@@ -214,7 +214,8 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
   const websiteHost = read("WEBSITE_HOSTNAME");
   const port = integer("PORT", 7071, 0, 65535);
   const host = read("HOST") ?? "127.0.0.1";
-  const publicUrlFallback = websiteHost ? `https://${websiteHost}` : `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  const urlHost = host === "0.0.0.0" ? "127.0.0.1" : host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  const publicUrlFallback = websiteHost ? `https://${websiteHost}` : `http://${urlHost}:${port}`;
 
   const config: Config = {
     profile,

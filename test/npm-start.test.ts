@@ -5,6 +5,40 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createTempDir } from "./support/temp-dir.js";
 import { waitFor } from "./support/wait-for.js";
 
+/** Runs `npm start` to its end; returns exit code and output. */
+function runToExit(env: NodeJS.ProcessEnv, dir: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("npm", ["start"], {
+      cwd: new URL("..", import.meta.url),
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, AZURITE_LOCATION: `${dir}/azurite`, WORKSPACE_DIR: `${dir}/workspace`, TEMP_DIR: `${dir}/tmp`, AzureWebJobsStorage: "", ...env },
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.once("exit", (code) => resolve({ code, output }));
+  });
+}
+
+describe("npm start refuses an auth mode it cannot make safe, before anything listens", () => {
+  let dir: Awaited<ReturnType<typeof createTempDir>> | undefined;
+  afterAll(() => dir?.cleanup());
+
+  it.each([
+    ["the loopback admin on every interface", { HOST: "0.0.0.0" }, /HOST=0\.0\.0\.0 with AUTH_MODE=local would make every caller on the network an admin/],
+    ["Static Web Apps headers without the named emulator setting", { AUTH_MODE: "swa" }, /AUTH_MODE=swa outside Azure would trust identity headers.*AUTH_SWA_EMULATOR=true/s],
+    ["Static Web Apps in Azure without App Service authentication", { AUTH_MODE: "swa", WEBSITE_SITE_NAME: "fn" }, /needs App Service authentication/],
+    ["GitHub sign-in on a public http URL", { AUTH_MODE: "github", PUBLIC_URL: "http://funcspace.example.com" }, /sign-in cookies need HTTPS/],
+  ])("%s", async (_label, env, message) => {
+    dir ??= await createTempDir();
+    const { code, output } = await runToExit(env, dir.path);
+    expect(code).toBe(1);
+    expect(output).toMatch(message);
+    expect(output).not.toContain("funcspace is running");
+    expect(output).not.toMatch(/Azurite|azurite/);
+  }, 60_000);
+});
+
 describe("npm start", () => {
   let dir: Awaited<ReturnType<typeof createTempDir>> | undefined;
   afterAll(() => dir?.cleanup());
