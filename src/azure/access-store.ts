@@ -171,7 +171,8 @@ export class AccessStore {
     if (!entity) return undefined;
     const fields: Record<string, string | boolean> = {};
     for (const [key, value] of Object.entries(entity)) {
-      if (["partitionKey", "rowKey", "etag", "timestamp"].includes(key)) continue;
+      // Only the fields written: not the keys, the ETag, the timestamp or the service's `odata.*` annotations.
+      if (["partitionKey", "rowKey", "etag", "timestamp"].includes(key) || key.includes(".")) continue;
       if (typeof value === "string" || typeof value === "boolean") fields[key] = value;
     }
     return fields;
