@@ -179,4 +179,20 @@ describe("github mode: every route × every role, and forged identity headers", 
     expect(out.headers.get("set-cookie")).toMatch(/Max-Age=0/);
     expect((await host.fetch("/api/workspace/tree", { headers: { cookie } })).status).toBe(401);
   });
+
+  it("ends every session when the role configuration changes (someone taken off AUTH_ADMINS)", async () => {
+    const session = await issueSession(host.services, { userId: "w", login: "w", provider: "github", roles: ["admin"] });
+    const cookie = `${session.name}=${session.value}`;
+    expect((await host.fetch("/api/workspace/tree", { headers: { cookie } })).status).toBe(200);
+    const restarted = await startTestHost({
+      enableQueues: false,
+      env: { AUTH_MODE: "github", AUTH_ADMINS: "someone-else", LOCAL_SECRETS_FILE: host.config.localSecretsFile },
+    });
+    try {
+      // Same storage and keys, new configuration: the old session is no longer believed.
+      expect((await restarted.fetch("/api/workspace/tree", { headers: { cookie } })).status).toBe(401);
+    } finally {
+      await restarted.close();
+    }
+  });
 });

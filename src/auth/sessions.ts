@@ -1,7 +1,9 @@
 // Sessions of `github` mode (and of the one-time setup code): a random id in an HttpOnly cookie, signed with
 // an expiry so a forged or tampered cookie is refused before any storage call, and a row in the access table
 // (keyed by the id's hash) so signing out ends it on every instance. A new sign-in always gets a new id.
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+// Roles are resolved at sign-in; a session also ends when the role configuration it was resolved under changes
+// (AUTH_ADMINS and the rest, after a restart), so taking someone off a list takes effect at once.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { AccessStore, SessionRecord } from "../azure/access-store.js";
 import { SECRET_NAMES } from "../azure/secret-names.js";
 import type { SecretStore } from "../azure/secret-store.js";
@@ -39,6 +41,7 @@ export async function issueSession(deps: SessionDeps, identity: SessionIdentity,
   const record: SessionRecord = {
     ...identity,
     roles: expandRoles(identity.roles),
+    rolesFrom: roleConfigFingerprint(deps.config),
     createdAt: new Date(now).toISOString(),
     expiresAt: new Date(expires * 1000).toISOString(),
   };
@@ -70,7 +73,7 @@ export async function readSession(
   const sessionId = await verifiedSessionId(deps, headers, options);
   if (!sessionId) return undefined;
   const session = await deps.access.getSession(sessionId, options);
-  if (!session) return undefined;
+  if (!session || session.rolesFrom !== roleConfigFingerprint(deps.config)) return undefined;
   return { identityProvider: session.provider, userId: session.userId, userDetails: session.login, roles: session.roles };
 }
 
@@ -79,6 +82,12 @@ export async function endSession(deps: SessionDeps, headers: HeaderSource, optio
   const sessionId = await verifiedSessionId(deps, headers, options);
   if (sessionId) await deps.access.deleteSession(sessionId, options);
   return clearedSessionCookie(deps.config);
+}
+
+/** What the roles of a session depend on in configuration. */
+export function roleConfigFingerprint(config: Config): string {
+  const { roleRules, authRepositoryRoles } = config;
+  return createHash("sha256").update(JSON.stringify({ roleRules, authRepositoryRoles })).digest("base64url").slice(0, 22);
 }
 
 function sign(key: string, value: string): string {

@@ -16,6 +16,8 @@ export interface SessionRecord {
   /** `github` or `setup`. */
   provider: string;
   roles: InvitedRole[];
+  /** Fingerprint of the role configuration the roles were resolved under (a change ends the session). */
+  rolesFrom?: string;
   createdAt: string;
   expiresAt: string;
 }
@@ -72,6 +74,7 @@ export class AccessStore {
       login: String(entity.login),
       provider: String(entity.provider),
       roles: Array.isArray(roles) ? roles.filter(isInvitedRole) : [],
+      ...(typeof entity.rolesFrom === "string" ? { rolesFrom: entity.rolesFrom } : {}),
       createdAt: String(entity.createdAt),
       expiresAt,
     };
