@@ -8,12 +8,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/core";
-import { exchangeWebFlowCode } from "@octokit/oauth-methods";
+import { exchangeWebFlowCode, refreshToken } from "@octokit/oauth-methods";
 import { request } from "@octokit/request";
 import { RequestError } from "@octokit/request-error";
 import { verify } from "@octokit/webhooks-methods";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startGitHubStandIn, type GitHubStandIn, type StandInApp, type StandInRepository } from "./support/github-stand-in/index.js";
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, maxBuffer: 64 * 1024 * 1024 });
 /** A push must not block the event loop: the repository's hook waits for the stand-in, which runs in this process. */
@@ -589,6 +589,270 @@ describe("github stand-in: GitHub App", () => {
     const listed = await octokit(authentication.token).request("GET /user/installations");
     expect(listed.data.installations.map((i) => i.id)).toEqual([mine.id]);
     expect(await statusOf(octokit("ghp_classic_repo").request("GET /user/installations"))).toBe(403);
+  });
+});
+
+describe("github stand-in: sign in with GitHub (users, organizations, teams)", () => {
+  const callback = "http://127.0.0.1:9/api/auth/callback";
+  let app: StandInApp;
+  const oauthRequest = () => request.defaults({ baseUrl: standIn.apiUrl });
+
+  beforeAll(async () => {
+    app = await standIn.createApp({ name: "Sign In Probe", callbackUrls: ["http://127.0.0.1:9/api/auth"], permissions: { contents: "read", members: "read" } });
+    standIn.addUser("alice", { id: 583231, name: "Alice Liddell", email: "alice@example.com", orgs: { acme: { role: "admin" }, globex: { role: "member" } }, teams: ["acme/platform"] });
+    standIn.addUser("bob", { orgs: { acme: { role: "member" } }, teams: [{ team: "acme/platform", role: "maintainer" }, "acme/ops"] });
+    standIn.addUser("carol", { orgs: { acme: { role: "member", state: "pending" } }, teams: ["acme/platform"] });
+    standIn.addUser("dave");
+    standIn.addUser("eve");
+    await standIn.createRepository("acme/portal", { private: true, collaborators: { bob: "maintain", carol: "read", dave: "triage" } });
+    await standIn.createInstallation(app.slug, { account: "acme", repositories: ["portal"] });
+  });
+
+  const authorizeUrl = (params: Record<string, string>) => `${standIn.webUrl}/login/oauth/authorize?${new URLSearchParams({ client_id: app.clientId, redirect_uri: callback, ...params })}`;
+  const postToken = (body: Record<string, string>, accept?: string) =>
+    fetch(`${standIn.webUrl}/login/oauth/access_token`, { method: "POST", headers: accept ? { accept } : {}, body: new URLSearchParams(body) });
+  /** The browser is signed in to github.com as `login`, the app sends it to authorize, and exchanges the code. */
+  async function signIn(login: string, client: StandInApp = app) {
+    standIn.signInAs(login);
+    try {
+      const response = await fetch(authorizeUrl({ client_id: client.clientId, state: "st" }), { redirect: "manual" });
+      const code = new URL(response.headers.get("location") ?? "").searchParams.get("code") ?? "";
+      const { authentication } = await exchangeWebFlowCode({ clientType: "github-app", clientId: client.clientId, clientSecret: client.clientSecret, code, redirectUrl: callback, request: oauthRequest() });
+      return authentication;
+    } finally {
+      standIn.signInAs(standIn.userLogin);
+    }
+  }
+
+  it("signs in whoever the browser is signed in as: a one-time code, then an expiring user token for GET /user", async () => {
+    standIn.signInAs("alice");
+    // `login` only suggests an account: GitHub authorizes the user signed in to the browser.
+    const authorize = await fetch(authorizeUrl({ state: "s1", login: "bob", allow_signup: "false" }), { redirect: "manual" });
+    standIn.signInAs(standIn.userLogin);
+    expect(authorize.status).toBe(302);
+    const back = new URL(authorize.headers.get("location") ?? "");
+    expect(back.origin + back.pathname).toBe(callback);
+    expect(back.searchParams.get("state")).toBe("s1");
+    const code = back.searchParams.get("code") ?? "";
+    expect(code).toMatch(/^[0-9a-f]{20}$/);
+
+    const started = Date.now();
+    const { authentication } = await exchangeWebFlowCode({ clientType: "github-app", clientId: app.clientId, clientSecret: app.clientSecret, code, redirectUrl: callback, request: oauthRequest() });
+    expect(authentication.token).toMatch(/^ghu_/);
+    const expiring = authentication as { refreshToken?: string; expiresAt?: string; refreshTokenExpiresAt?: string };
+    expect(expiring.refreshToken).toMatch(/^ghr_/);
+    expect(Math.abs(Date.parse(expiring.expiresAt ?? "") - (started + 8 * 3600_000))).toBeLessThan(5_000);
+    expect(Math.abs(Date.parse(expiring.refreshTokenExpiresAt ?? "") - (started + 15_897_600_000))).toBeLessThan(5_000);
+
+    const user = await octokit(authentication.token).request("GET /user");
+    expect(user.data).toMatchObject({
+      login: "alice",
+      id: 583231,
+      node_id: Buffer.from("04:User583231").toString("base64"),
+      name: "Alice Liddell",
+      email: "alice@example.com",
+      type: "User",
+      site_admin: false,
+      html_url: `${standIn.webUrl}/alice`,
+      avatar_url: `${standIn.webUrl}/avatars/alice`,
+      url: `${standIn.apiUrl}/users/alice`,
+    });
+    expect(user.headers["x-ratelimit-limit"]).toBe("5000");
+    // The default browser user is the stand-in's; unknown logins cannot sign in.
+    expect((await octokit((await signIn("octo-user")).token).request("GET /user")).data).toMatchObject({ login: "octo-user", name: null, type: "User" });
+    expect(() => standIn.signInAs("nobody-here")).toThrow(/addUser/);
+
+    // The code worked once: JSON or form (the default), always 200 with an error, as GitHub.
+    const again = await postToken({ client_id: app.clientId, client_secret: app.clientSecret, code }, "application/json");
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ error: "bad_verification_code", error_description: "The code passed is incorrect or expired." });
+    const form = await postToken({ client_id: app.clientId, client_secret: app.clientSecret, code });
+    expect(form.headers.get("content-type")).toContain("application/x-www-form-urlencoded");
+    expect(new URLSearchParams(await form.text()).get("error")).toBe("bad_verification_code");
+
+    // Bad tokens are Bad credentials; no token, Requires authentication; an installation token is no user.
+    const bad = (await octokit("ghu_not_a_token").request("GET /user").catch((e: unknown) => e)) as RequestError;
+    expect(bad.status).toBe(401);
+    expect(bad.response?.data).toMatchObject({ message: "Bad credentials" });
+    expect(await statusOf(octokit().request("GET /user"))).toBe(401);
+    expect((await octokit("ghp_classic_repo").request("GET /user")).data.login).toBe("octo-user");
+    const installationId = (await standIn.createInstallation(app.slug, { account: "octo-user", repositories: ["hello"] })).id;
+    const installationAuth = createAppAuth({ appId: app.id, privateKey: app.pem, request: request.defaults({ baseUrl: standIn.apiUrl }) });
+    const { token: installationToken } = (await installationAuth({ type: "installation", installationId })) as { token: string };
+    expect(await statusOf(octokit(installationToken).request("GET /user"))).toBe(403);
+    await standIn.deleteInstallation(installationId);
+  });
+
+  it("answers the web flow's errors as GitHub: unknown client, foreign redirect, refusal, wrong secret, mismatched or expired code", async () => {
+    const unknown = await fetch(authorizeUrl({ client_id: "Iv23linope" }), { redirect: "manual" });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toContain("text/html");
+    expect((await fetch(authorizeUrl({ redirect_uri: "http://evil.test/api/auth/callback" }), { redirect: "manual" })).status).toBe(400);
+    expect((await fetch(authorizeUrl({ redirect_uri: "http://127.0.0.1:9/elsewhere" }), { redirect: "manual" })).status).toBe(400);
+
+    standIn.denyNextAuthorization();
+    const denied = new URL((await fetch(authorizeUrl({ state: "s2" }), { redirect: "manual" })).headers.get("location") ?? "");
+    expect(denied.origin + denied.pathname).toBe(callback);
+    expect(Object.fromEntries(denied.searchParams)).toMatchObject({ error: "access_denied", state: "s2" });
+    expect(denied.searchParams.has("code")).toBe(false);
+
+    const codeFor = async () => new URL((await fetch(authorizeUrl({ state: "s3" }), { redirect: "manual" })).headers.get("location") ?? "").searchParams.get("code") ?? "";
+    const code = await codeFor();
+    const wrongSecret = await postToken({ client_id: app.clientId, client_secret: "nope", code }, "application/json");
+    expect(await wrongSecret.json()).toMatchObject({ error: "incorrect_client_credentials" });
+    const mismatch = exchangeWebFlowCode({ clientType: "github-app", clientId: app.clientId, clientSecret: app.clientSecret, code, redirectUrl: "http://127.0.0.1:9/api/auth/other", request: oauthRequest() });
+    await expect(mismatch).rejects.toThrow(/redirect_uri_mismatch/);
+    const unsupported = await postToken({ client_id: app.clientId, client_secret: app.clientSecret, code, grant_type: "password" }, "application/json");
+    expect(await unsupported.json()).toMatchObject({ error: "unsupported_grant_type" });
+
+    // Codes expire after 10 minutes.
+    const late = await codeFor();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 10 * 60_000 + 1_000);
+      const expired = exchangeWebFlowCode({ clientType: "github-app", clientId: app.clientId, clientSecret: app.clientSecret, code: late, request: oauthRequest() });
+      await expect(expired).rejects.toThrow(/bad_verification_code/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("refreshes an expiring user token once (the old pair stops working), expires it after 8 hours, and revokes on request", async () => {
+    const first = (await signIn("dave")) as { token: string; refreshToken: string };
+    const renewed = await refreshToken({ clientType: "github-app", clientId: app.clientId, clientSecret: app.clientSecret, refreshToken: first.refreshToken, request: oauthRequest() });
+    const second = renewed.authentication;
+    expect(second.token).toMatch(/^ghu_/);
+    expect(second.token).not.toBe(first.token);
+    expect(second.refreshToken).toMatch(/^ghr_/);
+    expect(await statusOf(octokit(first.token).request("GET /user"))).toBe(401);
+    expect((await octokit(second.token).request("GET /user")).data.login).toBe("dave");
+    const reused = refreshToken({ clientType: "github-app", clientId: app.clientId, clientSecret: app.clientSecret, refreshToken: first.refreshToken, request: oauthRequest() });
+    await expect(reused).rejects.toThrow(/bad_refresh_token/);
+
+    let third: { token: string; refreshToken: string };
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 8 * 3600_000 + 1_000);
+      expect(await statusOf(octokit(second.token).request("GET /user"))).toBe(401);
+      ({ authentication: third } = await refreshToken({ clientType: "github-app", clientId: app.clientId, clientSecret: app.clientSecret, refreshToken: second.refreshToken, request: oauthRequest() }));
+      expect((await octokit(third.token).request("GET /user")).data.login).toBe("dave");
+    } finally {
+      vi.useRealTimers();
+    }
+
+    standIn.revokeToken(third.token);
+    expect(await statusOf(octokit(third.token).request("GET /user"))).toBe(401);
+    standIn.revokeToken(third.refreshToken);
+    const revoked = refreshToken({ clientType: "github-app", clientId: app.clientId, clientSecret: app.clientSecret, refreshToken: third.refreshToken, request: oauthRequest() });
+    await expect(revoked).rejects.toThrow(/bad_refresh_token/);
+
+    // An app that opted out of expiring user tokens gets a plain, lasting token (no expires_in, no refresh token).
+    const lasting = await standIn.createApp({ name: "Lasting Tokens", callbackUrls: ["http://127.0.0.1:9/api/auth"], expiringUserTokens: false });
+    const plain = await signIn("dave", lasting);
+    expect(plain).not.toHaveProperty("refreshToken");
+    expect(plain).not.toHaveProperty("expiresAt");
+    standIn.revokeToken(plain.token);
+    expect(await statusOf(octokit(plain.token).request("GET /user"))).toBe(401);
+  });
+
+  it("tells a user token its user's organization membership (active or pending, member or admin) or 404", async () => {
+    const alice = (await signIn("alice")).token;
+    const membership = await octokit(alice).request("GET /user/memberships/orgs/{org}", { org: "ACME" });
+    expect(membership.data).toMatchObject({
+      url: `${standIn.apiUrl}/orgs/acme/memberships/alice`,
+      state: "active",
+      role: "admin",
+      organization_url: `${standIn.apiUrl}/orgs/acme`,
+      organization: { login: "acme", url: `${standIn.apiUrl}/orgs/acme`, node_id: expect.any(String) as unknown },
+      user: { login: "alice", id: 583231, type: "User" },
+    });
+    const bob = (await signIn("bob")).token;
+    expect((await octokit(bob).request("GET /user/memberships/orgs/{org}", { org: "acme" })).data).toMatchObject({ state: "active", role: "member" });
+    const carol = (await signIn("carol")).token;
+    expect((await octokit(carol).request("GET /user/memberships/orgs/{org}", { org: "acme" })).data).toMatchObject({ state: "pending", role: "member" });
+    const dave = (await signIn("dave")).token;
+    expect(await statusOf(octokit(dave).request("GET /user/memberships/orgs/{org}", { org: "acme" }))).toBe(404);
+    expect(await statusOf(octokit(bob).request("GET /user/memberships/orgs/{org}", { org: "globex" }))).toBe(404);
+
+    // An app's user token reads memberships only where the app is installed with the Members permission.
+    const notInstalled = (await octokit(alice).request("GET /user/memberships/orgs/{org}", { org: "globex" }).catch((e: unknown) => e)) as RequestError;
+    expect(notInstalled.status).toBe(403);
+    expect(notInstalled.response?.data).toMatchObject({ message: "Resource not accessible by integration" });
+    expect(notInstalled.response?.headers["x-accepted-github-permissions"]).toBe("members=read");
+    const blind = await standIn.createApp({ name: "Org Blind", callbackUrls: ["http://127.0.0.1:9/api/auth"], permissions: { contents: "read" } });
+    await standIn.createInstallation(blind.slug, { account: "acme", repositories: "all" });
+    const blindAlice = (await signIn("alice", blind)).token;
+    expect(await statusOf(octokit(blindAlice).request("GET /user/memberships/orgs/{org}", { org: "acme" }))).toBe(403);
+    expect(await statusOf(octokit(blindAlice).request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", { org: "acme", team_slug: "platform", username: "alice" }))).toBe(403);
+
+    // Classic tokens need read:org; no token is 401.
+    standIn.addToken("ghp_alice_org", { type: "classic", login: "alice", scopes: ["read:org"] });
+    standIn.addToken("ghp_alice_repo", { type: "classic", login: "alice", scopes: ["repo"] });
+    expect((await octokit("ghp_alice_org").request("GET /user/memberships/orgs/{org}", { org: "globex" })).data).toMatchObject({ role: "member", state: "active" });
+    expect(await statusOf(octokit("ghp_alice_repo").request("GET /user/memberships/orgs/{org}", { org: "acme" }))).toBe(403);
+    expect(await statusOf(octokit().request("GET /user/memberships/orgs/{org}", { org: "acme" }))).toBe(401);
+
+    // Memberships change with addUser (the id stays): bob is no longer in acme.
+    const bobId = (await octokit(bob).request("GET /user")).data.id;
+    expect(standIn.addUser("bob", { orgs: {} }).id).toBe(bobId);
+    expect(await statusOf(octokit(bob).request("GET /user/memberships/orgs/{org}", { org: "acme" }))).toBe(404);
+    standIn.addUser("bob", { orgs: { acme: { role: "member" } }, teams: [{ team: "acme/platform", role: "maintainer" }, "acme/ops"] });
+  });
+
+  it("tells an organization member's user token a user's team membership (owners are maintainers) or 404", async () => {
+    const alice = (await signIn("alice")).token;
+    const team = (username: string, slug = "platform", token = alice) =>
+      octokit(token).request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", { org: "acme", team_slug: slug, username });
+    const own = await team("alice");
+    expect(own.data).toMatchObject({ role: "maintainer", state: "active" });
+    expect(own.data.url).toMatch(new RegExp(`^${standIn.apiUrl}/teams/\\d+/memberships/alice$`));
+    expect((await team("bob")).data).toMatchObject({ role: "maintainer", state: "active" });
+    expect((await team("BOB", "ops")).data).toMatchObject({ role: "member", state: "active" });
+    expect((await team("carol")).data).toMatchObject({ role: "member", state: "pending" });
+    expect(await statusOf(team("dave"))).toBe(404);
+    expect(await statusOf(team("alice", "ops"))).toBe(404);
+    expect(await statusOf(team("alice", "no-such-team"))).toBe(404);
+
+    const bob = (await signIn("bob")).token;
+    expect((await team("alice", "platform", bob)).data).toMatchObject({ role: "maintainer" });
+    // The team must be visible to the caller: outsiders and pending members see nothing.
+    expect(await statusOf(team("bob", "platform", (await signIn("dave")).token))).toBe(404);
+    expect(await statusOf(team("bob", "platform", (await signIn("carol")).token))).toBe(404);
+    expect(await statusOf(octokit().request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", { org: "acme", team_slug: "platform", username: "bob" }))).toBe(401);
+  });
+
+  it("reports each user's own permission on a repository through their user token, only where the app is installed", async () => {
+    const permissionsOf = async (login: string, fullName = "acme/portal") => {
+      const [owner = "", repo = ""] = fullName.split("/");
+      const { data } = await octokit((await signIn(login)).token).request("GET /repos/{owner}/{repo}", { owner, repo });
+      return data.permissions;
+    };
+    // alice owns the organization; bob maintains, dave triages, carol (a pending member) reads.
+    expect(await permissionsOf("alice")).toEqual({ admin: true, maintain: true, push: true, triage: true, pull: true });
+    expect(await permissionsOf("bob")).toEqual({ admin: false, maintain: true, push: true, triage: true, pull: true });
+    expect(await permissionsOf("dave")).toEqual({ admin: false, maintain: false, push: false, triage: true, pull: true });
+    expect(await permissionsOf("carol")).toEqual({ admin: false, maintain: false, push: false, triage: false, pull: true });
+    expect(await statusOf(permissionsOf("eve"))).toBe(404);
+    // The owner of octo-user/hello is admin on it (public: anyone's token reads it, as a reader).
+    expect(await permissionsOf("octo-user", "octo-user/hello")).toMatchObject({ admin: true });
+    expect(await permissionsOf("eve", "octo-user/hello")).toEqual({ admin: false, maintain: false, push: false, triage: false, pull: true });
+    // acme/secret is not in the app's installation: alice, admin there as an organization owner, cannot reach it
+    // through the app's token (only what both she and the app reach), but can with her own classic token.
+    expect(await statusOf(permissionsOf("alice", "acme/secret"))).toBe(404);
+    expect((await octokit("ghp_alice_repo").request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "secret" })).data.permissions).toMatchObject({ admin: true });
+    // The content routes follow the same rule: dave (triage) reads the branches.
+    expect(await statusOf(octokit((await signIn("dave")).token).request("GET /repos/{owner}/{repo}/branches", { owner: "acme", repo: "portal" }))).toBe(200);
+  });
+
+  it("checks addUser's input: known ids, real organizations, teams inside the user's organizations", () => {
+    expect(() => standIn.addUser("frank", { id: 583231 })).toThrow(/already alice/);
+    expect(() => standIn.addUser("frank", { orgs: { dave: { role: "member" } } })).toThrow(/is a user/);
+    expect(() => standIn.addUser("frank", { orgs: { acme: { role: "member" } }, teams: ["globex/platform"] })).toThrow(/not in organization globex/);
+    expect(() => standIn.addUser("frank", { teams: ["platform"] })).toThrow(/org\/team-slug/);
+    expect(() => standIn.addUser("acme")).toThrow(/is an organization/);
+    expect(() => standIn.addUser("-frank")).toThrow(/login/);
+    expect(standIn.addUser("frank", { id: 42 }).id).toBe(42);
+    expect(() => standIn.addUser("frank", { id: 43 })).toThrow(/already has id 42/);
   });
 });
 

@@ -1,7 +1,8 @@
 // Who may do what: GitHub's rules for classic PATs, fine-grained PATs, installation and user-to-server tokens.
-import type { StandInRepository } from "./stand-in-repository.js";
+import { atLeast, type Permission, type StandInRepository } from "./stand-in-repository.js";
 
-export type PermissionName = "contents" | "metadata" | "webhooks" | "administration";
+/** Repository permissions, and `members` (an organization permission: org and team memberships). */
+export type PermissionName = "contents" | "metadata" | "webhooks" | "administration" | "members";
 export type PermissionLevel = "read" | "write";
 export type Permissions = Partial<Record<PermissionName, PermissionLevel>>;
 
@@ -26,7 +27,8 @@ export type Credential =
   | { kind: "classic"; login: string; scopes: string[] }
   | { kind: "fine-grained"; login: string; repositories: string[] | "all"; permissions: Permissions }
   | { kind: "installation"; installationId: number; repositories: string[] | "all"; permissions: Permissions; expiresAt: Date }
-  | { kind: "user-to-server"; login: string; appId: number };
+  /** A GitHub App's user access token (`ghu_…`); `expiresAt` when the app's user tokens expire. */
+  | { kind: "user-to-server"; login: string; appId: number; expiresAt?: Date };
 
 export interface Need {
   permission: PermissionName;
@@ -48,15 +50,24 @@ export interface InstallationView {
 
 export interface AccessLookups {
   installation(id: number): InstallationView | undefined;
-  userInstallations(login: string, appId: number): InstallationView[];
+  /** Every installation of an app (user tokens reach what both the user and one of these reach). */
+  appInstallations(appId: number): InstallationView[];
+  /** The login's role on the repository (collaborator, owner, organization owner). */
+  role(repo: StandInRepository, login: string): Permission | undefined;
 }
 
 const allowed = { allowed: true } as const;
 const notFound = { allowed: false, status: 404 } as const;
-const rank = { read: 1, write: 2, admin: 3 } as const;
+const rank = { read: 1, write: 2 } as const;
 
 function meets(level: PermissionLevel | undefined, need: PermissionLevel): boolean {
   return level !== undefined && rank[level] >= rank[need];
+}
+
+/** What the user's role lets a token do at most: admin for hooks and settings, write to push. */
+function roleAllows(role: Permission, need: Need): boolean {
+  if (need.permission === "webhooks" || need.permission === "administration") return role === "admin";
+  return need.level === "write" ? atLeast(role, "write") : true;
 }
 
 function covers(list: string[] | "all", repo: StandInRepository, accountOf?: string): boolean {
@@ -79,7 +90,7 @@ export function authorizeRepository(credential: Credential | undefined, repo: St
   if (!credential) return notFound;
   switch (credential.kind) {
     case "classic": {
-      const role = repo.permissionOf(credential.login);
+      const role = lookups.role(repo, credential.login);
       if (!role || (repo.isPrivate && !credential.scopes.includes("repo"))) return notFound;
       if (need.permission === "webhooks") {
         const scopes = need.level === "read" ? ["repo", "admin:repo_hook", "write:repo_hook", "read:repo_hook"] : ["repo", "admin:repo_hook", "write:repo_hook"];
@@ -88,15 +99,14 @@ export function authorizeRepository(credential: Credential | undefined, repo: St
       if (need.permission === "administration") return role === "admin" && credential.scopes.includes("repo") ? allowed : notFound;
       if (need.level === "write") {
         const scoped = credential.scopes.includes("repo") || (!repo.isPrivate && credential.scopes.includes("public_repo"));
-        return role !== "read" && scoped ? allowed : notFound;
+        return roleAllows(role, need) && scoped ? allowed : notFound;
       }
       return allowed;
     }
     case "fine-grained": {
-      const role = repo.permissionOf(credential.login);
+      const role = lookups.role(repo, credential.login);
       if (!role || !covers(credential.repositories, repo)) return notFound;
-      if ((need.permission === "webhooks" || need.permission === "administration") && role !== "admin") return notFound;
-      if (need.level === "write" && role === "read") return notFound;
+      if (!roleAllows(role, need)) return notFound;
       const granted = need.permission === "metadata" ? "read" : credential.permissions[need.permission];
       return meets(granted, need.level) ? allowed : forbidden("Resource not accessible by personal access token", need);
     }
@@ -109,19 +119,21 @@ export function authorizeRepository(credential: Credential | undefined, repo: St
       return meets(granted, need.level) ? allowed : forbidden("Resource not accessible by integration", need);
     }
     case "user-to-server": {
-      const role = repo.permissionOf(credential.login);
-      const views = lookups.userInstallations(credential.login, credential.appId).filter((view) => covers(view.repositories, repo, view.account));
+      // Only what both the user and the app reach (GitHub's rule): the user's role, on a repository an installation
+      // of the app covers — whoever installed it, whether or not it is listed in the user's `/user/installations`.
+      const role = lookups.role(repo, credential.login);
+      const views = lookups.appInstallations(credential.appId).filter((view) => !view.suspended && covers(view.repositories, repo, view.account));
       if (!role || views.length === 0) return notFound;
       const granted = need.permission === "metadata" ? "read" : views.map((v) => v.permissions[need.permission]).find((p) => p !== undefined);
       if (!meets(granted, need.level)) return forbidden("Resource not accessible by integration", need);
-      return (need.permission === "webhooks" || need.permission === "administration") && role !== "admin" ? notFound : allowed;
+      return roleAllows(role, need) ? allowed : notFound;
     }
   }
 }
 
-/** The role the repository JSON reports in `permissions` for this caller. */
-export function roleOf(credential: Credential | undefined, repo: StandInRepository): "admin" | "write" | "read" | undefined {
+/** The role the repository JSON reports in `permissions` for this caller (a user's own role, also through an app's user token). */
+export function roleOf(credential: Credential | undefined, repo: StandInRepository, lookups: AccessLookups): Permission | undefined {
   if (!credential) return undefined;
   if (credential.kind === "installation") return undefined;
-  return repo.permissionOf(credential.login) ?? (repo.isPrivate ? undefined : "read");
+  return lookups.role(repo, credential.login) ?? (repo.isPrivate ? undefined : "read");
 }

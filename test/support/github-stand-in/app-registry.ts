@@ -21,6 +21,8 @@ export interface CreateAppOptions {
   setupUrl?: string;
   callbackUrls?: string[];
   redirectUrl?: string;
+  /** "Expire user authorization tokens" (GitHub's default: on): user tokens last 8 hours and come with a refresh token. */
+  expiringUserTokens?: boolean;
 }
 
 export interface StandInApp {
@@ -43,6 +45,8 @@ export interface StandInApp {
   setupUrl: string | undefined;
   callbackUrls: string[];
   redirectUrl: string | undefined;
+  /** May be changed: applies to user tokens issued from then on. */
+  expiringUserTokens: boolean;
   createdAt: Date;
 }
 
@@ -51,7 +55,10 @@ export interface CreateInstallationOptions {
   account: string;
   /** Repository names or full names of that account, or "all". */
   repositories: string[] | "all";
-  /** Logins that see the installation in `GET /user/installations` (default: the account if a user, else the stand-in's user). */
+  /**
+   * Logins that see the installation in `GET /user/installations` (default: the account if a user, else the stand-in's
+   * user). The owners of an organization account (`addUser(…, { orgs: { org: { role: "admin" } } })`) always see it.
+   */
   visibleTo?: string[];
 }
 
@@ -71,9 +78,11 @@ export class AppRegistry {
 
   constructor(private readonly state: StandInState) {
     state.lookups = {
+      ...state.lookups,
       installation: (id) => this.view(this.installations.get(id)),
-      userInstallations: (login, appId) =>
-        this.visibleInstallations(login, appId)
+      appInstallations: (appId) =>
+        [...this.installations.values()]
+          .filter((i) => i.appId === appId)
           .map((i) => this.view(i))
           .filter((v): v is InstallationView => v !== undefined),
     };
@@ -107,6 +116,7 @@ export class AppRegistry {
       setupUrl: options.setupUrl,
       callbackUrls: [...(options.callbackUrls ?? [])],
       redirectUrl: options.redirectUrl,
+      expiringUserTokens: options.expiringUserTokens ?? true,
       createdAt: new Date(),
     };
     this.apps.set(app.id, app);
@@ -174,7 +184,14 @@ export class AppRegistry {
   }
 
   visibleInstallations(login: string, appId: number): StandInInstallation[] {
-    return [...this.installations.values()].filter((i) => i.appId === appId && i.visibleTo.some((l) => l.toLowerCase() === login.toLowerCase()));
+    return [...this.installations.values()].filter(
+      (i) => i.appId === appId && (i.visibleTo.some((l) => l.toLowerCase() === login.toLowerCase()) || this.state.people.isOwnerOf(i.account, login)),
+    );
+  }
+
+  /** The app's installation on an account (an organization), if any. */
+  installationOn(appId: number, account: string): StandInInstallation | undefined {
+    return [...this.installations.values()].find((i) => i.appId === appId && i.account.toLowerCase() === account.toLowerCase());
   }
 
   installationJson(installation: StandInInstallation): Record<string, unknown> {

@@ -70,7 +70,7 @@ function areaOf(state: StandInState, pathname: string): Route["area"] {
 
 const jwtShape = /^eyJ[\w-]*\.[\w-]+\.[\w-]+$/;
 
-/** `Authorization: token X` or `Bearer X`. Unknown, revoked or expired → 401 "Bad credentials", as GitHub. */
+/** `Authorization: token X` or `Bearer X`. Unknown, revoked or expired (installation and user tokens) → 401 "Bad credentials", as GitHub. */
 function authenticate(ctx: RequestContext): void {
   const header = ctx.req.headers.authorization;
   let credential: Credential | undefined;
@@ -90,6 +90,7 @@ function authenticate(ctx: RequestContext): void {
         if (!installation || credential.expiresAt.getTime() <= Date.now()) throw badCredentials();
         if (installation.suspended) throw new HttpError(403, "This installation has been suspended", { documentationUrl: DOCS });
       }
+      if (credential.kind === "user-to-server" && credential.expiresAt && credential.expiresAt.getTime() <= Date.now()) throw badCredentials();
       ctx.credential = credential;
       if (credential.kind === "classic") ctx.headers["x-oauth-scopes"] = credential.scopes.join(", ");
     }

@@ -16,6 +16,8 @@ import { hookRoutes } from "./hook-routes.js";
 import { repositoryRoutes } from "./repository-routes.js";
 import { StandInRepository, type CreateRepositoryOptions } from "./stand-in-repository.js";
 import { StandInState, type RequestRecord } from "./stand-in-state.js";
+import { userRoutes } from "./user-routes.js";
+import type { AddUserOptions, StandInUser } from "./users.js";
 import type { WebhookDelivery } from "./webhook-sender.js";
 import { webRoutes, type WebFlowState } from "./web-routes.js";
 
@@ -24,6 +26,7 @@ export type { ClassicTokenGrant, FineGrainedTokenGrant, Permissions, TokenGrant 
 export type { FailOptions, LatencyOptions, LoseWebhooksOptions, TarballBody, TruncateTreesOptions } from "./faults.js";
 export type { CommitOptions, CreateRepositoryOptions, FileChange, Permission } from "./stand-in-repository.js";
 export type { RequestRecord } from "./stand-in-state.js";
+export type { AddUserOptions, MembershipState, OrgRole, StandInUser, TeamRole } from "./users.js";
 export type { WebhookDelivery } from "./webhook-sender.js";
 export { StandInFaults } from "./faults.js";
 export { StandInRepository } from "./stand-in-repository.js";
@@ -31,7 +34,7 @@ export { StandInRepository } from "./stand-in-repository.js";
 export interface GitHubStandInOptions {
   /** Folder for the bare repositories and work trees (default: a new temp folder, removed by `close()`). */
   root?: string;
-  /** The signed-in GitHub user of the web pages and the default owner of tokens (default `octo-user`). */
+  /** The signed-in GitHub user of the web pages (until `signInAs`) and the default owner of tokens (default `octo-user`). */
   userLogin?: string;
   /** Recursive trees longer than this answer `truncated: true` (GitHub: 100,000). */
   treeEntryLimit?: number;
@@ -52,8 +55,18 @@ export interface GitHubStandIn {
   getRepository(fullName: string): StandInRepository | undefined;
   /** Makes `token` valid for `Authorization: token …` / `Bearer …` with the grant's rights. */
   addToken(token: string, grant: TokenGrant): void;
-  /** The token answers 401 "Bad credentials" from now on. */
+  /** The token answers 401 "Bad credentials" from now on (any kind: PATs, `ghu_` user tokens; a `ghr_` refresh token stops refreshing). */
   revokeToken(token: string): void;
+  /**
+   * Adds a GitHub user (or replaces a known user's profile and memberships; the id stays): `id`, `name`, `email`,
+   * `orgs: { org: { role: "member" | "admin", state?: "active" | "pending" } }`, `teams: ["org/team-slug" | { team, role }]`.
+   * Organization owners (active `admin`) are admin on the organization's repositories and see its installations.
+   */
+  addUser(login: string, options?: AddUserOptions): StandInUser;
+  /** Who is signed in to github.com in the browser from now on (default: `userLogin`): the OAuth authorize, app registration and installation pages act as this user. */
+  signInAs(login: string): void;
+  /** The next visit to `{webUrl}/login/oauth/authorize` is refused by the user: redirect with `error=access_denied`. */
+  denyNextAuthorization(): void;
   /** Every webhook attempt, oldest first (pushes, pings, installation events; lost ones and redeliveries too). */
   deliveries: WebhookDelivery[];
   /** Sends a recorded delivery again, same `X-GitHub-Delivery` and body. */
@@ -100,8 +113,9 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
     downloadUrlTtlMs: options.downloadUrlTtlMs ?? 5 * 60_000,
   });
   const apps = new AppRegistry(state);
-  const flow: WebFlowState = { manifestCodes: new Map<string, PendingCode>(), oauthCodes: new Map<string, PendingCode>(), nextInstallation: undefined };
-  server.on("request", createDispatcher(state, [...repositoryRoutes, ...hookRoutes, ...appRoutes(apps, flow.manifestCodes), ...webRoutes(apps, flow)]));
+  const flow: WebFlowState = { manifestCodes: new Map<string, PendingCode>(), oauthCodes: new Map<string, PendingCode>(), nextInstallation: undefined, denyNextAuthorization: false };
+  const routes = [...repositoryRoutes, ...hookRoutes, ...appRoutes(apps, flow.manifestCodes), ...userRoutes(apps), ...webRoutes(apps, flow)];
+  server.on("request", createDispatcher(state, routes));
 
   return {
     apiUrl: state.apiUrl,
@@ -134,6 +148,14 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
     },
     revokeToken(token) {
       state.tokens.delete(token);
+      state.refreshTokens.delete(token);
+    },
+    addUser: (login, userOptions) => state.people.add(login, userOptions),
+    signInAs(login) {
+      state.people.signInAs(login);
+    },
+    denyNextAuthorization() {
+      flow.denyNextAuthorization = true;
     },
     deliveries: state.webhooks.deliveries,
     redeliver: (deliveryId) => state.webhooks.redeliver(deliveryId),

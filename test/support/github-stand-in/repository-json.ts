@@ -2,7 +2,7 @@
 import type { Credential } from "./access.js";
 import { roleOf } from "./access.js";
 import { toGitHubDate, type CommitInfo } from "./git-objects.js";
-import type { StandInRepository } from "./stand-in-repository.js";
+import { atLeast, type StandInRepository } from "./stand-in-repository.js";
 import type { StandInState } from "./stand-in-state.js";
 
 export function nodeId(kind: string, id: number | string): string {
@@ -44,13 +44,13 @@ export function repositoryJson(state: StandInState, repo: StandInRepository, cre
     visibility: repo.isPrivate ? "private" : "public",
     default_branch: repo.defaultBranch,
   };
-  const role = roleOf(credential, repo);
+  const role = roleOf(credential, repo, state.lookups);
   if (credential) {
     json.permissions = {
       admin: role === "admin",
-      maintain: role === "admin",
-      push: role === "admin" || role === "write",
-      triage: role === "admin" || role === "write",
+      maintain: atLeast(role, "maintain"),
+      push: atLeast(role, "write"),
+      triage: atLeast(role, "triage"),
       pull: role !== undefined || credential.kind === "installation",
     };
   }

@@ -6,7 +6,15 @@ import { pathToFileURL } from "node:url";
 import { resolveCommit } from "./git-objects.js";
 import { GitError, runGit, runGitText } from "./git.js";
 
-export type Permission = "read" | "write" | "admin";
+/** A collaborator's role, lowest first (GitHub's repository roles). */
+export type Permission = "read" | "triage" | "write" | "maintain" | "admin";
+
+const permissionRanks: Record<Permission, number> = { read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
+
+/** Whether `role` is at least `level` (read < triage < write < maintain < admin). */
+export function atLeast(role: Permission | undefined, level: Permission): boolean {
+  return role !== undefined && permissionRanks[role] >= permissionRanks[level];
+}
 
 export interface CreateRepositoryOptions {
   private?: boolean;
@@ -143,7 +151,10 @@ export class StandInRepository {
     return sha;
   }
 
-  /** The role a login has on this repository, or undefined (the owner is admin). */
+  /**
+   * The role a login has on this repository as owner or collaborator, or undefined (the owner is admin).
+   * Organization owners' admin role comes on top of this: ask `StandInState.roleOn`.
+   */
   permissionOf(login: string): Permission | undefined {
     if (login.toLowerCase() === this.owner.toLowerCase()) return "admin";
     const match = Object.entries(this.collaborators).find(([name]) => name.toLowerCase() === login.toLowerCase());

@@ -2,7 +2,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { AccessLookups, Credential } from "./access.js";
 import { StandInFaults } from "./faults.js";
-import type { StandInRepository } from "./stand-in-repository.js";
+import { toGitHubDate } from "./git-objects.js";
+import type { Permission, StandInRepository } from "./stand-in-repository.js";
+import { UserDirectory } from "./users.js";
 import { WebhookSender, type WebhookTarget } from "./webhook-sender.js";
 
 export interface RequestRecord {
@@ -29,6 +31,15 @@ export interface AppHookTarget {
   events: string[];
 }
 
+/** A GitHub App's refresh token (`ghr_…`): one use, gives a new user token and refresh token. */
+export interface RefreshGrant {
+  appId: number;
+  login: string;
+  /** The user token issued with it (revoked when the refresh token is used). */
+  accessToken: string;
+  expiresAt: Date;
+}
+
 export interface StandInStateOptions {
   root: string;
   origin: string;
@@ -47,16 +58,21 @@ export class StandInState {
   readonly requests: RequestRecord[] = [];
   readonly rateLimits = new Map<string, { used: number; resetAt: number }>();
   readonly hooks = new Map<string, RepositoryHook[]>();
+  readonly refreshTokens = new Map<string, RefreshGrant>();
   readonly webhooks: WebhookSender;
-  lookups: AccessLookups = { installation: () => undefined, userInstallations: () => [] };
+  readonly people: UserDirectory;
+  lookups: AccessLookups = { installation: () => undefined, appInstallations: () => [], role: (repo, login) => this.roleOn(repo, login) };
   /** Filled in by the GitHub App side: which app hooks hear this repository's events. */
   appHookTargets: (repo: StandInRepository) => AppHookTarget[] = () => [];
   private lastId = 1000;
   private readonly accountIds = new Map<string, number>();
+  /** Account ids chosen by `addUser({ id })`: never handed out by `nextId`. */
+  private readonly reservedIds = new Set<number>();
 
   constructor(readonly options: StandInStateOptions) {
     this.users.add(options.userLogin.toLowerCase());
     this.webhooks = new WebhookSender(this.faults);
+    this.people = new UserDirectory(this);
   }
 
   get apiUrl(): string {
@@ -68,7 +84,9 @@ export class StandInState {
   }
 
   nextId(): number {
-    return ++this.lastId;
+    this.lastId++;
+    while (this.reservedIds.has(this.lastId)) this.lastId++;
+    return this.lastId;
   }
 
   repository(owner: string, name: string): StandInRepository | undefined {
@@ -85,19 +103,97 @@ export class StandInState {
     return id;
   }
 
+  /** Gives a login the id a test chose; an id another account has, or a login that already has another id, is an error. */
+  claimAccountId(login: string, id: number): void {
+    if (!Number.isSafeInteger(id) || id <= 0) throw new TypeError(`addUser: id ${id} is not a positive integer`);
+    const key = login.toLowerCase();
+    const current = this.accountIds.get(key);
+    if (current === id) return;
+    if (current !== undefined) throw new Error(`addUser: ${login} already has id ${current}`);
+    for (const [other, otherId] of this.accountIds) if (otherId === id) throw new Error(`addUser: id ${id} is already ${other}'s`);
+    this.accountIds.set(key, id);
+    this.reservedIds.add(id);
+  }
+
+  /**
+   * A login's role on a repository: owner or collaborator (`permissionOf`), and admin for an owner (active, role
+   * `admin`) of the organization that owns it. Other members get only what `collaborators` gives them.
+   */
+  roleOn(repo: StandInRepository, login: string): Permission | undefined {
+    if (this.people.isOwnerOf(repo.owner, login)) return "admin";
+    return repo.permissionOf(login);
+  }
+
   /** Logins the stand-in knows as users are "User"; any other owner is an organization. */
   accountJson(login: string): Record<string, unknown> {
     const id = this.accountId(login);
+    const isUser = this.users.has(login.toLowerCase());
     return {
       login,
       id,
-      node_id: Buffer.from(`04:User${id}`).toString("base64"),
+      node_id: Buffer.from(isUser ? `04:User${id}` : `012:Organization${id}`).toString("base64"),
       avatar_url: `${this.webUrl}/avatars/${login}`,
       gravatar_id: "",
       url: `${this.apiUrl}/users/${login}`,
       html_url: `${this.webUrl}/${login}`,
-      type: this.users.has(login.toLowerCase()) ? "User" : "Organization",
+      type: isUser ? "User" : "Organization",
       site_admin: false,
+    };
+  }
+
+  /** `GET /user`: a known user's full public profile. */
+  userJson(login: string): Record<string, unknown> {
+    const user = this.people.profile(login);
+    const name = user?.login ?? login;
+    const api = `${this.apiUrl}/users/${name}`;
+    const publicRepos = [...this.repositories.values()].filter((r) => !r.isPrivate && r.owner.toLowerCase() === name.toLowerCase()).length;
+    return {
+      ...this.accountJson(name),
+      user_view_type: "public",
+      followers_url: `${api}/followers`,
+      following_url: `${api}/following{/other_user}`,
+      gists_url: `${api}/gists{/gist_id}`,
+      starred_url: `${api}/starred{/owner}{/repo}`,
+      subscriptions_url: `${api}/subscriptions`,
+      organizations_url: `${api}/orgs`,
+      repos_url: `${api}/repos`,
+      events_url: `${api}/events{/privacy}`,
+      received_events_url: `${api}/received_events`,
+      name: user?.name ?? null,
+      company: null,
+      blog: "",
+      location: null,
+      email: user?.email ?? null,
+      hireable: null,
+      bio: null,
+      twitter_username: null,
+      public_repos: publicRepos,
+      public_gists: 0,
+      followers: 0,
+      following: 0,
+      created_at: toGitHubDate(user?.createdAt ?? new Date()),
+      updated_at: toGitHubDate(user?.createdAt ?? new Date()),
+    };
+  }
+
+  /** GitHub's `organization-simple`. */
+  orgJson(org: string): Record<string, unknown> {
+    const login = this.people.orgName(org);
+    const { id, node_id: nodeId, avatar_url: avatarUrl } = this.accountJson(login);
+    const api = `${this.apiUrl}/orgs/${login}`;
+    return {
+      login,
+      id,
+      node_id: nodeId,
+      url: api,
+      repos_url: `${api}/repos`,
+      events_url: `${api}/events`,
+      hooks_url: `${api}/hooks`,
+      issues_url: `${api}/issues`,
+      members_url: `${api}/members{/member}`,
+      public_members_url: `${api}/public_members{/member}`,
+      avatar_url: avatarUrl,
+      description: null,
     };
   }
 
