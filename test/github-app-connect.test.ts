@@ -9,6 +9,7 @@ import { SECRET_NAMES } from "../src/azure/secret-names.js";
 import { readHostSettings } from "../local/host-json.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { queuedJobs, resetGitHubState } from "./support/github-app-fixtures.js";
+import { createCookieBrowser, type CookieBrowser } from "./support/cookie-browser.js";
 import { startTestHost, swaPrincipalHeader, type TestHost } from "./support/test-host.js";
 
 // The platform's public URL as GitHub knows it; requests to it are routed to the test host.
@@ -41,26 +42,17 @@ afterAll(async () => {
 });
 
 /** Each person's browser keeps the cookies our host sets (the flow cookie that binds a redirect round trip). */
-const jars = new Map<Record<string, string>, Map<string, string>>();
-
-/** One browser hop: our URLs go to the test host (as `who`, with their cookies), GitHub's to the stand-in. */
-async function hop(url: string, who: Record<string, string>, init: RequestInit = {}): Promise<Response> {
-  if (!url.startsWith(PUBLIC_URL)) return fetch(url, { ...init, redirect: "manual" });
-  const jar = jars.get(who) ?? new Map<string, string>();
-  jars.set(who, jar);
-  const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
-  const response = await host.fetch(url.slice(PUBLIC_URL.length), {
-    ...init,
-    headers: { ...who, ...(cookie ? { cookie } : {}), ...init.headers },
-    redirect: "manual",
-  });
-  for (const line of response.headers.getSetCookie()) {
-    const [pair] = line.split(";");
-    const at = pair!.indexOf("=");
-    jar.set(pair!.slice(0, at), pair!.slice(at + 1));
+const browsers = new Map<Record<string, string>, CookieBrowser>();
+function browserOf(who: Record<string, string>): CookieBrowser {
+  let browser = browsers.get(who);
+  if (!browser) {
+    browser = createCookieBrowser(host, { publicUrl: PUBLIC_URL, headers: who, stopAt: (url) => url.href.startsWith(`${PUBLIC_URL}/settings`) });
+    browsers.set(who, browser);
   }
-  return response;
+  return browser;
 }
+const hop = (url: string, who: Record<string, string>, init: RequestInit = {}) => browserOf(who).hop(url, init);
+const browse = (url: string, who: Record<string, string>, init: RequestInit = {}) => browserOf(who).browse(url, init);
 
 /** Starts the manifest flow as `who`: the form the UI would post to GitHub. */
 async function startManifest(who: Record<string, string>, body: Record<string, unknown> = {}) {
@@ -73,18 +65,6 @@ async function startConnect(who: Record<string, string>): Promise<string> {
   const response = await hop(`${PUBLIC_URL}/api/github/connect`, who, { method: "POST" });
   expect(response.status).toBe(200);
   return ((await response.json()) as { location: string }).location;
-}
-
-/** Follows redirects like a browser until the answer is not a redirect or lands on our UI. */
-async function browse(url: string, who: Record<string, string>, init: RequestInit = {}): Promise<{ url: string; response: Response }> {
-  let current = url;
-  let response = await hop(current, who, init);
-  for (let i = 0; i < 10 && response.status >= 300 && response.status < 400; i++) {
-    current = new URL(response.headers.get("location")!, current).href;
-    if (current.startsWith(`${PUBLIC_URL}/settings`)) break;
-    response = await hop(current, who);
-  }
-  return { url: current, response };
 }
 
 /**
