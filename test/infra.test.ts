@@ -516,6 +516,8 @@ describe("web/staticwebapp.config.json: who may reach what behind Static Web App
     expect(csp.get("style-src")).toEqual(["'self'", "'unsafe-inline'"]);
     expect(csp.get("object-src")).toEqual(["'none'"]);
     expect(csp.get("frame-ancestors")).toEqual(["'none'"]);
+    // "Create GitHub App" posts the manifest form to github.com (GitHub's manifest flow): form-action must allow it.
+    expect(csp.get("form-action")).toEqual(["'self'", "https://github.com"]);
     for (const [name, values] of csp) if (name !== "style-src") expect(values, name).not.toContain("'unsafe-inline'");
     expect(config.globalHeaders["Content-Security-Policy"]).not.toContain("unsafe-eval");
     expect(config.globalHeaders).toMatchObject({ "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin" });
