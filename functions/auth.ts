@@ -2,7 +2,7 @@
 // sign-in routes exist in `github` mode (behind Static Web Apps, SWA's own /.auth/* does this; under
 // `npm start` the loopback developer is admin).
 import { completeSignIn, startSignIn } from "../github-app/sign-in/sign-in-with-github.js";
-import { getSetupCode, redeemSetupCode } from "../github-app/sign-in/setup-code.js";
+import { isSetupRequired, redeemSetupCode } from "../github-app/sign-in/setup-code.js";
 import { newFlowCookie, readFlowNonce } from "../src/auth/cookies.js";
 import { actorName } from "../src/auth/principal.js";
 import { strongestRole } from "../src/auth/roles.js";
@@ -25,7 +25,7 @@ export const authMe = defineHttp({
   role: "anonymous",
   handler: async (_request, { services, principal }: HttpHandlerContext) => {
     const { authMode } = services.config;
-    const setupRequired = authMode === "github" && !principal ? (await getSetupCode(services)) !== undefined : false;
+    const setupRequired = authMode === "github" && !principal ? await isSetupRequired(services) : false;
     return {
       jsonBody: {
         authMode,

@@ -164,6 +164,6 @@ function serializeCookie(cookie: import("@azure/functions").Cookie): string {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "x-content-type-options": "nosniff", "cache-control": "no-store" });
   res.end(JSON.stringify(body));
 }

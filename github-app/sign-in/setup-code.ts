@@ -16,6 +16,11 @@ import type { AbortOptions, GitHubAppDeps } from "../github-app-deps.js";
 const SETUP_SESSION_TTL_IN_MS = 60 * 60_000;
 const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
+/** Setup is needed while no App is registered (nobody could sign in with GitHub). Reads only. */
+export async function isSetupRequired(deps: GitHubAppDeps, options: AbortOptions = {}): Promise<boolean> {
+  return (await getAppCredentials(deps.secrets, options)) === undefined;
+}
+
 /**
  * While no App is registered: the current setup code (a new one when there is none or it was used), for the
  * log. `undefined` once an App exists (sign in with GitHub instead).
