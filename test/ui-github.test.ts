@@ -119,6 +119,10 @@ describe("GitHub settings (US-3, FR-011, FR-012a)", () => {
     await page.getByText(`••••${token.slice(-4)}`).waitFor();
     await page.getByText(/^Webhook/).waitFor();
     await page.getByRole("link", { name: (await repo.headSha()).slice(0, 7) }).first().waitFor();
+    // Who: the connection names who made it, and the first sync who asked for it.
+    expect(await page.getByTestId("connected-by").textContent()).toContain("local developer");
+    const firstSync = page.getByRole("region", { name: "Sync history" }).locator("tbody tr").last();
+    await expect.poll(() => firstSync.locator("td").nth(2).textContent()).toBe("local developer");
     await saveScreenshot(page, "settings-connected");
 
     await page.getByRole("link", { name: "Editor" }).click();
@@ -197,10 +201,14 @@ describe("GitHub settings (US-3, FR-011, FR-012a)", () => {
 
     // Create GitHub App: our page posts app.yml (URLs from PUBLIC_URL) to GitHub, which creates the App and
     // sends the browser back to our callback, which stores its credentials and returns to Settings.
-    const [post] = await Promise.all([
+    // Starting is a JSON POST to our API (no GET changes state); the page then posts the manifest form to GitHub.
+    const [start, post] = await Promise.all([
+      page.waitForRequest((request) => request.method() === "POST" && new URL(request.url()).pathname === "/api/github/app/manifest"),
       page.waitForRequest((request) => request.method() === "POST" && request.url().startsWith(`${github.webUrl}/settings/apps/new`)),
       appSection.getByRole("button", { name: "Create GitHub App" }).click(),
     ]);
+    expect(start.headers()["content-type"]).toBe("application/json");
+    expect(JSON.parse(start.postData() ?? "{}")).toEqual({});
     const manifest = JSON.parse(new URLSearchParams(post.postData() ?? "").get("manifest") ?? "{}") as Record<string, unknown>;
     expect(manifest.hook_attributes).toMatchObject({ url: `${host.config.publicUrl}/api/github/webhooks` });
     expect(manifest.redirect_url).toBe(`${host.config.publicUrl}/api/github/app/callback`);
@@ -212,7 +220,13 @@ describe("GitHub settings (US-3, FR-011, FR-012a)", () => {
     await repo.commit({ "workflows/release.ts": "export const release = true;\n" }, { branch: "release/2025" });
     await repo.commit({ "workflows/ui.ts": "export const ui = true;\n" }, { branch: "feature/ui" });
     github.chooseNextInstallation({ account: "octo-user", repositories: [REPOSITORY] });
-    await appSection.getByRole("link", { name: "Connect with GitHub" }).click();
+    // Who registered the App is on its card; "Connect with GitHub" is a POST that answers where to go.
+    await expect.poll(() => appSection.getByTestId("app-facts").textContent()).toContain("registered by local developer");
+    const [connectStart] = await Promise.all([
+      page.waitForRequest((request) => request.method() === "POST" && new URL(request.url()).pathname === "/api/github/connect"),
+      appSection.getByRole("button", { name: "Connect with GitHub" }).click(),
+    ]);
+    expect(connectStart.headers()["content-type"]).toBeUndefined();
     await page.waitForURL(/\/settings\?installation_id=\d+/);
     await appSection.getByLabel("Repository").waitFor();
     await expect.poll(() => appSection.getByLabel("Repository").inputValue()).toBe(REPOSITORY);
@@ -235,6 +249,7 @@ describe("GitHub settings (US-3, FR-011, FR-012a)", () => {
     await dialog.getByRole("button", { name: "Connect and replace the workspace" }).click();
     await page.getByRole("heading", { name: /Connected to GitHub/ }).waitFor();
     await page.getByText("GitHub App", { exact: true }).waitFor();
+    await expect.poll(() => page.getByTestId("app-facts").textContent()).toContain("registered by local developer");
     await expect.poll(() => page.getByTestId("connection-state").textContent(), { timeout: 30_000 }).toBe("Ready");
     expect(await page.getByTestId("branch").textContent()).toBe("release/2025");
     expect(await readFile(path.join(host.workspaceDir, "workflows/from-repo.ts"), "utf8")).toBe("export const origin = 'pushed';\n");

@@ -83,8 +83,11 @@ async function exists(file: string): Promise<boolean> {
 
 export interface UiHost extends TestHost {
   browser: Browser;
-  /** A fresh browser context (its own cookies and storage, downloads allowed). */
-  newPage(): Promise<{ context: BrowserContext; page: Page }>;
+  /**
+   * A fresh browser context (its own cookies and storage, downloads allowed). `extraHTTPHeaders` go with every
+   * request, e.g. the `x-ms-client-principal` that Static Web Apps would add (AUTH_MODE=swa without the CLI).
+   */
+  newPage(options?: { extraHTTPHeaders?: Record<string, string> }): Promise<{ context: BrowserContext; page: Page }>;
 }
 
 /** The local host (Azurite, temp workspace) serving the built UI, and a Chromium to drive it. */
@@ -105,8 +108,13 @@ export async function startUiHost(options: TestHostOptions = {}): Promise<UiHost
   return {
     ...host,
     browser,
-    async newPage() {
-      const context = await browser.newContext({ baseURL: host.url, acceptDownloads: true, viewport: { width: 1280, height: 800 } });
+    async newPage(options = {}) {
+      const context = await browser.newContext({
+        baseURL: host.url,
+        acceptDownloads: true,
+        viewport: { width: 1280, height: 800 },
+        ...(options.extraHTTPHeaders ? { extraHTTPHeaders: options.extraHTTPHeaders } : {}),
+      });
       // Generous: the machine is shared, and a cold workflow listing imports every file in a worker.
       context.setDefaultTimeout(30_000);
       const page = await context.newPage();

@@ -1,30 +1,44 @@
-// The shell: navigation, the signed-in user, the page for the current path, and the guard that asks
-// before the browser leaves a page with unsaved edits.
+// The shell: who is signed in (and so which page may show at all), navigation for their role, the page for
+// the current path, and the guard that asks before the browser leaves a page with unsaved edits.
+// Until `/api/auth/me` answers nothing else is called; a visitor who is not signed in sees the sign-in page
+// and a person nobody invited sees "Ask to be invited", and neither makes any other API call.
 import { useEffect } from "preact/hooks";
+import { NotInvitedPage } from "./auth/not-invited-page.js";
+import { SignInPage } from "./auth/sign-in-page.js";
+import { SignOut } from "./auth/sign-out.js";
 import { EditorPage } from "./editor/editor-page.js";
 import { hasUnsavedChanges } from "./editor/editor-store.js";
 import { HealthPage } from "./health/health-page.js";
 import { followLink, navigate, useLocation } from "./router.js";
-import { connection, loadSession, refreshConnection, session } from "./session.js";
+import { connection, isAdmin, loadSession, refreshConnection, session, signInError, type Session } from "./session.js";
 import { GitHubSettingsPage } from "./settings/github-settings-page.js";
+import { SyncPage } from "./settings/sync-page.js";
 import { useStore } from "./store.js";
 import { WorkflowsPage } from "./workflows/workflows-page.js";
 
 const PAGES = [
   { path: "/editor", label: "Editor" },
   { path: "/workflows", label: "Workflows" },
+  { path: "/sync", label: "Sync", whenConnected: true },
   { path: "/settings/github", label: "Settings", adminOnly: true },
   { path: "/health", label: "Health" },
 ];
 
 export function App() {
   const url = useLocation();
-  const user = useStore(session);
+  const current = useStore(session);
   const status = useStore(connection);
+  const returnedError = useStore(signInError);
+  const invited = current.status === "ready" && current.signedIn && current.role !== null;
 
   useEffect(() => {
     void loadSession();
-    void refreshConnection();
+    // The callback's `?signInError=` is read once (session.ts); the address should not keep it.
+    const address = new URL(location.href);
+    if (address.searchParams.has("signInError")) {
+      address.searchParams.delete("signInError");
+      history.replaceState(null, "", address.pathname + address.search);
+    }
     const onBeforeUnload = (event: BeforeUnloadEvent) => {
       if (!hasUnsavedChanges()) return;
       event.preventDefault();
@@ -36,50 +50,100 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    if (url.pathname === "/" || url.pathname === "/index.html") navigate("/editor", { replace: true });
-  }, [url.pathname]);
+    if (invited) void refreshConnection();
+  }, [invited]);
 
-  const page = url.pathname.startsWith("/workflows") ? (
-    <WorkflowsPage />
-  ) : url.pathname.startsWith("/settings") ? (
-    <GitHubSettingsPage />
-  ) : url.pathname.startsWith("/health") ? (
-    <HealthPage />
-  ) : url.pathname === "/" || url.pathname.startsWith("/editor") ? (
-    <EditorPage />
-  ) : (
-    <p class="placeholder">
-      Nothing here. <a href="/editor" onClick={followLink}>Go to the editor</a>.
-    </p>
-  );
+  useEffect(() => {
+    // The live address, not this render's: a page may have navigated since (after the setup code, to Settings).
+    if (invited && (location.pathname === "/" || location.pathname === "/index.html")) navigate("/editor", { replace: true });
+  }, [url.pathname, invited]);
 
   return (
     <>
       <a class="skip-link" href="#main">Skip to content</a>
       <header class="app-header">
         <span class="brand">funcspace</span>
-        <nav aria-label="Main">
-          {PAGES.filter((p) => !p.adminOnly || user.isAdmin).map((p) => (
-            <a key={p.path} href={p.path} onClick={followLink} aria-current={url.pathname.startsWith(p.path) ? "page" : undefined}>
-              {p.label}
-            </a>
-          ))}
-        </nav>
+        {invited && (
+          <nav aria-label="Main">
+            {PAGES.filter((p) => (!p.adminOnly || isAdmin(current)) && (!p.whenConnected || status?.connected)).map((p) => (
+              <a key={p.path} href={p.path} onClick={followLink} aria-current={url.pathname.startsWith(p.path) ? "page" : undefined}>
+                {p.label}
+              </a>
+            ))}
+          </nav>
+        )}
         <span class="header-status">
-          {status?.connected && (
-            <span class="badge badge-neutral" title="The workspace follows this repository">
+          {invited && status?.connected && (
+            <a href="/sync" onClick={followLink} class="badge badge-neutral" title="The workspace follows this repository: see its sync status">
               GitHub: {status.repository}@{status.branch}
-            </span>
+            </a>
           )}
-          {user.viaSwa && (
-            <>
-              {" "}
-              <span class="muted">{user.user}</span> <a href="/.auth/logout">Sign out</a>
-            </>
-          )}
+          {/* Not invited: the page itself names the person and offers the one sign-out. */}
+          {invited && <Account current={current} />}
         </span>
       </header>
-      <main id="main">{page}</main>
+      <main id="main">
+        {invited && returnedError && (
+          <p class="banner banner-error" role="alert">
+            Signing in did not work: {returnedError}{" "}
+            <button type="button" class="link-button" onClick={() => signInError.set(undefined)}>Dismiss</button>
+          </p>
+        )}
+        <Page current={current} pathname={url.pathname} />
+      </main>
     </>
+  );
+}
+
+function Account({ current }: { current: Session }) {
+  return (
+    <span class="account">
+      <span class="account-user" data-testid="account-user">{current.user}</span>{" "}
+      <span class="badge badge-role" data-testid="account-role" title="Your role in this funcspace">
+        {current.role}
+      </span>{" "}
+      <SignOut />
+    </span>
+  );
+}
+
+function Page({ current, pathname }: { current: Session; pathname: string }) {
+  if (current.status === "loading") return <p class="muted placeholder">Loading…</p>;
+  if (current.status === "error") {
+    return (
+      <p class="placeholder" role="alert">
+        <span class="error">funcspace could not tell who you are: {current.error}</span>{" "}
+        <button type="button" onClick={() => void loadSession()}>Retry</button>
+      </p>
+    );
+  }
+  if (!current.signedIn) {
+    if (current.authMode === "github") return <SignInPage />;
+    // Behind Static Web Apps an anonymous visitor never gets here (SWA sends them to its login first).
+    return (
+      <p class="placeholder">
+        You are not signed in. <a href="/.auth/login/github">Sign in with GitHub</a>
+      </p>
+    );
+  }
+  if (current.role === null) return <NotInvitedPage />;
+
+  if (pathname.startsWith("/workflows")) return <WorkflowsPage />;
+  if (pathname.startsWith("/sync")) return <SyncPage />;
+  if (pathname.startsWith("/settings")) {
+    if (isAdmin(current)) return <GitHubSettingsPage />;
+    return (
+      <p class="placeholder">
+        Settings change how the workspace is connected to GitHub, so only admins can open them. You have the {current.role} role.{" "}
+        <a href="/sync" onClick={followLink}>See the sync status</a>
+      </p>
+    );
+  }
+  if (pathname.startsWith("/health")) return <HealthPage />;
+  if (pathname === "/" || pathname === "/index.html" || pathname.startsWith("/editor")) return <EditorPage />;
+  return (
+    <p class="placeholder">
+      Nothing here. <a href="/editor" onClick={followLink}>Go to the editor</a>.
+    </p>
   );
 }

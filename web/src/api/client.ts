@@ -27,12 +27,22 @@ export async function callApi(path: string, init: RequestInit = {}): Promise<Res
     if ((error as Error).name === "AbortError") throw error;
     throw new ApiError(0, { error: "network", message: "The server could not be reached. Check that funcspace is running, then retry." }, new Headers());
   }
-  if (response.status === 401 && !path.startsWith("/.auth/")) {
-    // Behind Static Web Apps a lapsed session ends here: send the user to sign in and back.
-    window.location.assign(`/.auth/login/github?post_login_redirect_uri=${encodeURIComponent(location.pathname + location.search)}`);
+  if (!response.ok) {
+    const error = new ApiError(response.status, await readErrorBody(response), response.headers);
+    if (response.status === 401 || error.code === "not_invited") refusalListener?.(error);
+    throw error;
   }
-  if (!response.ok) throw new ApiError(response.status, await readErrorBody(response), response.headers);
   return response;
+}
+
+let refusalListener: ((error: ApiError) => void) | undefined;
+
+/**
+ * Who hears a 401 (the session lapsed) or a 403 `not_invited` (the role was taken away), from any call: the
+ * session (session.ts), which knows the auth mode and so whether that means SWA's login or our sign-in page.
+ */
+export function onSessionRefused(listener: ((error: ApiError) => void) | undefined): void {
+  refusalListener = listener;
 }
 
 export async function getJson<T>(path: string, init: RequestInit = {}): Promise<T> {

@@ -6,6 +6,15 @@ export interface AppRegistration {
   appId?: number;
   slug?: string;
   htmlUrl?: string;
+  /** Who registered (or last replaced) it, and when. */
+  registeredBy?: string;
+  registeredAt?: string;
+}
+
+/** GitHub's manifest flow: the browser posts `manifest` to `action` (a page on GitHub) as a form. */
+export interface AppRegistrationForm {
+  action: string;
+  manifest: string;
 }
 
 export type ConnectionState = "Connecting" | "Ready" | "Syncing" | "Failed" | "Broken";
@@ -33,6 +42,11 @@ export interface ConnectionStatus {
   installationId?: number;
   progress?: SyncProgress;
   connectedBy?: string;
+  /** When the connection was made. */
+  createdAt?: string;
+  /** PAT only: who last replaced the token, and when. */
+  tokenRotatedBy?: string;
+  tokenRotatedAt?: string;
   /** Base of links to the repository (GITHUB_WEB_URL), when the server tells. */
   githubWebUrl?: string;
   repositoryUrl?: string;
@@ -43,6 +57,8 @@ export interface SyncRun {
   trigger: string;
   /** Pushes the run stood for, when a burst of them shared one sync. */
   coalesced?: number;
+  /** Who asked for it ("Sync now", connect, disconnect); absent for webhooks and polling. */
+  requestedBy?: string;
   fromSha?: string;
   toSha?: string;
   sha?: string;
@@ -79,11 +95,19 @@ export type ConnectRequest =
   | { kind: "pat"; token: string; repository: string; branch: string }
   | { kind: "app"; installationId: number; repository: string; branch: string };
 
-export const MANIFEST_URL = "/api/github/app/manifest";
-export const CONNECT_URL = "/api/github/connect";
-
 export function getAppRegistration(): Promise<AppRegistration> {
   return getJson<AppRegistration>("/api/github/app", { cache: "no-store" });
+}
+
+/** Starts registering the App: the form to post to GitHub (the answer also sets the flow cookie). */
+export function startAppRegistration(options: { organization?: string; name?: string; overwrite?: boolean } = {}): Promise<AppRegistrationForm> {
+  return sendJson<AppRegistrationForm>("POST", "/api/github/app/manifest", options);
+}
+
+/** Starts "Connect with GitHub" (installing the App): where to send the browser. */
+export async function startInstallation(): Promise<string> {
+  const { location } = await sendJson<{ location: string }>("POST", "/api/github/connect");
+  return location;
 }
 
 export async function getConnection(): Promise<ConnectionStatus> {

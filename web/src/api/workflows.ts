@@ -55,6 +55,8 @@ export interface RunRecord {
   output?: unknown;
   logs?: RunLogEntry[];
   error?: WorkspaceError;
+  /** Who started it (absent for schedules and other triggers without a person). */
+  startedBy?: string;
   startedAt?: string;
   finishedAt?: string;
   durationMs?: number;

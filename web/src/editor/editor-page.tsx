@@ -1,13 +1,15 @@
 // The script editor: the workspace tree on the left, open files in tabs on the right, CodeMirror below.
-// In read-only mode (GitHub connected) a banner names the repository, the editor is read-only and every
-// control that would change a file is disabled; the API refuses such calls anyway.
+// In read-only mode (GitHub connected, or a person without the admin role) a banner says why (the repository,
+// or the role), the editor is read-only and every control that would change a file is disabled; the API
+// refuses such calls anyway.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
 import { ZIP_URL, fileUrl, type TreeNode } from "../api/workspace.js";
 import { useLocation } from "../router.js";
-import { connection, githubFileUrl, refreshConnection } from "../session.js";
+import { canWrite, connection, missingRoleReason, refreshConnection, session } from "../session.js";
 import { useStore } from "../store.js";
-import { ConfirmDialog, Dialog, PromptDialog } from "../ui/dialog.js";
+import { ConfirmDialog, PromptDialog } from "../ui/dialog.js";
+import { ConflictDialog } from "./conflict-dialog.js";
 import {
   activateTab,
   attachView,
@@ -19,17 +21,15 @@ import {
   loadCodeMirror,
   movePath,
   openFile,
-  overwriteTheirs,
   refreshReadOnly,
-  reloadTheirs,
   reloadTree,
   saveActive,
-  saveCopyOfMine,
   selectPath,
   toggleFolder,
   type Tab,
 } from "./editor-store.js";
 import { FileTree } from "./file-tree.js";
+import { ReadOnlyBanners } from "./read-only-banners.js";
 
 type Pending =
   | { kind: "new-file" | "new-folder"; base: string }
@@ -41,7 +41,10 @@ export function EditorPage() {
   const model = useStore(editorModel);
   const status = useStore(connection);
   const url = useLocation();
-  const readOnly = status?.connected === true;
+  const current = useStore(session);
+  const managedByGitHub = status?.connected === true;
+  const roleReason = missingRoleReason(current, "admin");
+  const readOnly = managedByGitHub || !canWrite(current);
   const [pending, setPending] = useState<Pending | undefined>();
   const [dialogError, setDialogError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -110,7 +113,7 @@ export function EditorPage() {
       setPending(undefined);
     } catch (error) {
       setDialogError(describeError(error));
-      if (readOnly) await refreshConnection();
+      if (managedByGitHub) await refreshConnection();
     } finally {
       setBusy(false);
     }
@@ -127,17 +130,7 @@ export function EditorPage() {
 
   return (
     <div class="editor-page">
-      {readOnly && status && (
-        <div class="banner banner-readonly" role="status">
-          <strong>
-            Managed by GitHub: {status.repository}@{status.branch}
-          </strong>{" "}
-          — files here follow the repository and cannot be edited.{" "}
-          <a href={githubFileUrl(status, active?.path)} target="_blank" rel="noreferrer">
-            {active ? `Open ${active.path} on GitHub` : "Open the repository on GitHub"}
-          </a>
-        </div>
-      )}
+      <ReadOnlyBanners status={status} roleReason={roleReason} activePath={active?.path} />
       <div class="editor-layout">
         <aside class="sidebar" aria-label="Workspace">
           <div class="toolbar" role="toolbar" aria-label="File actions">
@@ -285,36 +278,6 @@ export function EditorPage() {
       )}
       {active?.conflict && <ConflictDialog tab={active} />}
     </div>
-  );
-}
-
-function ConflictDialog({ tab }: { tab: Tab }) {
-  const [busy, setBusy] = useState(false);
-  const act = (action: () => Promise<unknown>) => {
-    setBusy(true);
-    void action().finally(() => setBusy(false));
-  };
-  return (
-    <Dialog
-      title="This file changed on the server"
-      onClose={() => act(() => reloadTheirs(tab.path))}
-      actions={
-        <>
-          <button type="button" disabled={busy} onClick={() => act(() => reloadTheirs(tab.path))}>Reload theirs</button>
-          <button type="button" disabled={busy} onClick={() => act(() => saveCopyOfMine(tab.path))}>Save mine as a copy</button>
-          <button type="button" class="danger" disabled={busy} onClick={() => act(() => overwriteTheirs(tab.path))}>Overwrite with mine</button>
-        </>
-      }
-    >
-      <p>
-        Someone saved <code>{tab.path}</code> after you opened it, so your save was not applied. Choose what to keep:
-      </p>
-      <ul>
-        <li><strong>Reload theirs</strong>: discard your changes and load the saved version.</li>
-        <li><strong>Save mine as a copy</strong>: keep both; your text goes to a new file next to it.</li>
-        <li><strong>Overwrite with mine</strong>: replace their version with yours.</li>
-      </ul>
-    </Dialog>
   );
 }
 

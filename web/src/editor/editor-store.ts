@@ -4,7 +4,7 @@
 import { ApiError, describeError } from "../api/client.js";
 import * as files from "../api/workspace.js";
 import type { WorkspaceTree } from "../api/workspace.js";
-import { connection, refreshConnection } from "../session.js";
+import { canWrite, connection, loadSession, missingRoleReason, refreshConnection, session } from "../session.js";
 import { createStore } from "../store.js";
 import type { EditorState, EditorView } from "./codemirror-setup.js";
 
@@ -57,8 +57,9 @@ export const loadCodeMirror = (): Promise<CodeMirror> => (codeMirror ??= import(
 const states = new Map<string, EditorState>();
 let view: EditorView | undefined;
 
+/** Read-only while GitHub manages the workspace, and for anyone without the admin role. */
 export function isReadOnly(): boolean {
-  return connection.get()?.connected === true;
+  return connection.get()?.connected === true || !canWrite(session.get());
 }
 
 function updateTab(path: string, change: Partial<Tab>): void {
@@ -217,6 +218,10 @@ async function handleWriteError(path: string, error: unknown): Promise<void> {
     updateTab(path, { conflict: { currentEtag: files.currentEtagOf(error) } });
     return;
   }
+  if (error instanceof ApiError && error.code === "forbidden") {
+    await loadSession();
+    refreshReadOnly();
+  }
   if (error instanceof ApiError && error.code === "read_only") {
     await refreshConnection();
     refreshReadOnly();
@@ -225,6 +230,8 @@ async function handleWriteError(path: string, error: unknown): Promise<void> {
 }
 
 function readOnlyMessage(): string {
+  const roleReason = missingRoleReason(session.get(), "admin");
+  if (roleReason) return roleReason;
   const status = connection.get();
   return `This workspace is managed by GitHub (${status?.repository ?? "a repository"}@${status?.branch ?? ""}): edit it there, or disconnect GitHub to edit here.`;
 }

@@ -29,3 +29,23 @@ export function fieldOf(error: unknown): "token" | "repository" | "branch" | und
   if (/branch/.test(error.code)) return "branch";
   return undefined;
 }
+
+/**
+ * Posts fields to another site as a top-level form submission: GitHub's manifest flow takes the App's
+ * manifest only as a form POST from the browser (no API call can do it), and a form carries no cookie of ours.
+ */
+export function postForm(action: string, fields: Record<string, string>): void {
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = action;
+  form.hidden = true;
+  for (const [name, value] of Object.entries(fields)) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    form.append(input);
+  }
+  document.body.append(form);
+  form.submit();
+}

@@ -3,16 +3,16 @@
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
 import {
-  CONNECT_URL,
-  MANIFEST_URL,
   getAppRegistration,
   listInstallationRepositories,
   listRepositoryBranches,
+  startAppRegistration,
+  startInstallation,
   type AppRegistration,
   type ConnectRequest,
   type InstallationRepository,
 } from "../api/github.js";
-import { fieldOf } from "./connect-flow.js";
+import { fieldOf, postForm } from "./connect-flow.js";
 
 export interface ConnectFormProps {
   /** Runs the connect (with the overwrite dialog when needed); rejects with the API's refusal. */
@@ -32,39 +32,85 @@ export function AppConnect({ onConnect, installationId }: ConnectFormProps & { i
       <p>Install the funcspace GitHub App on the repository that holds your workflows. Pushes reach the workspace within seconds.</p>
       {error && <p class="error" role="alert">{error}</p>}
       {!registration && !error && <p class="muted">Checking the GitHub App…</p>}
-      {registration && !registration.registered && (
-        <form
-          method="get"
-          action={MANIFEST_URL}
-          class="step"
-          onSubmit={(event) => {
-            // An empty organization means "my account": leave it out of the query rather than send "".
-            const field = (event.currentTarget as HTMLFormElement).elements.namedItem("organization") as HTMLInputElement;
-            if (!field.value.trim()) field.disabled = true;
-          }}
-        >
-          <h3>Step 1: Create the GitHub App</h3>
-          <p>No GitHub App is registered for this platform yet. GitHub creates one from our manifest; you only confirm its name.</p>
-          <label>
-            Organization (optional)
-            <input type="text" name="organization" placeholder="your-org" autocomplete="off" spellcheck={false} />
-          </label>
-          <p class="hint">Leave empty to create the App on your personal account.</p>
-          <button type="submit" class="primary">Create GitHub App</button>
-        </form>
-      )}
-      {registration?.registered && !installationId && (
-        <p>
-          <a class="button primary" href={CONNECT_URL}>Connect with GitHub</a>{" "}
-          {registration.htmlUrl && (
-            <span class="muted small">
-              App: <a href={registration.htmlUrl} target="_blank" rel="noreferrer">{registration.slug}</a>
-            </span>
-          )}
-        </p>
-      )}
+      {registration && !registration.registered && <CreateApp />}
+      {registration?.registered && !installationId && <InstallApp registration={registration} />}
       {registration?.registered && installationId !== undefined && <InstallationPicker installationId={installationId} onConnect={onConnect} />}
     </section>
+  );
+}
+
+/** Step 1: GitHub creates the App from our manifest (a form POST to GitHub, then back to our callback). */
+function CreateApp() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const field = (event.currentTarget as HTMLFormElement).elements.namedItem("organization") as HTMLInputElement;
+    // An empty organization means "my account": leave it out rather than send "".
+    const organization = field.value.trim() || undefined;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const { action, manifest } = await startAppRegistration({ organization });
+      postForm(action, { manifest });
+    } catch (e) {
+      setError(describeError(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="step" onSubmit={(event) => void submit(event)}>
+      <h3>Step 1: Create the GitHub App</h3>
+      <p>No GitHub App is registered for this platform yet. GitHub creates one from our manifest; you only confirm its name.</p>
+      <label>
+        Organization (optional)
+        <input type="text" name="organization" placeholder="your-org" autocomplete="off" spellcheck={false} />
+      </label>
+      <p class="hint">Leave empty to create the App on your personal account.</p>
+      <button type="submit" class="primary" disabled={busy}>{busy ? "Opening GitHub…" : "Create GitHub App"}</button>
+      {error && <p class="error" role="alert">{error}</p>}
+    </form>
+  );
+}
+
+/** Step 2: install the App on a repository (GitHub's installation page, then back with the installation). */
+function InstallApp({ registration }: { registration: AppRegistration }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const install = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      window.location.href = await startInstallation();
+    } catch (e) {
+      setError(describeError(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <p>
+        <button type="button" class="primary" disabled={busy} onClick={() => void install()}>Connect with GitHub</button>{" "}
+        <AppFacts registration={registration} />
+      </p>
+      {error && <p class="error" role="alert">{error}</p>}
+    </>
+  );
+}
+
+/** Which App, and who registered it when. */
+export function AppFacts({ registration }: { registration: AppRegistration }) {
+  return (
+    <span class="muted small" data-testid="app-facts">
+      App:{" "}
+      {registration.htmlUrl ? (
+        <a href={registration.htmlUrl} target="_blank" rel="noreferrer">{registration.slug}</a>
+      ) : (
+        registration.slug
+      )}
+      {registration.registeredBy && <>, registered by {registration.registeredBy}</>}
+      {registration.registeredAt && <> on {new Date(registration.registeredAt).toLocaleString()}</>}
+    </span>
   );
 }
 

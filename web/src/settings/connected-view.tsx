@@ -1,9 +1,22 @@
 // The connection as it stands: state (with live progress while syncing), repository, branch, applied vs
-// head commit, delivery mode and why, last sync; Sync now, rotate token (PAT), Disconnect; sync history.
+// head commit, delivery mode and why, last sync, who connected it; Sync now (operator+), rotate token (PAT)
+// and Disconnect (admin); sync history with who asked for each run. Shown to every role (the Sync page) and
+// to admins in Settings → GitHub; each control is there only for the roles the API accepts it from.
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
-import { disconnect, listSyncRuns, rotateToken, syncNow, type ConnectionStatus, type SyncRun } from "../api/github.js";
-import { githubCommitUrl, refreshConnection } from "../session.js";
+import {
+  disconnect,
+  getAppRegistration,
+  listSyncRuns,
+  rotateToken,
+  syncNow,
+  type AppRegistration,
+  type ConnectionStatus,
+  type SyncRun,
+} from "../api/github.js";
+import { canRun, githubCommitUrl, isAdmin, missingRoleReason, refreshConnection, session } from "../session.js";
+import { useStore } from "../store.js";
+import { AppFacts } from "./connect-forms.js";
 import { ConfirmDialog } from "../ui/dialog.js";
 import { formatDuration } from "../workflows/run-view.js";
 
@@ -14,7 +27,14 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
   const [error, setError] = useState<string | undefined>();
   const [confirmDisconnect, setConfirmDisconnect] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [app, setApp] = useState<AppRegistration | undefined>();
+  const current = useStore(session);
+  const admin = isAdmin(current);
   const active = status.state === "Syncing" || status.state === "Connecting";
+
+  useEffect(() => {
+    if (status.kind === "app") getAppRegistration().then(setApp, () => setApp(undefined));
+  }, [status.kind]);
 
   const loadRuns = () => listSyncRuns().then((list) => (setRuns(list), setRunsError(undefined)), (e: unknown) => setRunsError(describeError(e)));
 
@@ -62,7 +82,20 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
           <dt>Branch</dt>
           <dd data-testid="branch">{status.branch}</dd>
           <dt>Access</dt>
-          <dd>{status.kind === "pat" ? <>Personal access token {status.tokenLast4 && <code>••••{status.tokenLast4}</code>}</> : "GitHub App"}</dd>
+          <dd>
+            {status.kind === "pat" ? <>Personal access token {status.tokenLast4 && <code>••••{status.tokenLast4}</code>}</> : <span>GitHub App</span>}
+            {status.kind === "pat" && status.tokenRotatedAt && (
+              <span class="muted" data-testid="token-rotated">
+                {" "}— replaced{status.tokenRotatedBy && <> by {status.tokenRotatedBy}</>} on {new Date(status.tokenRotatedAt).toLocaleString()}
+              </span>
+            )}
+            {status.kind === "app" && app?.registered && <> <AppFacts registration={app} /></>}
+          </dd>
+          <dt>Connected by</dt>
+          <dd data-testid="connected-by">
+            {status.connectedBy ?? <span class="muted">—</span>}
+            {status.createdAt && <span class="muted"> on {new Date(status.createdAt).toLocaleString()}</span>}
+          </dd>
           <dt>Applied commit</dt>
           <dd><Sha status={status} sha={status.appliedSha} /></dd>
           <dt>Branch head</dt>
@@ -78,15 +111,18 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
           <dt>Last sync</dt>
           <dd>{status.lastSyncAt ? new Date(status.lastSyncAt).toLocaleString() : "not yet"}</dd>
         </dl>
-        <div class="actions">
-          <button type="button" class="primary" disabled={busy} onClick={() => void act(syncNow, "Sync requested.")}>Sync now</button>
-          <button type="button" class="danger" disabled={busy} onClick={() => setConfirmDisconnect(true)}>Disconnect</button>
-        </div>
+        {canRun(current) && (
+          <div class="actions">
+            <button type="button" class="primary" disabled={busy} onClick={() => void act(syncNow, "Sync requested.")}>Sync now</button>
+            {admin && <button type="button" class="danger" disabled={busy} onClick={() => setConfirmDisconnect(true)}>Disconnect</button>}
+          </div>
+        )}
+        {!canRun(current) && <p class="muted" data-testid="sync-role-reason">{missingRoleReason(current, "operator", "sync now")}</p>}
         {message && <p class="ok" role="status">{message}</p>}
         {error && <p class="error" role="alert">{error}</p>}
       </section>
 
-      {status.kind === "pat" && <RotateToken />}
+      {status.kind === "pat" && admin && <RotateToken />}
 
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">Sync history</h2>
@@ -159,6 +195,7 @@ function SyncHistory({ status, runs }: { status: ConnectionStatus; runs: SyncRun
         <tr>
           <th scope="col">When</th>
           <th scope="col">Trigger</th>
+          <th scope="col">By</th>
           <th scope="col">Commit</th>
           <th scope="col">Changes</th>
           <th scope="col">Duration</th>
@@ -175,6 +212,7 @@ function SyncHistory({ status, runs }: { status: ConnectionStatus; runs: SyncRun
                 {run.trigger}
                 {run.coalesced !== undefined && run.coalesced > 1 && <span class="muted"> ({run.coalesced} pushes)</span>}
               </td>
+              <td>{run.requestedBy ?? <span class="muted">—</span>}</td>
               <td>
                 {run.fromSha && <><Sha status={status} sha={run.fromSha} /> → </>}
                 <Sha status={status} sha={run.toSha ?? run.sha} />

@@ -3,11 +3,12 @@ import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
 import { connect, type ConnectRequest, type SyncPreview } from "../api/github.js";
 import { navigate, useLocation } from "../router.js";
-import { connection, refreshConnection } from "../session.js";
+import { connection, refreshConnection, session } from "../session.js";
 import { useStore } from "../store.js";
 import { tryConnect } from "./connect-flow.js";
 import { AppConnect, PatConnect } from "./connect-forms.js";
 import { ConnectedView } from "./connected-view.js";
+import { FinishSetup } from "./finish-setup.js";
 import { OverwriteDialog } from "./overwrite-dialog.js";
 
 interface PendingConfirmation {
@@ -22,6 +23,7 @@ interface PendingConfirmation {
 
 export function GitHubSettingsPage() {
   const status = useStore(connection);
+  const current = useStore(session);
   const url = useLocation();
   const [pending, setPending] = useState<PendingConfirmation | undefined>();
   const installationId = Number(url.searchParams.get("installation_id") ?? url.searchParams.get("installationId") ?? "") || undefined;
@@ -65,6 +67,7 @@ export function GitHubSettingsPage() {
     <div class="settings-page">
       <h1>Settings · GitHub</h1>
       {notice && <p class="banner" role="status">{notice}</p>}
+      {current.provider === "setup" && <FinishSetup />}
       {!status && <p class="muted">Loading…</p>}
       {status?.connected && <ConnectedView status={status} />}
       {status && !status.connected && (

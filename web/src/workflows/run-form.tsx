@@ -9,9 +9,11 @@ export interface RunFormProps {
   /** Field errors from the server's 400 (by parameter name), shown under the field. */
   fieldErrors: Record<string, string>;
   onRun: (params: Record<string, unknown>) => void;
+  /** Why this person cannot run it (their role): the fields show, disabled, with the reason instead of Run. */
+  blockedReason?: string | undefined;
 }
 
-export function RunForm({ workflow, busy, fieldErrors, onRun }: RunFormProps) {
+export function RunForm({ workflow, busy, fieldErrors, onRun, blockedReason }: RunFormProps) {
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const errors = { ...fieldErrors, ...localErrors };
 
@@ -32,6 +34,7 @@ export function RunForm({ workflow, busy, fieldErrors, onRun }: RunFormProps) {
 
   return (
     <form class="run-form" onSubmit={submit} aria-label={`Run ${workflow.name}`}>
+      <fieldset disabled={blockedReason !== undefined}>
       {workflow.parameters.length === 0 && <p class="muted">This workflow takes no parameters.</p>}
       {workflow.parameters.map((parameter) => {
         const id = `param-${workflow.name}-${parameter.name}`;
@@ -50,7 +53,12 @@ export function RunForm({ workflow, busy, fieldErrors, onRun }: RunFormProps) {
           </div>
         );
       })}
-      <button type="submit" class="primary" disabled={busy}>{busy ? "Running…" : "Run"}</button>
+      </fieldset>
+      {blockedReason ? (
+        <p class="muted" data-testid="run-role-reason">{blockedReason}</p>
+      ) : (
+        <button type="submit" class="primary" disabled={busy}>{busy ? "Running…" : "Run"}</button>
+      )}
     </form>
   );
 }

@@ -15,7 +15,8 @@ export function RunView({ run }: { run: RunRecord }) {
         </span>
       </h3>
       <p class="muted">
-        {run.startedAt && <>Started {new Date(run.startedAt).toLocaleString()}. </>}
+        {run.startedAt && <>Started {new Date(run.startedAt).toLocaleString()}{run.startedBy && <> by <span data-testid="run-started-by">{run.startedBy}</span></>}. </>}
+        {!run.startedAt && run.startedBy && <>Started by <span data-testid="run-started-by">{run.startedBy}</span>. </>}
         {run.durationMs !== undefined && <>Took {formatDuration(run.durationMs)}.</>}
       </p>
       {run.output !== undefined && (

@@ -5,11 +5,14 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, describeError } from "../api/client.js";
 import { getRun, listRuns, listWorkflows, startRun, type RunRecord, type WorkflowList } from "../api/workflows.js";
 import { followLink, navigate, useLocation } from "../router.js";
+import { missingRoleReason, session } from "../session.js";
+import { useStore } from "../store.js";
 import { RunForm } from "./run-form.js";
 import { RunView, SourceLink, formatDuration } from "./run-view.js";
 
 export function WorkflowsPage() {
   const url = useLocation();
+  const current = useStore(session);
   const selectedName = url.searchParams.get("name") ?? undefined;
   const runId = url.searchParams.get("run") ?? undefined;
   const [list, setList] = useState<WorkflowList | undefined>();
@@ -130,7 +133,13 @@ export function WorkflowsPage() {
             <p class="muted small">
               Defined in <SourceLink file={workflow.file} />
             </p>
-            <RunForm workflow={workflow} busy={busy} fieldErrors={fieldErrors} onRun={(params) => void onRun(params)} />
+            <RunForm
+              workflow={workflow}
+              busy={busy}
+              fieldErrors={fieldErrors}
+              blockedReason={missingRoleReason(current, "operator")}
+              onRun={(params) => void onRun(params)}
+            />
             {runError && <p class="error" role="alert">{runError}</p>}
             {run && run.workflow === workflow.name && <RunView run={run} />}
             <section class="history" aria-label="Run history">
@@ -142,6 +151,7 @@ export function WorkflowsPage() {
                   <thead>
                     <tr>
                       <th scope="col">Started</th>
+                      <th scope="col">By</th>
                       <th scope="col">Status</th>
                       <th scope="col">Duration</th>
                       <th scope="col">Run</th>
@@ -151,6 +161,7 @@ export function WorkflowsPage() {
                     {history.map((item) => (
                       <tr key={item.id} class={item.id === run?.id ? "current" : ""}>
                         <td>{item.startedAt ? new Date(item.startedAt).toLocaleString() : "—"}</td>
+                        <td>{item.startedBy ?? <span class="muted">—</span>}</td>
                         <td>{item.status}</td>
                         <td>{item.durationMs !== undefined ? formatDuration(item.durationMs) : "—"}</td>
                         <td>
