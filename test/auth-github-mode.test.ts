@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { announceSetupCode } from "../functions/announce-setup.js";
 import { SECRET_NAMES } from "../src/azure/secret-names.js";
 import { createCookieBrowser, type CookieBrowser } from "./support/cookie-browser.js";
+import { classicToken } from "./support/pat-tokens.js";
 import { startGitHubStandIn, type GitHubStandIn } from "./support/github-stand-in/index.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
 
@@ -194,3 +195,78 @@ describe("AUTH_MODE=github", () => {
     expect(log).not.toMatch(/funcspace-session=[\w-]{20,}/);
   });
 });
+
+describe("AUTH_REPOSITORY_ROLES=true: the permission on the connected repository gives a role", () => {
+  let roles: TestHost;
+  beforeAll(async () => {
+    // Same storage, secrets (the App) and grants as the host above; the configuration adds repository roles.
+    roles = await startTestHost({
+      enableQueues: false,
+      env: {
+        AUTH_MODE: "github",
+        PUBLIC_URL,
+        GITHUB_API_URL: github.apiUrl,
+        GITHUB_WEB_URL: github.webUrl,
+        AUTH_REPOSITORY_ROLES: "true",
+        LOCAL_SECRETS_FILE: host.config.localSecretsFile,
+      },
+    });
+  });
+  afterAll(() => roles?.close());
+
+  const on = (h: TestHost) => createCookieBrowser(h, { publicUrl: PUBLIC_URL });
+
+  it("maps admin → admin, write → operator, read → reader, none → no role, once a repository is connected", async () => {
+    const repo = await github.createRepository("acme/flows", { private: true, collaborators: { eve: "read", pam: "write", tess: "admin" } });
+    await repo.commit({ "flows/hello.ts": "export default 1;\n" });
+    // Before anything is connected, the repository gives nothing: eve has no role.
+    const eveBefore = on(roles);
+    await signIn(eveBefore, "eve");
+    expect(await me(eveBefore)).toMatchObject({ user: "eve", role: null });
+
+    // ada is admin through the setup grant (kept in storage, whatever the configuration): she connects acme/flows.
+    const ada = on(roles);
+    await signIn(ada, "ada");
+    expect(await me(ada)).toMatchObject({ role: "admin" });
+    const token = classicToken();
+    github.addToken(token, { type: "classic", login: "ada", scopes: ["repo"] });
+    const connected = await ada.api("/api/github/connection", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ kind: "pat", token, repository: "acme/flows", branch: "main", acknowledgeOverwrite: true }),
+    });
+    expect(connected.status).toBe(201);
+    expect(await connected.json()).toMatchObject({ connectedBy: "ada" });
+
+    for (const [login, role] of [["eve", "reader"], ["pam", "operator"], ["tess", "admin"], ["olly", null]] as const) {
+      const b = on(roles);
+      await signIn(b, login);
+      expect(await me(b), login).toMatchObject({ user: login, role });
+    }
+    // Connected means read-only, for admins too; a reader from the repository still reads.
+    const eve = on(roles);
+    await signIn(eve, "eve");
+    expect((await eve.api("/api/workspace/tree")).status).toBe(200);
+    expect((await eve.api("/api/github/sync", { method: "POST" })).status).toBe(403);
+    const disconnect = await ada.api("/api/github/connection", { method: "DELETE" });
+    expect(disconnect.status).toBe(200);
+    const history = (await (await ada.api("/api/github/sync-runs")).json()) as { runs: { trigger: string; requestedBy?: string }[] };
+    expect(history.runs.find((r) => r.trigger === "disconnect")).toMatchObject({ requestedBy: "ada" });
+
+    // A public repository: anyone on GitHub can read it, so reading gives no role; triage (granted) does.
+    const open = await github.createRepository("acme/open", { private: false, collaborators: { eve: "triage" } });
+    await open.commit({ "flows/hello.ts": "export default 1;\n" });
+    const again = await ada.api("/api/github/connection", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ kind: "pat", token, repository: "acme/open", branch: "main", acknowledgeOverwrite: true }),
+    });
+    expect(again.status).toBe(201);
+    for (const [login, role] of [["eve", "reader"], ["olly", null], ["pam", null]] as const) {
+      const b = on(roles);
+      await signIn(b, login);
+      expect(await me(b), login).toMatchObject({ user: login, role });
+    }
+  });
+});
+

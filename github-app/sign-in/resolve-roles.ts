@@ -74,14 +74,17 @@ async function activeTeamMember(github: GitHubClient, rule: { org: string; team:
   });
 }
 
-/** The connected repository's permission as the person's role: admin → admin, maintain/write → operator, triage/read → reader. */
+/**
+ * The connected repository's permission as the person's role: admin → admin, maintain/write → operator,
+ * triage/read → reader. On a public repository everyone on GitHub can read, so `pull` alone gives nothing there.
+ */
 async function repositoryRole(deps: GitHubAppDeps, github: GitHubClient, options: AbortOptions): Promise<InvitedRole | undefined> {
   const connection = (await deps.connections.get(options))?.record;
   if (!connection) return undefined;
   const [owner, repo] = connection.repository.split("/") as [string, string];
   const permissions = await notFoundIsFalse(async () => {
     const { data } = await github.request("GET /repos/{owner}/{repo}", { owner, repo, request: { signal: options.abortSignal } });
-    return data.permissions ?? false;
+    return data.permissions ? { ...data.permissions, pull: data.permissions.pull && data.private } : false;
   });
   if (!permissions) return undefined;
   if (permissions.admin) return "admin";
