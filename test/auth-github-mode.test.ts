@@ -22,17 +22,7 @@ beforeAll(async () => {
   github.addUser("olly", { orgs: { acme: { role: "member" } } });
   github.addUser("pam", { orgs: { acme: { role: "member", state: "pending" } } });
   github.addUser("eve");
-  host = await startTestHost({
-    enableQueues: false,
-    env: {
-      AUTH_MODE: "github",
-      PUBLIC_URL,
-      GITHUB_API_URL: github.apiUrl,
-      GITHUB_WEB_URL: github.webUrl,
-      AUTH_OPERATORS: "team:acme/ops",
-      AUTH_READERS: "org:acme",
-    },
-  });
+  host = await startTestHost({ enableQueues: false, env: githubModeEnv({ AUTH_OPERATORS: "team:acme/ops", AUTH_READERS: "org:acme" }) });
 });
 afterAll(async () => {
   await host?.close();
@@ -40,6 +30,7 @@ afterAll(async () => {
 });
 
 const json = { "content-type": "application/json" };
+const githubModeEnv = (extra: Record<string, string>) => ({ AUTH_MODE: "github", PUBLIC_URL, GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl, ...extra });
 const browser = () => createCookieBrowser(host, { publicUrl: PUBLIC_URL });
 const me = async (b: CookieBrowser) => (await b.api("/api/auth/me")).json() as Promise<Record<string, unknown>>;
 
@@ -202,14 +193,7 @@ describe("AUTH_REPOSITORY_ROLES=true: the permission on the connected repository
     // Same storage, secrets (the App) and grants as the host above; the configuration adds repository roles.
     roles = await startTestHost({
       enableQueues: false,
-      env: {
-        AUTH_MODE: "github",
-        PUBLIC_URL,
-        GITHUB_API_URL: github.apiUrl,
-        GITHUB_WEB_URL: github.webUrl,
-        AUTH_REPOSITORY_ROLES: "true",
-        LOCAL_SECRETS_FILE: host.config.localSecretsFile,
-      },
+      env: githubModeEnv({ AUTH_REPOSITORY_ROLES: "true", LOCAL_SECRETS_FILE: host.config.localSecretsFile }),
     });
   });
   afterAll(() => roles?.close());

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TABLES } from "../src/azure/resources.js";
 import { newSyncRunId, SyncRunStore } from "../src/azure/sync-run-store.js";
 import { DEFAULT_WORKSPACE_ID } from "../src/connection/connection-record.js";
-import { saveScreenshot, startUiHost, type UiHost } from "./support/browser.js";
+import { expectReadOnlyEditor, saveScreenshot, startUiHost, type UiHost } from "./support/browser.js";
 import { connect } from "./support/github-app-fixtures.js";
 import { swaPrincipalHeader } from "./support/test-host.js";
 
@@ -58,14 +58,7 @@ describe("roles in the UI (AUTH_MODE=swa)", () => {
     await page.getByRole("treeitem", { name: "workflows" }).click();
     await page.getByRole("treeitem", { name: "greet.ts" }).click();
     await expect.poll(() => page.locator(".cm-content").textContent()).toContain("defineWorkflow");
-    for (const name of ["New file", "New folder", "Rename", "Delete", "Save"]) {
-      expect(await page.getByRole("button", { name, exact: true }).isDisabled(), name).toBe(true);
-    }
-    expect(await page.locator(".cm-content").getAttribute("contenteditable")).toBe("false");
-    await page.locator(".cm-content").click();
-    await page.keyboard.type("typed");
-    await page.keyboard.press("Control+s");
-    expect(await page.locator(".cm-content").textContent()).not.toContain("typed");
+    await expectReadOnlyEditor(page);
     expect(await readFile(path.join(host.workspaceDir, "workflows/greet.ts"), "utf8")).toBe(SOURCE);
     await saveScreenshot(page, "roles-reader-editor");
 

@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { serveStaticUi } from "../../local/static-ui.js";
 import { startTestHost, type TestHost, type TestHostOptions } from "./test-host.js";
 
@@ -134,4 +135,16 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   const file = path.join(SCREENSHOTS, `${name}.png`);
   await writeFile(file, await page.screenshot({ fullPage: true }));
   return file;
+}
+
+/** The editor's read-only promise: every control that changes files is disabled, typing and Ctrl-S change nothing. */
+export async function expectReadOnlyEditor(page: Page): Promise<void> {
+  for (const name of ["New file", "New folder", "Rename", "Delete", "Save"]) {
+    expect(await page.getByRole("button", { name, exact: true }).isDisabled(), name).toBe(true);
+  }
+  expect(await page.locator(".cm-content").getAttribute("contenteditable")).toBe("false");
+  await page.locator(".cm-content").click();
+  await page.keyboard.type("typed");
+  await page.keyboard.press("Control+s");
+  expect(await page.locator(".cm-content").textContent()).not.toContain("typed");
 }

@@ -7,26 +7,14 @@ import { redeemSetupCode, startSignIn } from "../api/auth.js";
 import { navigate } from "../router.js";
 import { loadSession, session, signInError } from "../session.js";
 import { useStore } from "../store.js";
+import { useRedirect } from "../ui/use-redirect.js";
 
 export function SignInPage() {
   const current = useStore(session);
   const returnedError = useStore(signInError);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const { busy, error, go } = useRedirect(startSignIn);
   const [notice, setNotice] = useState<string | undefined>();
-
-  const signIn = async () => {
-    setBusy(true);
-    setError(undefined);
-    signInError.set(undefined);
-    try {
-      // The answer also sets the flow cookie that GitHub's redirect back must match.
-      window.location.href = await startSignIn();
-    } catch (e) {
-      setError(describeError(e));
-      setBusy(false);
-    }
-  };
+  const signIn = () => go(() => signInError.set(undefined));
 
   return (
     <div class="auth-page">

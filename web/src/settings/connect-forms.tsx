@@ -12,6 +12,7 @@ import {
   type ConnectRequest,
   type InstallationRepository,
 } from "../api/github.js";
+import { useRedirect } from "../ui/use-redirect.js";
 import { fieldOf, postForm } from "./connect-flow.js";
 
 export interface ConnectFormProps {
@@ -75,18 +76,7 @@ function CreateApp() {
 
 /** Step 2: install the App on a repository (GitHub's installation page, then back with the installation). */
 function InstallApp({ registration }: { registration: AppRegistration }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  const install = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      window.location.href = await startInstallation();
-    } catch (e) {
-      setError(describeError(e));
-      setBusy(false);
-    }
-  };
+  const { busy, error, go: install } = useRedirect(startInstallation);
   return (
     <>
       <p>

@@ -5,24 +5,16 @@ import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
 import { startSignIn } from "../api/auth.js";
 import { getAppRegistration, type AppRegistration } from "../api/github.js";
+import { useRedirect } from "../ui/use-redirect.js";
 
 export function FinishSetup() {
   const [registration, setRegistration] = useState<AppRegistration | undefined>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const [loadError, setLoadError] = useState<string | undefined>();
+  const { busy, error: signInError, go: signIn } = useRedirect(startSignIn);
+  const error = signInError ?? loadError;
   useEffect(() => {
-    getAppRegistration().then(setRegistration, (e: unknown) => setError(describeError(e)));
+    getAppRegistration().then(setRegistration, (e: unknown) => setLoadError(describeError(e)));
   }, []);
-  const signIn = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      window.location.href = await startSignIn();
-    } catch (e) {
-      setError(describeError(e));
-      setBusy(false);
-    }
-  };
   return (
     <section class="card banner-readonly" aria-labelledby="finish-setup-title">
       <h2 id="finish-setup-title">Finish setting up</h2>
