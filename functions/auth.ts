@@ -9,6 +9,7 @@ import { strongestRole } from "../src/auth/roles.js";
 import { endSession } from "../src/auth/sessions.js";
 import { AppError, NotFoundError } from "../src/errors.js";
 import { readJsonBody } from "../src/json-body.js";
+import type { AuthMe, RedirectAnswer } from "../src/api-types.js";
 import { defineHttp, type HttpHandlerContext } from "./define.js";
 import type { Services } from "./services.js";
 
@@ -26,16 +27,15 @@ export const authMe = defineHttp({
   handler: async (_request, { services, principal }: HttpHandlerContext) => {
     const { authMode } = services.config;
     const setupRequired = authMode === "github" && !principal ? await isSetupRequired(services) : false;
-    return {
-      jsonBody: {
-        authMode,
-        signedIn: principal !== undefined,
-        ...(principal
-          ? { user: actorName(principal), provider: principal.identityProvider, roles: principal.roles, role: strongestRole(principal.roles) ?? null }
-          : { roles: [], role: null }),
-        ...(authMode === "github" ? { setupRequired } : {}),
-      },
+    const me: AuthMe = {
+      authMode,
+      signedIn: principal !== undefined,
+      ...(principal
+        ? { user: actorName(principal), provider: principal.identityProvider, roles: principal.roles, role: strongestRole(principal.roles) ?? null }
+        : { roles: [], role: null }),
+      ...(authMode === "github" ? { setupRequired } : {}),
     };
+    return { jsonBody: me };
   },
 });
 
@@ -47,8 +47,8 @@ export const authSignIn = defineHttp({
   handler: async (_request, { services }) => {
     requireGitHubMode(services);
     const flow = newFlowCookie(services.config);
-    const location = await startSignIn(services, { browser: flow.nonce });
-    return { jsonBody: { location }, cookies: [flow.cookie] };
+    const answer: RedirectAnswer = { location: await startSignIn(services, { browser: flow.nonce }) };
+    return { jsonBody: answer, cookies: [flow.cookie] };
   },
 });
 

@@ -10,6 +10,7 @@ import { BadRequestError } from "../src/errors.js";
 import { readJsonBody } from "../src/json-body.js";
 import { actorName } from "../src/auth/principal.js";
 import { newFlowCookie, readFlowNonce } from "../src/auth/cookies.js";
+import type { RedirectAnswer } from "../src/api-types.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
 
@@ -24,8 +25,8 @@ export const githubConnect = defineHttp({
   role: "admin",
   handler: async (_request, { services, principal }) => {
     const flow = newFlowCookie(services.config);
-    const location = await startInstallation(getGitHubRuntime(services), principal!.userId, { browser: flow.nonce });
-    return { jsonBody: { location }, cookies: [flow.cookie] };
+    const answer: RedirectAnswer = { location: await startInstallation(getGitHubRuntime(services), principal!.userId, { browser: flow.nonce }) };
+    return { jsonBody: answer, cookies: [flow.cookie] };
   },
 });
 

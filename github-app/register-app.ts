@@ -10,15 +10,7 @@ import { createOctokit } from "./create-octokit.js";
 import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
 import { createSignedState, verifySignedState } from "./signed-state.js";
 
-export interface AppRegistration {
-  registered: boolean;
-  appId?: number;
-  slug?: string;
-  htmlUrl?: string;
-  /** Who registered (or last replaced) it, and when. */
-  registeredBy?: string;
-  registeredAt?: string;
-}
+
 
 export interface StartAppRegistrationOptions extends AbortOptions {
   /** The signed-in user starting the flow; the callback must come back to the same user. */
@@ -32,11 +24,8 @@ export interface StartAppRegistrationOptions extends AbortOptions {
   browser: string;
 }
 
-/** Where the browser posts the manifest (GitHub's manifest flow is a form POST to github.com). */
-export interface AppRegistrationForm {
-  action: string;
-  manifest: string;
-}
+export type { AppRegistration, AppRegistrationForm } from "../src/api-types.js";
+import type { AppRegistration, AppRegistrationForm } from "../src/api-types.js";
 
 const ACCOUNT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 

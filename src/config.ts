@@ -6,7 +6,8 @@ import { DEFAULT_FS_THREADS } from "./sync/fs-threads.js";
 /** Where the process runs: `local` for `npm start`, `container` for the Functions host (Docker or Azure). */
 export type ConfigProfile = "local" | "container";
 
-export type AuthMode = "local" | "swa" | "github";
+export type { AuthMode } from "./api-types.js";
+import type { AuthMode } from "./api-types.js";
 
 /** Who gets which role in `github` mode (AUTH_ADMINS, AUTH_OPERATORS, AUTH_READERS). */
 export interface RoleRules {

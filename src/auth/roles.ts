@@ -3,8 +3,9 @@
 // webhooks, a liveness answer and the steps of signing in.
 
 /** Roles a person can be invited with, weakest first. */
-export const INVITED_ROLES = ["reader", "operator", "admin"] as const;
-export type InvitedRole = (typeof INVITED_ROLES)[number];
+export const INVITED_ROLES = ["reader", "operator", "admin"] as const satisfies readonly InvitedRole[];
+export type { InvitedRole } from "../api-types.js";
+import type { InvitedRole } from "../api-types.js";
 
 /** What a route declares. */
 export type Role = "anonymous" | "signedIn" | InvitedRole;

@@ -3,20 +3,10 @@
 // loopback developer is admin).
 import { ApiError, getJson, sendJson } from "./client.js";
 
-export type AuthMode = "local" | "swa" | "github";
-export type InvitedRole = "reader" | "operator" | "admin";
+import type { AuthMe, RedirectAnswer } from "../../../src/api-types.js";
 
-export interface Me {
-  authMode: AuthMode;
-  signedIn: boolean;
-  user?: string;
-  /** `local`, `setup` (the one-time setup code), `github`, or SWA's `swa:github`. */
-  provider?: string;
-  roles: InvitedRole[];
-  role: InvitedRole | null;
-  /** github mode, for a visitor who is not signed in, while no GitHub App exists: the setup code is the way in. */
-  setupRequired?: boolean;
-}
+export type { AuthMode, InvitedRole } from "../../../src/api-types.js";
+export type Me = AuthMe;
 
 export function getMe(): Promise<Me> {
   return getJson<Me>("/api/auth/me", { cache: "no-store" });
@@ -24,7 +14,7 @@ export function getMe(): Promise<Me> {
 
 /** Starts "Sign in with GitHub": where to send the browser (the response also sets the flow cookie). */
 export async function startSignIn(): Promise<string> {
-  const { location } = await sendJson<{ location: string }>("POST", "/api/auth/sign-in");
+  const { location } = await sendJson<RedirectAnswer>("POST", "/api/auth/sign-in");
   return location;
 }
 

@@ -1,21 +1,9 @@
 // The GitHub routes (functions/github*.ts): App registration, connect (App or PAT), status, sync, history.
 import { ApiError, getJson, sendJson } from "./client.js";
 
-export interface AppRegistration {
-  registered: boolean;
-  appId?: number;
-  slug?: string;
-  htmlUrl?: string;
-  /** Who registered (or last replaced) it, and when. */
-  registeredBy?: string;
-  registeredAt?: string;
-}
-
-/** GitHub's manifest flow: the browser posts `manifest` to `action` (a page on GitHub) as a form. */
-export interface AppRegistrationForm {
-  action: string;
-  manifest: string;
-}
+// Shapes shared with the server: src/api-types.ts.
+export type { AppRegistration, AppRegistrationForm } from "../../../src/api-types.js";
+import type { AppRegistration, AppRegistrationForm, RedirectAnswer } from "../../../src/api-types.js";
 
 export type ConnectionState = "Connecting" | "Ready" | "Syncing" | "Failed" | "Broken";
 
@@ -106,7 +94,7 @@ export function startAppRegistration(options: { organization?: string; name?: st
 
 /** Starts "Connect with GitHub" (installing the App): where to send the browser. */
 export async function startInstallation(): Promise<string> {
-  const { location } = await sendJson<{ location: string }>("POST", "/api/github/connect");
+  const { location } = await sendJson<RedirectAnswer>("POST", "/api/github/connect");
   return location;
 }
 

@@ -1,0 +1,48 @@
+// The API's shapes that the server answers and the web UI reads, written once: the server's handlers return
+// these types and web/src/api/ imports them (type-only, so nothing of the server reaches the bundle). The
+// compiler then holds both sides to one contract. Only plain types here: no imports of Node or the runtime.
+
+/** `local`: npm start on loopback; `swa`: behind Azure Static Web Apps; `github`: sign in with the platform's App. */
+export type AuthMode = "local" | "swa" | "github";
+
+/** Roles a person can be invited with, weakest first; they nest (admin ⊃ operator ⊃ reader). */
+export type InvitedRole = "reader" | "operator" | "admin";
+
+/** `GET /api/auth/me`: who the caller is (anyone may ask; it tells only about the caller). */
+export interface AuthMe {
+  authMode: AuthMode;
+  signedIn: boolean;
+  /** The name people see (a GitHub login; "local developer" under npm start). */
+  user?: string;
+  /** `local`, `setup` (the one-time setup code), `github`, or SWA's provider as `swa:github`. */
+  provider?: string;
+  /** Expanded: an admin also holds operator and reader. Empty for a signed-in person nobody invited. */
+  roles: InvitedRole[];
+  /** The strongest role, or null. */
+  role: InvitedRole | null;
+  /** `github` mode, for a visitor who is not signed in, while no GitHub App exists: the setup code is the way in. */
+  setupRequired?: boolean;
+}
+
+/** `POST /api/auth/sign-in` and `POST /api/github/connect`: where to send the browser (the answer also sets the flow cookie). */
+export interface RedirectAnswer {
+  location: string;
+}
+
+/** `GET /api/github/app`: whether a GitHub App is registered, and which (never a secret). */
+export interface AppRegistration {
+  registered: boolean;
+  appId?: number;
+  slug?: string;
+  htmlUrl?: string;
+  /** Who registered (or last replaced) it, and when. */
+  registeredBy?: string;
+  registeredAt?: string;
+}
+
+/** `POST /api/github/app/manifest`: the form the UI posts to GitHub (GitHub's manifest flow). */
+export interface AppRegistrationForm {
+  action: string;
+  /** The manifest JSON, as the form field `manifest`. */
+  manifest: string;
+}
