@@ -10,6 +10,10 @@ import { createStorageClients, sendJsonMessage, type StorageClients } from "../s
 import { WorkflowRunStore } from "../src/azure/workflow-run-store.js";
 import { WorkflowEngine } from "../src/engine/workflow-engine.js";
 import { createLogger, type Logger } from "../src/logger.js";
+import { createLocalThreads, type RunThreads } from "../src/engine/run-threads.js";
+import { prepareRunnerFolders } from "../src/runner/prepare-runner-folders.js";
+import { RunnerThreads } from "../src/runner/runner-threads.js";
+import { resolveRunnerUser, type RunnerUser } from "../src/runner/runner-user.js";
 
 export interface Services {
   config: Config;
@@ -36,12 +40,34 @@ export function createServices(config: Config, options: CreateServicesOptions = 
   const workflowRunQueue = storage.queue(QUEUES.workflowRuns);
   const engine = new WorkflowEngine({
     config,
+    ...createRunThreads(config, logger),
     logger: logger.child({ component: "engine" }),
     runs: new WorkflowRunStore(storage.table(TABLES.workflowRuns)),
     enqueue: async (job, { abortSignal }) => void (await sendJsonMessage(workflowRunQueue, job, { abortSignal })),
   });
   const access = new AccessStore(storage.table(TABLES.access));
   return { config, logger, storage, secrets, connections, access, engine };
+}
+
+/**
+ * Where workflow code runs: the runner process (default), as its own user when the platform is root, or (the
+ * benchmark's baseline) threads of this process.
+ */
+function createRunThreads(config: Config, logger: Logger): { threads: RunThreads; runUser?: RunnerUser } {
+  if (config.workflowRunner === "in-process") {
+    return { threads: createLocalThreads({ workspaceDir: config.workspaceDir, memoryLimitMb: config.workflowMemoryMb }) };
+  }
+  const runUser = resolveRunnerUser(config.workflowRunnerUser);
+  const { homeDir } = prepareRunnerFolders(config, runUser);
+  const threads = new RunnerThreads({
+    workspaceDir: config.workspaceDir,
+    memoryLimitMb: config.workflowMemoryMb,
+    user: runUser,
+    homeDir,
+    logger: logger.child({ component: "runner" }),
+    inspector: config.enableDebugging ? { host: config.profile === "local" ? "127.0.0.1" : "0.0.0.0", port: config.debugPort } : undefined,
+  });
+  return { threads, runUser };
 }
 
 let processServices: Services | undefined;

@@ -8,6 +8,7 @@ import type { HttpRequestInit, HttpResponseInit, HttpRequest as FunctionsHttpReq
 import { HttpRequest, HttpResponse, InvocationContext } from "../functions/library.js";
 import { invokeHttp, type HttpTrigger } from "../functions/define.js";
 import type { Services } from "../functions/services.js";
+import { peerUid } from "./peer-uid.js";
 import { createRouter } from "./router.js";
 
 export interface HttpServerOptions {
@@ -22,6 +23,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
   const router = createRouter(options.triggers.map((t) => ({ template: t.route, value: t })));
   const prefix = `/${options.routePrefix.replace(/^\/|\/$/g, "")}`;
   const log = options.services.logger.child({ component: "local-http" });
+
+  // Workflow code runs as its own user (src/runner/): its requests to this API are refused, whatever they carry.
+  const runnerUid = options.services.engine.threads.uid;
+  const peers = new WeakMap<object, Promise<number | undefined>>();
 
   return createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -41,6 +46,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
     if (path !== prefix && !path.startsWith(`${prefix}/`)) {
       if (options.fallback && (await options.fallback(req, res))) return;
       return sendJson(res, 404, { error: "not_found", message: `Nothing is served at ${path}.` });
+    }
+    if (runnerUid !== undefined) {
+      let peer = peers.get(req.socket);
+      if (!peer) peers.set(req.socket, (peer = peerUid(req.socket)));
+      if ((await peer) === runnerUid) {
+        return sendJson(res, 403, { error: "workflow_code", message: "Workflow code cannot call the funcspace API: it runs without the platform's authority." });
+      }
     }
     const method = (req.method ?? "GET").toUpperCase();
     const matches = router.match(path.slice(prefix.length));

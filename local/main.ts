@@ -77,8 +77,9 @@ async function main(): Promise<void> {
     ]);
 
     const { createServices, triggers, ensureStorageResources, startInspector, startLocalHost, serveStaticUi, announceSetupCode } = await loading;
-    const debuggerUrl = startInspector(config);
     const services = createServices(config);
+    // Workflow code runs in the runner process: the debugger is opened there (in-process: here).
+    const debuggerUrl = services.engine.threads.start ? await services.engine.threads.start() : startInspector(config);
     await ensureStorageResources(services.storage);
     // The web UI on the same URL (built on first start when web/dist is missing).
     const webDir = path.resolve("web");

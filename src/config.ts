@@ -71,6 +71,16 @@ export interface Config {
   workflowTimeoutMs: number;
   /** Workflow runs executing at once in this process (each in its own worker thread). */
   workflowConcurrency: number;
+  /**
+   * WORKFLOW_RUNNER: where workflow code runs. `process` (default): a runner process with an allow-listed
+   * environment, as an unprivileged user where the platform is root. `in-process`: threads of the platform
+   * process (the benchmark's baseline; never for code you do not trust).
+   */
+  workflowRunner: "process" | "in-process";
+  /** WORKFLOW_RUNNER_USER: the runner's user when the platform is root (default funcspace-runner, else nobody). */
+  workflowRunnerUser: string | undefined;
+  /** WORKFLOW_MEMORY_MB: V8 heap cap per run thread; a run over it fails with that reason. */
+  workflowMemoryMb: number;
   /** Largest file the files API and the sync engine accept. */
   maxFileBytes: number;
   /** Bounded parallelism for file-system and network I/O (Azure Files is latency-bound). */
@@ -240,6 +250,9 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     debugPort: integer("DEBUG_PORT", 9229, 0, 65535),
     workflowTimeoutMs: integer("WORKFLOW_TIMEOUT_MS", 10 * 60 * 1000, 100, 24 * 60 * 60 * 1000),
     workflowConcurrency: integer("WORKFLOW_CONCURRENCY", 4, 1, 64),
+    workflowRunner: workflowRunner(read("WORKFLOW_RUNNER"), problems),
+    workflowRunnerUser: read("WORKFLOW_RUNNER_USER"),
+    workflowMemoryMb: integer("WORKFLOW_MEMORY_MB", 512, 32, 16_384),
     maxFileBytes: integer("MAX_FILE_BYTES", 10 * 1024 * 1024, 1, 2 ** 31),
     ioConcurrency: integer("IO_CONCURRENCY", 16, 1, 256),
     syncFsThreads: integer("SYNC_FS_THREADS", DEFAULT_FS_THREADS, 1, 64),
@@ -297,6 +310,13 @@ function parseStorage(read: (name: string) => string | undefined, problems: stri
       "Azurite), or set AzureWebJobsStorage__accountName to use the app's managed identity. `npm start` sets it for you.",
   );
   return { kind: "connectionString", connectionString: "" };
+}
+
+function workflowRunner(value: string | undefined, problems: string[]): Config["workflowRunner"] {
+  if (value === undefined || value === "process") return "process";
+  if (value === "in-process") return "in-process";
+  problems.push(`WORKFLOW_RUNNER="${value}" must be "process" (workflow code in its own process; the default) or "in-process".`);
+  return "process";
 }
 
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;

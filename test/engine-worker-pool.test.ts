@@ -3,6 +3,7 @@
 // stopped by terminating its thread.
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { createLocalThreads } from "../src/engine/run-threads.js";
 import { WorkerPool } from "../src/engine/worker-pool.js";
 import type { EngineWorker } from "../src/engine/engine-worker.js";
 import { createLogger } from "../src/logger.js";
@@ -21,7 +22,7 @@ const noLogs = () => undefined;
 describe("WorkerPool", () => {
   it("runs the code on disk at every start and replaces a worker after maxGenerations", async () => {
     dir = await createTempDir();
-    pool = new WorkerPool({ workspaceDir: dir.path, logger: createLogger({ level: "silent" }), maxGenerations: 3 });
+    pool = new WorkerPool({ threads: createLocalThreads({ workspaceDir: dir.path, memoryLimitMb: 256 }), logger: createLogger({ level: "silent" }), maxGenerations: 3 });
     const file = path.join(dir.path, "w.ts");
     const seen: EngineWorker[] = [];
     for (let version = 1; version <= 7; version++) {
@@ -48,7 +49,7 @@ describe("WorkerPool", () => {
 
   it("stops a busy loop by terminating its thread, and the pool carries on", async () => {
     dir = await createTempDir();
-    pool = new WorkerPool({ workspaceDir: dir.path, logger: createLogger({ level: "silent" }) });
+    pool = new WorkerPool({ threads: createLocalThreads({ workspaceDir: dir.path, memoryLimitMb: 256 }), logger: createLogger({ level: "silent" }) });
     await writeWorkspaceFile(dir.path, "spin.mjs", `export default { name: "spin", run() { for (;;) {} } };\n`);
     const file = path.join(dir.path, "spin.mjs");
     const worker = await pool.acquire({ file });
@@ -72,7 +73,7 @@ describe("WorkerPool through a symlinked workspace", () => {
     await mkdir(path.join(dir.path, "real"));
     await symlink(path.join(dir.path, "real"), path.join(dir.path, "link"));
     const workspaceDir = path.join(dir.path, "link");
-    pool = new WorkerPool({ workspaceDir, logger: createLogger({ level: "silent" }) });
+    pool = new WorkerPool({ threads: createLocalThreads({ workspaceDir, memoryLimitMb: 256 }), logger: createLogger({ level: "silent" }) });
     const file = path.join(workspaceDir, "w.ts");
     for (const version of [1, 2]) {
       await writeWorkspaceFile(workspaceDir, "w.ts", `const v: number = ${version};\nawait Promise.resolve();\nexport default { name: "w", run: () => v };\n`);

@@ -1,24 +1,14 @@
-// One run worker as the engine sees it: a worker thread with tsx and our module hooks, the workspace files
+// One run worker as the engine sees it: a worker thread (run-threads.ts: in the runner process, or in this one)
+// with tsx and our module hooks, the workspace files
 // it has loaded (with their fingerprints), and calls to describe a file or run a workflow in it. A run that
 // overstays its timeout is aborted, then the thread is terminated: V8 stops even a busy loop.
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { MessageChannel, Worker } from "node:worker_threads";
+import type { RunThread, RunThreads } from "./run-threads.js";
 import type { WorkflowDescriptor } from "./workflow-definition.js";
 import { serializeError, type SerializedError } from "./workspace-error.js";
-import { moduleHooksUrl } from "./worker/module-hooks.js";
 import type { FromWorker, LoadedFile, LogEntry, ToWorker } from "./worker/protocol.js";
-import { workerBootstrap } from "./worker/worker-bootstrap.js";
-import { realPathOf } from "./real-path.js";
 
-/** Under tsx (npm start, tests) this file is .ts; in the built image .js: the worker's entry follows suit. */
-const extension = path.extname(fileURLToPath(import.meta.url));
-const mainUrl = new URL(`./worker/worker-main${extension}`, import.meta.url).href;
-const sdkUrl = new URL(`./sdk${extension}`, import.meta.url).href;
-const tsxApiUrl = resolveTsxEsmApi();
 /** Time a stopped run gets to honour its abort signal before its thread is terminated. */
 const ABORT_GRACE_IN_MS = 250;
 
@@ -40,52 +30,31 @@ export class EngineWorker {
   runs = 0;
   /** Module generation: bumped to load changed code afresh without a new thread. */
   generation = 0;
-  #worker: Worker;
+  #thread: RunThread;
   #exited = false;
   #exitListeners = new Set<(error: Error) => void>();
   #pending = new Map<string, (message: FromWorker) => void>();
 
-  constructor(workspaceDir: string) {
-    const realWorkspace = realPathOf(workspaceDir);
-    const hooks = new MessageChannel();
-    hooks.port1.on("message", (file: LoadedFile) => {
+  constructor(threads: RunThreads) {
+    this.#thread = threads.spawn();
+    this.#thread.on("loaded", (file: LoadedFile) => {
       if (file.generation === String(this.generation)) this.loaded.set(file.path, file.fingerprint);
     });
-    hooks.port1.unref();
-    this.#worker = new Worker(workerBootstrap, {
-      eval: true,
-      // Not the parent's flags (tsx's CLI loader, test runner flags): the bootstrap registers what runs need.
-      execArgv: [],
-      workerData: {
-        tsxApiUrl,
-        hooksUrl: moduleHooksUrl,
-        hooksPort: hooks.port2,
-        sdkUrl,
-        mainUrl,
-        workspaceUrl: folderUrl(realWorkspace),
-        aliasUrl: realWorkspace === workspaceDir ? undefined : folderUrl(workspaceDir),
-      },
-      transferList: [hooks.port2],
-      name: "funcspace-run-worker",
-    });
-    // An idle worker never keeps the process alive.
-    this.#worker.unref();
     this.ready = new Promise<void>((resolve, reject) => {
       const onReady = (message: FromWorker) => {
         if (message.type === "ready") resolve();
         else if (message.type === "boot-failed") reject(new Error(`the run worker failed to start: ${message.message}`));
         else return;
-        this.#worker.off("message", onReady);
+        this.#thread.off("message", onReady);
       };
-      this.#worker.on("message", onReady);
+      this.#thread.on("message", onReady);
       this.#exitListeners.add(reject);
     });
     this.ready.catch(() => undefined);
-    this.#worker.on("message", (message: FromWorker) => {
+    this.#thread.on("message", (message: FromWorker) => {
       if ("id" in message) this.#pending.get(message.id)?.(message);
     });
-    this.#worker.on("error", (error) => this.#exit(error));
-    this.#worker.on("exit", (code) => this.#exit(new Error(`the run worker exited (code ${code})`)));
+    this.#thread.on("exit", (error) => this.#exit(error));
   }
 
   get exited(): boolean {
@@ -165,7 +134,7 @@ export class EngineWorker {
 
   async terminate(): Promise<void> {
     this.#exited = true;
-    await this.#worker.terminate();
+    await this.#thread.terminate();
   }
 
   /** Sends a request and waits for its final answer (`described`/`finished`), the timeout, or the worker's death. */
@@ -204,7 +173,7 @@ export class EngineWorker {
   }
 
   #post(message: ToWorker): void {
-    if (!this.#exited) this.#worker.postMessage(message);
+    if (!this.#exited) this.#thread.postMessage(message);
   }
 
   #exit(error: Error): void {
@@ -213,21 +182,4 @@ export class EngineWorker {
     for (const listener of this.#exitListeners) listener(error);
     this.#exitListeners.clear();
   }
-}
-
-/**
- * tsx's ESM register API, as its package exports it to `import` (the `require` build of it cannot find its own
- * ESM half from inside a worker). Resolved here so the worker does not depend on its working directory.
- */
-function resolveTsxEsmApi(): string {
-  const require = createRequire(import.meta.url);
-  const manifestPath = require.resolve("tsx/package.json");
-  const manifest = require("tsx/package.json") as { exports: Record<string, { import?: { default?: string } }> };
-  const target = manifest.exports["./esm/api"]?.import?.default;
-  if (!target) throw new Error("tsx does not export ./esm/api for import: is tsx 4 installed?");
-  return pathToFileURL(path.join(path.dirname(manifestPath), target)).href;
-}
-
-function folderUrl(folder: string): string {
-  return `${pathToFileURL(folder).href.replace(/\/$/, "")}/`;
 }

@@ -1,7 +1,7 @@
 // One run, start to finish: mark it running, give it a temp folder and a worker whose code is current, wait
 // for the result or the timeout, keep the logs, record the outcome. A workflow's failure is a result (recorded,
 // not thrown); only the platform's own failures (storage) propagate.
-import { mkdir, rm } from "node:fs/promises";
+import { chown, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { asciiJson, MAX_FIELD_CHARS, type WorkflowRunStore } from "../azure/workflow-run-store.js";
 import type { Logger } from "../logger.js";
@@ -19,6 +19,8 @@ export interface ExecuteRunDeps {
   tempDir: string;
   defaultTimeoutInMs: number;
   pool: WorkerPool;
+  /** The runner's user (when it has its own): owns the run's temp folder. */
+  runUser?: { uid: number; gid: number };
   runs: WorkflowRunStore;
   logger: Logger;
 }
@@ -39,7 +41,8 @@ export async function executeRun(
   const timeoutInMs = workflow.timeoutMs ?? deps.defaultTimeoutInMs;
   let outcome: RunOutcome;
   try {
-    await mkdir(tempDir, { recursive: true });
+    await mkdir(tempDir, { recursive: true, mode: 0o700 });
+    if (deps.runUser) await chown(tempDir, deps.runUser.uid, deps.runUser.gid);
     const file = path.join(deps.workspaceDir, workflow.file);
     const worker = await deps.pool.acquire({ file });
     try {

@@ -5,9 +5,11 @@
 // keeps memory flat: re-importing into one long-lived loader (tsx's tsImport) grows by megabytes per reload.
 import type { Logger } from "../logger.js";
 import { EngineWorker } from "./engine-worker.js";
+import type { RunThreads } from "./run-threads.js";
 
 export interface WorkerPoolOptions {
-  workspaceDir: string;
+  /** Where the threads live (the runner process, or this one). */
+  threads: RunThreads;
   logger: Logger;
   /** Workers kept idle between runs (besides the spare). */
   maxIdle?: number;
@@ -90,6 +92,7 @@ export class WorkerPool {
     this.#spare = undefined;
     await Promise.allSettled(all.map((worker) => worker.terminate()));
     this.#live.clear();
+    await this.#options.threads.close();
   }
 
   #keepIdle(worker: EngineWorker): void {
@@ -98,7 +101,7 @@ export class WorkerPool {
   }
 
   #start(): EngineWorker {
-    const worker = new EngineWorker(this.#options.workspaceDir);
+    const worker = new EngineWorker(this.#options.threads);
     this.#live.add(worker);
     return worker;
   }

@@ -9,6 +9,7 @@ import { executeRun } from "./execute-run.js";
 import { createRunId, FINISHED_STATUSES, RUN_ID_PATTERN, type RunRecord, type RunSummary, type WorkflowRunJob } from "./run-record.js";
 import { validateParams } from "./validate-params.js";
 import { WorkflowCatalog, type WorkflowListing } from "./workflow-catalog.js";
+import type { RunThreads } from "./run-threads.js";
 import { WorkerPool } from "./worker-pool.js";
 
 /** Params are stored in one table property (64 KiB of UTF-16). */
@@ -17,6 +18,10 @@ export const MAX_RUNS_LIMIT = 200;
 
 export interface WorkflowEngineOptions {
   config: Pick<Config, "workspaceDir" | "tempDir" | "ioConcurrency" | "workflowTimeoutMs" | "workflowConcurrency">;
+  /** Where run threads live: the runner process (src/runner/) or this process (engine/run-threads.ts). */
+  threads: RunThreads;
+  /** The runner's own user, if it has one (it owns each run's temp folder). */
+  runUser?: { uid: number; gid: number };
   logger: Logger;
   runs: WorkflowRunStore;
   /** Puts a job on the `workflow-runs` queue. */
@@ -34,13 +39,16 @@ export interface StartRunOptions {
 export class WorkflowEngine {
   readonly catalog: WorkflowCatalog;
   readonly pool: WorkerPool;
+  /** Where run threads live (the runner process, or this one). */
+  readonly threads: RunThreads;
   readonly #options: WorkflowEngineOptions;
   readonly #limit: LimitFunction;
 
   constructor(options: WorkflowEngineOptions) {
     const { config, logger } = options;
     this.#options = options;
-    this.pool = new WorkerPool({ workspaceDir: config.workspaceDir, logger: logger.child({ component: "run-workers" }) });
+    this.threads = options.threads;
+    this.pool = new WorkerPool({ threads: options.threads, logger: logger.child({ component: "run-workers" }) });
     this.catalog = new WorkflowCatalog({ workspaceDir: config.workspaceDir, pool: this.pool, ioConcurrency: config.ioConcurrency });
     this.#limit = pLimit(config.workflowConcurrency);
   }
@@ -147,6 +155,7 @@ export class WorkflowEngine {
       tempDir: config.tempDir,
       defaultTimeoutInMs: config.workflowTimeoutMs,
       pool: this.pool,
+      runUser: this.#options.runUser,
       runs,
       logger,
     };

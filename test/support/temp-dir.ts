@@ -6,6 +6,9 @@ import path from "node:path";
 
 export async function createTempDir(prefix = "funcspace-test-"): Promise<{ path: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  // mkdtemp makes it 0700: open it like a folder a deployment would have (the workflow runner runs as its own
+  // user when tests run as root, and must reach the workspace and its temp folders inside).
+  await chmod(dir, 0o755);
   return {
     path: dir,
     cleanup: async () => {
