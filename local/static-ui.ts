@@ -104,6 +104,14 @@ export function serveStaticUi(options: StaticUiOptions): StaticUi {
   return { fallback, ready };
 }
 
+/** What Static Web Apps' globalHeaders give the pages in Azure: no framing (clickjacking), no sniffing. */
+const PAGE_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "content-security-policy": "frame-ancestors 'none'; object-src 'none'; base-uri 'self'",
+  "referrer-policy": "same-origin",
+};
+
 async function sendFile(req: IncomingMessage, res: ServerResponse, absolute: string, immutable: boolean): Promise<void> {
   const info = await stat(absolute);
   res.writeHead(200, {
@@ -111,7 +119,7 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, absolute: str
     "content-length": String(info.size),
     // Vite puts a content hash in every asset name; index.html must be revalidated to pick up new ones.
     "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
-    "x-content-type-options": "nosniff",
+    ...PAGE_HEADERS,
   });
   if ((req.method ?? "GET").toUpperCase() === "HEAD") {
     res.end();
@@ -122,7 +130,7 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, absolute: str
 
 function sendPage(res: ServerResponse, status: number, message: string, reload: boolean): void {
   const escaped = message.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...(reload ? { refresh: "2" } : {}) });
+  res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...PAGE_HEADERS, ...(reload ? { refresh: "2" } : {}) });
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>funcspace</title></head><body><p>${escaped}</p></body></html>`);
 }
 

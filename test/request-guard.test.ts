@@ -106,3 +106,21 @@ describe("request guard (npm start, AUTH_MODE=local)", () => {
     }
   });
 });
+
+describe("request guard behind https (AUTH_MODE=github)", () => {
+  let host: TestHost;
+  beforeAll(async () => {
+    host = await startTestHost({ enableQueues: false, env: { AUTH_MODE: "github", PUBLIC_URL: "https://funcspace.example.com" } });
+  });
+  afterAll(() => host?.close());
+
+  it("refuses the http:// twin of the https origin (a network attacker's page), and takes the https one", async () => {
+    const post = (origin: string) =>
+      host.fetch("/api/auth/setup", { method: "POST", headers: { origin, "content-type": "application/json", host: "funcspace.example.com" }, body: '{"code":"x"}' });
+    const twin = await post("http://funcspace.example.com");
+    expect(twin.status).toBe(403);
+    expect(await twin.json()).toMatchObject({ error: "cross_site" });
+    expect((await post("https://funcspace.example.com")).status).toBe(403); // past the guard: the code is wrong
+    expect(await (await post("https://funcspace.example.com")).json()).toMatchObject({ error: "invalid_setup_code" });
+  });
+});

@@ -24,6 +24,14 @@ describe("readSwaPrincipal", () => {
     ["JSON that is not an object", encode("admin")],
     ["no userId", encode({ userRoles: ["authenticated", "admin"] })],
     ["not authenticated", encode({ userId: "u1", userRoles: ["anonymous", "admin"] })],
+    [
+      "two headers joined by a proxy (halves spliced by a lenient decoder)",
+      (() => {
+        const whole = encode({ userId: "u1", userRoles: ["authenticated", "admin"] });
+        return `${whole.slice(0, 20)}, ${whole.slice(20)}`;
+      })(),
+    ],
+    ["base64 with whitespace inside", `${encode({ userId: "u1", userRoles: ["authenticated", "admin"] }).slice(0, 8)} ${encode({ userId: "u1", userRoles: ["authenticated", "admin"] }).slice(8)}`],
     ["a header too large to be SWA's", encode({ userId: "u1", userRoles: ["authenticated", "admin"], pad: "x".repeat(20_000) })],
   ])("is anonymous with %s", (_label, value) => {
     expect(readSwaPrincipal(headers(value))).toBeUndefined();

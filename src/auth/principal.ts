@@ -34,7 +34,8 @@ export interface HeaderSource {
 /** The SWA principal, or `undefined` when the header is absent or malformed (treated as anonymous). */
 export function readSwaPrincipal(headers: HeaderSource): Principal | undefined {
   const header = headers.get("x-ms-client-principal");
-  if (!header || header.length > 16_384) return undefined;
+  // One strict base64 value: two headers arrive joined by ", ", and a lenient decoder would splice their halves.
+  if (!header || header.length > 16_384 || !/^[A-Za-z0-9+/]+={0,2}$/.test(header)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(header, "base64").toString("utf8"));

@@ -67,13 +67,13 @@ function assertSameOrigin(headers: HeaderSource, config: Config): void {
   const origin = headers.get("origin");
   if (origin === null) return; // not a browser (curl, the CLI, tests): nothing ambient to abuse
   if (origin === "null") throw refused();
-  const allowed = new Set([new URL(config.publicUrl).origin]);
+  // PUBLIC_URL's origin, or the host the request names under PUBLIC_URL's scheme (loopback names under npm
+  // start, a proxy's public name): never the http:// twin of an https deployment.
+  const publicUrl = new URL(config.publicUrl);
+  const allowed = new Set([publicUrl.origin]);
   for (const name of ["host", "x-forwarded-host"]) {
-    const host = headers.get(name)?.split(",")[0]?.trim();
-    if (host) {
-      allowed.add(`http://${host}`);
-      allowed.add(`https://${host}`);
-    }
+    const host = headers.get(name)?.split(",")[0]?.trim().toLowerCase();
+    if (host) allowed.add(`${publicUrl.protocol}//${host}`);
   }
   if (!allowed.has(origin.toLowerCase())) throw refused();
 }
