@@ -1,5 +1,6 @@
 // KeyVaultSecretStore against a loopback server that speaks Key Vault's secrets REST API over TLS: proves the
-// SDK calls we make (challenge auth, api-version, soft delete + purge, recover, paging) and our error mapping.
+// SDK calls we make (challenge auth, api-version, soft delete and never a purge, recover, paging) and our error
+// mapping, in a vault with and without purge protection.
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -74,41 +75,87 @@ describe("KeyVaultSecretStore against a Key Vault stand-in", () => {
     for (const request of vault.requests) expect(request.apiVersion).toMatch(/^(7\.\d|\d{4}-\d{2}-\d{2})$/);
   });
 
-  it("answers undefined for a missing secret, and deletes (soft delete, poll, purge) idempotently", async () => {
-    await vault.close();
-    await startVault({ deletionPolls: 2 }); // Key Vault takes a moment: the poller sees 404 twice first
-    const store = createStore();
-    expect(await store.get("github-app-id")).toBeUndefined();
-    await store.set("github-app-id", "123");
-    await store.delete("github-app-id");
-    expect(await store.get("github-app-id")).toBeUndefined();
-    expect(vault.deletedNames()).toEqual([]); // purged, so the name is free again
-    const deletedPolls = vault.requests.filter((r) => r.method === "GET" && r.path === "/deletedsecrets/github-app-id");
-    expect(deletedPolls.length).toBe(3);
-    expect(vault.requests.some((r) => r.method === "DELETE" && r.path === "/deletedsecrets/github-app-id")).toBe(true);
-    await store.delete("github-app-id"); // absent: succeeds
-    await store.set("github-app-id", "456"); // the name is reusable at once
-    expect(await store.get("github-app-id")).toBe("456");
-  });
+  /** Requests that would purge a soft-deleted secret (`DELETE /deletedsecrets/{name}`): the store sends none, ever. */
+  const purges = () => vault.requests.filter((r) => r.method === "DELETE" && r.path.startsWith("/deletedsecrets/"));
+  afterEach(() => expect(purges()).toEqual([]));
 
-  it("purges a secret left soft-deleted by an earlier failed purge", async () => {
-    vault.seedDeleted("github-pat-old", "ghp_leftover");
-    const store = createStore();
-    await store.delete("github-pat-old");
-    expect(vault.deletedNames()).toEqual([]);
-  });
+  describe.each([
+    { vaultKind: "a vault without purge protection", purgeProtection: false },
+    { vaultKind: "a purge-protected vault (as infra/azuredeploy.json makes it)", purgeProtection: true },
+  ])("delete and re-create in $vaultKind", ({ purgeProtection }) => {
+    const name = "github-app-id";
+    /** This name's requests since `from`, as `METHOD /path` (the SDK reads the latest version as `/secrets/{name}/`). */
+    const requestsFor = (from: number) =>
+      vault.requests
+        .slice(from)
+        .filter((r) => r.authorized && r.path.includes(`/${name}`))
+        .map((r) => `${r.method} ${r.path.replace(/\/$/, "")}`);
 
-  it("under purge protection: delete leaves it soft-deleted, and a later set recovers the name and writes", async () => {
-    await vault.close();
-    await startVault({ purgeProtection: true });
-    const store = createStore();
-    await store.set(SECRET_NAMES.appWebhookSecret, "first");
-    await store.delete(SECRET_NAMES.appWebhookSecret);
-    expect(await store.get(SECRET_NAMES.appWebhookSecret)).toBeUndefined();
-    expect(vault.deletedNames()).toEqual([SECRET_NAMES.appWebhookSecret]);
-    await store.set(SECRET_NAMES.appWebhookSecret, "second");
-    expect(await store.get(SECRET_NAMES.appWebhookSecret)).toBe("second");
-    expect(vault.requests.some((r) => r.method === "POST" && r.path === `/deletedsecrets/${SECRET_NAMES.appWebhookSecret}/recover`)).toBe(true);
+    beforeEach(async () => {
+      await vault.close();
+      // Key Vault takes a moment both ways: the pollers see 404 twice before a delete or a recover has finished.
+      await startVault({ purgeProtection, deletionPolls: 2, recoveryPolls: 2 });
+    });
+
+    it("delete is a soft delete only: the secret is gone for get and list, left soft-deleted, never purged", async () => {
+      const store = createStore();
+      expect(await store.get(name)).toBeUndefined();
+      await store.set(name, "123");
+      await store.set("github-app-slug", "funcspace");
+      const before = vault.requests.length;
+      await store.delete(name);
+
+      expect(await store.get(name)).toBeUndefined();
+      expect(await list(store)).toEqual(["github-app-slug"]);
+      expect(vault.deletedNames()).toEqual([name]);
+      expect(vault.values().has(name)).toBe(false);
+      // One DELETE, then polls of the deleted secret until Key Vault shows it (404, 404, found); nothing else.
+      expect(requestsFor(before).slice(0, 4)).toEqual([
+        `DELETE /secrets/${name}`,
+        `GET /deletedsecrets/${name}`,
+        `GET /deletedsecrets/${name}`,
+        `GET /deletedsecrets/${name}`,
+      ]);
+      expect(purges()).toEqual([]);
+
+      await store.delete(name); // already soft-deleted: succeeds, changes nothing
+      await store.delete("github-pat-never-set"); // never set: succeeds
+      expect(vault.deletedNames()).toEqual([name]);
+    });
+
+    it("set of the deleted name recovers it, waits until it is live, then writes the new value", async () => {
+      const store = createStore();
+      await store.set(name, "123");
+      await store.delete(name);
+      const before = vault.requests.length;
+      await store.set(name, "456");
+
+      expect(await store.get(name)).toBe("456");
+      expect(vault.deletedNames()).toEqual([]);
+      expect(await list(store)).toEqual([name]);
+      // The first write is refused (409: deleted, name reserved); recover; poll until live (404, 404, found); write.
+      const sequence = requestsFor(before);
+      expect(sequence.slice(0, 1)).toEqual([`PUT /secrets/${name}`]);
+      const recovered = sequence.indexOf(`POST /deletedsecrets/${name}/recover`);
+      expect(recovered).toBeGreaterThan(0);
+      expect(sequence.slice(recovered + 1, recovered + 5)).toEqual([
+        `GET /secrets/${name}`,
+        `GET /secrets/${name}`,
+        `GET /secrets/${name}`,
+        `PUT /secrets/${name}`,
+      ]);
+    });
+
+    it("a name soft-deleted before (by hand, or a purge an older version had refused): delete leaves it, set recovers it", async () => {
+      vault.seedDeleted("github-pat-old", "ghp_leftover");
+      const store = createStore();
+      await store.delete("github-pat-old");
+      expect(vault.deletedNames()).toEqual(["github-pat-old"]);
+      expect(await store.get("github-pat-old")).toBeUndefined();
+      await store.set("github-pat-old", "ghp_new");
+      expect(await store.get("github-pat-old")).toBe("ghp_new");
+      expect(vault.deletedNames()).toEqual([]);
+    });
   });
 
   it("lists every name across pages (nextLink), skipping none", async () => {

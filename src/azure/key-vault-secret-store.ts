@@ -1,7 +1,10 @@
 // Azure Key Vault through the SDK and the app's managed identity (DefaultAzureCredential).
-// Deleting starts Key Vault's soft delete; we purge so the name can be reused at once (the identity
-// needs Key Vault Secrets Officer, which the ARM template grants). Under purge protection the purge is
-// refused and the name stays soft-deleted: a later `set` of that name recovers it first, then writes.
+// Delete is Key Vault's soft delete, never a purge: the vault has purge protection (infra/azuredeploy.json), so
+// whoever holds the identity can delete a secret but not destroy it, and an admin can recover it until the
+// retention period ends (https://learn.microsoft.com/en-us/azure/key-vault/general/soft-delete-overview). A
+// soft-deleted name cannot be reused, so `set` of that name recovers it first, then writes the new value.
+// The cost: a deleted value stays in the vault, soft-deleted until retention ends or, once the name is set again,
+// as an older version of it. Revoke a leaked credential where it was issued; deleting it here does not.
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { SecretClient, type SecretClientOptions } from "@azure/keyvault-secrets";
 import { ServiceUnavailableError } from "../errors.js";
@@ -45,12 +48,18 @@ export class KeyVaultSecretStore implements SecretStore {
       await this.#client.setSecret(name, value, { abortSignal });
       return;
     } catch (error) {
-      // 409: the name is soft-deleted (a purge was refused or never ran). Recover it, then write the new value.
+      // 409: the name is soft-deleted (an earlier delete). Key Vault lets a deleted name be recovered or purged,
+      // never reused: recover it, wait until it is live again, then write the new value over it.
       if (!isStatus(error, 409)) throw describeFailure("write", name, error);
     }
     try {
       const poller = await this.#client.beginRecoverDeletedSecret(name, { abortSignal, intervalInMs: this.#pollIntervalInMs });
       await poller.pollUntilDone({ abortSignal });
+    } catch (error) {
+      // 404: no longer deleted (a concurrent `set` recovered it first), so the write below can go ahead.
+      if (!isStatus(error, 404)) throw describeFailure("write", name, error);
+    }
+    try {
       await this.#client.setSecret(name, value, { abortSignal });
     } catch (error) {
       throw describeFailure("write", name, error);
@@ -61,17 +70,13 @@ export class KeyVaultSecretStore implements SecretStore {
     assertSecretName(name);
     const { abortSignal } = options;
     try {
+      // The poller waits until the secret shows up among the deleted ones, so a `set` right after sees a
+      // recoverable name (409, handled above) rather than one still being deleted.
       const poller = await this.#client.beginDeleteSecret(name, { abortSignal, intervalInMs: this.#pollIntervalInMs });
       await poller.pollUntilDone({ abortSignal });
     } catch (error) {
-      // 404: not live. It may still be soft-deleted from an earlier run whose purge failed: purge below.
+      // 404: not live (never set, or already soft-deleted). Delete succeeds if absent.
       if (!isStatus(error, 404)) throw describeFailure("delete", name, error);
-    }
-    try {
-      await this.#client.purgeDeletedSecret(name, { abortSignal });
-    } catch (error) {
-      // 403: purge protection; the name stays reserved until retention ends, which is safe. 404: nothing to purge.
-      if (!isStatus(error, 403) && !isStatus(error, 404)) throw describeFailure("delete", name, error);
     }
   }
 

@@ -1,5 +1,6 @@
 // A loopback server that speaks the Azure Key Vault secrets REST API (the subset the SDK's SecretClient
-// uses): set, get (latest or a version), delete with soft delete, deleted-secret get/purge/recover, and
+// uses): set, get (latest or a version), delete with soft delete, deleted-secret get/purge/recover (with purge
+// protection as an option, and deletes and recoveries that take a few polls to finish, as Key Vault's do), and
 // list with paging through `nextLink`. It answers like Key Vault: the `api-version` query is required, an
 // unauthenticated request gets the bearer challenge (401 + WWW-Authenticate) the SDK's challenge policy
 // expects, errors carry `{ error: { code, message } }`. TLS with a self-signed certificate made per start,
@@ -19,6 +20,11 @@ export interface KeyVaultStandInOptions {
   purgeProtection?: boolean;
   /** How many `GET /deletedsecrets/{name}` answer 404 after a delete, as Key Vault does while it deletes. */
   deletionPolls?: number;
+  /**
+   * How many `GET /secrets/{name}` answer 404 after a recover, as Key Vault does while it recovers; a `PUT` of
+   * that name meanwhile gets 409.
+   */
+  recoveryPolls?: number;
 }
 
 export interface RecordedRequest {
@@ -106,6 +112,8 @@ export async function startKeyVaultStandIn(options: KeyVaultStandInOptions = {})
   const pageSize = Math.min(options.pageSize ?? 25, 25);
   const secrets = new Map<string, StoredSecret>();
   const deleted = new Map<string, DeletedSecret>();
+  /** Recovered names not yet live again: polls left until `GET /secrets/{name}` finds them. */
+  const recovering = new Map<string, number>();
   const requests: RecordedRequest[] = [];
   const failures: InjectedFailure[] = [];
   const { cert, key } = getCertificate();
@@ -208,6 +216,10 @@ export async function startKeyVaultStandIn(options: KeyVaultStandInOptions = {})
         return;
       }
       if (method === "PUT" && !version) {
+        if (recovering.has(key)) {
+          fail(409, "Conflict", `Secret ${name} is currently being recovered, and its name cannot be reused until the recovery completes.`);
+          return;
+        }
         if (deleted.has(key)) {
           fail(409, "Conflict", `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`);
           return;
@@ -239,6 +251,12 @@ export async function startKeyVaultStandIn(options: KeyVaultStandInOptions = {})
       }
       const secret = secrets.get(key);
       if (method === "GET") {
+        const pollsLeft = recovering.get(key);
+        if (pollsLeft !== undefined) {
+          if (pollsLeft > 1) recovering.set(key, pollsLeft - 1);
+          else recovering.delete(key);
+          return notFound();
+        }
         if (!secret) return notFound();
         const wanted = version ? secret.versions.find((v) => v.version === version) : latest(secret);
         if (!wanted) return notFound();
@@ -282,6 +300,7 @@ export async function startKeyVaultStandIn(options: KeyVaultStandInOptions = {})
       if (!entry) return deletedNotFound();
       deleted.delete(key);
       secrets.set(key, entry.secret);
+      if ((options.recoveryPolls ?? 0) > 0) recovering.set(key, options.recoveryPolls ?? 0);
       send(200, bundleOf(entry.secret));
       return;
     }
