@@ -3,7 +3,9 @@
 // Dockerfile through a Dockerfile linter and parser, the entry step and the image's file list by running the real
 // scripts, and consistency: every variable src/config.ts needs is set or defaulted in each compose file and the
 // image, ports and debug wiring agree everywhere, every port is published on loopback, and each file's sign-in mode
-// passes the app's start-up check (src/auth/check-auth-deployment.ts). Building the image and starting the containers are not proven
+// passes the app's start-up check (src/auth/check-auth-deployment.ts). The supply chain: every stage on Node 22, package.json's
+// engines agreeing with every locked package's, the publish workflow's actions pinned by commit and its digest summary (run for
+// real) naming the template's imageDigest parameter. Building the image and starting the containers are not proven
 // here: .github/workflows/publish-image.yml does both before it pushes.
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -11,6 +13,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import semver from "semver";
 import { Ajv2019, type ValidateFunction } from "ajv/dist/2019.js";
 import { DockerfileParser, type Dockerfile } from "dockerfile-ast";
 import { validate as lintDockerfile, ValidationSeverity } from "dockerfile-utils";
@@ -188,7 +191,12 @@ function instructionArgs(dockerfile: Dockerfile, keyword: string): string[] {
 let dockerfileText: string;
 let dockerfile: Dockerfile;
 let imageEnv: Env;
-let packageJson: { config: { image: string }; devDependencies: Record<string, string>; scripts: Record<string, string> };
+let packageJson: {
+  config: { image: string };
+  engines: { node: string };
+  devDependencies: Record<string, string>;
+  scripts: Record<string, string>;
+};
 
 beforeAll(async () => {
   dockerfileText = await read("Dockerfile");
@@ -334,11 +342,11 @@ describe("Dockerfile", () => {
     expect(lintDockerfile("FROM\nEXPOSE port\n").length).toBeGreaterThan(0);
   });
 
-  it("builds in stages on Microsoft's Functions Node 20 image and ships only the runtime files", () => {
+  it("builds in stages on Microsoft's Functions Node 22 image and ships only the runtime files", () => {
     const stages = dockerfile.getFROMs().map((from) => from.getBuildStage());
     expect(stages).toEqual(["build", "deps", "runtime"]);
     const baseArg = /ARG FUNCTIONS_BASE=(\S+)/.exec(dockerfileText)?.[1];
-    expect(["mcr.microsoft.com/azure-functions/node:4-node20", "mcr.microsoft.com/azure-functions/node:4-node20-appservice"]).toContain(baseArg);
+    expect(baseArg).toBe("mcr.microsoft.com/azure-functions/node:4-node22");
     expect(dockerfile.getFROMs().at(-1)?.getImage()).toBe("${FUNCTIONS_BASE}");
     expect(dockerfileText).toMatch(/npm ci --ignore-scripts/);
     expect(dockerfileText).toMatch(/npm ci --omit=dev/);
@@ -355,6 +363,17 @@ describe("Dockerfile", () => {
       "COPY docker/entrypoint.sh /usr/local/bin/funcspace-entrypoint",
       "COPY docker/relay.mjs /home/site/wwwroot/docker/relay.mjs",
     ]);
+  });
+
+  it("runs Node 22 in every stage, on Debian 12, a major package.json's engines admits", () => {
+    const images = dockerfile.getFROMs().map((from) => from.getImage());
+    const baseArg = /ARG FUNCTIONS_BASE=(\S+)/.exec(dockerfileText)?.[1] ?? "";
+    // The Functions image names its Node major in the tag (4-node22); the build stages use Node's own image.
+    const majors = images.map((image) => (image === "${FUNCTIONS_BASE}" ? baseArg : (image ?? ""))).map((image) => /node:(?:4-node)?(\d+)/.exec(image)?.[1]);
+    expect(majors).toEqual(["22", "22", "22"]);
+    expect(images.slice(0, 2)).toEqual(["node:22-bookworm-slim", "node:22-bookworm-slim"]); // bookworm: the Functions node22 image is Debian 12 too
+    expect(semver.intersects(packageJson.engines.node, "22.x")).toBe(true);
+    expect(semver.intersects(packageJson.engines.node, "20.x"), "Node 20 reached end of life in April 2026").toBe(false);
   });
 
   it("sets the Functions host's and the app's container defaults", () => {
@@ -652,7 +671,117 @@ describe("the relay (docker/relay.mjs)", () => {
   });
 });
 
+describe("package.json engines and the dependency tree agree", () => {
+  /** Locked packages whose engines.node does not admit every Node version `range` admits: npm ci warns EBADENGINE on those. */
+  async function disagreeing(range: string): Promise<string[]> {
+    const lock = JSON.parse(await read("package-lock.json")) as { packages: Record<string, { version?: string; engines?: unknown }> };
+    const found: string[] = [];
+    for (const [where, entry] of Object.entries(lock.packages)) {
+      // As npm checks it: an object with a `node` range (old packages have an array, which npm ignores).
+      const wanted = (entry.engines as { node?: unknown } | undefined)?.node;
+      if (where === "" || typeof wanted !== "string") continue;
+      if (!semver.subset(range, wanted)) found.push(`${where.replace(/^.*node_modules\//, "")}@${entry.version ?? "?"} wants ${wanted}`);
+    }
+    return found;
+  }
+
+  it("every locked package supports every Node version engines admits (a fresh npm ci on them prints no EBADENGINE)", async () => {
+    expect(semver.validRange(packageJson.engines.node)).not.toBeNull();
+    expect(await disagreeing(packageJson.engines.node)).toEqual([]);
+    // The check can fail: the engines this file had before Node 22 (content-type and content-disposition want 22).
+    expect(await disagreeing(">=20.18.1")).toEqual(expect.arrayContaining([expect.stringMatching(/^content-disposition@/)]));
+  });
+
+  it("the lockfile records the same engines (npm install was run after the change)", async () => {
+    const lock = JSON.parse(await read("package-lock.json")) as { packages: Record<string, { engines?: { node?: string } }> };
+    expect(lock.packages[""]?.engines?.node).toBe(packageJson.engines.node);
+  });
+});
+
+/**
+ * The actions the publish workflow uses, each at a full commit SHA checked with `git rev-parse <tag>^{commit}` in a
+ * clone of the action's repository. A new version goes here with the workflow, after the same check.
+ */
+const PINNED_ACTIONS: Record<string, { sha: string; version: string }> = {
+  "actions/checkout": { sha: "3d3c42e5aac5ba805825da76410c181273ba90b1", version: "v7.0.1" },
+  "docker/metadata-action": { sha: "dc802804100637a589fabce1cb79ff13a1411302", version: "v6.2.0" },
+  "docker/setup-buildx-action": { sha: "37fe631027851001ddb9b187196cc803df7f5f0e", version: "v4.3.0" },
+  "docker/build-push-action": { sha: "53b7df96c91f9c12dcc8a07bcb9ccacbed38856a", version: "v7.3.0" },
+  "docker/login-action": { sha: "4907a6ddec9925e35a0a9e82d7399ccc52663121", version: "v4.1.0" },
+};
+
 describe("the publish workflow", () => {
+  interface Step {
+    id?: string;
+    name?: string;
+    uses?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+    run?: string;
+  }
+  const loadWorkflow = async () => {
+    const text = await read(".github/workflows/publish-image.yml");
+    return { text, steps: (YAML.parse(text) as { jobs: { publish: { steps: Step[] } } }).jobs.publish.steps };
+  };
+
+  it("pins every action (in every workflow) to a full commit SHA, with the release it is in as a comment", async () => {
+    const files = (await readdir(path.join(root, ".github/workflows"))).filter((f) => /\.ya?ml$/.test(f));
+    expect(files).toContain("publish-image.yml");
+    const used = new Set<string>();
+    for (const file of files) {
+      const lines = (await read(`.github/workflows/${file}`)).split("\n").filter((line) => /^\s*(-\s+)?uses:/.test(line));
+      for (const line of lines) {
+        const [, action = "", sha = "", version = ""] = /uses:\s+([\w.-]+\/[\w.-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)\s*$/.exec(line) ?? [];
+        expect(action, `${file}: ${line.trim()}`).not.toBe("");
+        expect({ sha, version }, `${file}: ${action}`).toEqual(PINNED_ACTIONS[action]);
+        used.add(action);
+      }
+    }
+    expect([...used].sort()).toEqual(Object.keys(PINNED_ACTIONS).sort());
+  });
+
+  it("prints the pushed image's digest and the template parameters that deploy it (the summary step, run for real)", async () => {
+    const { steps } = await loadWorkflow();
+    const pushAt = steps.findIndex((s) => s.with?.push === true);
+    expect(steps[pushAt]?.id).toBe("push");
+    const summary = steps.find((s) => s.name === "Digest to deploy");
+    expect(steps.indexOf(summary!)).toBeGreaterThan(pushAt);
+    expect(summary?.env).toEqual({
+      IMAGE: "${{ steps.image.outputs.name }}",
+      DIGEST: "${{ steps.push.outputs.digest }}",
+      TAGS: "${{ steps.meta.outputs.tags }}",
+    });
+    // Outputs reach the script through env only, never spliced into its text (no script injection).
+    expect(summary?.run).not.toContain("${{");
+
+    const dir = await createTempDir();
+    try {
+      const script = path.join(dir.path, "summary.sh");
+      const summaryFile = path.join(dir.path, "summary.md");
+      await writeFile(script, summary!.run!);
+      const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+      // GitHub runs `run:` with `bash --noprofile --norc -eo pipefail {0}`.
+      const bash = (env: Env) => run("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], { env: { PATH: process.env.PATH, GITHUB_STEP_SUMMARY: summaryFile, ...env } });
+      const { stdout } = await bash({ IMAGE: packageJson.config.image, DIGEST: digest, TAGS: `docker.io/${packageJson.config.image}:1.2.3\ndocker.io/${packageJson.config.image}:1.2` });
+      expect(stdout).toContain(`docker.io/${packageJson.config.image}@${digest}`);
+      const written = await readFile(summaryFile, "utf8");
+      expect(written).toContain(`imageDigest=${digest}`);
+      expect(written).toContain(`containerImage=${packageJson.config.image}`);
+      expect(written).toContain("1.2.3");
+      // The parameters it names are the template's, and the template takes the image by that digest.
+      const template = JSON.parse(await read("infra/azuredeploy.json")) as { parameters: Record<string, { maxLength?: number }>; variables: { image: string } };
+      expect(template.parameters.imageDigest?.maxLength).toBe(digest.length);
+      expect(template.parameters).toHaveProperty("containerImage");
+      expect(template.variables.image).toContain("format('docker.io/{0}@{1}', parameters('containerImage'), parameters('imageDigest'))");
+
+      const failure = await bash({ IMAGE: packageJson.config.image, DIGEST: "", TAGS: "" }).then(() => undefined, (error: { code: number; stderr: string }) => error);
+      expect(failure?.code).not.toBe(0);
+      expect(failure?.stderr).toMatch(/no digest/);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
   it("pushes semver tags on version tags, `latest` only for stable releases, with Docker Hub secrets", async () => {
     const workflow = YAML.parse(await read(".github/workflows/publish-image.yml")) as {
       on: { push: { tags: string[] } };

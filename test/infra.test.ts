@@ -1,7 +1,8 @@
 // infra/azuredeploy.json checked offline: against the real ARM schemas (../shared/arm-schemas/validate-arm.mjs),
 // then its wiring: app settings against what src/config.ts needs, mounts against WORKSPACE_DIR/TEMP_DIR, queues
-// and tables against src/azure/resources.ts, role assignments, every resourceId() naming a declared resource,
-// every parameter used, no secret with a default, and the image the compose files run. Then the trust boundary: the
+// and tables against src/azure/resources.ts, the exact role assignments of the app's identity (and infra/README.md's
+// table saying why each), Key Vault purge protection, every resourceId() naming a declared resource, every parameter
+// used, no secret with a default, and the image the compose files run, by tag or by digest. Then the trust boundary: the
 // function app's App Service authentication (only the linked Static Web App gets through) and the roles that
 // web/staticwebapp.config.json asks of every route. What only a deployment can prove (names free, regions, role
 // propagation, the container starting, the SWA-to-app handshake) is listed in infra/README.md.
@@ -16,14 +17,26 @@ import { ConfigError, loadConfig, type Env } from "../src/config.js";
 const root = path.resolve(import.meta.dirname, "..");
 const validatorPath = path.resolve(root, "../shared/arm-schemas/validate-arm.mjs");
 
-/** Azure's built-in role definition ids (the same in every tenant). */
+/**
+ * Every role the app's identity gets, and nothing else: Azure's built-in role definition ids (the same in every
+ * tenant) and the resource each is scoped to. Why each is needed: infra/README.md, "What the app's identity may do".
+ */
 const BUILT_IN_ROLES = {
   keyVaultSecretsOfficer: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
   storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
   storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
   storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
-  storageFileDataPrivilegedReader: "b8eda974-7b85-4f76-af95-65846b26df6d",
+  reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
 } as const;
+const ROLE_SCOPES: Record<keyof typeof BUILT_IN_ROLES, "Microsoft.KeyVault/vaults" | "Microsoft.Storage/storageAccounts"> = {
+  keyVaultSecretsOfficer: "Microsoft.KeyVault/vaults",
+  storageBlobDataOwner: "Microsoft.Storage/storageAccounts",
+  storageQueueDataContributor: "Microsoft.Storage/storageAccounts",
+  storageTableDataContributor: "Microsoft.Storage/storageAccounts",
+  reader: "Microsoft.Storage/storageAccounts",
+};
+/** Storage File Data Privileged Reader: read every file of every share, and still not the share calls /api/health makes. */
+const REMOVED_FILE_DATA_PRIVILEGED_READER = "b8eda974-7b85-4f76-af95-65846b26df6d";
 /** App settings the Functions platform reads (not src/config.ts). */
 const PLATFORM_SETTINGS = new Set([
   "FUNCTIONS_EXTENSION_VERSION",
@@ -48,6 +61,7 @@ interface Parameter {
   type: string;
   defaultValue?: unknown;
   allowedValues?: unknown[];
+  maxLength?: number;
   metadata?: { description?: string };
 }
 interface Template {
@@ -121,6 +135,68 @@ function resourceIdRefs(value: string): { type: string; segments: string[] }[] {
 
 function declares(ref: { type: string; segments: string[] }): boolean {
   return template.resources.some((r) => r.type === ref.type && JSON.stringify(nameSegments(r.name)) === JSON.stringify(ref.segments));
+}
+
+/**
+ * Evaluates a template expression built from the few functions the image reference uses (parameters, variables,
+ * if, empty, format), with the parameters' defaults overridden by `given`. Anything else throws: a change to the
+ * expression must come with a change here, not pass unevaluated.
+ */
+function evaluate(expression: string, given: Record<string, unknown> = {}): unknown {
+  const source = /^\[(.*)\]$/s.exec(expression)?.[1];
+  if (source === undefined) return expression;
+  let at = 0;
+  const skipSpaces = () => {
+    while (source[at] === " ") at++;
+  };
+  const call = (name: string, args: unknown[]): unknown => {
+    switch (name) {
+      case "parameters": {
+        const parameterName = String(args[0]);
+        if (parameterName in given) return given[parameterName];
+        expect(template.parameters, parameterName).toHaveProperty(parameterName);
+        return template.parameters[parameterName]!.defaultValue;
+      }
+      case "variables":
+        return evaluate(String(template.variables[String(args[0])]), given);
+      case "if":
+        return args[0] === true ? args[1] : args[2];
+      case "empty":
+        return args[0] === "" || args[0] === null || args[0] === undefined;
+      case "format":
+        return String(args[0]).replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i) + 1]));
+      default:
+        throw new Error(`evaluate() does not know ${name}()`);
+    }
+  };
+  const parse = (): unknown => {
+    skipSpaces();
+    if (source[at] === "'") {
+      let value = "";
+      for (at++; at < source.length; at++) {
+        if (source[at] !== "'") value += source[at];
+        else if (source[at + 1] === "'") value += source[++at];
+        else break;
+      }
+      at++;
+      return value;
+    }
+    const name = /^[A-Za-z]+/.exec(source.slice(at))?.[0];
+    if (!name || source[at + name.length] !== "(") throw new Error(`cannot parse ${expression} at ${at}`);
+    at += name.length + 1;
+    const args: unknown[] = [];
+    for (skipSpaces(); source[at] !== ")"; skipSpaces()) {
+      if (at >= source.length) throw new Error(`unclosed call in ${expression}`);
+      args.push(parse());
+      skipSpaces();
+      if (source[at] === ",") at++;
+    }
+    at++;
+    return call(name, args);
+  };
+  const value = parse();
+  if (at !== source.length) throw new Error(`trailing text in ${expression}`);
+  return value;
 }
 
 describe("infra/azuredeploy.json against the ARM schemas", () => {
@@ -232,32 +308,46 @@ describe("wiring", () => {
     expect(tables).toEqual(Object.values(TABLES).sort());
   });
 
-  it("grants the app's identity its roles, each on the right scope with a guid() name", () => {
+  it("grants the app's identity exactly its roles, each on the right scope with a guid() name", () => {
     expect(template.variables.roles).toEqual(BUILT_IN_ROLES);
-    const expected: Record<keyof typeof BUILT_IN_ROLES, string> = {
-      keyVaultSecretsOfficer: "Microsoft.KeyVault/vaults",
-      storageBlobDataOwner: "Microsoft.Storage/storageAccounts",
-      storageQueueDataContributor: "Microsoft.Storage/storageAccounts",
-      storageTableDataContributor: "Microsoft.Storage/storageAccounts",
-      storageFileDataPrivilegedReader: "Microsoft.Storage/storageAccounts",
-    };
     const assignments = ofType("Microsoft.Authorization/roleAssignments");
-    expect(assignments).toHaveLength(Object.keys(expected).length);
+    const roleOf = (assignment: Resource) => /variables\('roles'\)\.(\w+)\)\]$/.exec(assignment.properties?.roleDefinitionId as string)?.[1];
+    expect(assignments.map(roleOf).sort()).toEqual(Object.keys(BUILT_IN_ROLES).sort());
     const siteId = "resourceId('Microsoft.Web/sites', variables('appName'))";
-    for (const [role, scopeType] of Object.entries(expected)) {
-      const assignment = assignments.find((a) => (a.properties?.roleDefinitionId as string).includes(`variables('roles').${role})`));
-      expect(assignment, role).toBeDefined();
+    for (const [role, scopeType] of Object.entries(ROLE_SCOPES)) {
+      const assignment = assignments.find((a) => roleOf(a) === role)!;
       const scopeName = scopeType === "Microsoft.KeyVault/vaults" ? "variables('vaultName')" : "variables('storageName')";
       const scopeId = `resourceId('${scopeType}', ${scopeName})`;
-      expect(assignment!.scope).toBe(`[format('${scopeType}/{0}', ${scopeName})]`);
-      expect(assignment!.name).toBe(`[guid(${scopeId}, ${siteId}, variables('roles').${role})]`);
-      expect(assignment!.properties).toEqual({
+      expect(assignment.scope, role).toBe(`[format('${scopeType}/{0}', ${scopeName})]`);
+      expect(assignment.name).toBe(`[guid(${scopeId}, ${siteId}, variables('roles').${role})]`);
+      expect(assignment.properties).toEqual({
         roleDefinitionId: `[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('roles').${role})]`,
         principalId: `[reference(${siteId}, '2024-04-01', 'full').identity.principalId]`,
         principalType: "ServicePrincipal",
       });
-      expect(assignment!.dependsOn).toEqual([`[${scopeId}]`, `[${siteId}]`]);
+      expect(assignment.dependsOn).toEqual([`[${scopeId}]`, `[${siteId}]`]);
     }
+    expect(text).not.toContain(REMOVED_FILE_DATA_PRIVILEGED_READER);
+  });
+
+  it("infra/README.md says why the identity needs each role, and lists no other", async () => {
+    const readme = await readFile(path.join(root, "infra/README.md"), "utf8");
+    const section = /^## What the app's identity may do\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? "";
+    const rows = section.split("\n").filter((line) => /^\| .*`[0-9a-f-]{36}`/.test(line));
+    const guids = rows.map((row) => /`([0-9a-f-]{36})`/.exec(row)?.[1]);
+    expect(guids.sort()).toEqual(Object.values(BUILT_IN_ROLES).sort());
+    for (const row of rows) expect(row.split(" | ").length, row).toBeGreaterThanOrEqual(3); // role | why | source
+  });
+
+  it("Key Vault: soft delete with purge protection, so the app's identity can delete a secret but not destroy it", () => {
+    expect(only("Microsoft.KeyVault/vaults").properties).toMatchObject({
+      enableRbacAuthorization: true,
+      enableSoftDelete: true,
+      // Fixed when the vault is created: existing vaults have 90, and a different value would fail their redeployment.
+      softDeleteRetentionInDays: 90,
+      // Irreversible once deployed (the schema: "the property does not accept false as its value").
+      enablePurgeProtection: true,
+    });
   });
 
   it("every dependsOn and reference names a resource declared in the template", () => {
@@ -312,8 +402,20 @@ describe("wiring", () => {
       const compose = YAML.parse(await readFile(path.join(root, file), "utf8")) as { services: { functions: { image: string } } };
       expect(/^\$\{FUNCSPACE_IMAGE:-(.+)\}$/.exec(compose.services.functions.image)?.[1], file).toBe(image);
     }
-    expect(template.variables.image).toBe("[format('docker.io/{0}:{1}', parameters('containerImage'), parameters('containerImageTag'))]");
     expect(siteConfig().linuxFxVersion).toBe("[format('DOCKER|{0}', variables('image'))]");
+    expect(evaluate(siteConfig().linuxFxVersion)).toBe(`DOCKER|docker.io/${image}`);
+  });
+
+  it("takes the image by digest when imageDigest is set (the tag is then ignored), by tag otherwise", () => {
+    expect(template.parameters.imageDigest).toMatchObject({ type: "string", defaultValue: "", maxLength: "sha256:".length + 64 });
+    const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+    expect(digest).toHaveLength(template.parameters.imageDigest!.maxLength!);
+    expect(evaluate(siteConfig().linuxFxVersion, { containerImageTag: "1.2.3" })).toBe("DOCKER|docker.io/funcspace/funcspace:1.2.3");
+    expect(evaluate(siteConfig().linuxFxVersion, { imageDigest: digest })).toBe(`DOCKER|docker.io/funcspace/funcspace@${digest}`);
+    expect(evaluate(siteConfig().linuxFxVersion, { imageDigest: digest, containerImageTag: "1.2.3", containerImage: "me/fork" })).toBe(
+      `DOCKER|docker.io/me/fork@${digest}`,
+    );
+    expect(() => evaluate("[concat('a', 'b')]")).toThrow(/does not know concat/);
   });
 
   it("builds the platform the spec asks for: secure storage, RBAC vault, EP plan, container app, SWA Standard linked to it", () => {
@@ -325,7 +427,7 @@ describe("wiring", () => {
       expect(share.properties).toMatchObject({ accessTier: "[parameters('shareAccessTier')]" });
     }
     expect(template.parameters.shareAccessTier?.defaultValue).toBe("Hot");
-    expect(only("Microsoft.KeyVault/vaults").properties).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true });
+    expect(only("Microsoft.KeyVault/vaults").properties).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true, enablePurgeProtection: true });
     expect(only("Microsoft.Web/serverfarms")).toMatchObject({ kind: "elastic", sku: { name: "[parameters('planSku')]", tier: "ElasticPremium" }, properties: { reserved: true } });
     expect(site()).toMatchObject({ kind: "functionapp,linux,container", identity: { type: "SystemAssigned" }, properties: { httpsOnly: true, reserved: true } });
     expect(siteConfig()).toMatchObject({ ftpsState: "Disabled", healthCheckPath: "/api/health" });
