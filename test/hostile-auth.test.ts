@@ -10,12 +10,14 @@ import { connect as connectSocket } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { announceSetupCode } from "../functions/announce-setup.js";
+import { serveStaticUi } from "../local/static-ui.js";
 import { issueSession } from "../src/auth/sessions.js";
 import { getSigningKey } from "../src/auth/signing-key.js";
 import { QUEUES, TABLES } from "../src/azure/resources.js";
 import { SECRET_NAMES } from "../src/azure/secret-names.js";
 import { createCookieBrowser, type CookieBrowser } from "./support/cookie-browser.js";
 import { startGitHubStandIn, type GitHubStandIn } from "./support/github-stand-in/index.js";
+import { createTempDir } from "./support/temp-dir.js";
 import { startTestHost, swaPrincipalHeader, type TestHost } from "./support/test-host.js";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -445,6 +447,38 @@ describe("AUTH_MODE=local (npm start): a hostile page, a rebinding name, raw HTT
     expect(await readFile(path.join(host.workspaceDir, "keep.txt"), "utf8")).toBe("keep\n");
   });
 
+  it("puts the security headers on the router's own answers too (404, 405, a path outside /api)", async () => {
+    const answers: [string, RawAnswer][] = [
+      ["404 /api/nope", await raw(host, `GET /api/nope HTTP/1.1\r\nHost: 127.0.0.1:${port}`)],
+      ["405 GET /api/github/connect", await raw(host, `GET /api/github/connect HTTP/1.1\r\nHost: 127.0.0.1:${port}`)],
+      ["405 OPTIONS /api/workspace/folders", await raw(host, `OPTIONS /api/workspace/folders HTTP/1.1\r\nHost: 127.0.0.1:${port}`)],
+      ["404 /nope (no UI)", await raw(host, `GET /nope HTTP/1.1\r\nHost: 127.0.0.1:${port}`)],
+    ];
+    const missing = answers
+      .map(([label, answer]) => ({ label, status: answer.status, headers: securityHeadersOf(answer.headers) }))
+      .filter(({ headers }) => Object.entries(SECURITY_HEADERS).some(([name, pattern]) => !pattern.test(headers[name] ?? "")));
+    expect(missing).toEqual([]);
+  });
+
+  it("serves the web UI (as npm start does) with anti-framing headers: a page cannot frame the admin UI (clickjacking)", async () => {
+    const dist = await createTempDir();
+    let ui: TestHost | undefined;
+    try {
+      await writeFile(path.join(dist.path, "index.html"), "<!doctype html><title>funcspace</title>");
+      const { fallback, ready } = serveStaticUi({ distDir: dist.path });
+      await ready;
+      ui = await startTestHost({ enableQueues: false, fallback });
+      for (const page of ["/", "/settings", "/index.html"]) {
+        const answer = await ui.fetch(page, { headers: { accept: "text/html" } });
+        expect(answer.status, page).toBe(200);
+        const framing = `${answer.headers.get("x-frame-options") ?? ""} ${answer.headers.get("content-security-policy") ?? ""}`;
+        expect(framing, `${page}: X-Frame-Options: DENY or CSP frame-ancestors 'none'`).toMatch(/DENY|frame-ancestors 'none'/);
+      }
+    } finally {
+      await ui?.close();
+      await dist.cleanup();
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -505,6 +539,26 @@ describe("AUTH_MODE=swa: only the principal Static Web Apps sends is believed", 
       const oversized = principal({ userId: "m", userRoles: ["authenticated", "admin"], pad: "x".repeat(13_000) });
       const big = await swa.fetch("/api/workspace/files/pwn.ts", { method: "PUT", headers: { "x-ms-client-principal": oversized }, body: "x" });
       expect([401, 431]).toContain(big.status);
+    });
+  });
+
+  it("does not splice two principal headers into one identity (two halves, neither valid alone)", async () => {
+    // Each half alone is refused; Node joins repeated headers with ", " and base64 decoding skips the ", ".
+    const first = principal({ userId: "mallory", userRoles: ["authenticated", "admin"], x: 0 }).replace(/=+$/, "");
+    const openObject = Buffer.from('{"userId":"mallory","userRoles":["authenticated","admin"]').toString("base64");
+    const closeObject = Buffer.from("}").toString("base64");
+    expect(openObject.endsWith("=")).toBe(false);
+    expect(first.length).toBeGreaterThan(0);
+    const port = new URL(swa.url).port;
+    await changesNothing(swa, async () => {
+      const alone = await raw(swa, `GET /api/workspace/tree HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-MS-CLIENT-PRINCIPAL: ${openObject}`);
+      expect(alone.status).toBe(401);
+      const spliced = await raw(
+        swa,
+        `PUT /api/workspace/files/spliced.ts HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-MS-CLIENT-PRINCIPAL: ${openObject}\r\nx-ms-client-principal: ${closeObject}`,
+        "export default 1;\n",
+      );
+      expect(spliced.status, spliced.body).toBe(401);
     });
   });
 
@@ -852,6 +906,18 @@ describe("AUTH_MODE=github: a stranger with a GitHub account, a hostile page, a 
     for (const name of ["funcspace.example.test", "FUNCSPACE.example.TEST:443"]) {
       expect((await raw(host, `GET /api/workspace/files/keep.txt HTTP/1.1\r\nHost: ${name}\r\nCookie: ${cookie}`)).status, name).toBe(200);
     }
+  });
+
+  it("refuses the http:// twin of the https PUBLIC_URL as an Origin (a network attacker's page, an older browser)", async () => {
+    const cookie = `${SESSION}=${admin.cookies.get(SESSION)}`;
+    await changesNothing(host, async () => {
+      const answer = await raw(
+        host,
+        `PUT /api/workspace/files/pwn.ts HTTP/1.1\r\nHost: funcspace.example.test\r\nCookie: ${cookie}\r\nOrigin: http://funcspace.example.test`,
+        "export default 1;\n",
+      );
+      expect(answer.status, answer.body).toBe(403);
+    });
   });
 
   it("anonymous routes tell a stranger nothing, read no cookie where none belongs, and redirect only home", async () => {
