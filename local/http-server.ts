@@ -32,8 +32,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     handle(req, res).catch((error: unknown) => {
       log.error({ err: error, url: req.url?.split("?")[0] }, "local host failed to answer");
       if (!res.headersSent) {
-        res.writeHead(500, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: "internal", message: "The local host failed to answer; see its log." }));
+        sendJson(res, 500, { error: "internal", message: "The local host failed to answer; see its log." });
       } else {
         res.destroy();
       }
@@ -41,7 +40,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
+    } catch {
+      // A Host (or request target) no URL can hold: the sender's mistake, not ours.
+      return sendJson(res, 400, { error: "bad_request", message: "The request's Host header or path is not valid." });
+    }
     const path = url.pathname;
     if (path !== prefix && !path.startsWith(`${prefix}/`)) {
       if (options.fallback && (await options.fallback(req, res))) return;

@@ -57,8 +57,12 @@ describe("AccessStore", () => {
     const { store } = await accessStore("accessmisc");
     expect(await Promise.all([store.useNonce("n1"), store.useNonce("n1")])).toEqual(expect.arrayContaining([true, false]));
     expect(await store.useNonce("n2")).toBe(true);
-    await store.upsertGrant({ login: "OctoCat", role: "admin", grantedBy: "setup code", grantedAt: "2026-01-01T00:00:00.000Z" });
-    expect(await store.getGrant("octocat")).toMatchObject({ login: "OctoCat", role: "admin" });
+    await store.upsertGrant({ userId: "583231", login: "OctoCat", role: "admin", grantedBy: "setup code", grantedAt: "2026-01-01T00:00:00.000Z" });
+    expect(await store.getGrant("583231")).toMatchObject({ login: "OctoCat", role: "admin" });
+    // By id, not login: someone who later takes the name "octocat" is not the person granted.
+    expect(await store.getGrant("octocat")).toBeUndefined();
+    expect(await store.getGrant("999")).toBeUndefined();
+    await expect(store.upsertGrant({ userId: "octocat", login: "x", role: "admin", grantedBy: "x", grantedAt: "x" })).rejects.toThrow(TypeError);
     const grants = [];
     for await (const grant of store.listGrants()) grants.push(grant.login);
     expect(grants).toEqual(["OctoCat"]);

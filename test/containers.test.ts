@@ -406,20 +406,28 @@ describe("the entry step (docker/entrypoint.sh, run for real)", () => {
     });
 
   it.each([
-    [{ ENABLE_DEBUGGING: "true" }, "--inspect=0.0.0.0:9229"],
-    [{ ENABLE_DEBUGGING: " TRUE " }, "--inspect=0.0.0.0:9229"],
-    [{ ENABLE_REMOTE_DEBUGGING: "on" }, "--inspect=0.0.0.0:9229"],
-    [{ ENABLE_DEBUGGING: "", ENABLE_REMOTE_DEBUGGING: "1" }, "--inspect=0.0.0.0:9229"],
-    [{ ENABLE_DEBUGGING: "false", ENABLE_REMOTE_DEBUGGING: "true" }, ""],
-    [{}, ""],
-    [{ ENABLE_DEBUGGING: "yes", languageWorkers__node__arguments: "--max-old-space-size=512" }, "--max-old-space-size=512 --inspect=0.0.0.0:9229"],
-  ] as [Env, string][])("%j → worker arguments %j, then execs the command", async (env, expected) => {
+    // The runner process (default) opens the inspector itself: the Functions host's worker gets no flag.
+    [{ ENABLE_DEBUGGING: "true" }, "", "runner"],
+    [{ ENABLE_DEBUGGING: " TRUE " }, "", "runner"],
+    [{ ENABLE_REMOTE_DEBUGGING: "on" }, "", "runner"],
+    [{ ENABLE_DEBUGGING: "", ENABLE_REMOTE_DEBUGGING: "1" }, "", "runner"],
+    [{ ENABLE_DEBUGGING: "false", ENABLE_REMOTE_DEBUGGING: "true" }, "", undefined],
+    [{}, "", undefined],
+    // In process, the worker runs the workflows: it gets --inspect (kept after the operator's own arguments).
+    [{ ENABLE_DEBUGGING: "true", WORKFLOW_RUNNER: "in-process" }, "--inspect=0.0.0.0:9229", "worker"],
+    [
+      { ENABLE_DEBUGGING: "yes", WORKFLOW_RUNNER: "in-process", languageWorkers__node__arguments: "--max-old-space-size=512" },
+      "--max-old-space-size=512 --inspect=0.0.0.0:9229",
+      "worker",
+    ],
+  ] as [Env, string, "runner" | "worker" | undefined][])("%j → worker arguments %j, debugger in the %s, then execs the command", async (env, expected, where) => {
     const { stdout } = await entry(env);
     const lines = stdout.split("\n");
     expect(lines.at(-1)).toBe(`${expected}|exec-ok`);
-    expect(lines.some((line) => /listens for a debugger on port 9229/.test(line))).toBe(expected !== "");
+    const announced = lines.find((line) => /listens for a debugger on port 9229/.test(line));
+    expect(announced === undefined ? undefined : /workflow runner/.test(announced) ? "runner" : "worker").toBe(where);
     // The same reading as src/config.ts: both agree on whether debugging is on.
-    expect(loadConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ...env }, { profile: "container" }).enableDebugging).toBe(expected !== "");
+    expect(loadConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ...env }, { profile: "container" }).enableDebugging).toBe(where !== undefined);
   });
 
   it("refuses a value that is not a boolean, naming the variable", async () => {

@@ -460,6 +460,20 @@ describe("AUTH_MODE=local (npm start): a hostile page, a rebinding name, raw HTT
     expect(missing).toEqual([]);
   });
 
+  it("refuses a Host it cannot even parse as a client error with the security headers, logging no server failure", async () => {
+    const logged = host.logs.length;
+    const answers: [string, RawAnswer][] = [];
+    for (const name of ["a b", "", `localhost:${port}.evil.example`, "[::1]evil.example"]) {
+      answers.push([`Host: ${name}`, await raw(host, `GET /api/health HTTP/1.1\r\nHost: ${name}`)]);
+    }
+    for (const [label, answer] of answers) expect(answer.status, label).toBeLessThan(500);
+    expect(host.logs.slice(logged).filter((line) => /"level":"(?:error|fatal)"/.test(line))).toEqual([]);
+    const missing = answers
+      .map(([label, answer]) => ({ label, status: answer.status, headers: securityHeadersOf(answer.headers) }))
+      .filter(({ headers }) => Object.entries(SECURITY_HEADERS).some(([name, pattern]) => !pattern.test(headers[name] ?? "")));
+    expect(missing).toEqual([]);
+  });
+
   it("serves the web UI (as npm start does) with anti-framing headers: a page cannot frame the admin UI (clickjacking)", async () => {
     const dist = await createTempDir();
     let ui: TestHost | undefined;

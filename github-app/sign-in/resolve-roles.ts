@@ -46,7 +46,7 @@ export async function resolveRoles(
     }
     if (granted.length > 0) break; // the strongest role found implies the others
   }
-  const grant = await deps.access.getGrant(login, options);
+  const grant = await deps.access.getGrant(String(user.id), options);
   if (grant) granted.push(grant.role);
   if (deps.config.authRepositoryRoles) {
     const role = await repositoryRole(deps, github, options);

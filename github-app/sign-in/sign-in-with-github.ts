@@ -56,7 +56,10 @@ export async function completeSignIn(
   // The person who used the setup code and created the App becomes its first admin on their first sign-in.
   const previous = await readSession(deps, request.headers, options);
   if (previous?.identityProvider === "setup") {
-    await deps.access.upsertGrant({ login: user.login, role: "admin", grantedBy: "setup code", grantedAt: new Date().toISOString() }, options);
+    await deps.access.upsertGrant(
+      { userId: String(user.id), login: user.login, role: "admin", grantedBy: "setup code", grantedAt: new Date().toISOString() },
+      options,
+    );
     deps.logger.info({ login: user.login }, "first admin granted through the setup code");
   }
   const roles = await resolveRoles(deps, { id: Number(user.id), login: user.login }, token, options);

@@ -1,7 +1,7 @@
 // Who may come in, in Table storage (table "access"), shared by every instance:
 // - sessions (PartitionKey "session", RowKey = SHA-256 of the session id: the table never holds a usable
 //   session; deleting the row signs the browser out everywhere);
-// - grants (PartitionKey "grant", RowKey = lowercase GitHub login): roles given by the setup code's admin,
+// - grants (PartitionKey "grant", RowKey = GitHub's numeric user id): roles given by the setup code's admin,
 //   on top of those in configuration;
 // - notes (PartitionKey "note"): who did a platform-wide change (the App's registration), for the UI;
 // - the setup code's generation (PartitionKey "setup"): which one-time code is current, and whether it is used;
@@ -30,6 +30,9 @@ export interface SetupGeneration {
 }
 
 export interface Grant {
+  /** GitHub's numeric user id: a login can be renamed and then taken by someone else; the id cannot. */
+  userId: string;
+  /** The login when granted, for people to read. */
   login: string;
   role: InvitedRole;
   grantedBy: string;
@@ -38,6 +41,16 @@ export interface Grant {
 
 export interface AccessStoreOptions {
   abortSignal?: AbortSignal;
+}
+
+function toGrant(entity: Record<string, unknown>): Grant {
+  return {
+    userId: String(entity.userId),
+    login: String(entity.login),
+    role: entity.role as InvitedRole,
+    grantedBy: String(entity.grantedBy),
+    grantedAt: String(entity.grantedAt),
+  };
 }
 
 const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
@@ -86,15 +99,17 @@ export class AccessStore {
   }
 
   async upsertGrant(grant: Grant, options: AccessStoreOptions = {}): Promise<void> {
-    await this.#table.upsertEntity({ partitionKey: "grant", rowKey: grant.login.toLowerCase(), ...grant }, "Replace", {
+    if (!/^\d+$/.test(grant.userId)) throw new TypeError(`grant: userId must be GitHub's numeric user id (got "${grant.userId}")`);
+    await this.#table.upsertEntity({ partitionKey: "grant", rowKey: grant.userId, ...grant }, "Replace", {
       abortSignal: options.abortSignal,
     });
   }
 
-  async getGrant(login: string, options: AccessStoreOptions = {}): Promise<Grant | undefined> {
-    const entity = await this.#get("grant", login.toLowerCase(), options);
+  async getGrant(userId: string, options: AccessStoreOptions = {}): Promise<Grant | undefined> {
+    if (!/^\d+$/.test(userId)) return undefined;
+    const entity = await this.#get("grant", userId, options);
     if (!entity || !isInvitedRole(entity.role)) return undefined;
-    return { login: String(entity.login), role: entity.role, grantedBy: String(entity.grantedBy), grantedAt: String(entity.grantedAt) };
+    return toGrant(entity);
   }
 
   async *listGrants(options: AccessStoreOptions = {}): AsyncIterableIterator<Grant> {
@@ -103,9 +118,7 @@ export class AccessStore {
       abortSignal: options.abortSignal,
     });
     for await (const entity of entities) {
-      if (isInvitedRole(entity.role)) {
-        yield { login: String(entity.login), role: entity.role, grantedBy: String(entity.grantedBy), grantedAt: String(entity.grantedAt) };
-      }
+      if (isInvitedRole(entity.role)) yield toGrant(entity);
     }
   }
 
