@@ -70,7 +70,9 @@ COPY --from=build /out/ /home/site/wwwroot/
 COPY docker/entrypoint.sh /usr/local/bin/funcspace-entrypoint
 COPY docker/relay.mjs /home/site/wwwroot/docker/relay.mjs
 # The mount points exist in the image so an unmounted container still starts (and /api/health says what is missing).
-RUN chmod 0755 /usr/local/bin/funcspace-entrypoint && mkdir -p /workspace /mnt/tmp
+# funcspace-runner: the unprivileged user workflow code runs as (src/runner/), never root, never the platform.
+RUN chmod 0755 /usr/local/bin/funcspace-entrypoint && mkdir -p /workspace /mnt/tmp \
+ && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin funcspace-runner
 
 # 80: the Functions host (HTTP API). 9229: the Node inspector, open only when ENABLE_DEBUGGING=true.
 EXPOSE 80 9229

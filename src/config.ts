@@ -81,6 +81,12 @@ export interface Config {
   workflowRunnerUser: string | undefined;
   /** WORKFLOW_MEMORY_MB: V8 heap cap per run thread; a run over it fails with that reason. */
   workflowMemoryMb: number;
+  /**
+   * WORKFLOW_TEMP_DIR: where each run's temp folder (`ctx.tempDir`) and the runner's home live. Local disk in the
+   * container (runs need no sharing, and a share's fixed owner and modes would keep the runner's user out);
+   * under TEMP_DIR for `npm start`.
+   */
+  workflowTempDir: string;
   /** Largest file the files API and the sync engine accept. */
   maxFileBytes: number;
   /** Bounded parallelism for file-system and network I/O (Azure Files is latency-bound). */
@@ -253,6 +259,7 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     workflowRunner: workflowRunner(read("WORKFLOW_RUNNER"), problems),
     workflowRunnerUser: read("WORKFLOW_RUNNER_USER"),
     workflowMemoryMb: integer("WORKFLOW_MEMORY_MB", 512, 32, 16_384),
+    workflowTempDir: absolutePath("WORKFLOW_TEMP_DIR", profile === "local" ? path.join(tempDir, "runs") : "/tmp/funcspace-runs"),
     maxFileBytes: integer("MAX_FILE_BYTES", 10 * 1024 * 1024, 1, 2 ** 31),
     ioConcurrency: integer("IO_CONCURRENCY", 16, 1, 256),
     syncFsThreads: integer("SYNC_FS_THREADS", DEFAULT_FS_THREADS, 1, 64),

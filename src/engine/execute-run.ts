@@ -16,6 +16,7 @@ const MAX_STACK_CHARS = 8000;
 
 export interface ExecuteRunDeps {
   workspaceDir: string;
+  /** The parent of each run's temp folder (WORKFLOW_TEMP_DIR). */
   tempDir: string;
   defaultTimeoutInMs: number;
   pool: WorkerPool;
@@ -37,7 +38,7 @@ export async function executeRun(
   await deps.runs.upsert(running, options);
 
   const logs = collectLogs(log);
-  const tempDir = path.join(deps.tempDir, "runs", record.id);
+  const tempDir = path.join(deps.tempDir, record.id);
   const timeoutInMs = workflow.timeoutMs ?? deps.defaultTimeoutInMs;
   let outcome: RunOutcome;
   try {

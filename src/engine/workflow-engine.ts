@@ -17,7 +17,7 @@ const MAX_PARAMS_CHARS = 30_000;
 export const MAX_RUNS_LIMIT = 200;
 
 export interface WorkflowEngineOptions {
-  config: Pick<Config, "workspaceDir" | "tempDir" | "ioConcurrency" | "workflowTimeoutMs" | "workflowConcurrency">;
+  config: Pick<Config, "workspaceDir" | "workflowTempDir" | "ioConcurrency" | "workflowTimeoutMs" | "workflowConcurrency">;
   /** Where run threads live: the runner process (src/runner/) or this process (engine/run-threads.ts). */
   threads: RunThreads;
   /** The runner's own user, if it has one (it owns each run's temp folder). */
@@ -152,7 +152,7 @@ export class WorkflowEngine {
     const { config, logger, runs } = this.#options;
     return {
       workspaceDir: config.workspaceDir,
-      tempDir: config.tempDir,
+      tempDir: config.workflowTempDir,
       defaultTimeoutInMs: config.workflowTimeoutMs,
       pool: this.pool,
       runUser: this.#options.runUser,

@@ -9,13 +9,13 @@ export interface RunnerFolders {
   homeDir: string;
 }
 
-export function prepareRunnerFolders(config: { tempDir: string; stateDir: string }, user: RunnerUser | undefined): RunnerFolders {
+export function prepareRunnerFolders(config: { workflowTempDir: string; stateDir: string }, user: RunnerUser | undefined): RunnerFolders {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   chmodSync(config.stateDir, 0o700);
-  const runs = path.join(config.tempDir, "runs");
+  const runs = config.workflowTempDir;
   mkdirSync(runs, { recursive: true, mode: 0o711 });
   chmodSync(runs, 0o711);
-  const homeDir = path.join(config.tempDir, "runner-home");
+  const homeDir = path.join(runs, ".runner-home");
   mkdirSync(homeDir, { recursive: true, mode: 0o700 });
   if (user) chownSync(homeDir, user.uid, user.gid);
   return { homeDir };
