@@ -9,6 +9,7 @@ import { createSecretStore, type SecretStore } from "../src/azure/secret-store.j
 import { createStorageClients, sendJsonMessage, type StorageClients } from "../src/azure/storage.js";
 import { WorkflowRunStore } from "../src/azure/workflow-run-store.js";
 import { WorkflowEngine } from "../src/engine/workflow-engine.js";
+import { WorkflowSecretStore } from "../src/engine/workflow-secrets.js";
 import { createLogger, type Logger } from "../src/logger.js";
 import { createLocalThreads, type RunThreads } from "../src/engine/run-threads.js";
 import { prepareRunnerFolders } from "../src/runner/prepare-runner-folders.js";
@@ -38,14 +39,15 @@ export function createServices(config: Config, options: CreateServicesOptions = 
   const secrets = createSecretStore(config, storage.credential);
   const connections = new ConnectionStore(storage.table(TABLES.connections), { stateDir: config.stateDir });
   const workflowRunQueue = storage.queue(QUEUES.workflowRuns);
+  const access = new AccessStore(storage.table(TABLES.access));
   const engine = new WorkflowEngine({
     config,
+    secrets: new WorkflowSecretStore(secrets, access),
     ...createRunThreads(config, logger),
     logger: logger.child({ component: "engine" }),
     runs: new WorkflowRunStore(storage.table(TABLES.workflowRuns)),
     enqueue: async (job, { abortSignal }) => void (await sendJsonMessage(workflowRunQueue, job, { abortSignal })),
   });
-  const access = new AccessStore(storage.table(TABLES.access));
   return { config, logger, storage, secrets, connections, access, engine };
 }
 

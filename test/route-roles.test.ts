@@ -44,6 +44,9 @@ const EXPECTED: Record<string, Role> = {
   githubReplaceToken: "admin",
   githubDisconnect: "admin",
   githubSyncPreview: "admin",
+  listSecrets: "admin",
+  putSecret: "admin",
+  deleteSecret: "admin",
 };
 
 const httpTriggers = triggers.filter((t): t is HttpTrigger => t.kind === "http");

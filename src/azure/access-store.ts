@@ -194,6 +194,11 @@ export class AccessStore {
     return fields;
   }
 
+  /** Succeeds when absent. */
+  async deleteNote(name: string, options: AccessStoreOptions = {}): Promise<void> {
+    await this.#delete("note", name, options);
+  }
+
   async #get(partition: string, row: string, options: AccessStoreOptions): Promise<(Record<string, unknown> & { etag: string }) | undefined> {
     try {
       return await this.#table.getEntity<Record<string, unknown>>(partition, row, { abortSignal: options.abortSignal });

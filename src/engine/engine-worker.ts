@@ -20,6 +20,8 @@ export type RunOutcome =
 export interface RunInWorkerOptions {
   timeoutInMs: number;
   onLog: (entry: LogEntry) => void;
+  /** Answers the run's `ctx.secrets.get(name)`: the value, or a rejection whose message the run sees. */
+  onSecret?: (name: string) => Promise<string>;
   abortSignal?: AbortSignal;
 }
 
@@ -114,6 +116,7 @@ export class EngineWorker {
       try {
         answer = await this.#request(job.id, { type: "run", ...job, generation: this.generation }, options.timeoutInMs, (message) => {
           if (message.type === "log") options.onLog(message.entry);
+          else if (message.type === "secret") this.#answerSecret(message, options.onSecret);
         });
       } catch (error) {
         // The thread died under the run (an exception thrown outside the run's promise chain, say).
@@ -170,6 +173,15 @@ export class EngineWorker {
       });
       this.#post(message);
     });
+  }
+
+  #answerSecret(message: Extract<FromWorker, { type: "secret" }>, onSecret: RunInWorkerOptions["onSecret"]): void {
+    const answer = (fields: { value?: string; error?: string }) => this.#post({ type: "secret-value", id: message.id, request: message.request, ...fields });
+    if (!onSecret) return answer({ error: "This run has no secrets." });
+    onSecret(message.name).then(
+      (value) => answer({ value }),
+      (error: unknown) => answer({ error: error instanceof Error ? error.message : String(error) }),
+    );
   }
 
   #post(message: ToWorker): void {

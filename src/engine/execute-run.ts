@@ -9,6 +9,7 @@ import type { RunOutcome } from "./engine-worker.js";
 import type { LogEntry, RunRecord } from "./run-record.js";
 import type { WorkflowDescriptor } from "./workflow-definition.js";
 import type { WorkerPool } from "./worker-pool.js";
+import { redactSecretValues, type WorkflowSecretStore } from "./workflow-secrets.js";
 import { serializeError, toWorkspaceError, type WorkspaceError } from "./workspace-error.js";
 
 const MAX_LOG_MESSAGE_CHARS = 4000;
@@ -20,6 +21,8 @@ export interface ExecuteRunDeps {
   tempDir: string;
   defaultTimeoutInMs: number;
   pool: WorkerPool;
+  /** The workflow secrets a run may ask for (ctx.secrets). */
+  secrets?: WorkflowSecretStore;
   /** The runner's user (when it has its own): owns the run's temp folder. */
   runUser?: { uid: number; gid: number };
   runs: WorkflowRunStore;
@@ -37,7 +40,15 @@ export async function executeRun(
   const running: RunRecord = { ...record, file: workflow.file, status: "running", startedAt: new Date().toISOString() };
   await deps.runs.upsert(running, options);
 
-  const logs = collectLogs(log);
+  // Values this run received: replaced by [secret] in what is kept of it (logs, output, error).
+  const received = new Set<string>();
+  const logs = collectLogs(log, received);
+  const onSecret = async (name: string): Promise<string> => {
+    const value = await deps.secrets?.get(name, options);
+    if (value === undefined) throw new Error(`There is no secret named "${name}". An admin adds it in Settings → Secrets.`);
+    received.add(value);
+    return value;
+  };
   const tempDir = path.join(deps.tempDir, record.id);
   const timeoutInMs = workflow.timeoutMs ?? deps.defaultTimeoutInMs;
   let outcome: RunOutcome;
@@ -49,7 +60,7 @@ export async function executeRun(
     try {
       outcome = await worker.run(
         { id: record.id, file, workflow: workflow.name, params: record.params, tempDir },
-        { timeoutInMs, onLog: logs.add, abortSignal: options.abortSignal },
+        { timeoutInMs, onLog: logs.add, onSecret, abortSignal: options.abortSignal },
       );
     } finally {
       deps.pool.release(worker);
@@ -61,10 +72,13 @@ export async function executeRun(
     await rm(tempDir, { recursive: true, force: true }).catch((error: unknown) => log.warn({ err: error, tempDir }, "run temp folder not removed"));
   }
 
+  if (outcome.status === "succeeded") outcome = { ...outcome, output: redactSecretValues(outcome.output, received) };
+  else if (outcome.status === "failed") outcome = { ...outcome, error: redactSecretValues(outcome.error, received) };
   const finished: RunRecord = {
     ...running,
     status: outcome.status,
-    logs: logs.entries,
+    // Again at the end: a line may hold a value the run asked for only later.
+    logs: redactSecretValues(logs.entries, received),
     finishedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - started),
   };
@@ -83,7 +97,7 @@ export async function executeRun(
 }
 
 /** Keeps log lines within the record's budget; each is also written to the host's log with the run's ids. */
-function collectLogs(log: Logger) {
+function collectLogs(log: Logger, secrets: ReadonlySet<string>) {
   const state = { entries: [] as LogEntry[], dropped: 0, chars: 2 };
   return {
     get entries() {
@@ -92,7 +106,8 @@ function collectLogs(log: Logger) {
     get dropped() {
       return state.dropped;
     },
-    add(entry: LogEntry) {
+    add(raw: LogEntry) {
+      const entry = redactSecretValues(raw, secrets);
       log[entry.level]({ workflowLog: entry.fields ?? {} }, entry.message);
       const kept = entry.message.length > MAX_LOG_MESSAGE_CHARS ? { ...entry, message: `${entry.message.slice(0, MAX_LOG_MESSAGE_CHARS)}…` } : entry;
       const size = asciiJson(kept).length + 1;

@@ -53,8 +53,19 @@ export interface WorkflowContext {
   log: WorkflowLogger;
   /** Fires when the run is stopped (timeout or shutdown): pass it to fetch() and other I/O. */
   abortSignal: AbortSignal;
-  /** An empty folder for this run under TEMP_DIR, removed when the run ends. */
+  /** An empty folder for this run (WORKFLOW_TEMP_DIR), removed when the run ends. */
   tempDir: string;
+  /** The workspace's secrets (Settings → Secrets), asked of the platform when needed; never in the run's record. */
+  secrets: WorkflowSecrets;
+}
+
+export interface WorkflowSecrets {
+  /**
+   * The value of the secret `name`. Rejects when there is none ("no such secret"): workflows only ever see the
+   * secrets an admin set for them, never the platform's own. A value a run received is replaced by `[secret]` in
+   * its logs, output and error before they are stored.
+   */
+  get(name: string): Promise<string>;
 }
 
 export interface WorkflowDefinition<P extends ParameterDefinitions = ParameterDefinitions, O = unknown> {

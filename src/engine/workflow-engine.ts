@@ -10,6 +10,7 @@ import { createRunId, FINISHED_STATUSES, RUN_ID_PATTERN, type RunRecord, type Ru
 import { validateParams } from "./validate-params.js";
 import { WorkflowCatalog, type WorkflowListing } from "./workflow-catalog.js";
 import type { RunThreads } from "./run-threads.js";
+import type { WorkflowSecretStore } from "./workflow-secrets.js";
 import { WorkerPool } from "./worker-pool.js";
 
 /** Params are stored in one table property (64 KiB of UTF-16). */
@@ -22,6 +23,8 @@ export interface WorkflowEngineOptions {
   threads: RunThreads;
   /** The runner's own user, if it has one (it owns each run's temp folder). */
   runUser?: { uid: number; gid: number };
+  /** Workflow secrets, answered to runs over their message channel. */
+  secrets?: WorkflowSecretStore;
   logger: Logger;
   runs: WorkflowRunStore;
   /** Puts a job on the `workflow-runs` queue. */
@@ -41,6 +44,8 @@ export class WorkflowEngine {
   readonly pool: WorkerPool;
   /** Where run threads live (the runner process, or this one). */
   readonly threads: RunThreads;
+  /** Workflow secrets (ctx.secrets), when the host gives them. */
+  readonly secrets: WorkflowSecretStore | undefined;
   readonly #options: WorkflowEngineOptions;
   readonly #limit: LimitFunction;
 
@@ -48,6 +53,7 @@ export class WorkflowEngine {
     const { config, logger } = options;
     this.#options = options;
     this.threads = options.threads;
+    this.secrets = options.secrets;
     this.pool = new WorkerPool({ threads: options.threads, logger: logger.child({ component: "run-workers" }) });
     this.catalog = new WorkflowCatalog({ workspaceDir: config.workspaceDir, pool: this.pool, ioConcurrency: config.ioConcurrency });
     this.#limit = pLimit(config.workflowConcurrency);
@@ -156,6 +162,7 @@ export class WorkflowEngine {
       defaultTimeoutInMs: config.workflowTimeoutMs,
       pool: this.pool,
       runUser: this.#options.runUser,
+      secrets: this.#options.secrets,
       runs,
       logger,
     };

@@ -12,13 +12,17 @@ export interface LogEntry {
 export type ToWorker =
   | { type: "describe"; id: string; file: string; relativePath: string; generation: number }
   | { type: "run"; id: string; file: string; workflow: string; params: Record<string, unknown>; tempDir: string; generation: number }
-  | { type: "abort"; id: string; reason: string };
+  | { type: "abort"; id: string; reason: string }
+  /** The answer to a run's `secret` request: the value, or why there is none. */
+  | { type: "secret-value"; id: string; request: number; value?: string; error?: string };
 
 export type FromWorker =
   | { type: "ready" }
   | { type: "boot-failed"; message: string }
   | { type: "described"; id: string; descriptor?: WorkflowDescriptor; error?: SerializedError }
   | { type: "log"; id: string; entry: LogEntry }
+  /** `ctx.secrets.get(name)` during run `id`. */
+  | { type: "secret"; id: string; request: number; name: string }
   | { type: "finished"; id: string; output?: unknown; error?: SerializedError };
 
 /** Reported by the module hooks for every workspace file a worker loads. */

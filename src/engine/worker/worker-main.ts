@@ -12,6 +12,21 @@ const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 const aborts = new Map<string, AbortController>();
 let currentRun: string | undefined;
+const secretRequests = new Map<number, { resolve: (value: string) => void; reject: (error: Error) => void }>();
+let nextSecretRequest = 1;
+
+/** `ctx.secrets`: each `get` is a request to the platform, which holds the secrets (and decides). */
+function secretsFor(runId: string): WorkflowContext["secrets"] {
+  return {
+    get(name: string) {
+      return new Promise<string>((resolve, reject) => {
+        const request = nextSecretRequest++;
+        secretRequests.set(request, { resolve, reject });
+        post({ type: "secret", id: runId, request, name: String(name) });
+      });
+    },
+  };
+}
 
 captureConsole();
 
@@ -26,6 +41,13 @@ port.on("message", (message: ToWorker) => {
     case "abort":
       aborts.get(message.id)?.abort(new Error(message.reason));
       break;
+    case "secret-value": {
+      const pending = secretRequests.get(message.request);
+      secretRequests.delete(message.request);
+      if (message.error !== undefined) pending?.reject(new Error(message.error));
+      else pending?.resolve(message.value ?? "");
+      break;
+    }
   }
 });
 post({ type: "ready" });
@@ -55,6 +77,7 @@ async function run(message: Extract<ToWorker, { type: "run" }>): Promise<void> {
       log: createLogger(message.id),
       abortSignal: controller.signal,
       tempDir: message.tempDir,
+      secrets: secretsFor(message.id),
     };
     const result = (await (definition.run as (p: unknown, c: WorkflowContext) => unknown)(message.params, context)) ?? null;
     let output: unknown;
