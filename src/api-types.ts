@@ -46,3 +46,22 @@ export interface AppRegistrationForm {
   /** The manifest JSON, as the form field `manifest`. */
   manifest: string;
 }
+
+/** A workflow secret as the API describes it: never its value. `GET /api/secrets` lists them; `PUT` answers one. */
+export interface WorkflowSecretInfo {
+  name: string;
+  /** The last 4 characters (only for values of 12 characters or more: shorter ones would give too much away). */
+  last4?: string;
+  updatedBy?: string;
+  updatedAt?: string;
+}
+
+/** `GET /api/secrets` (admins). */
+export interface WorkflowSecretList {
+  secrets: WorkflowSecretInfo[];
+}
+
+/** `PUT /api/secrets/{name}` (admins): the value, sent once; the answer is a WorkflowSecretInfo (201 created, 200 replaced). */
+export interface WorkflowSecretValue {
+  value: string;
+}

@@ -179,6 +179,30 @@ describe("a hostile workflow in the runner process", () => {
     expect((await run("env")).status).toBe("succeeded");
   }, 30_000);
 
+  it("fails every run in flight when the runner dies under load, and the next runs get a new runner", async () => {
+    await writeWorkspaceFile(host.workspaceDir, "workflows/sleeper.ts", probe("sleeper", `await new Promise((r) => setTimeout(r, 1500)); return { slept: true };`));
+    await writeWorkspaceFile(
+      host.workspaceDir,
+      "workflows/killer.ts",
+      probe("killer", `await new Promise((r) => setTimeout(r, 300)); process.kill(process.pid, "SIGKILL"); await new Promise(() => undefined);`),
+    );
+    const results = await Promise.all([run("sleeper"), run("sleeper"), run("sleeper"), run("killer")]);
+    for (const result of results) {
+      expect(result.status).toBe("failed");
+      expect(result.error!.message).toMatch(/the workflow runner stopped \(SIGKILL\)/);
+    }
+    const after = await Promise.all([run("sleeper"), run("sleeper"), run("env")]);
+    expect(after.map((r) => r.error?.message ?? r.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
+  }, 60_000);
+
+  it("takes a wedged runner (stopped by its own workflow) for dead at the run's timeout, and replaces it", async () => {
+    await writeWorkspaceFile(host.workspaceDir, "workflows/freeze.ts", probe("freeze", `process.kill(process.pid, "SIGSTOP"); await new Promise(() => undefined);`).replace("timeoutMs: 5000", "timeoutMs: 1000"));
+    const frozen = await run("freeze");
+    expect(["timed_out", "failed"]).toContain(frozen.status);
+    expect((await run("env")).status).toBe("succeeded");
+    expect((await host.fetch("/api/health")).status).toBe(200);
+  }, 60_000);
+
   it("the same probes find everything in process (WORKFLOW_RUNNER=in-process): they can fail", async () => {
     expect(await readFile(host.config.localSecretsFile, "utf8")).toContain(CANARY);
     const inProcess = await startTestHost({

@@ -62,16 +62,21 @@ export class WorkerPool {
     }
     if (chosen) return chosen;
 
-    const worker = this.#spare ?? this.#start();
-    this.#spare = undefined;
-    this.#refillSpare();
-    try {
-      await worker.ready;
-    } catch (error) {
-      this.#retire(worker);
-      throw error;
+    // The spare may have died with its runner process (src/runner/): then one fresh worker, and its failure is final.
+    for (let attempt = 0; ; attempt++) {
+      const worker = (attempt === 0 ? this.#spare : undefined) ?? this.#start();
+      if (attempt === 0) this.#spare = undefined;
+      this.#refillSpare();
+      try {
+        await worker.ready;
+        // A spare that was ready can have died since, with its runner process.
+        if (worker.exited) throw new Error("the run worker stopped before its run");
+        return worker;
+      } catch (error) {
+        this.#retire(worker);
+        if (attempt > 0 || this.#closed) throw error;
+      }
     }
-    return worker;
   }
 
   /** Gives a worker back after a run or a discovery pass. */

@@ -3,6 +3,7 @@
 // prefix of their own, so a workflow can only ever name its own: `github-app-private-key` means
 // `wf-github-app-private-key`, which no platform secret is. Values are write-only through the API (the last 4
 // characters at most are shown); who set each one, and when, is kept beside it (no value).
+import type { WorkflowSecretInfo } from "../api-types.js";
 import type { AccessStore } from "../azure/access-store.js";
 import type { SecretStore } from "../azure/secret-store.js";
 import { BadRequestError, PayloadTooLargeError } from "../errors.js";
@@ -13,13 +14,8 @@ const NAME = /^[A-Za-z][A-Za-z0-9-]{0,99}$/;
 /** Key Vault takes 25 KB per value. */
 const MAX_VALUE_CHARS = 24_000;
 
-export interface WorkflowSecretInfo {
-  name: string;
-  /** The last 4 characters (only for values of 12 characters or more: shorter ones would give too much away). */
-  last4?: string;
-  updatedBy?: string;
-  updatedAt?: string;
-}
+// The API's shape of a secret (never its value) is shared with the web UI.
+export type { WorkflowSecretInfo };
 
 export interface WorkflowSecretOptions {
   abortSignal?: AbortSignal;

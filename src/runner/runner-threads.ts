@@ -34,6 +34,9 @@ export interface RunnerThreadsOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** How long the runner gets to stop a thread before it is taken for wedged and killed. */
+const TERMINATE_DEADLINE_IN_MS = 3_000;
+
 const extension = path.extname(fileURLToPath(import.meta.url));
 const runnerMain = fileURLToPath(new URL(`./runner-main${extension}`, import.meta.url));
 /** The app's root: the runner's working folder (where node_modules is). */
@@ -93,7 +96,17 @@ export class RunnerThreads implements RunThreads {
     thread.terminate = () =>
       new Promise<void>((resolve) => {
         if (gone || this.#runner !== runner) return resolve();
-        this.#terminations.set(id, resolve);
+        // A runner that does not answer within the deadline is wedged (stopped, starved): it is killed, which
+        // ends this thread and every other in it, and the next run starts a new runner.
+        const deadline = setTimeout(() => {
+          this.#options.logger.warn({ pid: runner.child.pid }, "workflow runner did not answer a stop; killing it");
+          runner.child.kill("SIGKILL");
+        }, TERMINATE_DEADLINE_IN_MS);
+        deadline.unref();
+        this.#terminations.set(id, () => {
+          clearTimeout(deadline);
+          resolve();
+        });
         this.#send(runner, { op: "terminate", thread: id });
       });
     this.#threads.set(id, thread);
