@@ -2,7 +2,7 @@
 // (the last 4 characters at most). Runs read them through `ctx.secrets` (src/engine/workflow-secrets.ts).
 import { actorName } from "../src/auth/principal.js";
 import { readJsonBody } from "../src/json-body.js";
-import type { WorkflowSecretInfo } from "../src/engine/workflow-secrets.js";
+import type { WorkflowSecretInfo, WorkflowSecretList } from "../src/api-types.js";
 import { defineHttp, type HttpTrigger } from "./define.js";
 
 export const listSecrets = defineHttp({
@@ -13,7 +13,8 @@ export const listSecrets = defineHttp({
   handler: async (_request, { services }) => {
     const secrets: WorkflowSecretInfo[] = [];
     for await (const secret of services.engine.secrets!.list()) secrets.push(secret);
-    return { jsonBody: { secrets } };
+    const body: WorkflowSecretList = { secrets };
+    return { jsonBody: body };
   },
 });
 
@@ -25,7 +26,8 @@ export const putSecret = defineHttp({
   handler: async (request, { services, principal }) => {
     const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, '{"value": "…"}');
     const { created, info } = await services.engine.secrets!.upsert(request.params.name ?? "", body.value, { by: actorName(principal) });
-    return { status: created ? 201 : 200, jsonBody: info };
+    const answer: WorkflowSecretInfo = info;
+    return { status: created ? 201 : 200, jsonBody: answer };
   },
 });
 

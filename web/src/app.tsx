@@ -12,6 +12,7 @@ import { HealthPage } from "./health/health-page.js";
 import { followLink, navigate, useLocation } from "./router.js";
 import { connection, isAdmin, loadSession, refreshConnection, session, signInError, type Session } from "./session.js";
 import { GitHubSettingsPage } from "./settings/github-settings-page.js";
+import { SecretsSettingsPage } from "./settings/secrets-page.js";
 import { SyncPage } from "./settings/sync-page.js";
 import { useStore } from "./store.js";
 import { WorkflowsPage } from "./workflows/workflows-page.js";
@@ -20,7 +21,8 @@ const PAGES = [
   { path: "/editor", label: "Editor" },
   { path: "/workflows", label: "Workflows" },
   { path: "/sync", label: "Sync", whenConnected: true },
-  { path: "/settings/github", label: "Settings", adminOnly: true },
+  // Settings → GitHub first; the Settings navigation (settings/settings-nav.tsx) leads on to Secrets.
+  { path: "/settings/github", section: "/settings", label: "Settings", adminOnly: true },
   { path: "/health", label: "Health" },
 ];
 
@@ -66,7 +68,7 @@ export function App() {
         {invited && (
           <nav aria-label="Main">
             {PAGES.filter((p) => (!p.adminOnly || isAdmin(current)) && (!p.whenConnected || status?.connected)).map((p) => (
-              <a key={p.path} href={p.path} onClick={followLink} aria-current={url.pathname.startsWith(p.path) ? "page" : undefined}>
+              <a key={p.path} href={p.path} onClick={followLink} aria-current={url.pathname.startsWith(p.section ?? p.path) ? "page" : undefined}>
                 {p.label}
               </a>
             ))}
@@ -131,10 +133,11 @@ function Page({ current, pathname }: { current: Session; pathname: string }) {
   if (pathname.startsWith("/workflows")) return <WorkflowsPage />;
   if (pathname.startsWith("/sync")) return <SyncPage />;
   if (pathname.startsWith("/settings")) {
-    if (isAdmin(current)) return <GitHubSettingsPage />;
+    if (isAdmin(current)) return pathname.startsWith("/settings/secrets") ? <SecretsSettingsPage /> : <GitHubSettingsPage />;
     return (
       <p class="placeholder">
-        Settings change how the workspace is connected to GitHub, so only admins can open them. You have the {current.role} role.{" "}
+        Settings change how the workspace is connected to GitHub and hold the secrets workflows read, so only admins can open them. You have the{" "}
+        {current.role} role.{" "}
         <a href="/sync" onClick={followLink}>See the sync status</a>
       </p>
     );

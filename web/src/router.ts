@@ -1,5 +1,6 @@
 // A few lines of client-side routing on the History API: pages are paths (/editor, /workflows,
-// /settings/github, /health) so Static Web Apps' route rules and the navigation fallback apply to them.
+// /settings/github, /settings/secrets, /health) so Static Web Apps' route rules and the navigation fallback
+// apply to them.
 import { useEffect, useState } from "preact/hooks";
 
 const listeners = new Set<() => void>();

@@ -10,6 +10,7 @@ import { AppConnect, PatConnect } from "./connect-forms.js";
 import { ConnectedView } from "./connected-view.js";
 import { FinishSetup } from "./finish-setup.js";
 import { OverwriteDialog } from "./overwrite-dialog.js";
+import { SettingsNav } from "./settings-nav.js";
 
 interface PendingConfirmation {
   request: ConnectRequest;
@@ -66,6 +67,7 @@ export function GitHubSettingsPage() {
   return (
     <div class="settings-page">
       <h1>Settings · GitHub</h1>
+      <SettingsNav />
       {notice && <p class="banner" role="status">{notice}</p>}
       {current.provider === "setup" && <FinishSetup />}
       {!status && <p class="muted">Loading…</p>}
