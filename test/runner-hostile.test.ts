@@ -180,13 +180,25 @@ describe("a hostile workflow in the runner process", () => {
   }, 30_000);
 
   it("fails every run in flight when the runner dies under load, and the next runs get a new runner", async () => {
-    await writeWorkspaceFile(host.workspaceDir, "workflows/sleeper.ts", probe("sleeper", `await new Promise((r) => setTimeout(r, 1500)); return { slept: true };`));
+    // Holders say they are running (a file in the runner's shared TMPDIR) and wait; the killer waits for all three.
+    const os = `import os from "node:os";`;
+    await writeWorkspaceFile(
+      host.workspaceDir,
+      "workflows/holder.ts",
+      probe("holder", `fs.writeFileSync(os.tmpdir() + "/holding-" + ctx.runId, ""); await new Promise(() => undefined);`, os).replace("timeoutMs: 5000", "timeoutMs: 30000"),
+    );
     await writeWorkspaceFile(
       host.workspaceDir,
       "workflows/killer.ts",
-      probe("killer", `await new Promise((r) => setTimeout(r, 300)); process.kill(process.pid, "SIGKILL"); await new Promise(() => undefined);`),
+      probe(
+        "killer",
+        `while (fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("holding-")).length < 3) await new Promise((r) => setTimeout(r, 20));
+        process.kill(process.pid, "SIGKILL"); await new Promise(() => undefined);`,
+        os,
+      ).replace("timeoutMs: 5000", "timeoutMs: 30000"),
     );
-    const results = await Promise.all([run("sleeper"), run("sleeper"), run("sleeper"), run("killer")]);
+    await writeWorkspaceFile(host.workspaceDir, "workflows/sleeper.ts", probe("sleeper", `await new Promise((r) => setTimeout(r, 300)); return { slept: true };`));
+    const results = await Promise.all([run("holder"), run("holder"), run("holder"), run("killer")]);
     for (const result of results) {
       expect(result.status).toBe("failed");
       expect(result.error!.message).toMatch(/the workflow runner stopped \(SIGKILL\)/);
