@@ -1,7 +1,7 @@
 // Starts Azurite (queue + table) from node_modules as a child process on loopback and waits until both
 // services accept connections. Used by `npm start` and by the test run's global setup.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { azuriteConnectionString } from "../src/config.js";
@@ -49,7 +49,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     "--blobHost", "127.0.0.1", "--blobPort", String(await freePort()),
   ];
   if (options.location) {
-    mkdirSync(options.location, { recursive: true });
+    // Its files are every table and queue of the platform: closed to the workflow runner's user (src/runner/).
+    mkdirSync(options.location, { recursive: true, mode: 0o700 });
+    chmodSync(options.location, 0o700);
     args.push("--location", options.location);
   } else {
     args.push("--inMemoryPersistence");
