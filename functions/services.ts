@@ -1,7 +1,8 @@
 // The composition root: builds the app's dependencies once per process from the configuration.
 // Both hosts use it: the Functions host through `getServices()`, the local host and tests by calling
 // `createServices` with their own config (so several hosts can live in one test process).
-import { loadConfig, type Config } from "../src/config.js";
+import { statSync } from "node:fs";
+import { ConfigError, loadConfig, type Config } from "../src/config.js";
 import { AccessStore } from "../src/azure/access-store.js";
 import { ConnectionStore } from "../src/azure/connection-store.js";
 import { QUEUES, TABLES } from "../src/azure/resources.js";
@@ -13,8 +14,8 @@ import { WorkflowSecretStore } from "../src/engine/workflow-secrets.js";
 import { createLogger, type Logger } from "../src/logger.js";
 import { createLocalThreads, type RunThreads } from "../src/engine/run-threads.js";
 import { prepareRunnerFolders } from "../src/runner/prepare-runner-folders.js";
-import { RunnerThreads } from "../src/runner/runner-threads.js";
-import { resolveRunnerUser, type RunnerUser } from "../src/runner/runner-user.js";
+import { appRoot, RunnerThreads } from "../src/runner/runner-threads.js";
+import { firstClosedFolder, resolveRunnerUser, type RunnerUser } from "../src/runner/runner-user.js";
 
 export interface Services {
   config: Config;
@@ -60,6 +61,17 @@ function createRunThreads(config: Config, logger: Logger): { threads: RunThreads
     return { threads: createLocalThreads({ workspaceDir: config.workspaceDir, memoryLimitMb: config.workflowMemoryMb }) };
   }
   const runUser = resolveRunnerUser(config.workflowRunnerUser);
+  if (runUser) {
+    for (const [what, target] of [["the app's folder", appRoot], ["WORKSPACE_DIR", config.workspaceDir]] as const) {
+      const closed = firstClosedFolder(runUser, target, statSync);
+      if (closed) {
+        throw new ConfigError([
+          `Workflow code runs as ${runUser.name} (the platform is root), which cannot reach ${what} (${target}): ${closed} is closed ` +
+            `to it. Open it (chmod o+x ${closed}), name another user with WORKFLOW_RUNNER_USER, or run as a non-root user.`,
+        ]);
+      }
+    }
+  }
   const { homeDir } = prepareRunnerFolders(config, runUser);
   const threads = new RunnerThreads({
     workspaceDir: config.workspaceDir,

@@ -40,7 +40,7 @@ const TERMINATE_DEADLINE_IN_MS = 3_000;
 const extension = path.extname(fileURLToPath(import.meta.url));
 const runnerMain = fileURLToPath(new URL(`./runner-main${extension}`, import.meta.url));
 /** The app's root: the runner's working folder (where node_modules is). */
-const appRoot = fileURLToPath(new URL(extension === ".ts" ? "../../" : "../../../", import.meta.url));
+export const appRoot = fileURLToPath(new URL(extension === ".ts" ? "../../" : "../../../", import.meta.url));
 
 interface Runner {
   child: ChildProcess;

@@ -32,3 +32,24 @@ export function resolveRunnerUser(requested: string | undefined, options: { pass
       : "The platform runs as root and no unprivileged user exists for workflow code (funcspace-runner or nobody): create one.",
   );
 }
+
+/**
+ * The first folder on the way to `target` that `user` cannot pass through (mode bits), or undefined. The runner
+ * must reach the app's code and the workspace: a checkout under a 0700 home folder would otherwise fail every run
+ * with an unhelpful EACCES.
+ */
+export function firstClosedFolder(user: RunnerUser, target: string, statOf: (folder: string) => { mode: number; uid: number; gid: number }): string | undefined {
+  const parts = target.split("/").filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const folder = `/${parts.slice(0, i).join("/")}`;
+    let info;
+    try {
+      info = statOf(folder);
+    } catch {
+      return undefined; // not there yet (created later): nothing to judge
+    }
+    const bit = info.uid === user.uid ? 0o100 : info.gid === user.gid ? 0o010 : 0o001;
+    if ((info.mode & bit) === 0) return folder;
+  }
+  return undefined;
+}
