@@ -80,6 +80,7 @@ async function main(): Promise<void> {
     const services = createServices(config);
     // Workflow code runs in the runner process: the debugger is opened there (in-process: here).
     const debuggerUrl = services.engine.threads.start ? await services.engine.threads.start() : startInspector(config);
+    services.engine.pool.warmUp();
     await ensureStorageResources(services.storage);
     // The web UI on the same URL (built on first start when web/dist is missing).
     const webDir = path.resolve("web");

@@ -38,7 +38,10 @@ export async function executeRun(
   const log = deps.logger.child({ runId: record.id, workflow: record.workflow });
   const started = performance.now();
   const running: RunRecord = { ...record, file: workflow.file, status: "running", startedAt: new Date().toISOString() };
-  await deps.runs.upsert(running, options);
+  // The "running" record is written while the run's folder and worker are made ready (a third of a warm run's
+  // time, bench/engine); the workflow itself starts only once the record is stored, so no run goes unrecorded.
+  const recorded = deps.runs.upsert(running, options);
+  recorded.catch(() => undefined);
 
   // Values this run received: replaced by [secret] in what is kept of it (logs, output, error).
   const received = new Set<string>();
@@ -52,11 +55,22 @@ export async function executeRun(
   const tempDir = path.join(deps.tempDir, record.id);
   const timeoutInMs = workflow.timeoutMs ?? deps.defaultTimeoutInMs;
   let outcome: RunOutcome;
-  try {
+  const file = path.join(deps.workspaceDir, workflow.file);
+  const preparing = (async () => {
     await mkdir(tempDir, { recursive: true, mode: 0o700 });
     if (deps.runUser) await chown(tempDir, deps.runUser.uid, deps.runUser.gid);
-    const file = path.join(deps.workspaceDir, workflow.file);
-    const worker = await deps.pool.acquire({ file });
+    return deps.pool.acquire({ file });
+  })();
+  const [stored, prepared] = await Promise.allSettled([recorded, preparing]);
+  if (stored.status === "rejected") {
+    // Storage is down: nothing ran, nothing to record; the caller sees the platform's failure.
+    if (prepared.status === "fulfilled") deps.pool.release(prepared.value);
+    await rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
+    throw stored.reason;
+  }
+  try {
+    if (prepared.status === "rejected") throw prepared.reason;
+    const worker = prepared.value;
     try {
       outcome = await worker.run(
         { id: record.id, file, workflow: workflow.name, params: record.params, tempDir },

@@ -79,6 +79,11 @@ export class WorkerPool {
     }
   }
 
+  /** Boots the spare now (at start-up), so the first run does not wait for a thread (or, with it, a runner process). */
+  warmUp(): void {
+    this.#refillSpare();
+  }
+
   /** Gives a worker back after a run or a discovery pass. */
   release(worker: EngineWorker): void {
     const keep =
