@@ -4,6 +4,7 @@
 import { statSync } from "node:fs";
 import { ConfigError, loadConfig, type Config } from "../src/config.js";
 import { AccessStore } from "../src/azure/access-store.js";
+import { SwaSessionCheck } from "../src/auth/swa-session-check.js";
 import { ConnectionStore } from "../src/azure/connection-store.js";
 import { QUEUES, TABLES } from "../src/azure/resources.js";
 import { createSecretStore, type SecretStore } from "../src/azure/secret-store.js";
@@ -28,6 +29,8 @@ export interface Services {
   access: AccessStore;
   /** Workflow discovery, runs and run records (worker threads start on first use). */
   engine: WorkflowEngine;
+  /** `swa` mode: who a caller is, asked of the Static Web App (src/auth/swa-session-check.ts). */
+  swaSessions?: SwaSessionCheck;
 }
 
 export interface CreateServicesOptions {
@@ -49,7 +52,8 @@ export function createServices(config: Config, options: CreateServicesOptions = 
     runs: new WorkflowRunStore(storage.table(TABLES.workflowRuns)),
     enqueue: async (job, { abortSignal }) => void (await sendJsonMessage(workflowRunQueue, job, { abortSignal })),
   });
-  return { config, logger, storage, secrets, connections, access, engine };
+  const swaSessions = config.authMode === "swa" && config.authSwaCheckUrl ? new SwaSessionCheck({ url: config.authSwaCheckUrl }) : undefined;
+  return { config, logger, storage, secrets, connections, access, engine, swaSessions };
 }
 
 /**

@@ -56,6 +56,12 @@ export interface Config {
    * in is the SWA CLI on this machine (the dev compose publishes on 127.0.0.1). Never set in production.
    */
   authSwaEmulator: boolean;
+  /**
+   * AUTH_SWA_CHECK_URL: `swa` mode asks this Static Web App endpoint (`/.auth/me`) who the caller's cookies belong
+   * to instead of believing the principal header (src/auth/swa-session-check.ts). Defaults to PUBLIC_URL's
+   * `/.auth/me`; `off` only with AUTH_SWA_EMULATOR (the emulator's cookie is unsealed, so the check adds nothing).
+   */
+  authSwaCheckUrl: string | undefined;
   /** `github` mode: role lists from configuration. */
   roleRules: RoleRules;
   /** `github` mode: also derive roles from the user's permission on the connected repository. */
@@ -234,6 +240,17 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
   const urlHost = host === "0.0.0.0" ? "127.0.0.1" : host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
   const publicUrlFallback = websiteHost ? `https://${websiteHost}` : `http://${urlHost}:${port}`;
 
+  const publicUrl = url("PUBLIC_URL", publicUrlFallback) ?? publicUrlFallback;
+  const authSwaEmulator = boolean(["AUTH_SWA_EMULATOR"], false);
+  const swaCheckSetting = read("AUTH_SWA_CHECK_URL");
+  const authSwaCheckUrl =
+    authModeValue !== "swa" || swaCheckSetting?.toLowerCase() === "off"
+      ? undefined
+      : url("AUTH_SWA_CHECK_URL", authSwaEmulator ? undefined : `${publicUrl}/.auth/me`);
+  if (authSwaCheckUrl && !authSwaCheckUrl.startsWith("https://") && !/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\//.test(authSwaCheckUrl)) {
+    problems.push(`AUTH_SWA_CHECK_URL (${authSwaCheckUrl}) carries people's sign-in cookies: use https:// (plain http only on loopback).`);
+  }
+
   const config: Config = {
     profile,
     workspaceDir,
@@ -245,9 +262,10 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     localSecretsFile: absolutePath("LOCAL_SECRETS_FILE", "./.data/secrets.json"),
     githubApiUrl: url("GITHUB_API_URL", "https://api.github.com") ?? "https://api.github.com",
     githubWebUrl: url("GITHUB_WEB_URL", "https://github.com") ?? "https://github.com",
-    publicUrl: url("PUBLIC_URL", publicUrlFallback) ?? publicUrlFallback,
+    publicUrl,
     authMode: authModeValue === "local" || authModeValue === "github" ? authModeValue : "swa",
-    authSwaEmulator: boolean(["AUTH_SWA_EMULATOR"], false),
+    authSwaEmulator,
+    authSwaCheckUrl,
     roleRules,
     authRepositoryRoles: boolean(["AUTH_REPOSITORY_ROLES"], false),
     sessionTtlInMs: integer("AUTH_SESSION_HOURS", 8, 1, 24 * 30) * 60 * 60 * 1000,

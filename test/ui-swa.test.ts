@@ -38,10 +38,12 @@ function get(pathname: string, roles?: string[], init: RequestInit = {}): Promis
 
 beforeAll(async () => {
   // AUTH_SWA_EMULATOR: the named development setting for `swa` outside Azure (only the CLI on loopback reaches the host).
-  host = await startUiHost({ env: { AUTH_MODE: "swa", AUTH_SWA_EMULATOR: "true" } });
-  const dist = await buildWebUi();
   const port = await freePort();
   swaUrl = `http://127.0.0.1:${port}`;
+  // AUTH_SWA_CHECK_URL: the host asks the CLI's own /.auth/me who each caller's cookie belongs to, as it asks the
+  // Static Web App in Azure; every identity below reaches the host that way, through the real proxy.
+  host = await startUiHost({ env: { AUTH_MODE: "swa", AUTH_SWA_EMULATOR: "true", AUTH_SWA_CHECK_URL: `${swaUrl}/.auth/me` } });
+  const dist = await buildWebUi();
   swa = spawn(
     path.join(ROOT, "node_modules/.bin/swa"),
     ["start", dist, "--swa-config-location", path.join(ROOT, "web"), "--api-devserver-url", host.url, "--host", "127.0.0.1", "--port", String(port)],
@@ -146,8 +148,13 @@ describe("Static Web Apps routes and roles (web/staticwebapp.config.json)", () =
     const asAdmin = await get("/settings/github", ["authenticated", "admin"]);
     expect(asAdmin.status).toBe(200);
 
+    const checksBefore = host.services.swaSessions!.checks;
     const tree = await get("/api/workspace/tree", reader, { headers: json });
     expect(tree.status).toBe(200);
+    // The host believed the CLI's /.auth/me, reached with the cookie the proxy forwarded, not the header.
+    expect(host.services.swaSessions!.checks).toBe(checksBefore + 1);
+    const direct = await fetch(`${host.url}/api/workspace/tree`, { headers: { ...json, "x-ms-client-principal": cookieFor(["authenticated", "admin"]) } });
+    expect(direct.status).toBe(401);
     // SWA let the reader through; our function refuses the write (it needs admin).
     const write = await get("/api/workspace/files/x.ts", reader, { method: "PUT", headers: json, body: "x" });
     expect(write.status).toBe(403);

@@ -42,6 +42,12 @@ export function checkAuthDeployment(config: Config, env: Env, deployment: AuthDe
     case "swa":
       if (isAzureAppService(env)) {
         if (config.authSwaEmulator) problems.push("AUTH_SWA_EMULATOR=true is for development only: remove it from the Azure app settings.");
+        else if (!config.authSwaCheckUrl) {
+          problems.push(
+            "AUTH_SWA_CHECK_URL=off in Azure would believe the principal header from anything in this container, " +
+              "workflow code included: remove the setting (PUBLIC_URL's /.auth/me confirms each session).",
+          );
+        }
         if (!isAppServiceAuthEnabled(env)) {
           problems.push(
             "AUTH_MODE=swa in Azure needs App Service authentication, so that only the linked Static Web App reaches " +

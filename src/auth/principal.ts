@@ -42,6 +42,11 @@ export function readSwaPrincipal(headers: HeaderSource): Principal | undefined {
   } catch {
     return undefined;
   }
+  return parseSwaPrincipal(parsed);
+}
+
+/** A client principal as SWA writes it (the header's JSON, or `/.auth/me`'s `clientPrincipal`). */
+export function parseSwaPrincipal(parsed: unknown): Principal | undefined {
   if (!parsed || typeof parsed !== "object") return undefined;
   const value = parsed as Record<string, unknown>;
   const roles = Array.isArray(value.userRoles) ? value.userRoles.filter((r): r is string => typeof r === "string") : [];

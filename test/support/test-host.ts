@@ -53,6 +53,9 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       LOCAL_SECRETS_FILE: `${root.path}/secrets.json`,
       PORT: "0",
       LOG_LEVEL: "debug",
+      // A swa-mode host that is not told where to confirm sessions stands for the SWA CLI on loopback, which
+      // sends the principal header itself (test/auth-swa-check.test.ts covers the check).
+      ...(options.env?.AUTH_MODE === "swa" && options.env.AUTH_SWA_CHECK_URL === undefined ? { AUTH_SWA_EMULATOR: "true" } : {}),
       ...options.env,
     },
     { profile: "local" },
