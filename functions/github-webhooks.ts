@@ -1,14 +1,12 @@
 // POST /api/github/webhooks: GitHub's deliveries (App and PAT repository webhooks). Anonymous: the HMAC
 // signature is the authentication. A thin adapter of our own (the published Azure adapter targets
-// Probot 13): read the raw bytes with a cap, hand them over, answer 202 in milliseconds.
-import type { HttpRequest } from "@azure/functions";
+// Probot 13): check the headers, read the raw bytes within the intake's bounds, hand them over, answer 202.
 import { receiveWebhook } from "../github-app/receive-webhook.js";
-import { PayloadTooLargeError } from "../src/errors.js";
+import { checkDeliveryHeaders } from "../github-app/webhook-intake.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
 
-/** GitHub caps webhook payloads at 25 MB. */
-export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+export { MAX_WEBHOOK_BYTES } from "../github-app/webhook-intake.js";
 
 export const githubWebhooks = defineHttp({
   name: "githubWebhooks",
@@ -17,8 +15,11 @@ export const githubWebhooks = defineHttp({
   role: "anonymous",
   body: "webhook",
   handler: async (request, { services }) => {
-    const body = await readRawBody(request, MAX_WEBHOOK_BYTES);
-    const result = await receiveWebhook(getGitHubRuntime(services), {
+    // Headers first: a request that cannot be a delivery is refused before a byte of its body is read.
+    checkDeliveryHeaders(request.headers);
+    const runtime = getGitHubRuntime(services);
+    const body = await runtime.webhookIntake.readBody(request.headers, request.body as AsyncIterable<Uint8Array> | null);
+    const result = await receiveWebhook(runtime, {
       id: request.headers.get("x-github-delivery"),
       name: request.headers.get("x-github-event"),
       signature: request.headers.get("x-hub-signature-256"),
@@ -27,17 +28,3 @@ export const githubWebhooks = defineHttp({
     return { status: result.status, jsonBody: { outcome: result.outcome } };
   },
 });
-
-async function readRawBody(request: HttpRequest, maxBytes: number): Promise<Buffer> {
-  const tooLarge = () => new PayloadTooLargeError(`A webhook body may be at most ${maxBytes} bytes.`);
-  if (Number(request.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
-  if (!request.body) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of request.body) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
-}

@@ -5,6 +5,8 @@ import { statSync } from "node:fs";
 import { ConfigError, loadConfig, type Config } from "../src/config.js";
 import { AccessStore } from "../src/azure/access-store.js";
 import { SwaSessionCheck } from "../src/auth/swa-session-check.js";
+import { checkHealth } from "../src/health/check-health.js";
+import { HealthCache } from "../src/health/health-cache.js";
 import { ConnectionStore } from "../src/azure/connection-store.js";
 import { QUEUES, TABLES } from "../src/azure/resources.js";
 import { createSecretStore, type SecretStore } from "../src/azure/secret-store.js";
@@ -29,6 +31,8 @@ export interface Services {
   access: AccessStore;
   /** Workflow discovery, runs and run records (worker threads start on first use). */
   engine: WorkflowEngine;
+  /** The readiness report behind `/api/health/details`, at most one round of checks per 20 s. */
+  health: HealthCache;
   /** `swa` mode: who a caller is, asked of the Static Web App (src/auth/swa-session-check.ts). */
   swaSessions?: SwaSessionCheck;
 }
@@ -53,7 +57,8 @@ export function createServices(config: Config, options: CreateServicesOptions = 
     enqueue: async (job, { abortSignal }) => void (await sendJsonMessage(workflowRunQueue, job, { abortSignal })),
   });
   const swaSessions = config.authMode === "swa" && config.authSwaCheckUrl ? new SwaSessionCheck({ url: config.authSwaCheckUrl }) : undefined;
-  return { config, logger, storage, secrets, connections, access, engine, swaSessions };
+  const health = new HealthCache(() => checkHealth({ config, storage, secrets }));
+  return { config, logger, storage, secrets, connections, access, engine, health, swaSessions };
 }
 
 /**

@@ -1,6 +1,7 @@
 // What the GitHub side keeps per process: the App's credentials (read from the secret store, re-read
 // every few minutes), the Probot instance built from them, installation tokens, webhook secrets of PAT
 // connections, and the reconcile back-off. Everything else is read from storage on each request.
+import { WebhookIntake } from "./webhook-intake.js";
 import { createHash, randomBytes } from "node:crypto";
 import { Probot } from "probot";
 import type { StoredConnection } from "../src/azure/connection-store.js";
@@ -43,6 +44,8 @@ export class GitHubRuntime {
   readonly connectionReads = new Map<string, Promise<StoredConnection | undefined>>();
   /** Push jobs of this instance: a burst to the connected branch shares queue messages (push-jobs.ts). */
   readonly pushJobs: PushJobs;
+  /** Bounds what unverified webhook bodies may cost (webhook-intake.ts). */
+  readonly webhookIntake = new WebhookIntake();
   #app: Promise<Cached<AppCredentials | undefined>> | undefined;
   #probot: { key: string; probot: Promise<Probot> } | undefined;
   #appOctokit: { key: string; octokit: GitHubClient } | undefined;

@@ -7,6 +7,7 @@ import type { StoredConnection } from "../src/azure/connection-store.js";
 import { BadRequestError, UnauthorizedError } from "../src/errors.js";
 import type { AbortOptions } from "./github-app-deps.js";
 import type { GitHubRuntime } from "./github-runtime.js";
+import { checkDeliveryHeaders, SIGNATURE_REFUSED } from "./webhook-intake.js";
 
 export interface WebhookDelivery {
   /** X-GitHub-Delivery */
@@ -23,19 +24,18 @@ export type WebhookResult =
   | { status: 202; outcome: "accepted"; verifiedBy: "app" | "connection" }
   | { status: 200; outcome: "duplicate" };
 
-// The same answer for a missing, malformed or wrong signature: nothing that helps a guesser.
-const SIGNATURE_REFUSED = "The webhook signature is missing or does not match.";
 
 export async function receiveWebhook(
   runtime: GitHubRuntime,
   delivery: WebhookDelivery,
   options: AbortOptions = {},
 ): Promise<WebhookResult> {
-  const { id, name, signature } = delivery;
-  if (!id || !/^[A-Za-z0-9-]{1,100}$/.test(id) || !name || !/^[a-z_]{1,64}$/.test(name)) {
-    throw new BadRequestError("This is not a GitHub webhook delivery (X-GitHub-Event or X-GitHub-Delivery is missing).");
-  }
-  if (!signature || !/^sha256=[0-9a-f]{64}$/.test(signature)) throw new UnauthorizedError(SIGNATURE_REFUSED);
+  checkDeliveryHeaders({
+    get: (header) => ({ "x-github-delivery": delivery.id, "x-github-event": delivery.name, "x-hub-signature-256": delivery.signature })[header] ?? null,
+  });
+  const id = delivery.id!;
+  const name = delivery.name!;
+  const signature = delivery.signature!;
   const text = delivery.body.toString("utf8");
 
   let verified = await verifyDelivery(runtime, text, signature, options);

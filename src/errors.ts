@@ -87,6 +87,13 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
+/** The client did not send its request in time. */
+export class RequestTimeoutError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(408, "request_timeout", message, options);
+  }
+}
+
 /** A dependency (storage, GitHub, Key Vault) is unavailable; the caller may retry. */
 export class ServiceUnavailableError extends AppError {
   constructor(message: string, options: AppErrorOptions = {}) {

@@ -940,7 +940,7 @@ describe("AUTH_MODE=github: a stranger with a GitHub account, a hostile page, a 
       const me = await host.fetch("/api/auth/me");
       expect(await me.json()).toEqual({ authMode: "github", signedIn: false, roles: [], role: null, setupRequired: false });
       const health = await host.fetch("/api/health", { headers: { cookie: adminCookie } });
-      expect(await health.json()).toEqual({ status: "healthy" });
+      expect(await health.json()).toEqual({ status: "up" });
       expect((await host.fetch("/api/health/details")).status).toBe(401);
       // Webhooks: a cross-site text/plain POST with an admin's cookie gets nowhere without the signature.
       const hooks: Record<string, string>[] = [

@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { defineHttp, type Trigger } from "../functions/define.js";
 import { triggers as appTriggers } from "../functions/triggers.js";
+import { readdir, stat } from "node:fs/promises";
 import { makeReadOnly } from "./support/temp-dir.js";
 import { startTestHost, swaPrincipalHeader, type TestHost } from "./support/test-host.js";
 
@@ -51,7 +52,7 @@ describe("local host", () => {
   it("answers /api/health with 200 and every check listed", async () => {
     host = await startTestHost();
     const bare = await host.fetch("/api/health");
-    expect(await bare.json()).toEqual({ status: "healthy" });
+    expect(await bare.json()).toEqual({ status: "up" });
     const response = await host.fetch("/api/health/details");
     expect(response.status).toBe(200);
     const report = (await response.json()) as { status: string; checks: { name: string; status: string; latencyMs: number; message: string }[] };
@@ -67,7 +68,8 @@ describe("local host", () => {
   it("answers 503 naming the folder when the workspace is read-only", async () => {
     host = await startTestHost();
     await makeReadOnly(host.workspaceDir);
-    expect((await host.fetch("/api/health")).status).toBe(503);
+    // Liveness touches nothing: the instance is up, whatever its dependencies say.
+    expect((await host.fetch("/api/health")).status).toBe(200);
     const response = await host.fetch("/api/health/details");
     expect(response.status).toBe(503);
     const report = (await response.json()) as { status: string; checks: { name: string; status: string; message: string }[] };
@@ -76,6 +78,22 @@ describe("local host", () => {
     expect(workspace.status).toBe("fail");
     expect(workspace.message).toMatch(new RegExp(`^WORKSPACE_DIR ${host.workspaceDir} is not writable`));
     expect(report.checks.find((c) => c.name === "temp")!.status).toBe("pass");
+  });
+
+  it("makes the readiness report at most once per 20 s, coalesces callers, and writes nothing for it", async () => {
+    host = await startTestHost();
+    const before = await stat(host.workspaceDir);
+    const rounds = host.services.health.rounds;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => host!.fetch("/api/health/details").then((r) => r.json())));
+    expect(host.services.health.rounds).toBe(rounds + 1);
+    expect(new Set(answers.map((a: { checkedAt: string }) => a.checkedAt)).size).toBe(1);
+    const later = (await (await host.fetch("/api/health/details")).json()) as { checkedAt: string; ageMs: number };
+    expect(later.checkedAt).toBe(answers[0].checkedAt);
+    expect(host.services.health.rounds).toBe(rounds + 1);
+    // Nothing was created in (or removed from) either folder: their modification times did not move.
+    const after = await stat(host.workspaceDir);
+    expect(after.mtimeMs).toBe(before.mtimeMs);
+    expect(await readdir(host.workspaceDir)).toEqual([]);
   });
 
   it("serves 404 for unknown routes and 405 with Allow for wrong methods", async () => {

@@ -79,7 +79,7 @@ describe("npm start", () => {
       });
       const response = await fetch(url);
       expect(response.status).toBe(200);
-      expect(((await response.json()) as { status: string }).status).toBe("healthy");
+      expect(((await response.json()) as { status: string }).status).toBe("up");
       expect(output).toContain("embedded Azurite");
     } finally {
       process.kill(-group, "SIGINT");

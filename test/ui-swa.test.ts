@@ -103,7 +103,7 @@ describe("Static Web Apps routes and roles (web/staticwebapp.config.json)", () =
 
     const health = await get("/api/health", undefined, { headers: json });
     expect(health.status).toBe(200);
-    expect(((await health.json()) as { status: string }).status).toBe("healthy");
+    expect(((await health.json()) as { status: string }).status).toBe("up");
   });
 
   it("offers GitHub sign-in only: every other pre-configured provider answers 404", async () => {

@@ -1,11 +1,12 @@
-// GET /api/health (FR-019): one check per dependency, each timed, each with a message a person can act on.
-// Never a secret: messages are built here, not copied from driver errors that may quote URLs with keys.
+// GET /api/health/details (FR-019): one check per dependency, each timed, each with a message a person can act
+// on. Never a secret: messages are built here, not copied from driver errors that may quote URLs with keys. Reads
+// only: nothing here writes (a GET, asked often, on every instance); `HealthCache` keeps a report for 20 s.
 import type { Config } from "../config.js";
 import { getShareUsage } from "../azure/file-share.js";
 import { QUEUES, TABLES } from "../azure/resources.js";
 import type { SecretStore } from "../azure/secret-store.js";
 import type { StorageClients } from "../azure/storage.js";
-import { probeFolder } from "./folder-check.js";
+import { inspectFolder } from "./folder-check.js";
 
 export type CheckStatus = "pass" | "fail" | "not_configured";
 
@@ -41,20 +42,20 @@ export async function checkHealth(deps: HealthDependencies, options: CheckHealth
   const probes: [string, Probe][] = [
     [
       "workspace",
-      async (signal) => {
-        await probeFolder(config.workspaceDir, { abortSignal: signal }).catch((error: Error) => {
+      async () => {
+        await inspectFolder(config.workspaceDir).catch((error: Error) => {
           throw new CheckFailure(`WORKSPACE_DIR ${config.workspaceDir} ${error.message}`);
         });
-        return { message: `${config.workspaceDir} is writable` };
+        return { message: `${config.workspaceDir} is a folder this process may write (checked without writing)` };
       },
     ],
     [
       "temp",
-      async (signal) => {
-        await probeFolder(config.tempDir, { abortSignal: signal }).catch((error: Error) => {
+      async () => {
+        await inspectFolder(config.tempDir).catch((error: Error) => {
           throw new CheckFailure(`TEMP_DIR ${config.tempDir} ${error.message}`);
         });
-        return { message: `${config.tempDir} is writable` };
+        return { message: `${config.tempDir} is a folder this process may write (checked without writing)` };
       },
     ],
     [

@@ -1,7 +1,8 @@
 // Is a folder there and writable? Write, read back and remove a probe file: on an Azure Files mount
 // a folder can exist (the mount point) while every write fails, so `stat` alone proves nothing.
 import { randomBytes } from "node:crypto";
-import { readFile, rm, stat, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 /** Probe files start with this prefix; the files API hides them. */
@@ -25,6 +26,24 @@ export async function probeFolder(dir: string, options: { abortSignal?: AbortSig
   } finally {
     await rm(probe, { force: true });
   }
+}
+
+/**
+ * The health report's check, which must not write (it answers a GET, on every instance, every few seconds): the
+ * folder is there, can be listed, and its permissions let this process write. The write itself is proved at
+ * start-up (`assertFoldersUsable`) and by every save and sync, which report their own failures.
+ */
+export async function inspectFolder(dir: string): Promise<void> {
+  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(error.code === "ENOENT" ? "does not exist" : `cannot be read (${error.code ?? error.message})`);
+  });
+  if (!info.isDirectory()) throw new Error("is not a folder");
+  await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`cannot be listed (${error.code ?? error.message})`);
+  });
+  await access(dir, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`is not writable (${error.code ?? "access denied"})`);
+  });
 }
 
 /**
