@@ -3,6 +3,7 @@
 //
 //   funcspace-sync --repository owner/name [--branch main] --workspace DIR [--dry-run] [--allow-empty]
 //                  [--fetch auto|blobs|tarball] [--state-dir DIR] [--concurrency N] [--fs-threads N]
+//                  [--max-file-bytes N]   (default 10485760, the host's MAX_FILE_BYTES)
 //
 // Token: GITHUB_TOKEN (optional for public repositories). API: GITHUB_API_URL (default https://api.github.com).
 // Exit codes: 0 = the folder changed, 3 = nothing to change, 1 = the sync failed, 2 = bad usage.
@@ -16,6 +17,7 @@ import { createRepositorySource } from "../github-app/repository-source.js";
 import { AppError } from "../src/errors.js";
 import type { FetchMode } from "../src/sync/fetch-changes.js";
 import { DEFAULT_FS_THREADS } from "../src/sync/fs-threads.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../src/sync/limits.js";
 import { previewSync } from "../src/sync/preview-sync.js";
 import { syncOnce, type SyncDeps, type SyncProgress } from "../src/sync/sync-once.js";
 
@@ -27,6 +29,7 @@ export const EXIT_UNCHANGED = 3;
 const USAGE =
   "usage: funcspace-sync --repository owner/name [--branch main] --workspace DIR [--dry-run] [--allow-empty]\n" +
   "                      [--fetch auto|blobs|tarball] [--state-dir DIR] [--concurrency N] [--fs-threads N]\n" +
+  `                      [--max-file-bytes N (default ${DEFAULT_MAX_FILE_BYTES}, as the host's MAX_FILE_BYTES)]\n` +
   "token from GITHUB_TOKEN; API base from GITHUB_API_URL. exit: 0 changed, 3 no change, 1 failed, 2 usage";
 
 async function main(argv: string[]): Promise<number> {
@@ -44,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
         fetch: { type: "string", default: "auto" },
         concurrency: { type: "string", default: "16" },
         "fs-threads": { type: "string", default: String(DEFAULT_FS_THREADS) },
-        "max-file-bytes": { type: "string", default: String(100 * 1024 * 1024) },
+        "max-file-bytes": { type: "string", default: String(DEFAULT_MAX_FILE_BYTES) },
         help: { type: "boolean", default: false },
       },
     }));

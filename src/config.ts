@@ -1,5 +1,6 @@
 // Every environment variable funcspace reads, parsed once, typed, with defaults for local use.
 // A missing or malformed value fails here with the variable's name and the fix, never deep inside a handler.
+import { DEFAULT_MAX_FILE_BYTES } from "./sync/limits.js";
 import path from "node:path";
 import { DEFAULT_FS_THREADS } from "./sync/fs-threads.js";
 
@@ -278,7 +279,7 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     workflowRunnerUser: read("WORKFLOW_RUNNER_USER"),
     workflowMemoryMb: integer("WORKFLOW_MEMORY_MB", 512, 32, 16_384),
     workflowTempDir: absolutePath("WORKFLOW_TEMP_DIR", profile === "local" ? path.join(tempDir, "runs") : "/tmp/funcspace-runs"),
-    maxFileBytes: integer("MAX_FILE_BYTES", 10 * 1024 * 1024, 1, 2 ** 31),
+    maxFileBytes: integer("MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES, 1, 2 ** 31),
     ioConcurrency: integer("IO_CONCURRENCY", 16, 1, 256),
     syncFsThreads: integer("SYNC_FS_THREADS", DEFAULT_FS_THREADS, 1, 64),
     reconcileSchedule: read("RECONCILE_SCHEDULE") ?? "0 */5 * * * *",

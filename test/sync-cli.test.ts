@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
 import { archiveState, createSyncFixture, diffWorkspace, type SyncFixture } from "./support/sync-fixtures.js";
 
 const CLI = fileURLToPath(new URL("../bin/funcspace-sync.js", import.meta.url));
@@ -68,6 +69,13 @@ describe("funcspace-sync", () => {
     expect(dry.stdout).toContain("+ c.txt\n");
     expect(dry.stdout).toContain("- a.txt\n");
     expect(await readdir(fx.workspaceDir)).toEqual(expect.arrayContaining(["a.txt"]));
+  });
+
+  it("names --max-file-bytes in its usage, with the host's MAX_FILE_BYTES default", async () => {
+    const help = await runCli(["--help"]);
+    expect(help.code).toBe(0);
+    const hostDefault = loadConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true" }, { profile: "local" }).maxFileBytes;
+    expect(help.stdout).toContain(`--max-file-bytes N (default ${hostDefault}`);
   });
 
   it("exits 1 with GitHub's reason on a bad token and 2 on bad usage", async () => {

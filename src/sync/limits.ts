@@ -17,6 +17,9 @@ export interface SyncLimits {
   ratioCheckAfterBytes: number;
 }
 
+/** MAX_FILE_BYTES's default, the same for the host (files API, sync worker) and the CLI. */
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+
 export const DEFAULT_SYNC_LIMITS: Omit<SyncLimits, "maxFileBytes"> = {
   maxTotalBytes: 4 * 1024 ** 3,
   maxEntries: 250_000,
