@@ -12,6 +12,7 @@ import { QUEUES, TABLES } from "../src/azure/resources.js";
 import { createSecretStore, type SecretStore } from "../src/azure/secret-store.js";
 import { createStorageClients, sendJsonMessage, type StorageClients } from "../src/azure/storage.js";
 import { WorkflowRunStore } from "../src/azure/workflow-run-store.js";
+import { RunEventStore } from "../src/azure/run-event-store.js";
 import { WorkflowEngine } from "../src/engine/workflow-engine.js";
 import { WorkflowSecretStore } from "../src/engine/workflow-secrets.js";
 import { createLogger, type Logger } from "../src/logger.js";
@@ -54,6 +55,7 @@ export function createServices(config: Config, options: CreateServicesOptions = 
     ...createRunThreads(config, logger),
     logger: logger.child({ component: "engine" }),
     runs: new WorkflowRunStore(storage.table(TABLES.workflowRuns)),
+    events: new RunEventStore(storage.table(TABLES.workflowRunEvents)),
     enqueue: async (job, { abortSignal }) => void (await sendJsonMessage(workflowRunQueue, job, { abortSignal })),
   });
   const swaSessions = config.authMode === "swa" && config.authSwaCheckUrl ? new SwaSessionCheck({ url: config.authSwaCheckUrl }) : undefined;

@@ -65,3 +65,34 @@ export interface WorkflowSecretList {
 export interface WorkflowSecretValue {
   value: string;
 }
+
+/** A log line of a run: from `ctx.log.*` or `console.*` in the workflow. */
+export interface RunLogLine {
+  time: string;
+  level: "debug" | "info" | "warn" | "error";
+  message: string;
+  fields?: Record<string, unknown>;
+}
+
+/**
+ * One thing that happened in a run, as `GET /api/runs/{id}/events` streams it (server-sent events: the event's
+ * `id:` is `seq`, its `event:` the kind, its `data:` this object). `seq` counts from 1 within a run with no gaps,
+ * so a client that reconnects with `Last-Event-ID` (or `?after=`) gets each event exactly once.
+ */
+export type RunEvent =
+  | ({ seq: number; kind: "log" } & RunLogLine)
+  | { seq: number; kind: "progress"; time: string; done: number; total: number; message?: string }
+  | { seq: number; kind: "status"; time: string; status: RunEventStatus; by?: string; message?: string }
+  /** Lines past the run's event budget were not kept (the count); the final record's logs say the same. */
+  | { seq: number; kind: "truncated"; time: string; dropped: number };
+
+export type RunEventStatus = "running" | "cancelling" | "succeeded" | "failed" | "timed_out" | "cancelled" | "interrupted";
+
+/** `GET /api/runs/{id}/events?after=N&format=json` (long polling, where a stream cannot pass): events after N. */
+export interface RunEventPage {
+  events: RunEvent[];
+  /** The cursor for the next call (the last event's seq, or `after` when none came). */
+  after: number;
+  /** The run has finished and every event was sent: stop asking. */
+  done: boolean;
+}

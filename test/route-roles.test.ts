@@ -24,6 +24,8 @@ const EXPECTED: Record<string, Role> = {
   listWorkflows: "reader",
   getWorkflowRun: "reader",
   listWorkflowRuns: "reader",
+  watchWorkflowRun: "reader",
+  cancelWorkflowRun: "operator",
   githubApp: "reader",
   githubConnectionStatus: "reader",
   githubSyncRuns: "reader",

@@ -22,6 +22,8 @@ export const TABLES = {
   leases: "leases",
   /** Workflow run records. */
   workflowRuns: "workflowruns",
+  /** What happened in each run, in order (log lines, progress, status): partition = run id, row = sequence. */
+  workflowRunEvents: "workflowrunevents",
   /** Sign-in sessions, role grants, the setup code's state, used redirect nonces (`github` mode and flows). */
   access: "access",
 } as const;

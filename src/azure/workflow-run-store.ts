@@ -16,7 +16,7 @@ export const MAX_FIELD_CHARS = CHUNK_CHARS * MAX_CHUNKS;
 
 const SUMMARY_FIELDS = [
   "RowKey", "workflow", "file", "status", "trigger", "startedBy", "paramsJson", "outputTruncated", "logsDropped",
-  "createdAt", "startedAt", "finishedAt", "durationMs",
+  "cancelRequestedBy", "cancelledBy", "createdAt", "startedAt", "finishedAt", "durationMs",
   "errorJsonChunks", ...Array.from({ length: MAX_CHUNKS }, (_, i) => `errorJson${i}`),
 ];
 
@@ -34,6 +34,11 @@ export class WorkflowRunStore {
   /** Writes the record whole (create or replace). */
   async upsert(record: RunRecord, options: WorkflowRunStoreOptions = {}): Promise<void> {
     await this.#table.upsertEntity(toEntity(record), "Replace", { abortSignal: options.abortSignal });
+  }
+
+  /** Asks the instance running `id` to cancel it (it reads its running runs' records every second). */
+  async requestCancel(id: string, by: string, options: WorkflowRunStoreOptions = {}): Promise<void> {
+    await this.#table.updateEntity({ partitionKey: PARTITION, rowKey: id, cancelRequestedBy: by }, "Merge", { abortSignal: options.abortSignal });
   }
 
   async get(id: string, options: WorkflowRunStoreOptions = {}): Promise<RunRecord | undefined> {
@@ -74,7 +79,15 @@ function toEntity(record: RunRecord): Entity {
     paramsJson: asciiJson(record.params),
     createdAt: record.createdAt,
   };
-  const optional = { file: record.file, startedBy: record.startedBy, startedAt: record.startedAt, finishedAt: record.finishedAt, durationMs: record.durationMs };
+  const optional = {
+    file: record.file,
+    startedBy: record.startedBy,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    durationMs: record.durationMs,
+    cancelRequestedBy: record.cancelRequestedBy,
+    cancelledBy: record.cancelledBy,
+  };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) entity[key] = value;
   if (record.outputTruncated) entity.outputTruncated = true;
   if (record.logsDropped) entity.logsDropped = record.logsDropped;
@@ -99,6 +112,8 @@ function fromEntity(entity: Record<string, unknown>): RunRecord {
   if (typeof entity.startedAt === "string") record.startedAt = entity.startedAt;
   if (typeof entity.finishedAt === "string") record.finishedAt = entity.finishedAt;
   if (typeof entity.durationMs === "number") record.durationMs = entity.durationMs;
+  if (typeof entity.cancelRequestedBy === "string") record.cancelRequestedBy = entity.cancelRequestedBy;
+  if (typeof entity.cancelledBy === "string") record.cancelledBy = entity.cancelledBy;
   if (entity.outputTruncated === true) record.outputTruncated = true;
   if (typeof entity.logsDropped === "number") record.logsDropped = entity.logsDropped;
   const error = getChunks(entity, "errorJson");

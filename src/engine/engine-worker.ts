@@ -11,15 +11,22 @@ import type { FromWorker, LoadedFile, LogEntry, ToWorker } from "./worker/protoc
 
 /** Time a stopped run gets to honour its abort signal before its thread is terminated. */
 const ABORT_GRACE_IN_MS = 250;
+/** Time a cancelled run gets to finish cleanly (its abort signal fired) before its thread is terminated. */
+export const CANCEL_GRACE_IN_MS = 2000;
 
 export type RunOutcome =
   | { status: "succeeded"; output: unknown }
   | { status: "failed"; error: SerializedError }
-  | { status: "timed_out" };
+  | { status: "timed_out" }
+  | { status: "cancelled" };
 
 export interface RunInWorkerOptions {
   timeoutInMs: number;
   onLog: (entry: LogEntry) => void;
+  /** `ctx.progress(done, total, message)`. */
+  onProgress?: (progress: { done: number; total: number; message?: string }) => void;
+  /** Cancels the run: its abort signal fires, then after CANCEL_GRACE_IN_MS its thread is terminated. */
+  cancelSignal?: AbortSignal;
   /** Answers the run's `ctx.secrets.get(name)`: the value, or a rejection whose message the run sees. */
   onSecret?: (name: string) => Promise<string>;
   abortSignal?: AbortSignal;
@@ -111,16 +118,31 @@ export class EngineWorker {
     this.runs++;
     const stop = () => this.#post({ type: "abort", id: job.id, reason: "the run was cancelled" });
     options.abortSignal?.addEventListener("abort", stop, { once: true });
+    const cancelled = new Promise<"cancelled">((resolve) => {
+      if (options.cancelSignal?.aborted) resolve("cancelled");
+      options.cancelSignal?.addEventListener("abort", () => resolve("cancelled"), { once: true });
+    });
     try {
-      let answer: FromWorker | "timeout";
+      let answer: FromWorker | "timeout" | "cancelled";
+      const request = this.#request(job.id, { type: "run", ...job, generation: this.generation }, options.timeoutInMs, (message) => {
+        if (message.type === "log") options.onLog(message.entry);
+        else if (message.type === "progress") options.onProgress?.({ done: message.done, total: message.total, message: message.message });
+        else if (message.type === "secret") this.#answerSecret(message, options.onSecret);
+      });
+      request.catch(() => undefined);
       try {
-        answer = await this.#request(job.id, { type: "run", ...job, generation: this.generation }, options.timeoutInMs, (message) => {
-          if (message.type === "log") options.onLog(message.entry);
-          else if (message.type === "secret") this.#answerSecret(message, options.onSecret);
-        });
+        answer = await Promise.race([request, cancelled]);
       } catch (error) {
         // The thread died under the run (an exception thrown outside the run's promise chain, say).
         return { status: "failed", error: serializeError(error) };
+      }
+      if (answer === "cancelled") {
+        const reason = options.cancelSignal?.reason instanceof Error ? options.cancelSignal.reason.message : "the run was cancelled";
+        this.#post({ type: "abort", id: job.id, reason });
+        const grace = new Promise<"grace">((resolve) => setTimeout(() => resolve("grace"), CANCEL_GRACE_IN_MS));
+        // Finished (however) within the grace period: the thread is clean and stays. Else it is terminated.
+        if ((await Promise.race([request.then(() => "done", () => "done"), grace])) === "grace") await this.terminate();
+        return { status: "cancelled" };
       }
       if (answer === "timeout") {
         this.#post({ type: "abort", id: job.id, reason: `the run exceeded its timeout of ${options.timeoutInMs} ms` });

@@ -9,6 +9,8 @@ import type { RunOutcome } from "./engine-worker.js";
 import type { LogEntry, RunRecord } from "./run-record.js";
 import type { WorkflowDescriptor } from "./workflow-definition.js";
 import type { WorkerPool } from "./worker-pool.js";
+import type { RunEventStore } from "../azure/run-event-store.js";
+import { RunEventWriter } from "./run-event-writer.js";
 import { redactSecretValues, type WorkflowSecretStore } from "./workflow-secrets.js";
 import { serializeError, toWorkspaceError, type WorkspaceError } from "./workspace-error.js";
 
@@ -26,14 +28,24 @@ export interface ExecuteRunDeps {
   /** The runner's user (when it has its own): owns the run's temp folder. */
   runUser?: { uid: number; gid: number };
   runs: WorkflowRunStore;
+  /** Where the run's events go as they happen (log lines, progress, status), and who to tell when they are stored. */
+  events?: { store: RunEventStore; onStored?: (runId: string, lastSeq: number) => void };
   logger: Logger;
+}
+
+export interface ExecuteRunOptions {
+  abortSignal?: AbortSignal;
+  /** Cancels the run; its reason's message names who ("cancelled by octocat"). */
+  cancelSignal?: AbortSignal;
+  /** Who cancelled, once `cancelSignal` fired. */
+  cancelledBy?: () => string | undefined;
 }
 
 export async function executeRun(
   record: RunRecord,
   workflow: WorkflowDescriptor,
   deps: ExecuteRunDeps,
-  options: { abortSignal?: AbortSignal } = {},
+  options: ExecuteRunOptions = {},
 ): Promise<RunRecord> {
   const log = deps.logger.child({ runId: record.id, workflow: record.workflow });
   const started = performance.now();
@@ -43,9 +55,10 @@ export async function executeRun(
   const recorded = deps.runs.upsert(running, options);
   recorded.catch(() => undefined);
 
-  // Values this run received: replaced by [secret] in what is kept of it (logs, output, error).
+  // Values this run received: replaced by [secret] in what is kept of it (logs, output, error, events).
   const received = new Set<string>();
-  const logs = collectLogs(log, received);
+  const events = deps.events ? new RunEventWriter(record.id, deps.events.store, { onStored: deps.events.onStored, logger: log }) : undefined;
+  const logs = collectLogs(log, received, events);
   const onSecret = async (name: string): Promise<string> => {
     const value = await deps.secrets?.get(name, options);
     if (value === undefined) throw new Error(`There is no secret named "${name}". An admin adds it in Settings → Secrets.`);
@@ -62,6 +75,7 @@ export async function executeRun(
     return deps.pool.acquire({ file });
   })();
   const [stored, prepared] = await Promise.allSettled([recorded, preparing]);
+  if (stored.status === "fulfilled") events?.push({ kind: "status", time: running.startedAt!, status: "running" });
   if (stored.status === "rejected") {
     // Storage is down: nothing ran, nothing to record; the caller sees the platform's failure.
     if (prepared.status === "fulfilled") deps.pool.release(prepared.value);
@@ -74,7 +88,14 @@ export async function executeRun(
     try {
       outcome = await worker.run(
         { id: record.id, file, workflow: workflow.name, params: record.params, tempDir },
-        { timeoutInMs, onLog: logs.add, onSecret, abortSignal: options.abortSignal },
+        {
+          timeoutInMs,
+          onLog: logs.add,
+          onSecret,
+          abortSignal: options.abortSignal,
+          cancelSignal: options.cancelSignal,
+          onProgress: (progress) => events?.push({ kind: "progress", time: new Date().toISOString(), ...progress }),
+        },
       );
     } finally {
       deps.pool.release(worker);
@@ -102,16 +123,31 @@ export async function executeRun(
     else finished.outputTruncated = true;
   } else if (outcome.status === "failed") {
     finished.error = capError(toWorkspaceError(outcome.error, deps.workspaceDir));
+  } else if (outcome.status === "cancelled") {
+    const by = options.cancelledBy?.();
+    if (by) finished.cancelledBy = by;
+    finished.error = { name: "Cancelled", message: by ? `Cancelled by ${by}.` : "Cancelled." };
   } else {
     finished.error = { name: "TimeoutError", message: `The run exceeded its timeout of ${timeoutInMs} ms and was stopped.` };
   }
-  await deps.runs.upsert(finished, options);
+  try {
+    await deps.runs.upsert(finished, options);
+  } finally {
+    // After the record: a watcher told "finished" finds the finished record.
+    await events?.close({
+      kind: "status",
+      time: finished.finishedAt!,
+      status: finished.status as "succeeded" | "failed" | "timed_out" | "cancelled",
+      ...(finished.cancelledBy ? { by: finished.cancelledBy } : {}),
+      ...(finished.error ? { message: finished.error.message } : {}),
+    });
+  }
   log.info({ status: finished.status, durationMs: finished.durationMs }, "workflow run finished");
   return finished;
 }
 
 /** Keeps log lines within the record's budget; each is also written to the host's log with the run's ids. */
-function collectLogs(log: Logger, secrets: ReadonlySet<string>) {
+function collectLogs(log: Logger, secrets: ReadonlySet<string>, events?: RunEventWriter) {
   const state = { entries: [] as LogEntry[], dropped: 0, chars: 2 };
   return {
     get entries() {
@@ -124,6 +160,7 @@ function collectLogs(log: Logger, secrets: ReadonlySet<string>) {
       const entry = redactSecretValues(raw, secrets);
       log[entry.level]({ workflowLog: entry.fields ?? {} }, entry.message);
       const kept = entry.message.length > MAX_LOG_MESSAGE_CHARS ? { ...entry, message: `${entry.message.slice(0, MAX_LOG_MESSAGE_CHARS)}…` } : entry;
+      events?.push({ kind: "log", ...kept, ...(kept.fields ? { fields: capFields(kept.fields) } : {}) });
       const size = asciiJson(kept).length + 1;
       if (state.chars + size > MAX_FIELD_CHARS) {
         state.dropped++;
@@ -141,4 +178,9 @@ function capError(error: WorkspaceError): WorkspaceError {
     message: error.message.slice(0, MAX_LOG_MESSAGE_CHARS),
     ...(error.stack ? { stack: error.stack.slice(0, MAX_STACK_CHARS) } : {}),
   };
+}
+
+/** A log line's fields as an event carries them: whole when small, else a note (the record keeps the line). */
+function capFields(fields: Record<string, unknown>): Record<string, unknown> {
+  return asciiJson(fields).length <= 8000 ? fields : { truncated: "fields larger than 8000 characters of JSON" };
 }

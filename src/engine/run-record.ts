@@ -5,9 +5,9 @@ import type { WorkspaceError } from "./workspace-error.js";
 
 export type { LogEntry } from "./worker/protocol.js";
 
-export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "timed_out";
+export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled";
 
-export const FINISHED_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "timed_out"];
+export const FINISHED_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "timed_out", "cancelled"];
 
 export interface RunRecord {
   id: string;
@@ -31,6 +31,10 @@ export interface RunRecord {
   startedAt?: string;
   finishedAt?: string;
   durationMs?: number;
+  /** Someone asked to cancel the run (its instance stops it within a second or so). */
+  cancelRequestedBy?: string;
+  /** Who cancelled it (status `cancelled`). */
+  cancelledBy?: string;
 }
 
 /** A run in a list: everything but the bulky output and logs. */

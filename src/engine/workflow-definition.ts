@@ -57,6 +57,8 @@ export interface WorkflowContext {
   tempDir: string;
   /** The workspace's secrets (Settings → Secrets), asked of the platform when needed; never in the run's record. */
   secrets: WorkflowSecrets;
+  /** Reports where the run stands (`done` of `total`, with an optional note), shown live to whoever watches it. */
+  progress(done: number, total: number, message?: string): void;
 }
 
 export interface WorkflowSecrets {

@@ -3,9 +3,11 @@
 import pLimit, { type LimitFunction } from "p-limit";
 import { asciiJson, type WorkflowRunStore } from "../azure/workflow-run-store.js";
 import type { Config } from "../config.js";
-import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError } from "../errors.js";
+import { AppError, BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError } from "../errors.js";
+import type { RunEventStore } from "../azure/run-event-store.js";
+import { RunEventFeed } from "./run-event-feed.js";
 import type { Logger } from "../logger.js";
-import { executeRun } from "./execute-run.js";
+import { executeRun, type ExecuteRunOptions } from "./execute-run.js";
 import { createRunId, FINISHED_STATUSES, RUN_ID_PATTERN, type RunRecord, type RunSummary, type WorkflowRunJob } from "./run-record.js";
 import { validateParams } from "./validate-params.js";
 import { WorkflowCatalog, type WorkflowListing } from "./workflow-catalog.js";
@@ -27,6 +29,10 @@ export interface WorkflowEngineOptions {
   secrets?: WorkflowSecretStore;
   logger: Logger;
   runs: WorkflowRunStore;
+  /** Each run's events as they happen (GET /api/runs/{id}/events); without it, runs are seen when they finish. */
+  events?: RunEventStore;
+  /** How often a run's instance reads its record for a cancel request made on another instance (default 1 s). */
+  cancelCheckInMs?: number;
   /** Puts a job on the `workflow-runs` queue. */
   enqueue: (job: WorkflowRunJob, options: { abortSignal?: AbortSignal }) => Promise<void>;
 }
@@ -46,8 +52,12 @@ export class WorkflowEngine {
   readonly threads: RunThreads;
   /** Workflow secrets (ctx.secrets), when the host gives them. */
   readonly secrets: WorkflowSecretStore | undefined;
+  /** Watching runs' events (when the engine has an event store). */
+  readonly feed: RunEventFeed | undefined;
   readonly #options: WorkflowEngineOptions;
   readonly #limit: LimitFunction;
+  /** Runs executing on this instance → how to cancel them. */
+  readonly #active = new Map<string, { controller: AbortController; by?: string }>();
 
   constructor(options: WorkflowEngineOptions) {
     const { config, logger } = options;
@@ -57,6 +67,7 @@ export class WorkflowEngine {
     this.pool = new WorkerPool({ threads: options.threads, logger: logger.child({ component: "run-workers" }) });
     this.catalog = new WorkflowCatalog({ workspaceDir: config.workspaceDir, pool: this.pool, ioConcurrency: config.ioConcurrency });
     this.#limit = pLimit(config.workflowConcurrency);
+    this.feed = options.events ? new RunEventFeed(options.events, (id) => options.runs.get(id)) : undefined;
   }
 
   listWorkflows(options: { abortSignal?: AbortSignal } = {}): Promise<WorkflowListing> {
@@ -89,7 +100,7 @@ export class WorkflowEngine {
       );
       return record;
     }
-    return this.#limit(() => executeRun(record, workflow, this.#executeDeps(), options));
+    return this.#limit(() => this.#execute(record, workflow, options));
   }
 
   /**
@@ -126,7 +137,7 @@ export class WorkflowEngine {
       await this.#options.runs.upsert(failed, options);
       return failed;
     }
-    return this.#limit(() => executeRun({ ...record, params }, workflow, this.#executeDeps(), options));
+    return this.#limit(() => this.#execute({ ...record, params }, workflow, options));
   }
 
   async getRun(id: string, options: { abortSignal?: AbortSignal } = {}): Promise<RunRecord> {
@@ -149,9 +160,56 @@ export class WorkflowEngine {
     return runs;
   }
 
+  /**
+   * Cancels a run: a queued one at once; a running one is stopped by its instance (this one at once, another
+   * within `cancelCheckInMs`): its abort signal fires, and its thread is terminated after a grace period.
+   */
+  async cancelRun(id: string, by: string, options: { abortSignal?: AbortSignal } = {}): Promise<RunRecord> {
+    const record = await this.getRun(id, options);
+    if (FINISHED_STATUSES.includes(record.status)) {
+      throw new ConflictError(`The run has already finished (${record.status.replace("_", " ")}): there is nothing to cancel.`, { code: "run_finished" });
+    }
+    if (record.status === "queued") {
+      const cancelled: RunRecord = { ...record, status: "cancelled", cancelledBy: by, finishedAt: new Date().toISOString(), durationMs: 0, error: { name: "Cancelled", message: `Cancelled by ${by} before it started.` } };
+      await this.#options.runs.upsert(cancelled, options);
+      return cancelled;
+    }
+    const local = this.#active.get(id);
+    if (local) {
+      local.by ??= by;
+      local.controller.abort(new Error(`the run was cancelled by ${by}`));
+    }
+    await this.#options.runs.requestCancel(id, by, options);
+    return { ...record, cancelRequestedBy: by };
+  }
+
   /** Stops every worker thread (running workflows are cut off). */
   close(): Promise<void> {
     return this.pool.close();
+  }
+
+  /** One run on this instance, cancellable from here (at once) or from anywhere (its record, read every second). */
+  async #execute(record: RunRecord, workflow: Parameters<typeof executeRun>[1], options: ExecuteRunOptions): Promise<RunRecord> {
+    const entry: { controller: AbortController; by?: string } = { controller: new AbortController() };
+    this.#active.set(record.id, entry);
+    const check = setInterval(() => {
+      this.#options.runs.get(record.id).then(
+        (stored) => {
+          if (stored?.cancelRequestedBy && !entry.controller.signal.aborted) {
+            entry.by ??= stored.cancelRequestedBy;
+            entry.controller.abort(new Error(`the run was cancelled by ${stored.cancelRequestedBy}`));
+          }
+        },
+        () => undefined,
+      );
+    }, this.#options.cancelCheckInMs ?? 1000);
+    check.unref();
+    try {
+      return await executeRun(record, workflow, this.#executeDeps(), { ...options, cancelSignal: entry.controller.signal, cancelledBy: () => entry.by });
+    } finally {
+      clearInterval(check);
+      this.#active.delete(record.id);
+    }
   }
 
   #executeDeps() {
@@ -164,6 +222,7 @@ export class WorkflowEngine {
       runUser: this.#options.runUser,
       secrets: this.#options.secrets,
       runs,
+      ...(this.#options.events ? { events: { store: this.#options.events, onStored: (runId: string) => this.feed?.notify(runId) } } : {}),
       logger,
     };
   }

@@ -21,6 +21,7 @@ export type FromWorker =
   | { type: "boot-failed"; message: string }
   | { type: "described"; id: string; descriptor?: WorkflowDescriptor; error?: SerializedError }
   | { type: "log"; id: string; entry: LogEntry }
+  | { type: "progress"; id: string; done: number; total: number; message?: string }
   /** `ctx.secrets.get(name)` during run `id`. */
   | { type: "secret"; id: string; request: number; name: string }
   | { type: "finished"; id: string; output?: unknown; error?: SerializedError };

@@ -28,6 +28,16 @@ function secretsFor(runId: string): WorkflowContext["secrets"] {
   };
 }
 
+/** `ctx.progress(done, total, message?)`: where the run stands, shown live (the platform keeps the latest). */
+function progressFor(runId: string): WorkflowContext["progress"] {
+  return (done: number, total: number, message?: string) => {
+    if (!Number.isFinite(done) || !Number.isFinite(total) || total < 0 || done < 0) {
+      throw new RangeError(`ctx.progress(done, total): both must be finite numbers ≥ 0 (got ${String(done)}, ${String(total)})`);
+    }
+    post({ type: "progress", id: runId, done, total, ...(message === undefined ? {} : { message: String(message).slice(0, 500) }) });
+  };
+}
+
 captureConsole();
 
 port.on("message", (message: ToWorker) => {
@@ -78,6 +88,7 @@ async function run(message: Extract<ToWorker, { type: "run" }>): Promise<void> {
       abortSignal: controller.signal,
       tempDir: message.tempDir,
       secrets: secretsFor(message.id),
+      progress: progressFor(message.id),
     };
     const result = (await (definition.run as (p: unknown, c: WorkflowContext) => unknown)(message.params, context)) ?? null;
     let output: unknown;
