@@ -6,7 +6,7 @@
 //     (`tar -czf` when zip is absent) and `cp -r`, in the same run and on the same disk. Goal: within 2× of zip.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { createServices } from "../../functions/services.js";
@@ -57,6 +57,8 @@ const stats = (values: number[]) => ({ p50: percentile(values, 50), p99: percent
 async function main(): Promise<void> {
   const loadAtStart = os.loadavg()[0]!.toFixed(1);
   const dir = await mkdtemp(path.join(tmpdir(), "fs-bench-files-"));
+  // mkdtemp makes it 0700; the workflow runner's user (nobody, when the bench runs as root) must pass through it.
+  await chmod(dir, 0o711);
   const azurite = await startAzurite();
   const workspaceDir = path.join(dir, "workspace");
   await mkdir(workspaceDir);

@@ -2,7 +2,7 @@
 // measured in the same run: Azurite alone to accepting connections (the floor we build on), and a bare
 // `node` process answering one HTTP request (Node's own start-up).
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 async function timeNpmStart(): Promise<number> {
   const dir = await mkdtemp(path.join(tmpdir(), "fs-bench-start-"));
+  // mkdtemp makes it 0700; the workflow runner's user (nobody, when the bench runs as root) must pass through it.
+  await chmod(dir, 0o711);
   const started = performance.now();
   const child = spawn("npm", ["start"], {
     cwd: ROOT,

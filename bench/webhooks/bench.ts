@@ -6,7 +6,7 @@
 // and the sync, until the file is on disk; next to the `git push` alone.
 import { execFile } from "node:child_process";
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -40,6 +40,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 500);
 const PUSHES = Number(process.env.BENCH_PUSHES ?? 15);
 
 const root = await mkdtemp(path.join(tmpdir(), "fs-bench-webhooks-"));
+// mkdtemp makes it 0700; the workflow runner's user (nobody, when the bench runs as root) must pass through it.
+await chmod(root, 0o711);
 // Each part, and each host of part 2, gets an Azurite of its own (see pushLatency).
 let azurite = await startAzurite();
 const github = await startGitHubStandIn({ root: path.join(root, "github") });
