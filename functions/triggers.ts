@@ -9,6 +9,7 @@ import { githubPatTriggers } from "./github-pat.js";
 import { githubStatusTriggers } from "./github-status.js";
 import { githubWebhooks } from "./github-webhooks.js";
 import { reconcile } from "./reconcile.js";
+import { pruneWorkflowRuns } from "./prune-runs.js";
 import { runEventTriggers } from "./run-events.js";
 import { secretTriggers } from "./secrets.js";
 import { syncWorker } from "./sync-worker.js";
@@ -19,5 +20,5 @@ import { workflowWorker } from "./workflow-worker.js";
 export const triggers: readonly Trigger[] = [
   ...healthTriggers, ...authTriggers, ...workspaceTriggers, ...workflowTriggers, workflowWorker,
   githubWebhooks, ...githubAppTriggers, ...githubConnectTriggers, ...githubStatusTriggers, reconcile, syncWorker,
-  ...githubPatTriggers, ...secretTriggers, ...runEventTriggers,
+  ...githubPatTriggers, ...secretTriggers, ...runEventTriggers, pruneWorkflowRuns,
 ];

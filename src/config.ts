@@ -102,6 +102,12 @@ export interface Config {
   syncFsThreads: number;
   /** NCRONTAB schedule of the reconcile timer (six fields, seconds first, as in Azure Functions). */
   reconcileSchedule: string;
+  /** Run records and their events older than this are deleted (RUN_RETENTION_DAYS, default 30). */
+  runRetentionMs: number;
+  /** At most this many runs are kept per workflow, the newest (RUN_RETENTION_PER_WORKFLOW, default 1,000). */
+  runRetentionPerWorkflow: number;
+  /** When the retention timer runs (RUN_RETENTION_SCHEDULE, NCRONTAB; default hourly at :23). */
+  runRetentionSchedule: string;
   logLevel: LogLevel;
   /** Local host only: interface and port to listen on. */
   host: string;
@@ -283,6 +289,9 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     ioConcurrency: integer("IO_CONCURRENCY", 16, 1, 256),
     syncFsThreads: integer("SYNC_FS_THREADS", DEFAULT_FS_THREADS, 1, 64),
     reconcileSchedule: read("RECONCILE_SCHEDULE") ?? "0 */5 * * * *",
+    runRetentionMs: integer("RUN_RETENTION_DAYS", 30, 1, 3650) * 24 * 60 * 60 * 1000,
+    runRetentionPerWorkflow: integer("RUN_RETENTION_PER_WORKFLOW", 1000, 1, 1_000_000),
+    runRetentionSchedule: read("RUN_RETENTION_SCHEDULE") ?? "0 23 * * * *",
     logLevel: LOG_LEVELS.includes(logLevelValue) ? logLevelValue : "info",
     host,
     port,

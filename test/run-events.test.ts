@@ -218,3 +218,45 @@ describe("run events", () => {
     expect(await cancelled.json()).toMatchObject({ status: "cancelled", cancelledBy: "local developer" });
   });
 });
+
+describe("run retention", () => {
+  it("deletes runs past the age or beyond the newest N per workflow, with their events, never a running one", async () => {
+    const { RunEventStore } = await import("../src/azure/run-event-store.js");
+    const { WorkflowRunStore } = await import("../src/azure/workflow-run-store.js");
+    const { TABLES } = await import("../src/azure/resources.js");
+    const { createRunId } = await import("../src/engine/run-record.js");
+    const { pruneWorkflowRuns } = await import("../functions/prune-runs.js");
+    const host = await startTestHost({ enableQueues: false, env: { RUN_RETENTION_DAYS: "30", RUN_RETENTION_PER_WORKFLOW: "3" } });
+    try {
+      const runs = new WorkflowRunStore(host.services.storage.table(TABLES.workflowRuns));
+      const events = new RunEventStore(host.services.storage.table(TABLES.workflowRunEvents));
+      const day = 24 * 60 * 60 * 1000;
+      const now = Date.now();
+      const make = async (workflow: string, ageInMs: number, status: RunRecord["status"] = "succeeded") => {
+        const createdAt = now - ageInMs;
+        const record: RunRecord = { id: createRunId(createdAt), workflow, status, trigger: "http", params: {}, logs: [], createdAt: new Date(createdAt).toISOString() };
+        await runs.upsert(record);
+        await events.append(record.id, [{ seq: 1, kind: "log", time: record.createdAt, level: "info", message: "x" }]);
+        return record.id;
+      };
+      const old = await make("alpha", 31 * day);
+      const oldButRunning = await make("alpha", 40 * day, "running");
+      const recent = [await make("beta", 4000), await make("beta", 3000), await make("beta", 2000), await make("beta", 1000)];
+      const young = await make("alpha", day);
+
+      await pruneWorkflowRuns.handler({ isPastDue: false } as never, { services: host.services, log: host.services.logger } as never);
+
+      const left = new Set((await listRuns(host)).map((r) => r.id));
+      expect(left.has(old)).toBe(false);
+      expect(left.has(oldButRunning)).toBe(true);
+      expect(left.has(young)).toBe(true);
+      // beta: the newest 3 stay, the oldest goes.
+      expect(recent.map((id) => left.has(id))).toEqual([false, true, true, true]);
+      expect(await events.listAfter(old, 0)).toEqual([]);
+      expect(await events.listAfter(recent[0]!, 0)).toEqual([]);
+      expect(await events.listAfter(young, 0)).toHaveLength(1);
+    } finally {
+      await host.close();
+    }
+  });
+});

@@ -41,6 +41,15 @@ export class WorkflowRunStore {
     await this.#table.updateEntity({ partitionKey: PARTITION, rowKey: id, cancelRequestedBy: by }, "Merge", { abortSignal: options.abortSignal });
   }
 
+  /** Removes a run record; succeeds if it is already gone. */
+  async delete(id: string, options: WorkflowRunStoreOptions = {}): Promise<void> {
+    try {
+      await this.#table.deleteEntity(PARTITION, id, { abortSignal: options.abortSignal });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
+  }
+
   async get(id: string, options: WorkflowRunStoreOptions = {}): Promise<RunRecord | undefined> {
     try {
       const entity = await this.#table.getEntity<Record<string, unknown>>(PARTITION, id, { abortSignal: options.abortSignal });

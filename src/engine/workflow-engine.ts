@@ -8,6 +8,7 @@ import type { RunEventStore } from "../azure/run-event-store.js";
 import { RunEventFeed } from "./run-event-feed.js";
 import type { Logger } from "../logger.js";
 import { executeRun, type ExecuteRunOptions } from "./execute-run.js";
+import { pruneRuns } from "./prune-runs.js";
 import { createRunId, FINISHED_STATUSES, RUN_ID_PATTERN, type RunRecord, type RunSummary, type WorkflowRunJob } from "./run-record.js";
 import { validateParams } from "./validate-params.js";
 import { WorkflowCatalog, type WorkflowListing } from "./workflow-catalog.js";
@@ -20,7 +21,10 @@ const MAX_PARAMS_CHARS = 30_000;
 export const MAX_RUNS_LIMIT = 200;
 
 export interface WorkflowEngineOptions {
-  config: Pick<Config, "workspaceDir" | "workflowTempDir" | "ioConcurrency" | "workflowTimeoutMs" | "workflowConcurrency">;
+  config: Pick<
+    Config,
+    "workspaceDir" | "workflowTempDir" | "ioConcurrency" | "workflowTimeoutMs" | "workflowConcurrency" | "runRetentionMs" | "runRetentionPerWorkflow"
+  >;
   /** Where run threads live: the runner process (src/runner/) or this process (engine/run-threads.ts). */
   threads: RunThreads;
   /** The runner's own user, if it has one (it owns each run's temp folder). */
@@ -181,6 +185,15 @@ export class WorkflowEngine {
     }
     await this.#options.runs.requestCancel(id, by, options);
     return { ...record, cancelRequestedBy: by };
+  }
+
+  /** Deletes runs past retention (config: RUN_RETENTION_DAYS, RUN_RETENTION_PER_WORKFLOW). */
+  pruneRuns(options: { now?: number; abortSignal?: AbortSignal } = {}): Promise<{ deleted: number; kept: number }> {
+    const { config } = this.#options;
+    return pruneRuns(
+      { runs: this.#options.runs, events: this.#options.events },
+      { maxAgeInMs: config.runRetentionMs, keepPerWorkflow: config.runRetentionPerWorkflow, ...options },
+    );
   }
 
   /** Stops every worker thread (running workflows are cut off). */
