@@ -133,14 +133,15 @@ export async function executeRun(
   try {
     await deps.runs.upsert(finished, options);
   } finally {
-    // After the record: a watcher told "finished" finds the finished record.
-    await events?.close({
+    // After the record (a watcher told "finished" finds the finished record), and not waited for: the caller has
+    // its result at once, and a short run's events (its status, a few lines) go out in one batch behind it.
+    void events?.close({
       kind: "status",
       time: finished.finishedAt!,
       status: finished.status as "succeeded" | "failed" | "timed_out" | "cancelled",
       ...(finished.cancelledBy ? { by: finished.cancelledBy } : {}),
       ...(finished.error ? { message: finished.error.message } : {}),
-    });
+    }).catch((error: unknown) => log.warn({ err: error }, "run events not closed"));
   }
   log.info({ status: finished.status, durationMs: finished.durationMs }, "workflow run finished");
   return finished;
