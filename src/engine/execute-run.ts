@@ -10,6 +10,7 @@ import type { LogEntry, RunRecord } from "./run-record.js";
 import type { WorkflowDescriptor } from "./workflow-definition.js";
 import type { WorkerPool } from "./worker-pool.js";
 import type { RunEventStore } from "../azure/run-event-store.js";
+import type { RunEvent } from "../api-types.js";
 import { RunEventWriter } from "./run-event-writer.js";
 import { redactSecretValues, type WorkflowSecretStore } from "./workflow-secrets.js";
 import { serializeError, toWorkspaceError, type WorkspaceError } from "./workspace-error.js";
@@ -29,7 +30,7 @@ export interface ExecuteRunDeps {
   runUser?: { uid: number; gid: number };
   runs: WorkflowRunStore;
   /** Where the run's events go as they happen (log lines, progress, status), and who to tell when they are stored. */
-  events?: { store: RunEventStore; onStored?: (runId: string, lastSeq: number) => void };
+  events?: { store: RunEventStore; onStored?: (runId: string, events: readonly RunEvent[]) => void };
   logger: Logger;
 }
 
