@@ -5,11 +5,13 @@ import { ConflictError } from "../errors.js";
 import { assertWritable } from "./assert-writable.js";
 import { assertVisiblePath } from "./hidden-names.js";
 import { resolveWorkspacePath } from "./safe-path.js";
+import { assertShareName } from "./share-names.js";
 import type { WorkspaceCallOptions, WorkspaceDeps } from "./workspace-deps.js";
 
 export async function createWorkspaceFolder(deps: WorkspaceDeps, folderPath: string, options: WorkspaceCallOptions = {}): Promise<{ path: string }> {
   const { relative, absolute } = await resolveWorkspacePath(deps.workspaceDir, folderPath);
   assertVisiblePath(relative);
+  assertShareName(relative);
   await assertWritable(deps, options);
   try {
     await mkdir(path.dirname(absolute), { recursive: true });

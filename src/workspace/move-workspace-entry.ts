@@ -8,6 +8,7 @@ import { BadRequestError, ConflictError, NotFoundError } from "../errors.js";
 import { assertWritable } from "./assert-writable.js";
 import { assertVisiblePath } from "./hidden-names.js";
 import { resolveWorkspacePath } from "./safe-path.js";
+import { assertShareName } from "./share-names.js";
 import { withWriteLock } from "./with-write-lock.js";
 import type { WorkspaceCallOptions, WorkspaceDeps } from "./workspace-deps.js";
 
@@ -30,6 +31,8 @@ export async function moveWorkspaceEntry(deps: WorkspaceDeps, move: MoveRequest,
   const to = await resolveWorkspacePath(deps.workspaceDir, move.to);
   assertVisiblePath(from.relative);
   assertVisiblePath(to.relative);
+  // Only the new name: an entry of an illegal name (left on a local disk) may still be moved to a legal one.
+  assertShareName(to.relative);
   await assertWritable(deps, options);
   if (from.relative === to.relative) throw new BadRequestError(`"${from.relative}" is already there: from and to are the same path.`, { code: "same_path" });
   if (to.relative.startsWith(`${from.relative}/`)) {

@@ -9,7 +9,7 @@
 // would leave a workspace that differs from the repository without saying so.
 //
 // The same rule holds on a local disk (`npm start`), so a workspace behaves the same in every setting.
-import { MAX_PATH_CHARS, MAX_SEGMENT_BYTES } from "./safe-path.js";
+import { MAX_PATH_CHARS, MAX_SEGMENT_BYTES, UnsafePathError } from "./safe-path.js";
 
 /** Characters Azure Files refuses in a file or folder name (the slash separates names). */
 const ILLEGAL_CHARACTERS = /["\\:|<>*?]/;
@@ -71,4 +71,10 @@ export function caseFoldKey(relative: string): string {
 function printable(name: string): string {
   // eslint-disable-next-line no-control-regex
   return name.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** Throws UnsafePathError (400, with the reason) for a path the share cannot hold: the files API's rule. */
+export function assertShareName(relative: string): void {
+  const reason = shareNameProblem(relative);
+  if (reason !== undefined) throw new UnsafePathError(relative, `${reason} (Azure Files cannot hold it)`);
 }
