@@ -39,7 +39,7 @@ describe("planSync: what the workspace cannot hold", () => {
     const t = target(["ok.ts"]);
     t.skipped.push({ path: "what?.ts", kind: "name", reason: "…" }, { path: "readme.md", kind: "case", reason: "…" }, { path: "link", kind: "symlink" });
     const result = await plan(t, scan(["what?.ts", "readme.md", "link", "gone.ts"], []));
-    expect(result.deletes).toEqual(["gone.ts", "link"]);
+    expect(result.deletes).toEqual(["gone.ts", "link", "readme.md"]);
   });
 
   it("neither plans nor counts mode changes where the file system keeps no modes", async () => {

@@ -134,8 +134,9 @@ export async function planSync(
   }
   // A name the commit has but the workspace cannot hold (skipped) is never deleted from the disk either: on a
   // share it cannot be there, and on a local disk (npm start) a file of that name is left untouched and
-  // reported rather than silently lost.
-  const kept = new Set(target.skipped.filter((s) => s.kind === "name" || s.kind === "case").map((s) => s.path));
+  // reported rather than silently lost. A case twin is not kept: its name is held by the spelling kept, and a
+  // stale copy beside it (possible on a case-sensitive disk only) would make the workspace differ from that.
+  const kept = new Set(target.skipped.filter((s) => s.kind === "name").map((s) => s.path));
   const deletes = [...scan.files.keys()].filter((p) => !target.files.has(p) && !kept.has(p)).sort();
   const deleteDirs = [...scan.dirs].filter((d) => !targetDirs.has(d)).sort((a, b) => depth(b) - depth(a) || (a < b ? 1 : -1));
 
