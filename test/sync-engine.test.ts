@@ -234,6 +234,8 @@ describe("a job for the commit already applied", () => {
       const failed = await syncOnce({ branch: "main", session: "s" }, fx.deps()).catch((e: unknown) => e);
       expect(failed).toBeInstanceOf(SyncError);
       expect((failed as SyncError).step).toBe("apply");
+      // The run record says which entry failed, and that the rest of the step was applied.
+      expect((failed as SyncError).message).toMatch(/^apply: Could not write "z\/1\.txt" \(E(PERM|ACCES)\)\. Everything else of this step was applied/);
     } finally {
       await makeWritable(path.join(fx.workspaceDir, "z"));
     }

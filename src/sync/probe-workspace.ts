@@ -56,7 +56,11 @@ async function runProbe(scratchDir: string): Promise<WorkspaceTraits> {
     );
     await rename(file, renamed);
     const moved = await stat(renamed);
-    return { holdsModes, caseInsensitive, stableMtime: moved.mtimeMs === written.mtimeMs };
+    // A file system that keeps no modes is a network share: there the close that sets a file's mtime on the
+    // server can land after close() returned (a FUSE release is asynchronous; smbnetfs showed mtimes moving
+    // ~20 ms later), which one probe cannot catch. Treated as unstable: written files are stat'ed again at the
+    // end of the apply, and a file whose mtime moved after that is hashed once and recorded anew.
+    return { holdsModes, caseInsensitive, stableMtime: holdsModes && moved.mtimeMs === written.mtimeMs };
   } finally {
     await rm(file, { force: true }).catch(() => undefined);
     await rm(renamed, { force: true }).catch(() => undefined);

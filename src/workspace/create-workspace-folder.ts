@@ -9,9 +9,10 @@ import { assertShareName } from "./share-names.js";
 import type { WorkspaceCallOptions, WorkspaceDeps } from "./workspace-deps.js";
 
 export async function createWorkspaceFolder(deps: WorkspaceDeps, folderPath: string, options: WorkspaceCallOptions = {}): Promise<{ path: string }> {
+  // Before any file-system call: on the share, even a realpath of such a name fails (EIO).
+  assertShareName(folderPath);
   const { relative, absolute } = await resolveWorkspacePath(deps.workspaceDir, folderPath);
   assertVisiblePath(relative);
-  assertShareName(relative);
   await assertWritable(deps, options);
   try {
     await mkdir(path.dirname(absolute), { recursive: true });

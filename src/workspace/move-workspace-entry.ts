@@ -27,12 +27,13 @@ export interface MoveResult {
 }
 
 export async function moveWorkspaceEntry(deps: WorkspaceDeps, move: MoveRequest, options: WorkspaceCallOptions = {}): Promise<MoveResult> {
+  // Only the new name (an entry of an illegal name, left on a local disk, may still be moved to a legal one),
+  // before any file-system call: on the share, even a realpath of such a name fails (EIO).
+  assertShareName(move.to);
   const from = await resolveWorkspacePath(deps.workspaceDir, move.from);
   const to = await resolveWorkspacePath(deps.workspaceDir, move.to);
   assertVisiblePath(from.relative);
   assertVisiblePath(to.relative);
-  // Only the new name: an entry of an illegal name (left on a local disk) may still be moved to a legal one.
-  assertShareName(to.relative);
   await assertWritable(deps, options);
   if (from.relative === to.relative) throw new BadRequestError(`"${from.relative}" is already there: from and to are the same path.`, { code: "same_path" });
   if (to.relative.startsWith(`${from.relative}/`)) {

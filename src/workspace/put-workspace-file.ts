@@ -49,9 +49,10 @@ export async function putWorkspaceFile(
 }
 
 async function putFromIterator(deps: WorkspaceDeps, path: string, body: AsyncIterable<Uint8Array>, options: PutFileOptions): Promise<PutFileResult> {
+  // Before any file-system call: on the share, even a realpath of such a name fails (EIO).
+  assertShareName(path);
   const { relative, absolute } = await resolveWorkspacePath(deps.workspaceDir, path);
   assertVisiblePath(relative);
-  assertShareName(relative);
   if (options.contentLength !== undefined && options.contentLength > deps.maxFileBytes) {
     throw tooLarge({ maxBytes: deps.maxFileBytes, relative });
   }
