@@ -419,7 +419,8 @@ async function smbSection(context: {
 
     const onePush: number[] = [];
     for (let r = 0; r < 3; r++) {
-      const changed = `pkg3/mod3/file-${r * 20 + 3}.ts`;
+      const i = r * 20 + 3;
+      const changed = `pkg${i % 20}/mod${(i >> 4) % 25}/file-${i}.ts`;
       await context.warm(await pushFiles(repo, work, new Map([[changed, textish(1_200_000 + r, 4000)]]), `smb one ${r}`), [changed]);
       const outcome = await time(() => syncOnce({ branch: "main" }, deps(ws, st)));
       if (outcome.value.counts.changed !== 1 || outcome.value.counts.added + outcome.value.counts.deleted !== 0) {
