@@ -99,6 +99,8 @@ export interface Config {
   ioConcurrency: number;
   /** Threads for a sync's bulk file-system work (SYNC_FS_THREADS; see src/sync/fs-threads.ts). */
   syncFsThreads: number;
+  /** How long a sync's lease lives without renewal (SYNC_LEASE_TTL_MS; see src/azure/hold-lease.ts). */
+  syncLeaseTtlMs: number;
   /** NCRONTAB schedule of the reconcile timer (six fields, seconds first, as in Azure Functions). */
   reconcileSchedule: string;
   logLevel: LogLevel;
@@ -281,6 +283,7 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     maxFileBytes: integer("MAX_FILE_BYTES", 10 * 1024 * 1024, 1, 2 ** 31),
     ioConcurrency: integer("IO_CONCURRENCY", 16, 1, 256),
     syncFsThreads: integer("SYNC_FS_THREADS", DEFAULT_FS_THREADS, 1, 64),
+    syncLeaseTtlMs: integer("SYNC_LEASE_TTL_MS", 60_000, 2_000, 600_000),
     reconcileSchedule: read("RECONCILE_SCHEDULE") ?? "0 */5 * * * *",
     logLevel: LOG_LEVELS.includes(logLevelValue) ? logLevelValue : "info",
     host,

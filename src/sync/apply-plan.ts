@@ -25,6 +25,8 @@ export interface ApplyOptions {
   abortSignal?: AbortSignal;
   /** After each file renamed, chmodded or deleted. */
   onFile?: () => void;
+  /** The lease's fence, checked before the writes and again before the deletes (see sync-once.ts). */
+  fence?: { check(options?: { abortSignal?: AbortSignal }): Promise<void> };
 }
 
 /** Applies the plan; returns the manifest entries of the files it wrote or chmodded. */
@@ -51,6 +53,7 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
   };
   const target = async (relative: string, create: boolean) => path.join(await folder(parentOf(relative), create), path.posix.basename(relative));
 
+  await options.fence?.check({ abortSignal });
   for (const file of plan.obstacles.files) {
     throwIfCancelled(abortSignal);
     await unlink(await target(file, false)).catch(ignoreMissing);
@@ -118,6 +121,7 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
   );
 
   const targetPathsLower = caseFoldedTargets(plan);
+  await options.fence?.check({ abortSignal });
   await settleAll(
     plan.deletes.map((relative) =>
       limit(async () => {
