@@ -111,6 +111,13 @@ export class LeaseLostError extends AppError {
   }
 }
 
+/** Another sync (a `funcspace-sync` run) holds the folder's lock file. */
+export class FolderLockedError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(409, "folder_locked", message, options);
+  }
+}
+
 /** The workspace is managed by GitHub: every mutating call is refused. */
 export class ReadOnlyError extends AppError {
   constructor(repository: string, branch: string, options: AppErrorOptions = {}) {
