@@ -38,7 +38,7 @@ export interface SyncDeps {
   /**
    * The lease's fence (sync worker): checked before each destructive step — the applied record's removal,
    * the renames, the deletes, the manifest and the applied record — so a worker whose lease was taken over
-   * writes nothing more. The CLI holds a lock file instead and passes none.
+   * writes nothing more. The CLI passes its folder lock (folder-lock.ts), whose check re-reads the lock file.
    */
   fence?: LeaseFence;
 }
