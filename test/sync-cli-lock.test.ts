@@ -58,7 +58,8 @@ describe("funcspace-sync's folder lock", () => {
   it("makes a second run wait for the first, then sync the newer commit; both exit 0", async () => {
     const older = await fx.repo.commit({ "a.txt": "old a\n", "old-only.txt": "gone in the newer commit\n" });
     // The first run's downloads stall, so the branch moves while it holds the lock.
-    fx.github.faults.addLatency({ path: /\/git\/blobs\//, ms: 2_500, count: 2 });
+    // Long enough for a second CLI to start on a loaded machine (tsx and the SDKs take seconds to load).
+    fx.github.faults.addLatency({ path: /\/git\/blobs\//, ms: 8_000, count: 2 });
     const fetching = stderrMatcher(/^fetch/m);
     const first = startCli(args(), fetching.onStderr);
     await fetching.seen;
@@ -66,7 +67,8 @@ describe("funcspace-sync's folder lock", () => {
     const newer = await fx.repo.commit({ "a.txt": "new a\n", "old-only.txt": null, "new-only.txt": "only in the newer commit\n" });
     const waiting = stderrMatcher(/waiting for the sync already running/);
     const second = startCli(args(), waiting.onStderr);
-    await waiting.seen;
+    // Fails with the runs' output (not a hang) if the first run ended before the second saw its lock.
+    await Promise.race([waiting.seen, first.then((run) => Promise.reject(new Error(`the first run ended before the second waited:\n${run.stderr}`)))]);
     const [one, two] = await Promise.all([first, second]);
     expect(one.code, one.stderr).toBe(0);
     expect(one.stdout).toContain(`-> ${older.slice(0, 7)}`);
@@ -75,11 +77,11 @@ describe("funcspace-sync's folder lock", () => {
     expect(two.stdout).toContain(`${older.slice(0, 7)} -> ${newer.slice(0, 7)}`);
     expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, newer, fx.root))).toEqual([]);
     expect(await lockPresent()).toBe(false);
-  }, 60_000);
+  }, 120_000);
 
   it("refuses at once with --wait-lock 0, naming the holder, and changes nothing", async () => {
     const before = await fx.repo.commit({ "b.txt": "b1\n" });
-    fx.github.faults.addLatency({ path: /\/git\/blobs\//, ms: 2_500, count: 1 });
+    fx.github.faults.addLatency({ path: /\/git\/blobs\//, ms: 8_000, count: 1 });
     const fetching = stderrMatcher(/^fetch/m);
     const first = startCli(args(), fetching.onStderr);
     await fetching.seen;
@@ -89,7 +91,7 @@ describe("funcspace-sync's folder lock", () => {
     expect(refused.stdout).toBe("");
     expect((await first).code).toBe(0);
     expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, before, fx.root))).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it("breaks the lock of a run that died on this host, and refuses a live holder's", async () => {
     const sha = await fx.repo.commit({ "c.txt": "c\n" });
@@ -107,5 +109,5 @@ describe("funcspace-sync's folder lock", () => {
     expect(refused.code, refused.stderr).toBe(4);
     expect(refused.stderr).toContain(`pid ${process.pid}`);
     expect(JSON.parse(await readFile(lockFile, "utf8"))).toMatchObject({ token: "live" });
-  }, 60_000);
+  }, 120_000);
 });

@@ -19,7 +19,7 @@ export interface HoldLeaseOptions {
   ttlMs: number;
   /** Default: a quarter of the TTL. */
   renewEveryMs?: number;
-  /** Per renewal call. Default: renewEveryMs. */
+  /** Per renewal call (and fence read). Default: the larger of renewEveryMs and a quarter of the TTL. */
   renewTimeoutMs?: number;
   /** How long before the lease could expire the holder stops. Default: a quarter of the TTL. */
   stopMarginMs?: number;
@@ -47,7 +47,9 @@ export function holdLease(leases: Pick<LeaseStore, "renew" | "check">, tenure: L
   const { ttlMs } = options;
   if (!(ttlMs > 0)) throw new RangeError("holdLease: options.ttlMs must be > 0");
   const renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(ttlMs / 4));
-  const renewTimeoutMs = options.renewTimeoutMs ?? renewEveryMs;
+  // At least a quarter TTL: a loaded Table service (or a loaded machine) must not turn every renewal into a
+  // timeout just because renewals are frequent; three such attempts still fit before the deadline.
+  const renewTimeoutMs = options.renewTimeoutMs ?? Math.max(renewEveryMs, Math.floor(ttlMs / 4));
   const stopMarginMs = options.stopMarginMs ?? Math.floor(ttlMs / 4);
   if (!(stopMarginMs > 0 && renewEveryMs + stopMarginMs < ttlMs)) {
     throw new RangeError(`holdLease: renewEveryMs (${renewEveryMs}) + stopMarginMs (${stopMarginMs}) must be positive and under ttlMs (${ttlMs})`);
@@ -109,7 +111,8 @@ export function holdLease(leases: Pick<LeaseStore, "renew" | "check">, tenure: L
     assertHeld,
     async check(checkOptions = {}) {
       assertHeld();
-      const timeout = AbortSignal.timeout(renewTimeoutMs);
+      // The read only counts if it answers before the deadline: that long, and no longer, it may take.
+      const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(deadline - performance.now())));
       try {
         await leases.check(tenure, { abortSignal: checkOptions.abortSignal ? AbortSignal.any([checkOptions.abortSignal, timeout]) : timeout });
       } catch (error) {

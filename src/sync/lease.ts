@@ -95,7 +95,8 @@ export async function withLease<J, T>(
       // Let go; if a job marked the lease pending meanwhile, keep it and run that job (unless cancelled).
       for (;;) {
         const startedAt = performance.now();
-        const released = await leases.release(tenure, { abortSignal: AbortSignal.timeout(held.renewTimeoutMs) });
+        // Not safety-critical (a release that fails leaves a lease that expires): a whole TTL to answer.
+        const released = await leases.release(tenure, { abortSignal: AbortSignal.timeout(ttlMs) });
         if (released.released) break;
         // Keeping the lease was a write of ours: the service stamped it, so it counts as a renewal.
         held.confirm(startedAt);
