@@ -3,10 +3,15 @@
 //
 //   funcspace-sync --repository owner/name [--branch main] --workspace DIR [--dry-run] [--allow-empty]
 //                  [--fetch auto|blobs|tarball] [--state-dir DIR] [--concurrency N] [--fs-threads N]
-//                  [--max-file-bytes N]   (default 10485760, the host's MAX_FILE_BYTES)
+//                  [--max-file-bytes N]   (default 10485760, the host's MAX_FILE_BYTES) [--wait-lock SECONDS]
+//
+// One run at a time per folder: a run takes the folder's lock file (src/sync/folder-lock.ts, works on an SMB
+// share too) and a second run waits for it (--wait-lock, default 600 s; 0 = refuse at once), then syncs the
+// branch head as it is then.
 //
 // Token: GITHUB_TOKEN (optional for public repositories). API: GITHUB_API_URL (default https://api.github.com).
-// Exit codes: 0 = the folder changed, 3 = nothing to change, 1 = the sync failed, 2 = bad usage.
+// Exit codes: 0 = the folder changed, 3 = nothing to change, 1 = the sync failed, 2 = bad usage,
+// 4 = another run holds the folder's lock (and did not let go within --wait-lock).
 import { createHash } from "node:crypto";
 import { mkdir, realpath } from "node:fs/promises";
 import os from "node:os";
@@ -14,7 +19,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { createRepositorySource } from "../github-app/repository-source.js";
-import { AppError } from "../src/errors.js";
+import { AppError, FolderLockedError } from "../src/errors.js";
+import { acquireFolderLock, type FolderLock } from "../src/sync/folder-lock.js";
 import type { FetchMode } from "../src/sync/fetch-changes.js";
 import { DEFAULT_FS_THREADS } from "../src/sync/fs-threads.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../src/sync/limits.js";
@@ -25,12 +31,13 @@ export const EXIT_CHANGED = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_UNCHANGED = 3;
+export const EXIT_LOCKED = 4;
 
 const USAGE =
   "usage: funcspace-sync --repository owner/name [--branch main] --workspace DIR [--dry-run] [--allow-empty]\n" +
   "                      [--fetch auto|blobs|tarball] [--state-dir DIR] [--concurrency N] [--fs-threads N]\n" +
-  `                      [--max-file-bytes N (default ${DEFAULT_MAX_FILE_BYTES}, as the host's MAX_FILE_BYTES)]\n` +
-  "token from GITHUB_TOKEN; API base from GITHUB_API_URL. exit: 0 changed, 3 no change, 1 failed, 2 usage";
+  `                      [--max-file-bytes N (default ${DEFAULT_MAX_FILE_BYTES}, as the host's MAX_FILE_BYTES)] [--wait-lock SECONDS]\n` +
+  "token from GITHUB_TOKEN; API base from GITHUB_API_URL. exit: 0 changed, 3 no change, 1 failed, 2 usage, 4 folder locked";
 
 async function main(argv: string[]): Promise<number> {
   let values;
@@ -47,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
         fetch: { type: "string", default: "auto" },
         concurrency: { type: "string", default: "16" },
         "fs-threads": { type: "string", default: String(DEFAULT_FS_THREADS) },
+        "wait-lock": { type: "string", default: "600" },
         "max-file-bytes": { type: "string", default: String(DEFAULT_MAX_FILE_BYTES) },
         help: { type: "boolean", default: false },
       },
@@ -68,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) return usage("--concurrency must be 1..256");
   if (!Number.isInteger(fsThreads) || fsThreads < 1 || fsThreads > 64) return usage("--fs-threads must be 1..64");
   if (!Number.isInteger(maxFileBytes) || maxFileBytes < 1) return usage("--max-file-bytes must be a positive whole number");
+  const waitLockSeconds = Number(values["wait-lock"]);
+  if (!/^\d+$/.test(values["wait-lock"]) || waitLockSeconds > 86_400) return usage("--wait-lock must be 0..86400 seconds");
 
   await mkdir(values.workspace, { recursive: true });
   const workspaceDir = await realpath(values.workspace);
@@ -112,8 +122,22 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${lines.join("\n")}\n`);
       return preview.upToDate ? EXIT_UNCHANGED : EXIT_CHANGED;
     }
+    let lock: FolderLock;
+    try {
+      lock = await acquireFolderLock(workspaceDir, {
+        waitMs: waitLockSeconds * 1000,
+        abortSignal: abort.signal,
+        onWait: (h) => process.stderr.write(`funcspace-sync: waiting for the sync already running in ${workspaceDir} (pid ${h.pid} on ${h.host}, since ${h.since})\n`),
+      });
+    } catch (error) {
+      if (!(error instanceof FolderLockedError)) throw error;
+      process.stderr.write(`funcspace-sync: ${error.message}\n`);
+      return EXIT_LOCKED;
+    }
     const progress = createProgressReporter();
-    const outcome = await syncOnce(request, deps, { abortSignal: abort.signal, onProgress: progress.report }).finally(progress.stop);
+    const outcome = await syncOnce(request, { ...deps, fence: lock }, { abortSignal: AbortSignal.any([abort.signal, lock.signal]), onProgress: progress.report })
+      .finally(progress.stop)
+      .finally(() => lock.release());
     const c = outcome.counts;
     process.stdout.write(
       `${outcome.result} ${outcome.repository}@${outcome.branch} ${short(outcome.fromSha)} -> ${short(outcome.toSha)}: ` +

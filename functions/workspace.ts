@@ -3,6 +3,9 @@
 // limits all live there. Reads need a signed-in user, writes the admin role.
 import type { HttpRequest } from "@azure/functions";
 import { create as contentDisposition } from "content-disposition";
+import { LeaseStore } from "../src/azure/lease-store.js";
+import { TABLES } from "../src/azure/resources.js";
+import { DEFAULT_WORKSPACE_ID } from "../src/connection/connection-record.js";
 import { BadRequestError } from "../src/errors.js";
 import { createWorkspaceFolder } from "../src/workspace/create-workspace-folder.js";
 import { deleteWorkspaceFile } from "../src/workspace/delete-workspace-file.js";
@@ -17,8 +20,11 @@ import { zipWorkspace } from "../src/workspace/zip-workspace.js";
 import { defineHttp, type Trigger } from "./define.js";
 import type { Services } from "./services.js";
 
-const deps = ({ config, connections }: Services): WorkspaceDeps => ({
+const deps = ({ config, connections, storage }: Services): WorkspaceDeps => ({
   workspaceDir: config.workspaceDir,
+  // The commit lock across instances (src/workspace/with-write-lock.ts).
+  writeLocks: new LeaseStore(storage.table(TABLES.leases)),
+  workspaceId: DEFAULT_WORKSPACE_ID,
   maxFileBytes: config.maxFileBytes,
   ioConcurrency: config.ioConcurrency,
   connections,

@@ -16,7 +16,8 @@ import { syncWorkspace, type SyncWorkspaceDeps, type SyncWorkspaceResult } from 
 import { createRepositorySource } from "./repository-source.js";
 
 export interface RunSyncJobDeps {
-  config: Pick<Config, "workspaceDir" | "stateDir" | "maxFileBytes" | "ioConcurrency" | "syncFsThreads" | "githubApiUrl">;
+  config: Pick<Config, "workspaceDir" | "stateDir" | "maxFileBytes" | "ioConcurrency" | "syncFsThreads" | "githubApiUrl"> &
+    Partial<Pick<Config, "syncLeaseTtlMs">>;
   storage: Pick<StorageClients, "table">;
   connections: ConnectionStore;
   logger: Logger;
@@ -54,7 +55,7 @@ export async function runSyncJob(job: SyncJob, deps: RunSyncJobDeps, options: { 
         });
       },
       logger,
-      lease: deps.lease,
+      lease: deps.lease ?? (deps.config.syncLeaseTtlMs ? { ttlMs: deps.config.syncLeaseTtlMs } : undefined),
       fetchMode: deps.fetchMode,
     },
     options,

@@ -78,6 +78,8 @@ export async function pollQueue(options: QueuePollerOptions): Promise<void> {
         nextVisibleTime: message.nextVisibleOn.toISOString(),
       },
     });
+    // Which instance took which message (the two-instance test checks each is handled once).
+    log.debug({ messageId: message.messageId, dequeueCount: message.dequeueCount }, "queue message received");
     try {
       await invokeQueue(trigger, decoded, invocation, services);
       await queue.deleteMessage(message.messageId, message.popReceipt);

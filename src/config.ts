@@ -100,6 +100,8 @@ export interface Config {
   ioConcurrency: number;
   /** Threads for a sync's bulk file-system work (SYNC_FS_THREADS; see src/sync/fs-threads.ts). */
   syncFsThreads: number;
+  /** How long a sync's lease lives without renewal (SYNC_LEASE_TTL_MS; see src/azure/hold-lease.ts). */
+  syncLeaseTtlMs: number;
   /** NCRONTAB schedule of the reconcile timer (six fields, seconds first, as in Azure Functions). */
   reconcileSchedule: string;
   /** Run records and their events older than this are deleted (RUN_RETENTION_DAYS, default 30). */
@@ -288,6 +290,7 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     maxFileBytes: integer("MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES, 1, 2 ** 31),
     ioConcurrency: integer("IO_CONCURRENCY", 16, 1, 256),
     syncFsThreads: integer("SYNC_FS_THREADS", DEFAULT_FS_THREADS, 1, 64),
+    syncLeaseTtlMs: integer("SYNC_LEASE_TTL_MS", 60_000, 2_000, 600_000),
     reconcileSchedule: read("RECONCILE_SCHEDULE") ?? "0 */5 * * * *",
     runRetentionMs: integer("RUN_RETENTION_DAYS", 30, 1, 3650) * 24 * 60 * 60 * 1000,
     runRetentionPerWorkflow: integer("RUN_RETENTION_PER_WORKFLOW", 1000, 1, 1_000_000),

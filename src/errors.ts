@@ -108,6 +108,23 @@ export class LeaseHeldError extends AppError {
   }
 }
 
+/**
+ * A lease's tenure is over (it expired and another worker took it, or the holder's own deadline passed):
+ * the former holder must not write anything more.
+ */
+export class LeaseLostError extends AppError {
+  constructor(key: string, options: AppErrorOptions & { message?: string } = {}) {
+    super(409, "lease_lost", options.message ?? `The lease "${key}" is no longer held by this worker; it stopped before writing more.`, options);
+  }
+}
+
+/** Another sync (a `funcspace-sync` run) holds the folder's lock file. */
+export class FolderLockedError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(409, "folder_locked", message, options);
+  }
+}
+
 /** The workspace is managed by GitHub: every mutating call is refused. */
 export class ReadOnlyError extends AppError {
   constructor(repository: string, branch: string, options: AppErrorOptions = {}) {

@@ -272,7 +272,8 @@ describe("Connect with GitHub", () => {
         throw new Error("condition not met in time");
       };
       expect(await until(() => read("flows/hello.ts"))).toBe("export default () => 'hello';\n");
-      expect(await read("mine.ts")).toBeUndefined();
+      // Deletes come after every write (and after the lease's fence check): wait for them too.
+      expect(await until(async () => ((await read("mine.ts")) === undefined ? "gone" : undefined))).toBe("gone");
 
       const sha = await repo.commit({ "flows/app-push.ts": "export default 'app';\n" });
       expect(await until(() => read("flows/app-push.ts"))).toBe("export default 'app';\n");

@@ -15,6 +15,7 @@ import { createLogger } from "../src/logger.js";
 import type { SyncJob } from "../src/sync/sync-job.js";
 import { startGitHubStandIn, type GitHubStandIn } from "./support/github-stand-in/index.js";
 import { useTestStorage } from "./support/storage.js";
+import { waitFor } from "./support/wait-for.js";
 import { archiveState, createSyncFixture, diffWorkspace, type SyncFixture } from "./support/sync-fixtures.js";
 
 let github: GitHubStandIn;
@@ -177,12 +178,17 @@ describe("runSyncJob", () => {
 
   it("is not blocked for longer than the TTL by a worker that died holding the lease", async () => {
     const sha = await fx.repo.commit({ "a.txt": "a\n" });
-    expect(await leases.tryAcquire(`sync-${workspaceId}`, "dead-worker", 1_500)).toEqual({ acquired: true });
+    const key = `sync-${workspaceId}`;
+    expect(await leases.tryAcquire(key, "dead-worker", 1_500)).toEqual({ acquired: true, generation: 1 });
     expect(await runSyncJob(job(), deps())).toEqual({ status: "pending" });
-    await new Promise((r) => setTimeout(r, 1_600));
+    // Expiry is judged by the storage service's clock (whole seconds in its Date header, plus a margin).
+    const waited = performance.now();
+    await waitFor("the dead worker's lease to expire", async () => (await leases.get(key))?.live === false, { timeoutInMs: 6_000 });
+    expect(performance.now() - waited).toBeGreaterThan(1_000);
     const result = await runSyncJob(job({ trigger: "poll" }), deps());
     expect(result).toMatchObject({ status: "ran", runs: [{ result: "applied", toSha: sha }] });
-    expect(await leases.get(`sync-${workspaceId}`)).toBeUndefined();
+    // Released, not deleted: the next tenure's generation must stay above this one's (the fencing token).
+    expect(await leases.get(key)).toMatchObject({ holder: "", generation: 2, live: false });
   });
 
   it("shows progress on the run record while running, and stops cleanly when disconnected", async () => {

@@ -1,23 +1,50 @@
-// Leases in Table storage: one entity per key (PartitionKey "lease"), held by a holder id until an expiry
-// the holder keeps pushing forward. Every change is a read followed by an ETag-conditional write, so two
-// workers on two instances can never both believe they hold it. A worker that dies stops renewing and the
-// lease simply expires. The `pending` flag is Kudu's trick: a job that finds the lease held marks it instead
-// of waiting, and the holder runs once more before letting go.
+// Leases in Table storage: one entity per key (PartitionKey "lease") naming its holder and a generation.
+// Every change is a read followed by an ETag-conditional write, so two workers on two instances can never
+// both take it. The `pending` flag is Kudu's trick: a job that finds the lease held marks it instead of
+// waiting, and the holder runs once more before letting go.
+//
+// Why not a blob lease (what the Functions host's singleton uses): @azure/storage-blob is not among the
+// app's dependencies; a Table entity with ETags gives the same guarantees with the client we already have.
+//
+// Fencing. `generation` goes up by one on every acquire (the entity is never deleted, a release only clears
+// the holder), so (holder, generation) names one tenure. A holder checks it (`check`) before each
+// destructive step; after a takeover that check fails.
+//
+// Expiry without comparing instance clocks. The entity's `Timestamp` is set by the storage service on every
+// write, and each response's `Date` header is the same service's clock: a lease is expired when
+// `Date - Timestamp > ttlMs + SERVICE_CLOCK_MARGIN_MS`. No instance's own clock enters. `Date` has
+// whole seconds and is truncated, so the age is only ever underestimated (a takeover comes late, never early).
+// The holder, for its part, stops on its own monotonic clock before `ttlMs` has passed since the start of its
+// last confirmed write (src/sync/lease.ts): that write's `Timestamp` is later than that start, so the holder
+// has stopped before anyone can see its lease expired.
 import type { TableClient } from "@azure/data-tables";
+import { LeaseLostError } from "../errors.js";
+
+export { LeaseLostError };
 
 const PARTITION = "lease";
 /** Conditional writes that lost a race are retried this many times (with a random pause) before giving up. */
 const MAX_RACES = 50;
+/** Allowance for the storage service's front end and table server not agreeing to the millisecond. */
+export const SERVICE_CLOCK_MARGIN_MS = 1_000;
 
 export interface LeaseState {
+  /** "" when nobody holds it. */
   holder: string;
-  expiresAtMs: number;
+  /** Tenure number: one more on every acquire, never reused (the fencing token). */
+  generation: number;
+  /** The holder's TTL: contenders judge expiry by it. */
+  ttlMs: number;
   pending: boolean;
   /** Opaque payload of the newest job that found the lease held (the holder's next run uses it). */
   pendingJob: string | undefined;
+  /** Milliseconds since the last write, by the storage service's clock (underestimated by < 1 s). */
+  ageMs: number;
+  /** Held, and not expired by the storage service's clock. */
+  live: boolean;
 }
 
-export type AcquireResult = { acquired: true } | { acquired: false; current: LeaseState };
+export type AcquireResult = { acquired: true; generation: number } | { acquired: false; current: LeaseState };
 
 export type ReleaseResult = { released: true } | { released: false; pendingJob: string | undefined };
 
@@ -25,32 +52,46 @@ export interface LeaseStoreOptions {
   abortSignal?: AbortSignal;
 }
 
-/** The lease is no longer ours: it expired and someone else took it, or it was deleted. */
-export class LeaseLostError extends Error {
-  constructor(key: string) {
-    super(`the lease "${key}" is no longer held by this worker`);
-    this.name = "LeaseLostError";
-  }
+/** One tenure of a lease: who holds it, and which generation. */
+export interface LeaseTenure {
+  key: string;
+  holder: string;
+  generation: number;
 }
 
 export class LeaseStore {
   readonly #table: TableClient;
-  readonly #now: () => number;
 
-  constructor(table: TableClient, options: { now?: () => number } = {}) {
+  constructor(table: TableClient) {
     this.#table = table;
-    this.#now = options.now ?? Date.now;
   }
 
-  /** The lease as stored, or undefined when nobody holds it. */
+  /** The lease as stored (a released one has holder ""), or undefined when it was never taken. */
   async get(key: string, options: LeaseStoreOptions = {}): Promise<(LeaseState & { etag: string }) | undefined> {
+    let serverNow: number | undefined;
     try {
-      const entity = await this.#table.getEntity<Record<string, unknown>>(PARTITION, key, { abortSignal: options.abortSignal });
+      const entity = await this.#table.getEntity<Record<string, unknown>>(PARTITION, key, {
+        abortSignal: options.abortSignal,
+        onResponse: (response) => {
+          const date = response.headers.get("date");
+          if (date) serverNow = Date.parse(date);
+        },
+      });
+      const written = Date.parse(String(entity.timestamp));
+      if (serverNow === undefined || !Number.isFinite(serverNow) || !Number.isFinite(written)) {
+        throw new Error(`the lease "${key}" was read without the storage service's Date header or the entity's Timestamp`);
+      }
+      const holder = typeof entity.holder === "string" ? entity.holder : "";
+      const ttlMs = Number(entity.ttlMs) || 0;
+      const ageMs = Math.max(0, serverNow - written);
       return {
-        holder: String(entity.holder),
-        expiresAtMs: Number(entity.expiresAtMs),
+        holder,
+        generation: Number(entity.generation) || 0,
+        ttlMs,
         pending: entity.pending === true,
         pendingJob: typeof entity.pendingJob === "string" && entity.pendingJob !== "" ? entity.pendingJob : undefined,
+        ageMs,
+        live: holder !== "" && ageMs <= ttlMs + SERVICE_CLOCK_MARGIN_MS,
         etag: entity.etag,
       };
     } catch (error) {
@@ -61,35 +102,40 @@ export class LeaseStore {
 
   /** Takes the lease when it is free or expired; otherwise says who holds it. */
   async tryAcquire(key: string, holder: string, ttlMs: number, options: LeaseStoreOptions = {}): Promise<AcquireResult> {
+    if (!holder) throw new TypeError("tryAcquire: holder must be a non-empty string");
     for (let race = 0; race < MAX_RACES; race++) {
-      const entity = { partitionKey: PARTITION, rowKey: key, holder, expiresAtMs: this.#now() + ttlMs, pending: false, pendingJob: "" };
-      try {
-        await this.#table.createEntity(entity, { abortSignal: options.abortSignal });
-        return { acquired: true };
-      } catch (error) {
-        if (statusOf(error) !== 409) throw error;
-      }
       const current = await this.get(key, options);
-      if (!current) continue;
-      if (current.expiresAtMs > this.#now()) return { acquired: false, current };
-      // Expired: the holder died. Take it over, but only if nobody else did first.
+      const generation = (current?.generation ?? 0) + 1;
+      const entity = { partitionKey: PARTITION, rowKey: key, holder, generation, ttlMs, pending: false, pendingJob: "" };
       try {
+        if (!current) {
+          await this.#table.createEntity(entity, { abortSignal: options.abortSignal });
+          return { acquired: true, generation };
+        }
+        if (current.live) return { acquired: false, current };
+        // Free, or expired (the holder died or stalled): take it, but only if nobody else did first.
         await this.#table.updateEntity(entity, "Replace", { etag: current.etag, abortSignal: options.abortSignal });
-        return { acquired: true };
+        return { acquired: true, generation };
       } catch (error) {
-        if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error;
+        const status = statusOf(error);
+        if (status !== 409 && status !== 412 && status !== 404) throw error;
       }
       await pause();
     }
     throw new Error(`the lease "${key}" kept changing while acquiring it`);
   }
 
-  /** Pushes the expiry forward; LeaseLostError when the lease is no longer ours. */
-  async renew(key: string, holder: string, ttlMs: number, options: LeaseStoreOptions = {}): Promise<void> {
-    await this.#change(key, options, (current) => {
-      if (current?.holder !== holder) throw new LeaseLostError(key);
-      return { expiresAtMs: this.#now() + ttlMs };
+  /** Pushes the expiry forward (a write: the service stamps it); LeaseLostError when the tenure is over. */
+  async renew(tenure: LeaseTenure, options: LeaseStoreOptions = {}): Promise<void> {
+    await this.#change(tenure.key, options, (current) => {
+      if (!holds(current, tenure)) throw new LeaseLostError(tenure.key);
+      return { holder: tenure.holder };
     });
+  }
+
+  /** The fence: resolves when `tenure` is still the lease's current one, else LeaseLostError. One read. */
+  async check(tenure: LeaseTenure, options: LeaseStoreOptions = {}): Promise<void> {
+    if (!holds(await this.get(tenure.key, options), tenure)) throw new LeaseLostError(tenure.key);
   }
 
   /**
@@ -99,7 +145,7 @@ export class LeaseStore {
   async markPending(key: string, job: string, options: LeaseStoreOptions = {}): Promise<"marked" | "free"> {
     let outcome: "marked" | "free" = "free";
     await this.#change(key, options, (current) => {
-      if (!current || current.expiresAtMs <= this.#now()) {
+      if (!current?.live) {
         outcome = "free";
         return undefined;
       }
@@ -113,35 +159,31 @@ export class LeaseStore {
 
   /**
    * Lets go of the lease, unless a job marked it pending meanwhile: then the pending mark is cleared, the
-   * lease kept, and the pending job returned for one more run.
+   * lease kept (and renewed by that write), and the pending job returned for one more run.
    */
-  async release(key: string, holder: string, ttlMs: number, options: LeaseStoreOptions = {}): Promise<ReleaseResult> {
+  async release(tenure: LeaseTenure, options: LeaseStoreOptions = {}): Promise<ReleaseResult> {
     for (let race = 0; race < MAX_RACES; race++) {
-      const current = await this.get(key, options);
-      if (!current || current.holder !== holder) return { released: true };
+      const current = await this.get(tenure.key, options);
+      if (!current || !holds(current, tenure)) return { released: true };
       try {
-        if (current.pending) {
-          await this.#table.updateEntity(
-            { partitionKey: PARTITION, rowKey: key, holder, expiresAtMs: this.#now() + ttlMs, pending: false, pendingJob: "" },
-            "Replace",
-            { etag: current.etag, abortSignal: options.abortSignal },
-          );
-          return { released: false, pendingJob: current.pendingJob };
-        }
-        await this.#table.deleteEntity(PARTITION, key, { etag: current.etag, abortSignal: options.abortSignal });
-        return { released: true };
+        const patch = current.pending ? { pending: false, pendingJob: "" } : { holder: "", pending: false, pendingJob: "" };
+        await this.#table.updateEntity({ partitionKey: PARTITION, rowKey: tenure.key, ...patch }, "Merge", {
+          etag: current.etag,
+          abortSignal: options.abortSignal,
+        });
+        return current.pending ? { released: false, pendingJob: current.pendingJob } : { released: true };
       } catch (error) {
         if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error;
       }
       await pause();
     }
-    throw new Error(`the lease "${key}" kept changing while releasing it`);
+    throw new Error(`the lease "${tenure.key}" kept changing while releasing it`);
   }
 
   async #change(
     key: string,
     options: LeaseStoreOptions,
-    change: (current: (LeaseState & { etag: string }) | undefined) => Partial<LeaseState> | undefined,
+    change: (current: (LeaseState & { etag: string }) | undefined) => Record<string, unknown> | undefined,
   ): Promise<void> {
     for (let race = 0; race < MAX_RACES; race++) {
       const current = await this.get(key, options);
@@ -160,6 +202,10 @@ export class LeaseStore {
     }
     throw new Error(`the lease "${key}" kept changing while updating it`);
   }
+}
+
+function holds(current: LeaseState | undefined, tenure: LeaseTenure): boolean {
+  return current !== undefined && current.holder === tenure.holder && current.generation === tenure.generation;
 }
 
 /** A short random pause after a lost race, so contenders spread out instead of colliding again. */

@@ -39,6 +39,8 @@ export interface ApplyOptions {
   onFile?: () => void;
   /** What the file system holds (probe-workspace.ts); default: a local POSIX disk. */
   traits?: WorkspaceTraits;
+  /** The lease's fence, checked before the writes and again before the deletes (see sync-once.ts). */
+  fence?: { check(options?: { abortSignal?: AbortSignal }): Promise<void> };
 }
 
 /** Entries an apply could not write, chmod or delete: each named, so the run record says which. */
@@ -83,6 +85,7 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
   };
   const target = async (relative: string, create: boolean) => path.join(await folder(parentOf(relative), create), path.posix.basename(relative));
 
+  await options.fence?.check({ abortSignal });
   for (const file of plan.obstacles.files) {
     throwIfCancelled(abortSignal);
     await unlink(await target(file, false)).catch(ignoreMissing);
@@ -160,6 +163,7 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
     })),
   );
 
+  await options.fence?.check({ abortSignal });
   const deletes = caseMoves.files.size === 0 ? plan.deletes : plan.deletes.filter((p) => !caseMoves.files.has(p));
   await settleEntries([
     ...deletes.map((relative) => ({

@@ -25,7 +25,7 @@ export interface WorkspaceScan {
 }
 
 /** Never listed, never touched: a bind-mounted developer checkout keeps its history. */
-export const IGNORED_ROOT_NAMES: ReadonlySet<string> = new Set([".git"]);
+export const IGNORED_ROOT_NAMES: ReadonlySet<string> = new Set([".git", ".funcspace-sync-lock" /* the CLI's lock (folder-lock.ts) */]);
 
 export async function scanWorkspace(
   workspaceDir: string,

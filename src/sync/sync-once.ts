@@ -10,6 +10,7 @@ import { appliedCommitPath, readAppliedCommit, removeAppliedCommit, writeApplied
 import { createStopFlag, getFsThreads } from "./fs-threads.js";
 import { fetchChanges, type FetchMode, type FetchResult } from "./fetch-changes.js";
 import { resolveLimits, type SyncLimits } from "./limits.js";
+import type { LeaseFence } from "./lease.js";
 import { loadTarget, type LoadedTarget } from "./load-target.js";
 import { manifestPath, readManifest, writeManifest, type Manifest } from "./manifest.js";
 import { planSync, type SyncCounts, type SyncPlan } from "./plan-sync.js";
@@ -41,6 +42,12 @@ export interface SyncDeps {
    * SMB behaviour on a local disk this way); anything not given is probed once per process.
    */
   workspaceTraits?: Partial<WorkspaceTraits>;
+  /**
+   * The lease's fence (sync worker): checked before each destructive step — the applied record's removal,
+   * the renames, the deletes, the manifest and the applied record — so a worker whose lease was taken over
+   * writes nothing more. The CLI passes its folder lock (folder-lock.ts), whose check re-reads the lock file.
+   */
+  fence?: LeaseFence;
 }
 
 export interface SyncRequest {
@@ -147,6 +154,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
     }
     const recordApplied = async (files: number, skipped: SkippedEntry[]) => {
       if (request.session === undefined) return;
+      await deps.fence?.check({ abortSignal });
       await writeAppliedCommit(appliedFile, {
         workspaceDir: deps.workspaceDir,
         repository: deps.source.repository,
@@ -246,12 +254,14 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
       progress("apply", 0, applyTotal);
       await step("apply", async () => {
         // First: from here on the disk may hold part of this commit, which no record may vouch for.
+        await deps.fence?.check({ abortSignal });
         await removeAppliedCommit(appliedFile);
         const written = await applyPlan(plan, staging, {
           workspaceDir: deps.workspaceDir,
           concurrency: deps.concurrency,
           abortSignal,
           traits,
+          fence: deps.fence,
           onFile: () => progress("apply", ++applied, applyTotal),
         });
         staging = undefined;
@@ -264,6 +274,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
           skipped: plan.skipped,
         };
         // Last: until this rename, the previous manifest stands and the next plan re-checks by content.
+        await deps.fence?.check({ abortSignal });
         await writeManifest(manifestFile, next);
         await recordApplied(next.files.size, plan.skipped);
       }, abortSignal);

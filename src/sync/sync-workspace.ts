@@ -9,12 +9,13 @@ import { newSyncRunId, type SyncRunRecord, type SyncRunStore } from "../azure/sy
 import type { ConnectionRecord } from "../connection/connection-record.js";
 import type { Logger } from "../logger.js";
 import type { FetchMode } from "./fetch-changes.js";
-import { withLease } from "./lease.js";
+import { LeaseLostError } from "../errors.js";
+import { withLease, type LeaseFence } from "./lease.js";
 import type { SyncLimits } from "./limits.js";
 import type { RepositorySource } from "./repository-source.js";
 import { SyncCancelledError, SyncError } from "./sync-error.js";
 import type { SyncJob } from "./sync-job.js";
-import { syncOnce, type SyncOutcome, type SyncProgress } from "./sync-once.js";
+import { step, syncOnce, type SyncOutcome, type SyncProgress } from "./sync-once.js";
 import { describeSkipped, type SkippedEntry } from "./target-tree.js";
 
 export interface SyncWorkspaceDeps {
@@ -33,7 +34,7 @@ export interface SyncWorkspaceDeps {
   logger: Logger;
   limits?: Partial<SyncLimits>;
   fetchMode?: FetchMode;
-  lease?: { ttlMs?: number; renewEveryMs?: number };
+  lease?: { ttlMs?: number; renewEveryMs?: number; renewTimeoutMs?: number };
   /** Least time between two progress writes to the run record. */
   progressEveryMs?: number;
 }
@@ -59,7 +60,7 @@ export async function syncWorkspace(
     `sync-${deps.workspaceId}`,
     job,
     { leases: deps.leases, ...deps.lease, logger: log, abortSignal: options.abortSignal },
-    (next, abortSignal) => runOnce(next, deps, abortSignal),
+    (next, abortSignal, fence) => runOnce(next, deps, abortSignal, fence),
   );
   if (outcome.status === "pending") return outcome;
   const runs = outcome.results.filter((r): r is SyncRunRecord => r !== undefined);
@@ -67,7 +68,7 @@ export async function syncWorkspace(
 }
 
 /** One recorded run; undefined when the (pending) job turned out stale. */
-async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: AbortSignal): Promise<SyncRunRecord | undefined> {
+async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: AbortSignal, fence: LeaseFence): Promise<SyncRunRecord | undefined> {
   const connection = await currentConnection(job, deps, leaseSignal);
   if (!connection) return undefined;
   const log = deps.logger.child({ connectionId: job.connectionId, trigger: job.trigger, deliveryId: job.deliveryId, coalesced: job.coalesced });
@@ -129,10 +130,13 @@ async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: Abort
         fsThreads: deps.fsThreads,
         limits: deps.limits,
         logger: log,
+        fence,
       },
       { abortSignal, onProgress: progress.report },
     );
     await progress.flush();
+    // The connection's state belongs to the lease's holder: a worker taken over meanwhile leaves it alone.
+    await step("lease", () => fence.check({ abortSignal: leaseSignal }));
     Object.assign(run, finished(run, started, outcome));
     await deps.syncRuns.update(run.workspaceId, run.runId, run);
     await deps.connections.update(
@@ -150,7 +154,8 @@ async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: Abort
     return run;
   } catch (error) {
     await progress.flush();
-    const cancelled = error instanceof SyncCancelledError || (error instanceof SyncError && error.cause instanceof SyncCancelledError);
+    const leaseLost = error instanceof LeaseLostError || (error instanceof SyncError && error.cause instanceof LeaseLostError) || leaseSignal.reason instanceof LeaseLostError;
+    const cancelled = leaseLost || error instanceof SyncCancelledError || (error instanceof SyncError && error.cause instanceof SyncCancelledError);
     Object.assign(run, {
       result: cancelled ? "cancelled" : "failed",
       finishedAt: new Date().toISOString(),
@@ -160,6 +165,11 @@ async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: Abort
       errorMessage: userMessage(error),
     } satisfies Partial<SyncRunRecord>);
     await deps.syncRuns.update(run.workspaceId, run.runId, run);
+    // Taken over (or stopped before the lease could expire): the new holder owns the connection's state.
+    if (leaseLost) {
+      log.warn({ ...logFields(run), err: error }, "sync run stopped: the lease is no longer ours");
+      throw error;
+    }
     await deps.connections.update(
       (record) => (cancelled ? { ...record, state: record.appliedSha ? "Ready" : "Connecting" } : { ...record, state: "Failed", stateReason: run.errorMessage }),
       { connectionId: job.connectionId },

@@ -15,13 +15,14 @@ export async function deleteWorkspaceFile(deps: WorkspaceDeps, path: string, opt
   const { relative, absolute } = await resolveWorkspacePath(deps.workspaceDir, path);
   assertVisiblePath(relative);
   await assertWritable(deps, options);
-  await withWriteLock(deps.workspaceDir, async () => {
+  await withWriteLock(deps, async (lock) => {
     const info = await stat(absolute).catch(() => undefined);
     if (!info) throw new NotFoundError(`There is no file "${relative}" in the workspace.`);
     if (info.isDirectory()) throw notAFile(relative);
     if (options.ifMatch || options.ifNoneMatch) {
       checkPreconditions((await getFileVersion(absolute, relative, options))?.etag, options, relative);
     }
+    lock.assertHeld();
     await unlink(absolute);
   });
 }

@@ -18,7 +18,7 @@ export async function deleteWorkspaceFolder(deps: WorkspaceDeps, folderPath: str
   const { relative, absolute } = await resolveWorkspacePath(deps.workspaceDir, folderPath);
   assertVisiblePath(relative);
   await assertWritable(deps, options);
-  await withWriteLock(deps.workspaceDir, async () => {
+  await withWriteLock(deps, async () => {
     const info = await stat(absolute).catch(() => undefined);
     if (!info) throw new NotFoundError(`There is no folder "${relative}" in the workspace.`);
     if (!info.isDirectory()) throw new ConflictError(`"${relative}" is a file, not a folder.`, { code: "not_a_folder" });

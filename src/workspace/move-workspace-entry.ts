@@ -39,7 +39,7 @@ export async function moveWorkspaceEntry(deps: WorkspaceDeps, move: MoveRequest,
   if (to.relative.startsWith(`${from.relative}/`)) {
     throw new BadRequestError(`Cannot move "${from.relative}" into itself ("${to.relative}").`, { code: "move_into_itself" });
   }
-  return withWriteLock(deps.workspaceDir, async () => {
+  return withWriteLock(deps, async () => {
     const source = await lstat(from.absolute).catch(() => undefined);
     if (!source || !(source.isFile() || source.isDirectory())) {
       throw new NotFoundError(`There is nothing at "${from.relative}" to move.`);

@@ -79,9 +79,10 @@ async function putFromIterator(deps: WorkspaceDeps, path: string, body: AsyncIte
   if (staging.status === "rejected") throw staging.reason;
   const staged = staging.value;
   try {
-    return await withWriteLock(deps.workspaceDir, async () => {
+    return await withWriteLock(deps, async (lock) => {
       const current = isConditional(options) ? await getFileVersion(absolute, relative, options) : await currentMode(absolute, relative);
       checkPreconditions(current?.etag, options, relative);
+      lock.assertHeld();
       await staged.commit(current?.mode);
       return { path: relative, etag: staged.etag, size: staged.size, created: current === undefined };
     });
