@@ -174,20 +174,47 @@ describe("reconcile timer", () => {
 });
 
 describe("sync worker", () => {
-  it("records a run that fails (revoked token) and moves the message to poison after maxDequeueCount", async () => {
+  it("records a permanent failure (revoked token) once and completes the message: no retry, nothing poisoned", async () => {
     const quick = { ...settings, queues: { ...settings.queues, visibilityTimeoutInMs: 0, maxDequeueCount: 2 } };
     host = await startTestHost({ env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl }, settings: quick });
     await resetGitHubState(host);
-    const { token } = await connectWithRepoHook(host, { hook: false });
+    const { token, record } = await connectWithRepoHook(host, { hook: false });
     github.revokeToken(token);
+    await host.fetch("/api/github/sync", { method: "POST" });
+    const ours = async (): Promise<{ result: string; error?: string }[]> =>
+      ((await (await host!.fetch("/api/github/sync-runs?limit=20")).json()).runs as { connectionId: string; result: string; error?: string }[]).filter(
+        (r) => r.connectionId === record.connectionId,
+      );
+    const queue = host.services.storage.queue("workspace-sync");
+    const poison = host.services.storage.queue("workspace-sync-poison");
+    const failed = await until(async () => {
+      const runs = await ours();
+      return runs[0]?.result === "failed" && (await queue.getProperties()).approximateMessagesCount === 0 ? runs : undefined;
+    });
+    // Time for a redelivery, had the message gone back to the queue (visibility timeout 0).
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await ours()).map((r) => r.result)).toEqual(["failed"]);
+    expect(failed[0]!.error).toMatch(/token|credentials|401/i);
+    expect(failed[0]!.error).toMatch(/Not retried/);
+    expect((await poison.peekMessages()).peekedMessageItems).toHaveLength(0);
+    expect((await host.services.connections.get())!.record.state).toBe("Failed");
+    expect(await stat(path.join(host.workspaceDir, "flows")).catch(() => undefined)).toBeUndefined();
+  });
+
+  it("retries a transient failure (GitHub's rate limit) and moves the message to poison after maxDequeueCount", async () => {
+    const quick = { ...settings, queues: { ...settings.queues, visibilityTimeoutInMs: 0, maxDequeueCount: 2 } };
+    host = await startTestHost({ env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl }, settings: quick });
+    await resetGitHubState(host);
+    await connectWithRepoHook(host, { hook: false });
+    github.faults.failNext({ path: /\/branches\//, status: 403, rateLimit: "primary", count: 10 });
     await host.fetch("/api/github/sync", { method: "POST" });
     const poison = host.services.storage.queue("workspace-sync-poison");
     await until(async () => (await poison.peekMessages()).peekedMessageItems[0]);
     const { runs } = await (await host.fetch("/api/github/sync-runs?limit=2")).json();
     expect(runs.map((r: { result: string }) => r.result)).toEqual(["failed", "failed"]);
-    expect(runs[0].error).toMatch(/token|credentials|401/i);
+    expect(runs[0].error).toMatch(/rate limit/i);
     expect((await host.services.connections.get())!.record.state).toBe("Failed");
     await poison.clearMessages();
-    expect(await stat(path.join(host.workspaceDir, "flows")).catch(() => undefined)).toBeUndefined();
+    github.faults.reset();
   });
 });

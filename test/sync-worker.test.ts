@@ -138,14 +138,38 @@ describe("runSyncJob", () => {
     expect(await readdir(fx.workspaceDir)).toEqual([]);
   });
 
-  it("records a failure with its step and marks the connection Failed", async () => {
+  it("records a permanent failure with its step, marks the connection Failed and returns (the message is done)", async () => {
     await fx.repo.commit({ "a.txt": "a\n" });
-    const error = await runSyncJob(job(), deps({ getToken: async () => "ghp_not_valid" })).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/^resolve: GitHub rejected the token/);
+    const result = await runSyncJob(job(), deps({ getToken: async () => "ghp_not_valid" }), { attempt: { number: 1, max: 5 } });
+    expect(result).toMatchObject({ status: "failed", permanent: true, code: "unauthorized" });
+    expect((result as { message: string }).message).toMatch(/^resolve: GitHub rejected the token/);
     const [run] = await listRuns();
-    expect(run).toMatchObject({ result: "failed", errorStep: "resolve", errorCode: "unauthorized" });
+    expect(run).toMatchObject({ result: "failed", errorStep: "resolve", errorCode: "unauthorized", errorPermanent: true, attempt: 1 });
+    expect(run!.errorMessage).toMatch(/Not retried .*fix the cause, then use Sync now/);
     expect(run!.errorMessage).not.toContain("ghp_not_valid");
     expect((await connections.get())?.record).toMatchObject({ state: "Failed", stateReason: run!.errorMessage });
+  });
+
+  it("rethrows a transient failure for redelivery, and on the last attempt says it gave up", async () => {
+    await fx.repo.commit({ "a.txt": "a\n" });
+    github.faults.failNext({ path: /\/branches\//, status: 502, count: 100 });
+    const quick = deps({ githubRetries: 0 });
+    const first = await runSyncJob(job(), quick, { attempt: { number: 1, max: 5 } }).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(Error);
+    expect((await listRuns())[0]).toMatchObject({ result: "failed", attempt: 1, errorCode: "service_unavailable" });
+    expect((await listRuns())[0]!.errorPermanent).toBeUndefined();
+    expect((await listRuns())[0]!.errorMessage).not.toMatch(/Gave up|Not retried/);
+    await expect(runSyncJob(job(), quick, { attempt: { number: 5, max: 5 } })).rejects.toThrow(/status 502/);
+    const [last] = await listRuns();
+    expect(last).toMatchObject({ result: "failed", attempt: 5 });
+    expect(last!.errorMessage).toMatch(/Gave up after 5 attempts; the job rests in the poison queue/);
+    expect((await connections.get())?.record.stateReason).toBe(last!.errorMessage);
+  });
+
+  it("refuses a malformed message without throwing (retrying it cannot help)", async () => {
+    const result = await runSyncJob({ connectionId: "conn-1" } as unknown as SyncJob, deps());
+    expect(result).toMatchObject({ status: "failed", permanent: true, code: "invalid_sync_job", message: "sync job: branch must be a non-empty string" });
+    expect(await listRuns()).toEqual([]);
   });
 
   it("runs a burst of 20 jobs as at most two syncs, ending on the newest commit", async () => {
