@@ -10,6 +10,7 @@ import { githubStatusTriggers } from "./github-status.js";
 import { githubWebhooks } from "./github-webhooks.js";
 import { reconcile } from "./reconcile.js";
 import { secretTriggers } from "./secrets.js";
+import { sweepInterrupted } from "./sweep-interrupted.js";
 import { syncWorker } from "./sync-worker.js";
 import { workspaceTriggers } from "./workspace.js";
 import { workflowTriggers } from "./workflows.js";
@@ -17,6 +18,6 @@ import { workflowWorker } from "./workflow-worker.js";
 
 export const triggers: readonly Trigger[] = [
   ...healthTriggers, ...authTriggers, ...workspaceTriggers, ...workflowTriggers, workflowWorker,
-  githubWebhooks, ...githubAppTriggers, ...githubConnectTriggers, ...githubStatusTriggers, reconcile, syncWorker,
+  githubWebhooks, ...githubAppTriggers, ...githubConnectTriggers, ...githubStatusTriggers, reconcile, sweepInterrupted, syncWorker,
   ...githubPatTriggers, ...secretTriggers,
 ];

@@ -2,6 +2,7 @@
 // A missing or malformed value fails here with the variable's name and the fix, never deep inside a handler.
 import path from "node:path";
 import { DEFAULT_FS_THREADS } from "./sync/fs-threads.js";
+import { MAX_WORKFLOW_TIMEOUT_MS } from "./host-limits.js";
 
 /** Where the process runs: `local` for `npm start`, `container` for the Functions host (Docker or Azure). */
 export type ConfigProfile = "local" | "container";
@@ -75,6 +76,11 @@ export interface Config {
   debugPort: number;
   /** A workflow run is stopped after this long unless its definition sets its own `timeoutMs`. */
   workflowTimeoutMs: number;
+  /**
+   * WORKFLOW_WAIT_MS: how long `POST /api/workflows/{name}/runs` (wait=true) waits for the run before answering 202
+   * with its id; the run goes on. Below the Azure front end's 230 s request limit.
+   */
+  workflowWaitMs: number;
   /** Workflow runs executing at once in this process (each in its own worker thread). */
   workflowConcurrency: number;
   /**
@@ -101,6 +107,8 @@ export interface Config {
   syncFsThreads: number;
   /** NCRONTAB schedule of the reconcile timer (six fields, seconds first, as in Azure Functions). */
   reconcileSchedule: string;
+  /** SWEEP_SCHEDULE: NCRONTAB of the timer that marks runs and syncs whose worker died as `interrupted`. */
+  sweepSchedule: string;
   logLevel: LogLevel;
   /** Local host only: interface and port to listen on. */
   host: string;
@@ -272,7 +280,8 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     allowedHosts,
     enableDebugging: boolean(["ENABLE_DEBUGGING", "ENABLE_REMOTE_DEBUGGING"], false),
     debugPort: integer("DEBUG_PORT", 9229, 0, 65535),
-    workflowTimeoutMs: integer("WORKFLOW_TIMEOUT_MS", 10 * 60 * 1000, 100, 24 * 60 * 60 * 1000),
+    workflowTimeoutMs: integer("WORKFLOW_TIMEOUT_MS", 10 * 60 * 1000, 100, MAX_WORKFLOW_TIMEOUT_MS),
+    workflowWaitMs: integer("WORKFLOW_WAIT_MS", 200_000, 0, 220_000),
     workflowConcurrency: integer("WORKFLOW_CONCURRENCY", 4, 1, 64),
     workflowRunner: workflowRunner(read("WORKFLOW_RUNNER"), problems),
     workflowRunnerUser: read("WORKFLOW_RUNNER_USER"),
@@ -282,6 +291,7 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     ioConcurrency: integer("IO_CONCURRENCY", 16, 1, 256),
     syncFsThreads: integer("SYNC_FS_THREADS", DEFAULT_FS_THREADS, 1, 64),
     reconcileSchedule: read("RECONCILE_SCHEDULE") ?? "0 */5 * * * *",
+    sweepSchedule: read("SWEEP_SCHEDULE") ?? "30 */5 * * * *",
     logLevel: LOG_LEVELS.includes(logLevelValue) ? logLevelValue : "info",
     host,
     port,

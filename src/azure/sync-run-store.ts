@@ -100,10 +100,10 @@ export class SyncRunStore {
     for await (const entity of entities) yield fromEntity(entity);
   }
 
-  /** Runs of every workspace still marked `running` (the sweeper's view; a live run is among them too). */
-  async *listRunning(options: SyncRunStoreOptions = {}): AsyncIterableIterator<SyncRunRecord> {
+  /** Runs of a workspace still marked `running` (the sweeper's view; a live run is among them too). */
+  async *listRunning(workspaceId: string, options: SyncRunStoreOptions = {}): AsyncIterableIterator<SyncRunRecord> {
     const entities = this.#table.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: "result eq 'running'" },
+      queryOptions: { filter: `PartitionKey eq '${workspaceId.replace(/'/g, "''")}' and result eq 'running'` },
       abortSignal: options.abortSignal,
     });
     for await (const entity of entities) yield fromEntity(entity);
