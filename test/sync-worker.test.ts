@@ -9,10 +9,11 @@ import { ConnectionStore } from "../src/azure/connection-store.js";
 import { LeaseStore } from "../src/azure/lease-store.js";
 import { TABLES } from "../src/azure/resources.js";
 import { createStorageClients, ensureStorageResources, type StorageClients } from "../src/azure/storage.js";
-import { SyncRunStore, type SyncRunRecord } from "../src/azure/sync-run-store.js";
+import { newSyncRunId, SyncRunStore, type SyncRunRecord } from "../src/azure/sync-run-store.js";
 import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import { createLogger } from "../src/logger.js";
 import type { SyncJob } from "../src/sync/sync-job.js";
+import { sweepInterruptedSyncs } from "../src/sync/sweep-interrupted-syncs.js";
 import { startGitHubStandIn, type GitHubStandIn } from "./support/github-stand-in/index.js";
 import { useTestStorage } from "./support/storage.js";
 import { archiveState, createSyncFixture, diffWorkspace, type SyncFixture } from "./support/sync-fixtures.js";
@@ -228,5 +229,28 @@ describe("runSyncJob", () => {
     // Nothing half-written: the workspace still holds the previous commit, whole, and no staging is left.
     expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, before, fx.root))).toEqual([]);
     expect(await readFile(path.join(fx.workspaceDir, "f0.txt"), "utf8")).toBe("v1 0\n");
+  });
+
+  it("sweeps a run whose worker died: interrupted with the reason, the connection Failed; a live run is left alone", async () => {
+    const now = new Date();
+    const base = { workspaceId, connectionId: "conn-1", repository: fx.repo.fullName, branch: "main", trigger: "webhook", added: 0, changed: 0, deleted: 0, skipped: 0, bytesDownloaded: 0 };
+    const dead: SyncRunRecord = { ...base, runId: newSyncRunId(now.getTime() - 3_600_000), result: "running", startedAt: new Date(now.getTime() - 3_600_000).toISOString() };
+    await runs.create(dead);
+    await connections.update((r) => ({ ...r, state: "Syncing" }));
+    const sweep = () => sweepInterruptedSyncs({ workspaceId, syncRuns: runs, connections, logger: createLogger({ level: "silent" }) }, { now });
+    expect(await sweep()).toEqual([dead.runId]);
+    const after = await runs.get(workspaceId, dead.runId);
+    expect(after).toMatchObject({ result: "interrupted", errorCode: "interrupted", finishedAt: now.toISOString() });
+    expect(after!.errorMessage).toMatch(/was interrupted: the worker running it stopped before it finished\. The next push, poll or Sync now runs it again\./);
+    expect((await connections.get())?.record).toMatchObject({ state: "Failed", stateReason: after!.errorMessage });
+    expect(await sweep()).toEqual([]);
+
+    // A run that started 10 minutes ago may be alive (the host allows 30): untouched, and the connection too.
+    const live: SyncRunRecord = { ...base, runId: newSyncRunId(now.getTime() - 600_000), result: "running", startedAt: new Date(now.getTime() - 600_000).toISOString() };
+    await runs.create(live);
+    await connections.update((r) => ({ ...r, state: "Syncing" }));
+    expect(await sweep()).toEqual([]);
+    expect((await runs.get(workspaceId, live.runId))?.result).toBe("running");
+    expect((await connections.get())?.record.state).toBe("Syncing");
   });
 });
