@@ -13,6 +13,7 @@ import { readHostSettings } from "../local/host-json.js";
 import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { connect, queuedJobs, resetGitHubState } from "./support/github-app-fixtures.js";
+import { checkHealth } from "../src/health/check-health.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
 import { until } from "./support/wait-for.js";
 
@@ -214,7 +215,20 @@ describe("sync worker", () => {
     expect(runs.map((r: { result: string }) => r.result)).toEqual(["failed", "failed"]);
     expect(runs[0].error).toMatch(/rate limit/i);
     expect((await host.services.connections.get())!.record.state).toBe("Failed");
+    // Nothing reads the poison queue by itself: the connection status and the health report say it is there.
+    const status = await (await host.fetch("/api/github/connection")).json();
+    expect(status.poisonedSyncJobs).toEqual({
+      count: 1,
+      message: "1 sync job(s) failed every attempt and rest in workspace-sync-poison; the sync history says why. Fix the cause, then use Sync now.",
+    });
+    const health = await checkHealth(host.services, { timeoutInMs: 5_000 });
+    expect(health.checks.find((c) => c.name === "poisonQueues")).toMatchObject({
+      status: "pass",
+      message: expect.stringMatching(/^1 in workspace-sync-poison: jobs that failed every attempt/),
+      details: { total: 1, queues: { "workspace-sync-poison": 1, "workflow-runs-poison": 0 } },
+    });
     await poison.clearMessages();
+    expect((await (await host.fetch("/api/github/connection")).json()).poisonedSyncJobs).toBeUndefined();
     github.faults.reset();
   });
 });
