@@ -5,6 +5,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { pack as createPack } from "tar-stream";
 import { Octokit } from "@octokit/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { reconcileConnection } from "../github-app/reconcile-connection.js";
@@ -200,6 +202,42 @@ describe("sync worker", () => {
     expect((await poison.peekMessages()).peekedMessageItems).toHaveLength(0);
     expect((await host.services.connections.get())!.record.state).toBe("Failed");
     expect(await stat(path.join(host.workspaceDir, "flows")).catch(() => undefined)).toBeUndefined();
+  });
+
+  it("downloads a refused archive once: the permanent failure is recorded, the message completed, no re-download", async () => {
+    const quick = { ...settings, queues: { ...settings.queues, visibilityTimeoutInMs: 0, maxDequeueCount: 3 } };
+    host = await startTestHost({ env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl }, settings: quick });
+    await resetGitHubState(host);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 45; i++) files[`bulk/f${i}.txt`] = `${randomUUID()}\n`; // past the blob limit: the tarball
+    const sha = await repo.commit(files);
+    // An archive with an entry outside its top folder (an attacker's, or a broken one): refused in the fetch step.
+    const pack = createPack();
+    pack.entry({ name: `octo-user-site-${sha.slice(0, 7)}/ok.txt` }, "ok\n");
+    pack.entry({ name: "elsewhere/evil.txt" }, "evil\n");
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of pack) chunks.push(chunk as Buffer);
+    github.faults.serveTarball(repo.fullName, sha, gzipSync(Buffer.concat(chunks)));
+    const { record } = await connectWithRepoHook(host, { hook: false });
+    const before = github.requests.length;
+    await host.fetch("/api/github/sync", { method: "POST" });
+    const queue = host.services.storage.queue("workspace-sync");
+    const failed = await until(async () => {
+      const { runs } = await (await host!.fetch("/api/github/sync-runs?limit=20")).json();
+      const ours = (runs as { connectionId: string; result: string }[]).filter((r) => r.connectionId === record.connectionId);
+      return ours[0]?.result === "failed" && (await queue.getProperties()).approximateMessagesCount === 0 ? ours : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 1_000)); // room for redeliveries, had there been any
+    const tarballs = github.requests.slice(before).filter((r) => /\/tarball\//.test(r.path) && r.method === "GET");
+    expect(tarballs.filter((r) => r.path.includes("/api/v3/"))).toHaveLength(1);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ result: "failed", errorStep: "fetch", errorCode: "unsafe_repository", errorPermanent: true, attempt: 1 });
+    const status = await (await host.fetch("/api/github/connection")).json();
+    expect(status.state).toBe("Failed");
+    expect(status.stateReason).toMatch(/^fetch: The repository archive has an entry outside its top folder: "elsewhere\/evil.txt"\. Not retried/);
+    expect(status.poisonedSyncJobs).toBeUndefined();
+    github.faults.reset();
   });
 
   it("retries a transient failure (GitHub's rate limit) and moves the message to poison after maxDequeueCount", async () => {
