@@ -12,6 +12,7 @@ import { reconcile } from "./reconcile.js";
 import { pruneWorkflowRuns } from "./prune-runs.js";
 import { runEventTriggers } from "./run-events.js";
 import { secretTriggers } from "./secrets.js";
+import { sweepInterrupted } from "./sweep-interrupted.js";
 import { syncWorker } from "./sync-worker.js";
 import { workspaceTriggers } from "./workspace.js";
 import { workflowTriggers } from "./workflows.js";
@@ -19,6 +20,6 @@ import { workflowWorker } from "./workflow-worker.js";
 
 export const triggers: readonly Trigger[] = [
   ...healthTriggers, ...authTriggers, ...workspaceTriggers, ...workflowTriggers, workflowWorker,
-  githubWebhooks, ...githubAppTriggers, ...githubConnectTriggers, ...githubStatusTriggers, reconcile, syncWorker,
+  githubWebhooks, ...githubAppTriggers, ...githubConnectTriggers, ...githubStatusTriggers, reconcile, sweepInterrupted, syncWorker,
   ...githubPatTriggers, ...secretTriggers, ...runEventTriggers, pruneWorkflowRuns,
 ];

@@ -4,6 +4,7 @@
 import type { HttpRequest } from "@azure/functions";
 import { BadRequestError } from "../src/errors.js";
 import { readRunRequest } from "../src/engine/read-run-request.js";
+import { FINISHED_STATUSES } from "../src/engine/run-record.js";
 import { actorName } from "../src/auth/principal.js";
 import { defineHttp, type Trigger } from "./define.js";
 
@@ -27,7 +28,8 @@ export const startWorkflowRun = defineHttp({
     const { params } = await readRunRequest(request.body as AsyncIterable<Uint8Array> | null);
     const run = await services.engine.startRun(request.params.name ?? "", params, { wait, startedBy: actorName(principal) });
     const headers = { ...NO_STORE, location: `/api/runs/${run.id}` };
-    return { status: wait ? 200 : 202, headers, jsonBody: run };
+    // 200 with the outcome; 202 when queued, or still going after the bounded wait (GET the Location for it).
+    return { status: FINISHED_STATUSES.includes(run.status) ? 200 : 202, headers, jsonBody: run };
   },
 });
 

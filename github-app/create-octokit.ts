@@ -1,11 +1,14 @@
-// One way to build an Octokit for GitHub's REST API: base URL from GITHUB_API_URL, retries for transient
-// failures (5xx, network) by @octokit/plugin-retry, and Octokit's log routed into our logger.
+// One way to build an Octokit for GitHub's REST API: base URL from GITHUB_API_URL, a deadline per attempt and
+// "cannot reach GitHub" at once (./github-network.ts), retries for transient failures (5xx, dropped
+// connections) by @octokit/plugin-retry, and Octokit's log routed into our logger.
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/core";
 import { retry } from "@octokit/plugin-retry";
 import type { Logger } from "../src/logger.js";
+import { githubNetwork } from "./github-network.js";
 
-const RetryingOctokit = Octokit.plugin(retry);
+// githubNetwork first: its hook is the innermost, once per attempt (see github-network.ts).
+const RetryingOctokit = Octokit.plugin(githubNetwork, retry);
 export type GitHubClient = InstanceType<typeof RetryingOctokit>;
 
 export type GitHubAuth =

@@ -1,7 +1,8 @@
 // The connection as the UI shows it: repository, branch, state and reason, what is applied and what is
 // at the head, how changes arrive, and the progress of a running sync. Never a secret: a PAT shows as
 // its last four characters only.
-import { TABLES } from "../src/azure/resources.js";
+import { countPoisonedMessages } from "../src/azure/count-poisoned-messages.js";
+import { poisonQueueName, QUEUES, TABLES } from "../src/azure/resources.js";
 import { SyncRunStore, type SyncRunRecord } from "../src/azure/sync-run-store.js";
 import { DEFAULT_WORKSPACE_ID, type ConnectionRecord } from "../src/connection/connection-record.js";
 import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
@@ -25,6 +26,11 @@ export interface ConnectionStatus {
   tokenRotatedAt?: string;
   createdAt?: string;
   progress?: { phase?: string; done?: number; total?: number; runId: string; startedAt: string };
+  /**
+   * Sync jobs the host gave up on (in workspace-sync-poison after every attempt failed), with a sentence saying
+   * what to do; absent when there are none or they cannot be counted.
+   */
+  poisonedSyncJobs?: { count: number; message: string };
   githubWebUrl?: string;
   repositoryUrl?: string;
 }
@@ -56,6 +62,15 @@ export async function describeConnection(
     githubWebUrl: deps.config.githubWebUrl,
     repositoryUrl: `${deps.config.githubWebUrl}/${record.repository}`,
   };
+  const poisoned = await countPoisonedMessages(deps.storage, { queues: [QUEUES.workspaceSync], abortSignal: options.abortSignal }).catch(() => undefined);
+  if (poisoned && poisoned.total > 0) {
+    status.poisonedSyncJobs = {
+      count: poisoned.total,
+      message:
+        `${poisoned.total} sync job(s) failed every attempt and rest in ${poisonQueueName(QUEUES.workspaceSync)}; ` +
+        "the sync history says why. Fix the cause, then use Sync now.",
+    };
+  }
   if (record.state === "Syncing") {
     const run = await latestRun(deps, record, options);
     if (run?.result === "running") {

@@ -10,9 +10,12 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { AppError, ForbiddenError, NotFoundError, ServiceUnavailableError, UnauthorizedError } from "../src/errors.js";
 import type { Logger } from "../src/logger.js";
+import { fetchDownload } from "./fetch-download.js";
+import { describeNetworkFailure, githubNetwork } from "./github-network.js";
 import type { BranchHead, RepositorySource, SourceOptions, SourceTree, SourceTreeEntry } from "../src/sync/repository-source.js";
 
-const SyncOctokit = Octokit.plugin(retry, throttling);
+// githubNetwork first: a deadline per attempt and "cannot reach GitHub" without retries (github-network.ts).
+const SyncOctokit = Octokit.plugin(githubNetwork, retry, throttling);
 
 /** A secondary rate limit asking to wait longer than this fails the run instead (the queue retries later). */
 const MAX_SECONDARY_WAIT_SECONDS = 60;
@@ -132,18 +135,12 @@ export function createRepositorySource(options: CreateRepositorySourceOptions): 
           request: { redirect: "manual", parseSuccessResponseBody: false },
         });
         const location = response.headers.location;
-        let body: ReadableStream<Uint8Array> | null;
         if (response.status >= 300 && response.status < 400 && location) {
           await (response.data as ReadableStream | null)?.cancel().catch(() => undefined);
-          const download = await fetch(location, { signal: opts.abortSignal });
-          if (!download.ok) {
-            await download.body?.cancel().catch(() => undefined);
-            throw Object.assign(new Error(`tarball download answered ${download.status}`), { status: download.status });
-          }
-          body = download.body;
-        } else {
-          body = response.data as ReadableStream<Uint8Array> | null;
+          // Deadlines for the start and for a silent body (fetch-download.ts); the caller's signal cancels too.
+          return fetchDownload(location, { abortSignal: opts.abortSignal });
         }
+        const body = response.data as ReadableStream<Uint8Array> | null;
         if (!body) throw new Error("the tarball answer has no body");
         return Readable.fromWeb(body as WebReadableStream<Uint8Array>);
       }),
@@ -172,10 +169,14 @@ export function toSourceError(error: unknown, what: string, repository: string):
     case 404:
     case 422:
       return new NotFoundError(`GitHub has no ${what} in ${repository}, or the token cannot see the repository (404).`, { cause });
-    default:
+    default: {
+      // No answer at all (dropped connection, deadline): say so, not "status 500" (Octokit's stand-in status).
+      const network = describeNetworkFailure(error);
+      if (network) return new ServiceUnavailableError(`GitHub did not deliver ${what} of ${repository}: ${network}; the sync will be retried.`, { cause });
       return new ServiceUnavailableError(
         `GitHub did not deliver ${what} of ${repository}${status ? ` (status ${status})` : ""} after retries: ${message.slice(0, 200)}`,
         { cause },
       );
+    }
   }
 }

@@ -1,7 +1,9 @@
 // What the `workspace-sync` queue trigger calls for each message: check the job, build the GitHub source for
 // the connected repository with the caller's token provider (GitHub App installation token or PAT), and run
-// the engine's syncWorkspace under the workspace lease. Returns what happened; throws when the run failed
-// (after recording it), so the queue redelivers and eventually poisons a message that keeps failing.
+// the engine's syncWorkspace under the workspace lease. Returns what happened. A failure another attempt cannot
+// fix (src/sync/sync-error.ts: isPermanentSyncFailure) is recorded and returned, so the message is completed and
+// nothing is downloaded again; a transient one is recorded and thrown, so the queue redelivers it (host.json
+// visibilityTimeout apart) and poisons it after maxDequeueCount attempts.
 import type { Config } from "../src/config.js";
 import type { ConnectionStore } from "../src/azure/connection-store.js";
 import { LeaseStore } from "../src/azure/lease-store.js";
@@ -11,8 +13,9 @@ import { SyncRunStore } from "../src/azure/sync-run-store.js";
 import { DEFAULT_WORKSPACE_ID, type ConnectionRecord } from "../src/connection/connection-record.js";
 import type { Logger } from "../src/logger.js";
 import type { FetchMode } from "../src/sync/fetch-changes.js";
+import { InvalidSyncJobError, isPermanentSyncFailure } from "../src/sync/sync-error.js";
 import type { SyncJob } from "../src/sync/sync-job.js";
-import { syncWorkspace, type SyncWorkspaceDeps, type SyncWorkspaceResult } from "../src/sync/sync-workspace.js";
+import { syncWorkspace, type SyncWorkspaceDeps, type SyncWorkspaceOptions, type SyncWorkspaceResult } from "../src/sync/sync-workspace.js";
 import { createRepositorySource } from "./repository-source.js";
 
 export interface RunSyncJobDeps {
@@ -27,11 +30,30 @@ export interface RunSyncJobDeps {
   /** Tuning for tests: lease TTL and renewal, forced fetch path. */
   lease?: SyncWorkspaceDeps["lease"];
   fetchMode?: FetchMode;
+  /** Octokit's retries of a failed GitHub request (default 3; tests lower it). */
+  githubRetries?: number;
 }
 
-export async function runSyncJob(job: SyncJob, deps: RunSyncJobDeps, options: { abortSignal?: AbortSignal } = {}): Promise<SyncWorkspaceResult> {
-  checkSyncJob(job);
+export type RunSyncJobResult =
+  | SyncWorkspaceResult
+  /** Recorded (run record, connection state) and not worth another attempt: the message is done. */
+  | { status: "failed"; permanent: true; code: string; message: string };
+
+export async function runSyncJob(job: SyncJob, deps: RunSyncJobDeps, options: SyncWorkspaceOptions = {}): Promise<RunSyncJobResult> {
   const logger = deps.logger.child({ component: "sync" });
+  try {
+    checkSyncJob(job);
+    return await startSync(job, deps, logger, options);
+  } catch (error) {
+    if (!isPermanentSyncFailure(error)) throw error;
+    const { code, message } = error as InvalidSyncJobError;
+    // A malformed message has no run to record it on: the log is its only trace.
+    if (code === "invalid_sync_job") logger.error({ err: error }, "sync job refused");
+    return { status: "failed", permanent: true, code, message };
+  }
+}
+
+function startSync(job: SyncJob, deps: RunSyncJobDeps, logger: Logger, options: SyncWorkspaceOptions): Promise<SyncWorkspaceResult> {
   return syncWorkspace(
     job,
     {
@@ -52,6 +74,7 @@ export async function runSyncJob(job: SyncJob, deps: RunSyncJobDeps, options: { 
           owner,
           repo,
           logger,
+          retries: deps.githubRetries,
         });
       },
       logger,
@@ -62,13 +85,13 @@ export async function runSyncJob(job: SyncJob, deps: RunSyncJobDeps, options: { 
   );
 }
 
-/** A malformed message is a bug upstream: a TypeError naming the field (the queue poisons it). */
+/** A malformed message is a bug upstream: an error naming the field, logged; retrying it cannot help. */
 export function checkSyncJob(job: unknown): asserts job is SyncJob {
   const value = job as Partial<SyncJob> | null;
-  if (typeof value !== "object" || value === null) throw new TypeError("sync job: the message is not a JSON object");
-  if (typeof value.connectionId !== "string" || !value.connectionId) throw new TypeError("sync job: connectionId must be a non-empty string");
-  if (typeof value.branch !== "string" || !value.branch) throw new TypeError("sync job: branch must be a non-empty string");
+  if (typeof value !== "object" || value === null) throw new InvalidSyncJobError("sync job: the message is not a JSON object");
+  if (typeof value.connectionId !== "string" || !value.connectionId) throw new InvalidSyncJobError("sync job: connectionId must be a non-empty string");
+  if (typeof value.branch !== "string" || !value.branch) throw new InvalidSyncJobError("sync job: branch must be a non-empty string");
   if (!["webhook", "poll", "manual", "initial"].includes(String(value.trigger))) {
-    throw new TypeError("sync job: trigger must be webhook, poll, manual or initial");
+    throw new InvalidSyncJobError("sync job: trigger must be webhook, poll, manual or initial");
   }
 }

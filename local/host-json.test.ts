@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FUNCTION_TIMEOUT_MS, MAX_WORKFLOW_TIMEOUT_MS, QUEUE_MAX_DEQUEUE_COUNT } from "../src/host-limits.js";
 import { parseTimeSpanInMs, readHostSettings } from "./host-json.js";
 
 describe("parseTimeSpanInMs", () => {
@@ -25,5 +26,14 @@ describe("readHostSettings", () => {
     expect(settings.queues.maxDequeueCount).toBeGreaterThanOrEqual(1);
     expect(settings.queues.batchSize).toBeGreaterThanOrEqual(1);
     expect(settings.queues.maxPollingIntervalInMs).toBeGreaterThan(0);
+  });
+});
+
+describe("src/host-limits.ts", () => {
+  it("repeats host.json's retry count and function timeout, and caps workflow timeouts below it", () => {
+    const settings = readHostSettings();
+    expect(QUEUE_MAX_DEQUEUE_COUNT).toBe(settings.queues.maxDequeueCount);
+    expect(FUNCTION_TIMEOUT_MS).toBe(settings.functionTimeoutInMs);
+    expect(MAX_WORKFLOW_TIMEOUT_MS).toBeLessThan(settings.functionTimeoutInMs);
   });
 });

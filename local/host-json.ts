@@ -12,6 +12,8 @@ export interface QueueSettings {
 
 export interface HostSettings {
   routePrefix: string;
+  /** `functionTimeout` (the Functions host's default on Premium plans: 30 minutes). */
+  functionTimeoutInMs: number;
   queues: QueueSettings;
 }
 
@@ -29,12 +31,14 @@ export function parseTimeSpanInMs(value: string): number {
 export function readHostSettings(file = new URL("../host.json", import.meta.url)): HostSettings {
   const json = JSON.parse(readFileSync(file, "utf8")) as {
     extensions?: { http?: { routePrefix?: string }; queues?: Record<string, unknown> };
+    functionTimeout?: string;
   };
   const queues = json.extensions?.queues ?? {};
   // Defaults are the Functions host's own.
   const batchSize = Number(queues.batchSize ?? 16);
   return {
     routePrefix: json.extensions?.http?.routePrefix ?? "api",
+    functionTimeoutInMs: parseTimeSpanInMs(json.functionTimeout ?? "00:30:00"),
     queues: {
       batchSize,
       newBatchThreshold: Number(queues.newBatchThreshold ?? Math.floor(batchSize / 2)),

@@ -58,7 +58,7 @@ describe("loadConfig", () => {
     expect([set.workflowTimeoutMs, set.workflowConcurrency, set.debugPort]).toEqual([5000, 2, 0]);
     expect(problemsOf({ ...storage, WORKFLOW_TIMEOUT_MS: "10s", WORKFLOW_CONCURRENCY: "0", DEBUG_PORT: "70000" })).toEqual([
       'DEBUG_PORT="70000" must be a whole number between 0 and 65535.',
-      'WORKFLOW_TIMEOUT_MS="10s" must be a whole number between 100 and 86400000.',
+      'WORKFLOW_TIMEOUT_MS="10s" must be a whole number between 100 and 1740000.',
       'WORKFLOW_CONCURRENCY="0" must be a whole number between 1 and 64.',
     ]);
   });

@@ -3,6 +3,7 @@
 import { DEFAULT_MAX_FILE_BYTES } from "./sync/limits.js";
 import path from "node:path";
 import { DEFAULT_FS_THREADS } from "./sync/fs-threads.js";
+import { MAX_WORKFLOW_TIMEOUT_MS } from "./host-limits.js";
 
 /** Where the process runs: `local` for `npm start`, `container` for the Functions host (Docker or Azure). */
 export type ConfigProfile = "local" | "container";
@@ -76,6 +77,11 @@ export interface Config {
   debugPort: number;
   /** A workflow run is stopped after this long unless its definition sets its own `timeoutMs`. */
   workflowTimeoutMs: number;
+  /**
+   * WORKFLOW_WAIT_MS: how long `POST /api/workflows/{name}/runs` (wait=true) waits for the run before answering 202
+   * with its id; the run goes on. Below the Azure front end's 230 s request limit.
+   */
+  workflowWaitMs: number;
   /** Workflow runs executing at once in this process (each in its own worker thread). */
   workflowConcurrency: number;
   /**
@@ -110,6 +116,8 @@ export interface Config {
   runRetentionPerWorkflow: number;
   /** When the retention timer runs (RUN_RETENTION_SCHEDULE, NCRONTAB; default hourly at :23). */
   runRetentionSchedule: string;
+  /** SWEEP_SCHEDULE: NCRONTAB of the timer that marks runs and syncs whose worker died as `interrupted`. */
+  sweepSchedule: string;
   logLevel: LogLevel;
   /** Local host only: interface and port to listen on. */
   host: string;
@@ -281,7 +289,8 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     allowedHosts,
     enableDebugging: boolean(["ENABLE_DEBUGGING", "ENABLE_REMOTE_DEBUGGING"], false),
     debugPort: integer("DEBUG_PORT", 9229, 0, 65535),
-    workflowTimeoutMs: integer("WORKFLOW_TIMEOUT_MS", 10 * 60 * 1000, 100, 24 * 60 * 60 * 1000),
+    workflowTimeoutMs: integer("WORKFLOW_TIMEOUT_MS", 10 * 60 * 1000, 100, MAX_WORKFLOW_TIMEOUT_MS),
+    workflowWaitMs: integer("WORKFLOW_WAIT_MS", 200_000, 0, 220_000),
     workflowConcurrency: integer("WORKFLOW_CONCURRENCY", 4, 1, 64),
     workflowRunner: workflowRunner(read("WORKFLOW_RUNNER"), problems),
     workflowRunnerUser: read("WORKFLOW_RUNNER_USER"),
@@ -295,6 +304,7 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     runRetentionMs: integer("RUN_RETENTION_DAYS", 30, 1, 3650) * 24 * 60 * 60 * 1000,
     runRetentionPerWorkflow: integer("RUN_RETENTION_PER_WORKFLOW", 1000, 1, 1_000_000),
     runRetentionSchedule: read("RUN_RETENTION_SCHEDULE") ?? "0 23 * * * *",
+    sweepSchedule: read("SWEEP_SCHEDULE") ?? "30 */5 * * * *",
     logLevel: LOG_LEVELS.includes(logLevelValue) ? logLevelValue : "info",
     host,
     port,

@@ -96,8 +96,15 @@ export class RequestTimeoutError extends AppError {
 
 /** A dependency (storage, GitHub, Key Vault) is unavailable; the caller may retry. */
 export class ServiceUnavailableError extends AppError {
+  constructor(message: string, options: AppErrorOptions & { code?: string } = {}) {
+    super(503, options.code ?? "service_unavailable", message, options);
+  }
+}
+
+/** A dependency's host could not be reached at all (DNS, connection refused, no route): said at once, not retried. */
+export class UnreachableError extends ServiceUnavailableError {
   constructor(message: string, options: AppErrorOptions = {}) {
-    super(503, "service_unavailable", message, options);
+    super(message, { ...options, code: "unreachable" });
   }
 }
 

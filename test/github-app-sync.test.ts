@@ -5,6 +5,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { pack as createPack } from "tar-stream";
 import { Octokit } from "@octokit/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { reconcileConnection } from "../github-app/reconcile-connection.js";
@@ -13,6 +15,7 @@ import { readHostSettings } from "../local/host-json.js";
 import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { connect, queuedJobs, resetGitHubState } from "./support/github-app-fixtures.js";
+import { checkHealth } from "../src/health/check-health.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
 import { until } from "./support/wait-for.js";
 
@@ -174,20 +177,96 @@ describe("reconcile timer", () => {
 });
 
 describe("sync worker", () => {
-  it("records a run that fails (revoked token) and moves the message to poison after maxDequeueCount", async () => {
+  it("records a permanent failure (revoked token) once and completes the message: no retry, nothing poisoned", async () => {
     const quick = { ...settings, queues: { ...settings.queues, visibilityTimeoutInMs: 0, maxDequeueCount: 2 } };
     host = await startTestHost({ env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl }, settings: quick });
     await resetGitHubState(host);
-    const { token } = await connectWithRepoHook(host, { hook: false });
+    const { token, record } = await connectWithRepoHook(host, { hook: false });
     github.revokeToken(token);
+    await host.fetch("/api/github/sync", { method: "POST" });
+    const ours = async (): Promise<{ result: string; error?: string }[]> =>
+      ((await (await host!.fetch("/api/github/sync-runs?limit=20")).json()).runs as { connectionId: string; result: string; error?: string }[]).filter(
+        (r) => r.connectionId === record.connectionId,
+      );
+    const queue = host.services.storage.queue("workspace-sync");
+    const poison = host.services.storage.queue("workspace-sync-poison");
+    const failed = await until(async () => {
+      const runs = await ours();
+      return runs[0]?.result === "failed" && (await queue.getProperties()).approximateMessagesCount === 0 ? runs : undefined;
+    });
+    // Time for a redelivery, had the message gone back to the queue (visibility timeout 0).
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await ours()).map((r) => r.result)).toEqual(["failed"]);
+    expect(failed[0]!.error).toMatch(/token|credentials|401/i);
+    expect(failed[0]!.error).toMatch(/Not retried/);
+    expect((await poison.peekMessages()).peekedMessageItems).toHaveLength(0);
+    expect((await host.services.connections.get())!.record.state).toBe("Failed");
+    expect(await stat(path.join(host.workspaceDir, "flows")).catch(() => undefined)).toBeUndefined();
+  });
+
+  it("downloads a refused archive once: the permanent failure is recorded, the message completed, no re-download", async () => {
+    const quick = { ...settings, queues: { ...settings.queues, visibilityTimeoutInMs: 0, maxDequeueCount: 3 } };
+    host = await startTestHost({ env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl }, settings: quick });
+    await resetGitHubState(host);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 45; i++) files[`bulk/f${i}.txt`] = `${randomUUID()}\n`; // past the blob limit: the tarball
+    const sha = await repo.commit(files);
+    // An archive with an entry outside its top folder (an attacker's, or a broken one): refused in the fetch step.
+    const pack = createPack();
+    pack.entry({ name: `octo-user-site-${sha.slice(0, 7)}/ok.txt` }, "ok\n");
+    pack.entry({ name: "elsewhere/evil.txt" }, "evil\n");
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of pack) chunks.push(chunk as Buffer);
+    github.faults.serveTarball(repo.fullName, sha, gzipSync(Buffer.concat(chunks)));
+    const { record } = await connectWithRepoHook(host, { hook: false });
+    const before = github.requests.length;
+    await host.fetch("/api/github/sync", { method: "POST" });
+    const queue = host.services.storage.queue("workspace-sync");
+    const failed = await until(async () => {
+      const { runs } = await (await host!.fetch("/api/github/sync-runs?limit=20")).json();
+      const ours = (runs as { connectionId: string; result: string }[]).filter((r) => r.connectionId === record.connectionId);
+      return ours[0]?.result === "failed" && (await queue.getProperties()).approximateMessagesCount === 0 ? ours : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 1_000)); // room for redeliveries, had there been any
+    const tarballs = github.requests.slice(before).filter((r) => /\/tarball\//.test(r.path) && r.method === "GET");
+    expect(tarballs.filter((r) => r.path.includes("/api/v3/"))).toHaveLength(1);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ result: "failed", errorStep: "fetch", errorCode: "unsafe_repository", errorPermanent: true, attempt: 1 });
+    const status = await (await host.fetch("/api/github/connection")).json();
+    expect(status.state).toBe("Failed");
+    expect(status.stateReason).toMatch(/^fetch: The repository archive has an entry outside its top folder: "elsewhere\/evil.txt"\. Not retried/);
+    expect(status.poisonedSyncJobs).toBeUndefined();
+    github.faults.reset();
+  });
+
+  it("retries a transient failure (GitHub's rate limit) and moves the message to poison after maxDequeueCount", async () => {
+    const quick = { ...settings, queues: { ...settings.queues, visibilityTimeoutInMs: 0, maxDequeueCount: 2 } };
+    host = await startTestHost({ env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl }, settings: quick });
+    await resetGitHubState(host);
+    await connectWithRepoHook(host, { hook: false });
+    github.faults.failNext({ path: /\/branches\//, status: 403, rateLimit: "primary", count: 10 });
     await host.fetch("/api/github/sync", { method: "POST" });
     const poison = host.services.storage.queue("workspace-sync-poison");
     await until(async () => (await poison.peekMessages()).peekedMessageItems[0]);
     const { runs } = await (await host.fetch("/api/github/sync-runs?limit=2")).json();
     expect(runs.map((r: { result: string }) => r.result)).toEqual(["failed", "failed"]);
-    expect(runs[0].error).toMatch(/token|credentials|401/i);
+    expect(runs[0].error).toMatch(/rate limit/i);
     expect((await host.services.connections.get())!.record.state).toBe("Failed");
+    // Nothing reads the poison queue by itself: the connection status and the health report say it is there.
+    const status = await (await host.fetch("/api/github/connection")).json();
+    expect(status.poisonedSyncJobs).toEqual({
+      count: 1,
+      message: "1 sync job(s) failed every attempt and rest in workspace-sync-poison; the sync history says why. Fix the cause, then use Sync now.",
+    });
+    const health = await checkHealth(host.services, { timeoutInMs: 5_000 });
+    expect(health.checks.find((c) => c.name === "poisonQueues")).toMatchObject({
+      status: "pass",
+      message: expect.stringMatching(/^1 in workspace-sync-poison: jobs that failed every attempt/),
+      details: { total: 1, queues: { "workspace-sync-poison": 1, "workflow-runs-poison": 0 } },
+    });
     await poison.clearMessages();
-    expect(await stat(path.join(host.workspaceDir, "flows")).catch(() => undefined)).toBeUndefined();
+    expect((await (await host.fetch("/api/github/connection")).json()).poisonedSyncJobs).toBeUndefined();
+    github.faults.reset();
   });
 });

@@ -37,6 +37,8 @@ describe("checkHealth", () => {
     expect(byName.queueStorage!.message).toMatch(/^Queue storage is unavailable: /);
     expect(byName.secretStore!.status).toBe("pass");
     expect(byName.fileShare!.status).toBe("not_configured");
+    expect(byName.poisonQueues!.status).toBe("fail");
+    expect(byName.poisonQueues!.message).toMatch(/^Queue storage \(poison queues\) is unavailable: /);
     expect(JSON.stringify(report)).not.toContain("c2VjcmV0LWtleS1kby1ub3QtbGVhaw");
     for (const check of report.checks) expect(check.latencyMs).toBeLessThan(3000);
   });

@@ -57,7 +57,7 @@ describe("local host", () => {
     expect(response.status).toBe(200);
     const report = (await response.json()) as { status: string; checks: { name: string; status: string; latencyMs: number; message: string }[] };
     expect(report.status).toBe("healthy");
-    expect(report.checks.map((c) => c.name)).toEqual(["workspace", "temp", "tableStorage", "queueStorage", "secretStore", "fileShare"]);
+    expect(report.checks.map((c) => c.name)).toEqual(["workspace", "temp", "tableStorage", "queueStorage", "secretStore", "fileShare", "poisonQueues"]);
     for (const check of report.checks) {
       expect(check.status === "pass" || (check.name === "fileShare" && check.status === "not_configured")).toBe(true);
       expect(check.latencyMs).toBeGreaterThanOrEqual(0);

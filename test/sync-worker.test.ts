@@ -9,10 +9,11 @@ import { ConnectionStore } from "../src/azure/connection-store.js";
 import { LeaseStore } from "../src/azure/lease-store.js";
 import { TABLES } from "../src/azure/resources.js";
 import { createStorageClients, ensureStorageResources, type StorageClients } from "../src/azure/storage.js";
-import { SyncRunStore, type SyncRunRecord } from "../src/azure/sync-run-store.js";
+import { newSyncRunId, SyncRunStore, type SyncRunRecord } from "../src/azure/sync-run-store.js";
 import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import { createLogger } from "../src/logger.js";
 import type { SyncJob } from "../src/sync/sync-job.js";
+import { sweepInterruptedSyncs } from "../src/sync/sweep-interrupted-syncs.js";
 import { startGitHubStandIn, type GitHubStandIn } from "./support/github-stand-in/index.js";
 import { useTestStorage } from "./support/storage.js";
 import { waitFor } from "./support/wait-for.js";
@@ -144,14 +145,38 @@ describe("runSyncJob", () => {
     expect(await readdir(fx.workspaceDir)).toEqual([]);
   });
 
-  it("records a failure with its step and marks the connection Failed", async () => {
+  it("records a permanent failure with its step, marks the connection Failed and returns (the message is done)", async () => {
     await fx.repo.commit({ "a.txt": "a\n" });
-    const error = await runSyncJob(job(), deps({ getToken: async () => "ghp_not_valid" })).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/^resolve: GitHub rejected the token/);
+    const result = await runSyncJob(job(), deps({ getToken: async () => "ghp_not_valid" }), { attempt: { number: 1, max: 5 } });
+    expect(result).toMatchObject({ status: "failed", permanent: true, code: "unauthorized" });
+    expect((result as { message: string }).message).toMatch(/^resolve: GitHub rejected the token/);
     const [run] = await listRuns();
-    expect(run).toMatchObject({ result: "failed", errorStep: "resolve", errorCode: "unauthorized" });
+    expect(run).toMatchObject({ result: "failed", errorStep: "resolve", errorCode: "unauthorized", errorPermanent: true, attempt: 1 });
+    expect(run!.errorMessage).toMatch(/Not retried .*fix the cause, then use Sync now/);
     expect(run!.errorMessage).not.toContain("ghp_not_valid");
     expect((await connections.get())?.record).toMatchObject({ state: "Failed", stateReason: run!.errorMessage });
+  });
+
+  it("rethrows a transient failure for redelivery, and on the last attempt says it gave up", async () => {
+    await fx.repo.commit({ "a.txt": "a\n" });
+    github.faults.failNext({ path: /\/branches\//, status: 502, count: 100 });
+    const quick = deps({ githubRetries: 0 });
+    const first = await runSyncJob(job(), quick, { attempt: { number: 1, max: 5 } }).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(Error);
+    expect((await listRuns())[0]).toMatchObject({ result: "failed", attempt: 1, errorCode: "service_unavailable" });
+    expect((await listRuns())[0]!.errorPermanent).toBeUndefined();
+    expect((await listRuns())[0]!.errorMessage).not.toMatch(/Gave up|Not retried/);
+    await expect(runSyncJob(job(), quick, { attempt: { number: 5, max: 5 } })).rejects.toThrow(/status 502/);
+    const [last] = await listRuns();
+    expect(last).toMatchObject({ result: "failed", attempt: 5 });
+    expect(last!.errorMessage).toMatch(/Gave up after 5 attempts; the job rests in the poison queue/);
+    expect((await connections.get())?.record.stateReason).toBe(last!.errorMessage);
+  });
+
+  it("refuses a malformed message without throwing (retrying it cannot help)", async () => {
+    const result = await runSyncJob({ connectionId: "conn-1" } as unknown as SyncJob, deps());
+    expect(result).toMatchObject({ status: "failed", permanent: true, code: "invalid_sync_job", message: "sync job: branch must be a non-empty string" });
+    expect(await listRuns()).toEqual([]);
   });
 
   it("runs a burst of 20 jobs as at most two syncs, ending on the newest commit", async () => {
@@ -215,5 +240,28 @@ describe("runSyncJob", () => {
     // Nothing half-written: the workspace still holds the previous commit, whole, and no staging is left.
     expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, before, fx.root))).toEqual([]);
     expect(await readFile(path.join(fx.workspaceDir, "f0.txt"), "utf8")).toBe("v1 0\n");
+  });
+
+  it("sweeps a run whose worker died: interrupted with the reason, the connection Failed; a live run is left alone", async () => {
+    const now = new Date();
+    const base = { workspaceId, connectionId: "conn-1", repository: fx.repo.fullName, branch: "main", trigger: "webhook", added: 0, changed: 0, deleted: 0, skipped: 0, bytesDownloaded: 0 };
+    const dead: SyncRunRecord = { ...base, runId: newSyncRunId(now.getTime() - 3_600_000), result: "running", startedAt: new Date(now.getTime() - 3_600_000).toISOString() };
+    await runs.create(dead);
+    await connections.update((r) => ({ ...r, state: "Syncing" }));
+    const sweep = () => sweepInterruptedSyncs({ workspaceId, syncRuns: runs, connections, logger: createLogger({ level: "silent" }) }, { now });
+    expect(await sweep()).toEqual([dead.runId]);
+    const after = await runs.get(workspaceId, dead.runId);
+    expect(after).toMatchObject({ result: "interrupted", errorCode: "interrupted", finishedAt: now.toISOString() });
+    expect(after!.errorMessage).toMatch(/was interrupted: the worker running it stopped before it finished\. The next push, poll or Sync now runs it again\./);
+    expect((await connections.get())?.record).toMatchObject({ state: "Failed", stateReason: after!.errorMessage });
+    expect(await sweep()).toEqual([]);
+
+    // A run that started 10 minutes ago may be alive (the host allows 30): untouched, and the connection too.
+    const live: SyncRunRecord = { ...base, runId: newSyncRunId(now.getTime() - 600_000), result: "running", startedAt: new Date(now.getTime() - 600_000).toISOString() };
+    await runs.create(live);
+    await connections.update((r) => ({ ...r, state: "Syncing" }));
+    expect(await sweep()).toEqual([]);
+    expect((await runs.get(workspaceId, live.runId))?.result).toBe("running");
+    expect((await connections.get())?.record.state).toBe("Syncing");
   });
 });

@@ -2,7 +2,8 @@
 // GitHub accepts it, it can see the repository, the branch exists, and it can read the repository's files.
 // Each failure becomes one sentence the user can act on, naming the permission to grant.
 import { getGitHubStatus, type GitHubClient } from "../create-octokit.js";
-import { BadRequestError, ServiceUnavailableError } from "../../src/errors.js";
+import { AppError, BadRequestError, ServiceUnavailableError } from "../../src/errors.js";
+import { describeNetworkFailure } from "../github-network.js";
 import { describeTokenKind, readPermissionHint, type TokenKind } from "./describe-token-kind.js";
 import { parseRepositoryName } from "./parse-repository-name.js";
 
@@ -101,6 +102,9 @@ async function call<T>(step: string, send: () => Promise<T>, byStatus: Record<nu
     const factory = status === undefined ? undefined : byStatus[status];
     if (factory) throw factory(githubMessageOf(error));
     if (status === undefined && (error as Error).name === "AbortError") throw error;
+    if (error instanceof AppError) throw error; // "cannot reach GitHub (…)" (github-network.ts)
+    const network = describeNetworkFailure(error);
+    if (network) throw new ServiceUnavailableError(`GitHub could not be asked about the ${step}: ${network}; try again in a moment.`, { cause: error });
     throw new ServiceUnavailableError(
       `GitHub could not be asked about the ${step} (${status === undefined ? "no answer" : `HTTP ${status}`}); try again in a moment.`,
       { cause: error },

@@ -5,7 +5,8 @@ import type { TableClient } from "@azure/data-tables";
 import { randomBytes } from "node:crypto";
 
 /** `disconnected`: not a sync but the event that ended a connection (DELETE /api/github/connection), kept in the same history. */
-export type SyncRunResult = "running" | "noop" | "applied" | "failed" | "cancelled" | "disconnected";
+/** `interrupted`: the worker stopped mid-run (crash, host recycled); set by the sweeper (src/sync/sweep-interrupted-syncs.ts). */
+export type SyncRunResult = "running" | "noop" | "applied" | "failed" | "cancelled" | "disconnected" | "interrupted";
 
 export interface SyncRunRecord {
   runId: string;
@@ -38,6 +39,10 @@ export interface SyncRunRecord {
   errorStep?: string;
   errorCode?: string;
   errorMessage?: string;
+  /** The failure cannot be fixed by another attempt (src/sync/sync-error.ts): the message was completed, not retried. */
+  errorPermanent?: boolean;
+  /** Which delivery of the queue message this run was (the host's dequeueCount), when it came from the queue. */
+  attempt?: number;
   progressPhase?: string;
   progressDone?: number;
   progressTotal?: number;
@@ -50,7 +55,7 @@ export interface SyncRunStoreOptions {
 const FIELDS = [
   "runId", "workspaceId", "connectionId", "repository", "branch", "trigger", "deliveryId", "requestedBy", "coalesced", "requestedSha", "fromSha", "toSha",
   "result", "added", "changed", "deleted", "skipped", "bytesDownloaded", "fetchMethod", "skippedPaths", "startedAt",
-  "finishedAt", "durationMs", "errorStep", "errorCode", "errorMessage", "progressPhase", "progressDone", "progressTotal",
+  "finishedAt", "durationMs", "errorStep", "errorCode", "errorMessage", "errorPermanent", "attempt", "progressPhase", "progressDone", "progressTotal",
 ] as const satisfies readonly (keyof SyncRunRecord)[];
 
 /** A run id that sorts newest first: (max - now) in ms, zero-padded, plus randomness for same-ms runs. */
@@ -90,6 +95,15 @@ export class SyncRunStore {
   async *list(workspaceId: string, options: SyncRunStoreOptions = {}): AsyncIterableIterator<SyncRunRecord> {
     const entities = this.#table.listEntities<Record<string, unknown>>({
       queryOptions: { filter: `PartitionKey eq '${workspaceId.replace(/'/g, "''")}'` },
+      abortSignal: options.abortSignal,
+    });
+    for await (const entity of entities) yield fromEntity(entity);
+  }
+
+  /** Runs of a workspace still marked `running` (the sweeper's view; a live run is among them too). */
+  async *listRunning(workspaceId: string, options: SyncRunStoreOptions = {}): AsyncIterableIterator<SyncRunRecord> {
+    const entities = this.#table.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: `PartitionKey eq '${workspaceId.replace(/'/g, "''")}' and result eq 'running'` },
       abortSignal: options.abortSignal,
     });
     for await (const entity of entities) yield fromEntity(entity);

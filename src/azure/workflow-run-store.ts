@@ -16,7 +16,7 @@ export const MAX_FIELD_CHARS = CHUNK_CHARS * MAX_CHUNKS;
 
 const SUMMARY_FIELDS = [
   "RowKey", "workflow", "file", "status", "trigger", "startedBy", "paramsJson", "outputTruncated", "logsDropped",
-  "cancelRequestedBy", "cancelledBy", "createdAt", "startedAt", "finishedAt", "durationMs",
+  "cancelRequestedBy", "cancelledBy", "createdAt", "startedAt", "timeoutMs", "finishedAt", "durationMs",
   "errorJsonChunks", ...Array.from({ length: MAX_CHUNKS }, (_, i) => `errorJson${i}`),
 ];
 
@@ -74,6 +74,42 @@ export class WorkflowRunStore {
       yield summary;
     }
   }
+
+  /** Runs still marked `running` (the sweeper's view; live runs are among them). */
+  async *listRunning(options: WorkflowRunStoreOptions = {}): AsyncIterableIterator<RunSummary> {
+    const entities = this.#table.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`PartitionKey eq ${PARTITION} and status eq ${"running"}`, select: SUMMARY_FIELDS },
+      abortSignal: options.abortSignal,
+    });
+    for await (const entity of entities) {
+      const { output: _output, logs: _logs, ...summary } = fromEntity(entity);
+      yield summary;
+    }
+  }
+
+  /**
+   * Marks a run that is still `running` as `interrupted`, with `error`. ETag-conditional: false when the
+   * run ended (or changed) in the meantime, so a run that finishes as it is swept keeps its outcome.
+   */
+  async markInterrupted(id: string, error: { name: string; message: string }, options: WorkflowRunStoreOptions & { now?: Date } = {}): Promise<boolean> {
+    let entity;
+    try {
+      entity = await this.#table.getEntity<Record<string, unknown>>(PARTITION, id, { abortSignal: options.abortSignal });
+    } catch (failure) {
+      if ((failure as { statusCode?: number }).statusCode === 404) return false;
+      throw failure;
+    }
+    if (entity.status !== "running") return false;
+    const change: Entity = { partitionKey: PARTITION, rowKey: id, status: "interrupted", finishedAt: (options.now ?? new Date()).toISOString() };
+    putChunks(change, "errorJson", asciiJson(error));
+    try {
+      await this.#table.updateEntity(change, "Merge", { etag: entity.etag, abortSignal: options.abortSignal });
+      return true;
+    } catch (failure) {
+      if ((failure as { statusCode?: number }).statusCode === 412) return false;
+      throw failure;
+    }
+  }
 }
 
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
@@ -92,6 +128,7 @@ function toEntity(record: RunRecord): Entity {
     file: record.file,
     startedBy: record.startedBy,
     startedAt: record.startedAt,
+    timeoutMs: record.timeoutMs,
     finishedAt: record.finishedAt,
     durationMs: record.durationMs,
     cancelRequestedBy: record.cancelRequestedBy,
@@ -119,6 +156,7 @@ function fromEntity(entity: Record<string, unknown>): RunRecord {
   if (typeof entity.file === "string") record.file = entity.file;
   if (typeof entity.startedBy === "string") record.startedBy = entity.startedBy;
   if (typeof entity.startedAt === "string") record.startedAt = entity.startedAt;
+  if (typeof entity.timeoutMs === "number") record.timeoutMs = entity.timeoutMs;
   if (typeof entity.finishedAt === "string") record.finishedAt = entity.finishedAt;
   if (typeof entity.durationMs === "number") record.durationMs = entity.durationMs;
   if (typeof entity.cancelRequestedBy === "string") record.cancelRequestedBy = entity.cancelRequestedBy;

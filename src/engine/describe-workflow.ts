@@ -1,5 +1,6 @@
 // Turns a loaded module into the descriptor discovery lists, or says precisely what is wrong with it.
 // Runs inside the worker that imported the module.
+import { MAX_WORKFLOW_TIMEOUT_MS } from "../host-limits.js";
 import { coerceParameterValue } from "./validate-params.js";
 import {
   PARAMETER_TYPES,
@@ -39,6 +40,14 @@ export function describeWorkflow(module: Record<string, unknown>, file: string):
   if (description !== undefined && typeof description !== "string") fail('"description" must be a string');
   if (timeoutMs !== undefined && (typeof timeoutMs !== "number" || !Number.isInteger(timeoutMs) || timeoutMs < 1)) {
     fail('"timeoutMs" must be a whole number of milliseconds');
+  }
+  // The Functions host stops every invocation at functionTimeout (host.json); a longer run would be cut off
+  // unrecorded. (Past 2^31-1 ms, setTimeout would also fire at once.)
+  if (typeof timeoutMs === "number" && timeoutMs > MAX_WORKFLOW_TIMEOUT_MS) {
+    fail(
+      `"timeoutMs" is ${timeoutMs} ms, above the most a run may take here (${MAX_WORKFLOW_TIMEOUT_MS} ms, ${MAX_WORKFLOW_TIMEOUT_MS / 60_000} min: ` +
+        "the Functions host stops every invocation after its functionTimeout); use a smaller timeout or split the work into several runs",
+    );
   }
   if (parameters !== undefined && !isObject(parameters)) fail('"parameters" must be an object: { name: { type: "string" } }');
 

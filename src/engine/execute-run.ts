@@ -4,6 +4,7 @@
 import { chown, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { asciiJson, MAX_FIELD_CHARS, type WorkflowRunStore } from "../azure/workflow-run-store.js";
+import { MAX_WORKFLOW_TIMEOUT_MS } from "../host-limits.js";
 import type { Logger } from "../logger.js";
 import type { RunOutcome } from "./engine-worker.js";
 import type { LogEntry, RunRecord } from "./run-record.js";
@@ -50,7 +51,9 @@ export async function executeRun(
 ): Promise<RunRecord> {
   const log = deps.logger.child({ runId: record.id, workflow: record.workflow });
   const started = performance.now();
-  const running: RunRecord = { ...record, file: workflow.file, status: "running", startedAt: new Date().toISOString() };
+  // Discovery refuses a larger timeoutMs; the cap here keeps a descriptor from elsewhere inside the host's limit too.
+  const timeoutInMs = Math.min(workflow.timeoutMs ?? deps.defaultTimeoutInMs, MAX_WORKFLOW_TIMEOUT_MS);
+  const running: RunRecord = { ...record, file: workflow.file, status: "running", startedAt: new Date().toISOString(), timeoutMs: timeoutInMs };
   // The "running" record is written while the run's folder and worker are made ready (a third of a warm run's
   // time, bench/engine); the workflow itself starts only once the record is stored, so no run goes unrecorded.
   const recorded = deps.runs.upsert(running, options);
@@ -67,7 +70,6 @@ export async function executeRun(
     return value;
   };
   const tempDir = path.join(deps.tempDir, record.id);
-  const timeoutInMs = workflow.timeoutMs ?? deps.defaultTimeoutInMs;
   let outcome: RunOutcome;
   const file = path.join(deps.workspaceDir, workflow.file);
   const preparing = (async () => {

@@ -5,7 +5,12 @@ import type { WorkspaceError } from "./workspace-error.js";
 
 export type { LogEntry } from "./worker/protocol.js";
 
-export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled";
+/**
+ * `interrupted`: the process running it stopped (crash, restart) before it ended; set by the sweeper
+ * (sweep-interrupted-runs.ts). Not final for the queue: a redelivered job runs it again.
+ * `cancelled`: someone stopped it (POST /api/runs/{id}/cancel; `cancelledBy`).
+ */
+export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled" | "interrupted";
 
 export const FINISHED_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "timed_out", "cancelled"];
 
@@ -29,6 +34,8 @@ export interface RunRecord {
   error?: WorkspaceError;
   createdAt: string;
   startedAt?: string;
+  /** The timeout the run got (ms), stored once it runs: the sweeper's deadline is measured from it. */
+  timeoutMs?: number;
   finishedAt?: string;
   durationMs?: number;
   /** Someone asked to cancel the run (its instance stops it within a second or so). */

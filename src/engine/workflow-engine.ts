@@ -13,6 +13,7 @@ import { pruneRuns } from "./prune-runs.js";
 import { createRunId, FINISHED_STATUSES, RUN_ID_PATTERN, type RunRecord, type RunSummary, type WorkflowRunJob } from "./run-record.js";
 import { validateParams } from "./validate-params.js";
 import { WorkflowCatalog, type WorkflowListing } from "./workflow-catalog.js";
+import type { WorkflowDescriptor } from "./workflow-definition.js";
 import type { RunThreads } from "./run-threads.js";
 import type { WorkflowSecretStore } from "./workflow-secrets.js";
 import { WorkerPool } from "./worker-pool.js";
@@ -20,12 +21,15 @@ import { WorkerPool } from "./worker-pool.js";
 /** Params are stored in one table property (64 KiB of UTF-16). */
 const MAX_PARAMS_CHARS = 30_000;
 export const MAX_RUNS_LIMIT = 200;
+/** WORKFLOW_WAIT_MS's default: below the 230 s after which Azure's front end answers a request itself. */
+const DEFAULT_WAIT_IN_MS = 200_000;
 
 export interface WorkflowEngineOptions {
   config: Pick<
     Config,
     "workspaceDir" | "workflowTempDir" | "ioConcurrency" | "workflowTimeoutMs" | "workflowConcurrency" | "runRetentionMs" | "runRetentionPerWorkflow"
-  >;
+  > &
+    Partial<Pick<Config, "workflowWaitMs">>;
   /** Where run threads live: the runner process (src/runner/) or this process (engine/run-threads.ts). */
   threads: RunThreads;
   /** The runner's own user, if it has one (it owns each run's temp folder). */
@@ -43,8 +47,13 @@ export interface WorkflowEngineOptions {
 }
 
 export interface StartRunOptions {
-  /** false: queue the run and return at once (status `queued`). Default true. */
+  /**
+   * false: queue the run and return at once (status `queued`). Default true: wait for the run, at most
+   * `waitInMs`; a run still going then is returned as it stands (`queued` or `running`) and goes on.
+   */
   wait?: boolean;
+  /** The longest wait (default WORKFLOW_WAIT_MS). */
+  waitInMs?: number;
   /** Who started it, recorded with the run. */
   startedBy?: string;
   abortSignal?: AbortSignal;
@@ -105,7 +114,33 @@ export class WorkflowEngine {
       );
       return record;
     }
-    return this.#limit(() => this.#execute(record, workflow, options));
+    return this.#runWithinWait(record, workflow, options);
+  }
+
+  /**
+   * Runs the workflow and waits for it at most `waitInMs` (an HTTP caller behind Azure's front end gets no answer
+   * after 230 s). The run is not tied to the request: past the wait it goes on and records its own outcome.
+   */
+  async #runWithinWait(record: RunRecord, workflow: WorkflowDescriptor, options: StartRunOptions): Promise<RunRecord> {
+    const waitInMs = options.waitInMs ?? this.#options.config.workflowWaitMs ?? DEFAULT_WAIT_IN_MS;
+    // Every thread busy: the run waits for one, so store it as queued first (a 202 must name a run that exists).
+    if (this.#limit.activeCount + this.#limit.pendingCount >= this.#limit.concurrency) await this.#options.runs.upsert(record, options);
+    let started = false;
+    const running = this.#limit(() => {
+      started = true;
+      // Not the caller's signal: the run outlives a request that stopped waiting.
+      return this.#execute(record, workflow, {});
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitInMs)));
+    try {
+      const finished = await Promise.race([running, waited]);
+      if (finished) return finished;
+    } finally {
+      clearTimeout(timer);
+    }
+    running.catch((error: unknown) => this.#options.logger.error({ err: error, runId: record.id }, "workflow run failed after its caller stopped waiting"));
+    return { ...record, status: started ? "running" : "queued" };
   }
 
   /**

@@ -6,6 +6,7 @@ import { getShareUsage } from "../azure/file-share.js";
 import { QUEUES, TABLES } from "../azure/resources.js";
 import type { SecretStore } from "../azure/secret-store.js";
 import type { StorageClients } from "../azure/storage.js";
+import { checkPoisonQueues } from "./check-poison-queues.js";
 import { inspectFolder } from "./folder-check.js";
 
 export type CheckStatus = "pass" | "fail" | "not_configured";
@@ -87,6 +88,7 @@ export async function checkHealth(deps: HealthDependencies, options: CheckHealth
       },
     ],
     ["fileShare", (signal) => checkFileShare(config, storage, signal)],
+    ["poisonQueues", (signal) => checkPoisonQueues(storage, signal)],
   ];
 
   const checks = await Promise.all(
@@ -134,6 +136,7 @@ function describeFailure(name: string, error: unknown): string {
   const what: Record<string, string> = {
     tableStorage: "Table storage",
     queueStorage: "Queue storage",
+    poisonQueues: "Queue storage (poison queues)",
     secretStore: "the secret store",
     fileShare: "the workspace file share",
   };

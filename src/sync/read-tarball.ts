@@ -14,6 +14,7 @@ import type { SyncLimits } from "./limits.js";
 import { createGitBlobHasher } from "./git-blob.js";
 import { UnsafeRepositoryError, throwIfCancelled } from "./sync-error.js";
 import { checkFileSize, checkRepositoryPath, checkTotalBytes, SYMLINK_REASON, unholdableEntry, type SkippedEntry } from "./target-tree.js";
+import { explainArchiveError } from "./explain-archive-error.js";
 
 export interface TarFileEntry {
   path: string;
@@ -160,12 +161,12 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
   } catch (error) {
     stop.abort(error);
     await pipingResult;
-    throw error;
+    throw explainArchiveError(error);
   } finally {
     options.abortSignal?.removeEventListener("abort", onAbort);
   }
   const pipingError = await pipingResult;
-  if (pipingError !== undefined) throw pipingError;
+  if (pipingError !== undefined) throw explainArchiveError(pipingError);
   throwIfCancelled(options.abortSignal);
   if (prefix === undefined) {
     throw new UnsafeRepositoryError("The repository archive is empty or not a tar archive.", { reason: "empty_archive" });

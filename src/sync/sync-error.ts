@@ -63,3 +63,27 @@ function reasonText(reason: unknown): string {
   if (typeof reason === "string" && reason) return `The sync was cancelled: ${reason}`;
   return "The sync was cancelled.";
 }
+
+/**
+ * Failures another attempt cannot fix: the repository breaks a rule (unsafe entry, too large, an empty commit
+ * over a full workspace), the repository or branch is gone (404), GitHub refuses the token (401, or 403 that is
+ * not a rate limit: those come as 503), or the message itself is malformed. The worker records them and
+ * completes the message (no redelivery, no second download); everything else (5xx, network, rate limits,
+ * storage) is transient and goes back to the queue. A cancelled run is neither: the next job decides.
+ */
+const PERMANENT_CODES: ReadonlySet<string> = new Set(["unsafe_repository", "empty_target", "not_found", "unauthorized", "forbidden", "invalid_sync_job"]);
+/** Archive refusals a fresh download may not repeat (content that does not match the tree, entries missing). */
+const RETRYABLE_REASONS: ReadonlySet<string> = new Set(["content_mismatch", "archive_incomplete"]);
+
+export function isPermanentSyncFailure(error: unknown): boolean {
+  if (error instanceof SyncCancelledError || (error instanceof SyncError && error.cause instanceof SyncCancelledError)) return false;
+  if (!(error instanceof AppError) || !PERMANENT_CODES.has(error.code)) return false;
+  return !RETRYABLE_REASONS.has(String(error.details?.reason));
+}
+
+/** A sync job message that is not one (a bug upstream): permanent, recorded in the log only. */
+export class InvalidSyncJobError extends BadRequestError {
+  constructor(message: string) {
+    super(message, { code: "invalid_sync_job" });
+  }
+}

@@ -13,7 +13,7 @@ import { LeaseLostError } from "../errors.js";
 import { withLease, type LeaseFence } from "./lease.js";
 import type { SyncLimits } from "./limits.js";
 import type { RepositorySource } from "./repository-source.js";
-import { SyncCancelledError, SyncError } from "./sync-error.js";
+import { isPermanentSyncFailure, SyncCancelledError, SyncError } from "./sync-error.js";
 import type { SyncJob } from "./sync-job.js";
 import { step, syncOnce, type SyncOutcome, type SyncProgress } from "./sync-once.js";
 import { describeSkipped, type SkippedEntry } from "./target-tree.js";
@@ -46,11 +46,13 @@ export type SyncWorkspaceResult =
   | { status: "pending" }
   | { status: "ran"; runs: SyncRunRecord[] };
 
-export async function syncWorkspace(
-  job: SyncJob,
-  deps: SyncWorkspaceDeps,
-  options: { abortSignal?: AbortSignal } = {},
-): Promise<SyncWorkspaceResult> {
+export interface SyncWorkspaceOptions {
+  abortSignal?: AbortSignal;
+  /** Which delivery of the queue message this is, and how many the host makes before poisoning it (host.json). */
+  attempt?: { number: number; max: number };
+}
+
+export async function syncWorkspace(job: SyncJob, deps: SyncWorkspaceDeps, options: SyncWorkspaceOptions = {}): Promise<SyncWorkspaceResult> {
   const log = deps.logger.child({ connectionId: job.connectionId, trigger: job.trigger, deliveryId: job.deliveryId, coalesced: job.coalesced });
   if (!(await currentConnection(job, deps, options.abortSignal))) {
     log.info({ requestedSha: job.sha }, "sync skipped: the job belongs to an earlier connection");
@@ -60,7 +62,7 @@ export async function syncWorkspace(
     `sync-${deps.workspaceId}`,
     job,
     { leases: deps.leases, ...deps.lease, logger: log, abortSignal: options.abortSignal },
-    (next, abortSignal, fence) => runOnce(next, deps, abortSignal, fence),
+    (next, abortSignal, fence) => runOnce(next, deps, abortSignal, fence, options.attempt),
   );
   if (outcome.status === "pending") return outcome;
   const runs = outcome.results.filter((r): r is SyncRunRecord => r !== undefined);
@@ -68,7 +70,13 @@ export async function syncWorkspace(
 }
 
 /** One recorded run; undefined when the (pending) job turned out stale. */
-async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: AbortSignal, fence: LeaseFence): Promise<SyncRunRecord | undefined> {
+async function runOnce(
+  job: SyncJob,
+  deps: SyncWorkspaceDeps,
+  leaseSignal: AbortSignal,
+  fence: LeaseFence,
+  attempt?: SyncWorkspaceOptions["attempt"],
+): Promise<SyncRunRecord | undefined> {
   const connection = await currentConnection(job, deps, leaseSignal);
   if (!connection) return undefined;
   const log = deps.logger.child({ connectionId: job.connectionId, trigger: job.trigger, deliveryId: job.deliveryId, coalesced: job.coalesced });
@@ -104,6 +112,7 @@ async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: Abort
     skipped: 0,
     bytesDownloaded: 0,
     startedAt: new Date().toISOString(),
+    ...(attempt ? { attempt: attempt.number } : {}),
   };
   const started = performance.now();
   await deps.syncRuns.create(run);
@@ -156,13 +165,15 @@ async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: Abort
     await progress.flush();
     const leaseLost = error instanceof LeaseLostError || (error instanceof SyncError && error.cause instanceof LeaseLostError) || leaseSignal.reason instanceof LeaseLostError;
     const cancelled = leaseLost || error instanceof SyncCancelledError || (error instanceof SyncError && error.cause instanceof SyncCancelledError);
+    const permanent = isPermanentSyncFailure(error);
     Object.assign(run, {
       result: cancelled ? "cancelled" : "failed",
       finishedAt: new Date().toISOString(),
       durationMs: Math.round(performance.now() - started),
       errorStep: error instanceof SyncError ? error.step : undefined,
       errorCode: (error as { code?: string }).code,
-      errorMessage: userMessage(error),
+      errorMessage: userMessage(error) + retryNote(cancelled, permanent, attempt),
+      errorPermanent: permanent || undefined,
     } satisfies Partial<SyncRunRecord>);
     await deps.syncRuns.update(run.workspaceId, run.runId, run);
     // Taken over (or stopped before the lease could expire): the new holder owns the connection's state.
@@ -210,6 +221,14 @@ function skippedSummary(skipped: readonly SkippedEntry[]): string | undefined {
   if (skipped.length === 0) return undefined;
   const first = skipped.slice(0, 3).map(describeSkipped).join("; ");
   return `Synced with ${skipped.length} ${skipped.length === 1 ? "file" : "files"} skipped: ${first}${skipped.length > 3 ? "; …" : ""} (see the sync history).`;
+}
+
+/** What happens next, said on the record and the connection: not retried, retried, or given up. */
+function retryNote(cancelled: boolean, permanent: boolean, attempt: SyncWorkspaceOptions["attempt"]): string {
+  if (cancelled) return "";
+  if (permanent) return " Not retried (another attempt would fail the same way): fix the cause, then use Sync now or push again.";
+  if (attempt && attempt.number >= attempt.max) return ` Gave up after ${attempt.number} attempts; the job rests in the poison queue. Use Sync now to try again.`;
+  return "";
 }
 
 /** The message a user may see: an AppError's own; anything else stays in the log. */

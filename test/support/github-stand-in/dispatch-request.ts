@@ -38,6 +38,10 @@ async function dispatch(state: StandInState, routes: Route[], req: IncomingMessa
   try {
     const delay = internal ? 0 : state.faults.takeLatency(url.pathname);
     if (delay > 0) await sleep(delay);
+    if (!internal && state.faults.takeConnectionDrop(url.pathname)) {
+      req.socket.destroy();
+      return;
+    }
     if (area === "api") authenticate(ctx);
     const fault = internal ? undefined : state.faults.takeFailure(method, url.pathname);
     if (fault) throw faultError(fault);

@@ -45,6 +45,7 @@ export class StandInFaults {
   private failures: Counted<FailOptions>[] = [];
   private latencies: Counted<LatencyOptions>[] = [];
   private drops: Counted<{ bytes: number }>[] = [];
+  private hangUps: Counted<{ path: RegExp }>[] = [];
   private truncation: TruncateTreesOptions | undefined;
   private losses: Counted<LoseWebhooksOptions>[] = [];
   private readonly tarballs = new Map<string, TarballBody>();
@@ -62,6 +63,12 @@ export class StandInFaults {
   /** The next `count` tarball downloads (default 1) close the connection after `bytes` bytes of the archive. */
   dropTarballAfter(bytes: number, options: { count?: number } = {}): void {
     this.drops.push({ options: { bytes }, remaining: options.count ?? 1 });
+  }
+
+  /** The next `count` requests matching `path` (default 1) get no answer: the socket is closed at once. */
+  dropConnection(options: { path: RegExp; count?: number }): void {
+    if (!(options.path instanceof RegExp)) throw new TypeError("dropConnection: options.path must be a RegExp");
+    this.hangUps.push({ options: { path: options.path }, remaining: options.count ?? 1 });
   }
 
   /** Trees (matching `path`) answer `truncated: true` with only part of their entries; `false` turns it off. */
@@ -83,6 +90,7 @@ export class StandInFaults {
     this.failures = [];
     this.latencies = [];
     this.drops = [];
+    this.hangUps = [];
     this.truncation = undefined;
     this.losses = [];
     this.tarballs.clear();
@@ -96,6 +104,11 @@ export class StandInFaults {
   /** @internal */
   takeLatency(path: string): number {
     return take(this.latencies, (o) => !o.path || o.path.test(path))?.ms ?? 0;
+  }
+
+  /** @internal */
+  takeConnectionDrop(path: string): boolean {
+    return take(this.hangUps, (o) => o.path.test(path)) !== undefined;
   }
 
   /** @internal */

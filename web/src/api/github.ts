@@ -29,6 +29,8 @@ export interface ConnectionStatus {
   tokenLast4?: string;
   installationId?: number;
   progress?: SyncProgress;
+  /** Sync jobs that failed every attempt (in the poison queue), with what to do. */
+  poisonedSyncJobs?: { count: number; message: string };
   connectedBy?: string;
   /** When the connection was made. */
   createdAt?: string;

@@ -73,6 +73,7 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
           Connected to GitHub <StateBadge state={status.state} />
         </h2>
         {status.stateReason && <p class={status.state === "Failed" || status.state === "Broken" ? "error" : "muted"}>{status.stateReason}</p>}
+        {status.poisonedSyncJobs && <p class="error" data-testid="poisoned-sync-jobs">{status.poisonedSyncJobs.message}</p>}
         {active && status.progress && <Progress progress={status.progress} />}
         <dl class="facts">
           <dt>Repository</dt>
