@@ -32,7 +32,10 @@ export function createRunEventStream(feed: RunEventFeed, runId: string, after: n
       const send = (text: string) => {
         if (!stop.signal.aborted) controller.enqueue(encoder.encode(text));
       };
-      send("retry: 1000\n\n");
+      // `hello` at once (no id, empty data, so it moves no cursor): a client that does not get it within a few
+      // seconds is behind a proxy that buffers the stream (Static Web Apps: static-web-apps#1180, #1628) and
+      // switches to long polling.
+      send("retry: 1000\n\nevent: hello\ndata:\n\n");
       heartbeat = setInterval(() => send(": keep-alive\n\n"), options.heartbeatInMs ?? 15_000);
       let ended = false;
       try {
