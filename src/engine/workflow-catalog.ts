@@ -1,13 +1,13 @@
 // Discovery: every workflow in the workspace with its parameters, and every file that failed to load with its
 // error, without one broken file breaking the list. Files are imported in a run worker (never in the host), and
 // only when their size/mtime/inode changed since the last listing.
-import type { WorkflowList, WorkflowLoadError } from "../api-types.js";
+import type { WorkflowList } from "../api-types.js";
 import { NotFoundError } from "../errors.js";
 import type { EngineWorker } from "./engine-worker.js";
 import { findWorkflowFiles, readFingerprint } from "./find-workflow-files.js";
 import type { WorkflowDescriptor } from "./workflow-definition.js";
 import type { WorkerPool } from "./worker-pool.js";
-import { toWorkspaceError, type SerializedError, type WorkspaceError } from "./workspace-error.js";
+import { toWorkspaceError, type SerializedError } from "./workspace-error.js";
 
 // The listing's shapes are the API's (src/api-types.ts).
 export type { WorkflowLoadError } from "../api-types.js";
