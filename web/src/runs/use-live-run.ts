@@ -46,10 +46,19 @@ const EMPTY: LiveRun = {
   startedAtMs: undefined,
 };
 
-/** `?events=poll` on the page's address forces long polling (what SWA gets); `?events=stream` forbids the fallback. */
+/**
+ * How to follow runs: `poll` behind Static Web Apps (its proxy buffers streams), else `auto` (stream, falling back
+ * to polling when no hello comes). `?events=poll|auto` on the address, or `funcspace.runEvents` in localStorage,
+ * overrides it (a proxy of your own that buffers; a check that streaming works through SWA).
+ */
 function chosenTransport(): RunTransport | "auto" {
-  const forced = new URLSearchParams(location.search).get("events");
-  if (forced === "poll" || forced === "stream") return forced;
+  let forced = new URLSearchParams(location.search).get("events");
+  try {
+    forced ??= localStorage.getItem("funcspace.runEvents");
+  } catch {
+    // No storage: the default.
+  }
+  if (forced === "poll" || forced === "auto") return forced;
   return session.get().authMode === "swa" ? "poll" : "auto";
 }
 
