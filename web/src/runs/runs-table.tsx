@@ -89,7 +89,7 @@ export function RunsTable({ runs, hrefOf, currentId, showWorkflow, caption }: Ru
               </a>
             </td>
             {showWorkflow && <td>{run.workflow}</td>}
-            <td>{run.trigger === "queue" ? "queued" : "waited for"}</td>
+            <td>{run.trigger}</td>
             <td class="params-cell"><code>{summarizeParams(run.params)}</code></td>
           </tr>
         ))}

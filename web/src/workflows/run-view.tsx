@@ -35,7 +35,7 @@ export function RunView({ run, live, actions, compact }: RunViewProps) {
       <p class="muted run-meta">
         <a href={`/runs?workflow=${encodeURIComponent(run.workflow)}`} onClick={followLink}>{run.workflow}</a>
         {run.startedBy ? <> · started by <span data-testid="run-started-by">{run.startedBy}</span></> : " · started without a person"}
-        {" "}({run.trigger === "queue" ? "queued" : "waited for"})
+        {" "}<span title="How it was started: http (the caller waited for it) or queue (?wait=false)">via {run.trigger}</span>
         {run.startedAt && <> · {new Date(run.startedAt).toLocaleString()}</>}
         {" · "}
         <span data-testid="run-elapsed">
