@@ -183,9 +183,9 @@ describe("live runs in the UI", () => {
     const queued = await queueTicker({ ticks: 4, everyMs: 700 });
     await page.goto("/runs");
     const row = page.locator(`[data-run-row="${queued.id}"]`);
-    await expect.poll(() => row.getByTestId("run-status").textContent(), { timeout: 15_000 }).toMatch(/queued|running/);
+    await expect.poll(() => row.getByTestId("run-row-status").textContent(), { timeout: 15_000 }).toMatch(/queued|running/);
     await saveScreenshot(page, "runs-list-running");
-    await expect.poll(() => row.getByTestId("run-status").textContent(), { timeout: 30_000 }).toBe("succeeded");
+    await expect.poll(() => row.getByTestId("run-row-status").textContent(), { timeout: 30_000 }).toBe("succeeded");
     await context.close();
   }, 90_000);
 
@@ -222,7 +222,7 @@ describe("live runs in the UI", () => {
     await page.getByLabel("Status").selectOption("cancelled");
     await page.waitForURL("**/runs?status=cancelled");
     await expect.poll(() => page.locator("[data-run-row]").count()).toBeGreaterThan(0);
-    expect(new Set(await page.locator("[data-run-row]").getByTestId("run-status").allTextContents())).toEqual(new Set(["cancelled"]));
+    expect(new Set(await page.locator("[data-run-row]").getByTestId("run-row-status").allTextContents())).toEqual(new Set(["cancelled"]));
     await page.getByLabel("Status").selectOption("");
     await page.getByLabel("Started by").selectOption("oscar-operator");
     await expect.poll(() => page.locator(`[data-run-row="${third}"]`).count()).toBe(1);

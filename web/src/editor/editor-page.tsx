@@ -105,9 +105,10 @@ export function EditorPage() {
     const onKeyDown = (event: KeyboardEvent) => {
       if (!(event.ctrlKey || event.metaKey) || event.key !== "Enter" || event.defaultPrevented) return;
       const target = event.target as HTMLElement | null;
-      if (target?.closest("dialog, .run-panel")) return;
+      if (target?.closest("dialog")) return;
       event.preventDefault();
-      requestRun(editorModel.get().active);
+      // In the run panel (outside its form, which runs by itself): the panel's workflow, not the active tab.
+      requestRun(target?.closest(".run-panel")?.getAttribute("data-path") ?? editorModel.get().active);
     };
     window.addEventListener("keydown", onKeyDown);
     return () => window.removeEventListener("keydown", onKeyDown);

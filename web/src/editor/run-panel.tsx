@@ -43,7 +43,8 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
     setRunError(undefined);
     setFieldErrors({});
     void load();
-    heading.current?.focus();
+    // Opened with the Run… button: into the panel. With Ctrl/Cmd-Enter: the keyboard stays in the code.
+    if (runToken === 0) heading.current?.focus();
   }, [path]);
   // Each Ctrl/Cmd-Enter: read the list again (the file may have just become a workflow), then run.
   useEffect(() => {
@@ -84,7 +85,7 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
   };
 
   return (
-    <aside class="run-panel" aria-labelledby="run-panel-title">
+    <aside class="run-panel" aria-labelledby="run-panel-title" data-path={path}>
       <div class="run-panel-head">
         <h2 id="run-panel-title" tabIndex={-1} ref={heading}>
           Run {workflow ? <code>{workflow.name}</code> : path}

@@ -79,7 +79,7 @@ export function RunsTable({ runs, hrefOf, currentId, showWorkflow, caption }: Ru
             <td>{run.startedAt || run.createdAt ? new Date(run.startedAt ?? run.createdAt).toLocaleString() : "—"}</td>
             <td>{run.startedBy ?? <span class="muted">—</span>}</td>
             <td>
-              <StatusBadge status={run.status} />
+              <StatusBadge status={run.status} testId="run-row-status" />
               {run.cancelledBy && <span class="muted small"> by {run.cancelledBy}</span>}
             </td>
             <td>{run.durationMs !== undefined ? formatDuration(run.durationMs) : isFinished(run.status) ? "—" : "…"}</td>

@@ -84,10 +84,11 @@ export function RunView({ run, live, actions, compact }: RunViewProps) {
   );
 }
 
-export function StatusBadge({ status }: { status: string }) {
+/** `testId`: `run-status` for the run shown, `run-row-status` in tables (tests tell the two apart). */
+export function StatusBadge({ status, testId = "run-status" }: { status: string; testId?: string }) {
   const tone = status === "succeeded" ? "badge-good" : /fail|timed_out|cancelled|interrupted/.test(status) ? "badge-bad" : "badge-neutral";
   return (
-    <span class={`badge ${tone}`} data-testid="run-status">
+    <span class={`badge ${tone}`} data-testid={testId}>
       {status}
     </span>
   );
