@@ -84,8 +84,8 @@ export function useLiveRun(runId: string | undefined, initial?: RunRecord, optio
     const fromRecord = (record: RunRecord, s: LiveRun): LiveRun => ({
       ...s,
       record,
-      // A finished record wins; otherwise the events may know better (running, cancelling).
-      status: isFinished(record.status) || !s.status || !s.watching ? record.status : s.status,
+      // A finished record wins; otherwise the events may know better (running, cancelling, or already the end).
+      status: isFinished(record.status) ? record.status : isFinished(s.status) || (s.watching && s.status) ? s.status : record.status,
       startedAtMs: record.startedAt ? Date.parse(record.startedAt) : s.startedAtMs,
       cancellingBy: s.cancellingBy ?? record.cancelRequestedBy,
       loadError: undefined,
@@ -133,7 +133,14 @@ export function useLiveRun(runId: string | undefined, initial?: RunRecord, optio
         onError: (error, fatal) => setState((s) => ({ ...s, watchError: describeError(error), watching: s.watching && !fatal })),
         onEnd: () => {
           setState((s) => ({ ...s, watching: false }));
-          void load().then((final) => final && onFinished.current?.(final));
+          void (async () => {
+            // The engine stores the final record before the final event; another writer may lag a little.
+            for (let attempt = 0; attempt < 5 && !stopped; attempt++) {
+              const final = await load();
+              if (final && isFinished(final.status)) return onFinished.current?.(final);
+              await new Promise((resolve) => setTimeout(resolve, 500));
+            }
+          })();
         },
       });
     })();
