@@ -12,7 +12,7 @@ const STATUSES = ["queued", "running", "succeeded", "failed", "timed_out", "canc
 
 export function RunsPage() {
   const url = useLocation();
-  const id = decodeURIComponent(url.pathname.slice("/runs/".length).replace(/\/$/, ""));
+  const id = decodeSegment(url.pathname.slice("/runs/".length).replace(/\/$/, ""));
   if (url.pathname.startsWith("/runs/") && id) return <RunPage id={id} />;
   return <RunListPage url={url} />;
 }
@@ -106,4 +106,13 @@ function RunListPage({ url }: { url: URL }) {
       )}
     </div>
   );
+}
+
+/** A malformed escape (`/runs/%E0`) is kept as typed: the API then says there is no such run. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
