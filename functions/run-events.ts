@@ -1,8 +1,6 @@
 // Watching and stopping a run: `GET /api/runs/{id}/events` streams what happens in it (server-sent events, or one
 // JSON page with `?format=json` for long polling), `POST /api/runs/{id}/cancel` stops it. Readers watch, operators
 // cancel; the engine does the work (src/engine/run-event-feed.ts, workflow-engine.ts).
-import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { HttpResponseInit } from "@azure/functions";
 import { actorName } from "../src/auth/principal.js";
 import { ServiceUnavailableError } from "../src/errors.js";
@@ -32,7 +30,7 @@ export const watchWorkflowRun = defineHttp({
         // Asks buffering proxies (nginx, and any that honour it) to pass each event on at once.
         "x-accel-buffering": "no",
       },
-      body: Readable.fromWeb(createRunEventStream(feed, run.id, after) as WebReadableStream<Uint8Array>),
+      body: createRunEventStream(feed, run.id, after),
     };
   },
 });

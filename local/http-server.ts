@@ -78,6 +78,20 @@ export function createHttpServer(options: HttpServerOptions): Server {
     });
     const result = await invokeHttp(trigger, request, invocation, options.services);
     if (!(result instanceof HttpResponse) && sendBuffered(res, result, method)) return;
+    if (!(result instanceof HttpResponse) && result.body instanceof Readable) {
+      // A Node stream (a zip, a run's events) goes straight to the socket: through HttpResponse it would become a
+      // web stream and back, a copy and two hops per chunk, per watcher.
+      res.statusCode = result.status ?? 200;
+      new Headers(result.headers).forEach((value, name) => res.setHeader(name, value));
+      if (method === "HEAD") {
+        result.body.destroy();
+        res.end();
+      } else {
+        res.flushHeaders();
+        await pipeline(result.body, res).catch(() => undefined);
+      }
+      return;
+    }
     const response = result instanceof HttpResponse ? result : new HttpResponse(result);
     res.statusCode = response.status;
     response.headers.forEach((value, name) => res.setHeader(name, value));

@@ -121,7 +121,8 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 describe("run events", () => {
   it("streams log lines and progress while the run goes on, in order, ending with the final status", async () => {
-    const run = await startRun(a, "ticker");
+    const run = await startRun(a, "ticker", { ticks: 10, everyMs: 300 });
+    const opened = Date.now();
     const received = await readStream(a, run.id);
     const record = (await (await a.fetch(`/api/runs/${run.id}`)).json()) as RunRecord;
     expect(record.status).toBe("succeeded");
@@ -135,9 +136,16 @@ describe("run events", () => {
     const progress = received.events.filter((e) => e.kind === "progress");
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.at(-1)).toMatchObject({ done: 10, total: 10, message: "tick 10" });
-    // Live, not at the end: the first line arrived over a second before the run finished (10 ticks × 150 ms).
-    const firstLine = received.arrivedAt[received.events.indexOf(logs[0]!)]!;
-    expect(Date.parse(record.finishedAt!) - firstLine).toBeGreaterThan(900);
+    // Live, not at the end: each line logged after the stream opened arrived soon after it was written, and
+    // several arrived while the run still had over a second to go (10 ticks × 300 ms).
+    const lateness = received.events
+      .map((e, i) => (e.kind === "log" && Date.parse(e.time) > opened ? received.arrivedAt[i]! - Date.parse(e.time) : undefined))
+      .filter((v): v is number => v !== undefined);
+    expect(lateness.length).toBeGreaterThanOrEqual(5);
+    // (Generous bounds: CI runs this beside the whole suite on 2 cores; bench/run-events measures the real figure.)
+    expect(lateness.sort((x, y) => x - y)[Math.floor(lateness.length / 2)]!).toBeLessThan(1000);
+    const early = received.events.filter((e, i) => e.kind === "log" && Date.parse(record.finishedAt!) - received.arrivedAt[i]! > 1000);
+    expect(early.length).toBeGreaterThanOrEqual(2);
   });
 
   it("resumes a dropped stream from Last-Event-ID with nothing lost or doubled, and pages the same events by long polling", async () => {
@@ -164,13 +172,14 @@ describe("run events", () => {
   });
 
   it("lets host B watch a run that executes on host A, live", async () => {
-    const run = await startRun(a, "ticker", { ticks: 6, everyMs: 300 });
+    const run = await startRun(a, "ticker", { ticks: 8, everyMs: 300 });
     const received = await readStream(b, run.id);
     expect(received.ended).toBe(true);
     expect(seqs(received.events)).toEqual(range(received.events.length));
     const record = (await (await b.fetch(`/api/runs/${run.id}`)).json()) as RunRecord;
-    const firstLog = received.events.findIndex((e) => e.kind === "log");
-    expect(Date.parse(record.finishedAt!) - received.arrivedAt[firstLog]!).toBeGreaterThan(900);
+    // B reads storage every 250 ms: lines still arrive while the run goes on.
+    const early = received.events.filter((e, i) => e.kind === "log" && Date.parse(record.finishedAt!) - received.arrivedAt[i]! > 1000);
+    expect(early.length).toBeGreaterThanOrEqual(2);
   });
 
   it("cancels a run that ignores its abort signal (thread terminated after the grace period), from the other host", async () => {

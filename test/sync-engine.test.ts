@@ -102,9 +102,26 @@ describe("syncOnce", () => {
   it("skips and reports symlinks and submodules", async () => {
     const sha = await fx.repo.commit({ "a.txt": "a\n", "link": { symlink: "a.txt" }, "vendor/lib": { submodule: "0123456789abcdef0123456789abcdef01234567" } });
     const outcome = await syncOnce({ branch: "main" }, fx.deps());
-    expect(outcome.skipped).toEqual(expect.arrayContaining([{ path: "link", kind: "symlink" }, { path: "vendor/lib", kind: "submodule" }]));
+    expect(outcome.skipped).toEqual(
+      expect.arrayContaining([
+        { path: "link", kind: "symlink", reason: "Azure Files cannot store symbolic links" },
+        { path: "vendor/lib", kind: "submodule", reason: "submodules are not synced" },
+      ]),
+    );
     expect(outcome.counts.skipped).toBe(2);
     expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
+  });
+
+  it("skips an outward symlink the same way through blobs and the tarball", async () => {
+    const sha = await fx.repo.commit({ "a.txt": "a\n", "abs-link": { symlink: "/etc/passwd" }, "up-link": { symlink: "../../x" } });
+    for (const fetchMode of ["blobs", "tarball"] as const) {
+      await rm(manifestPath(fx.stateDir, "default"), { force: true });
+      await rm(path.join(fx.workspaceDir, "a.txt"), { force: true });
+      const outcome = await syncOnce({ branch: "main", fetchMode }, fx.deps());
+      expect(outcome.result).toBe("applied");
+      expect(outcome.skipped.map((s) => s.path).sort()).toEqual(["abs-link", "up-link"]);
+      expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
+    }
   });
 
   it("replaces a file by a folder of the same name and the reverse", async () => {
@@ -217,6 +234,8 @@ describe("a job for the commit already applied", () => {
       const failed = await syncOnce({ branch: "main", session: "s" }, fx.deps()).catch((e: unknown) => e);
       expect(failed).toBeInstanceOf(SyncError);
       expect((failed as SyncError).step).toBe("apply");
+      // The run record says which entry failed, and that the rest of the step was applied.
+      expect((failed as SyncError).message).toMatch(/^apply: Could not write "z\/1\.txt" \(E(PERM|ACCES)\)\. Everything else of this step was applied/);
     } finally {
       await makeWritable(path.join(fx.workspaceDir, "z"));
     }

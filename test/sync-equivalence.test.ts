@@ -1,101 +1,12 @@
 // Property: after any sequence of commits, a sync leaves the workspace equal to `git archive` of the commit
-// extracted by `tar` — file by file, byte by byte, executable bits included, no extra files or folders —
-// whichever fetch path (blobs, tarball) each sync takes. Commits are made with real git in the stand-in.
-// SYNC_PROPERTY_RUNS raises the number of random sequences (default 4: the run stays short).
-import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { syncOnce } from "../src/sync/sync-once.js";
-import { startGitHubStandIn, type FileChange, type GitHubStandIn } from "./support/github-stand-in/index.js";
-import { archiveState, createSyncFixture, diffWorkspace } from "./support/sync-fixtures.js";
+// extracted by `tar` (see support/sync-equivalence-property.ts), on the local disk. test/sync-smb.test.ts
+// checks the same property on an SMB share. SYNC_PROPERTY_RUNS raises the number of random sequences
+// (default 4: the run stays short).
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { startGitHubStandIn, type GitHubStandIn } from "./support/github-stand-in/index.js";
+import { checkSyncEquivalence } from "./support/sync-equivalence-property.js";
 
 const RUNS = Number(process.env.SYNC_PROPERTY_RUNS ?? 4);
-
-// Folder segments and file names never collide, so no commit turns a file into a folder (tested elsewhere).
-const FOLDERS = ["", "src", "src/nested", "a/b/c/d/e/f/g/h/i/j", "Docs", "ünï/文件夹"];
-const NAMES = ["index.ts", "Readme.md", "empty", "data.bin", "run.sh", "ünï-cødé-文件.txt", `long-${"x".repeat(110)}.txt`, "space name.txt", ".hidden"];
-
-interface ModelFile {
-  content: Buffer;
-  executable: boolean;
-}
-type Model = Map<string, ModelFile>;
-
-const contentArb = fc.oneof(
-  fc.constant(Buffer.alloc(0)),
-  fc.string({ maxLength: 200 }).map((s) => Buffer.from(s)),
-  fc.uint8Array({ maxLength: 4000 }).map((a) => Buffer.from(a)),
-  fc.integer({ min: 1, max: 300_000 }).map((n) => Buffer.alloc(n, n % 251)),
-);
-const pathArb = fc.tuple(fc.constantFrom(...FOLDERS), fc.constantFrom(...NAMES)).map(([folder, name]) => (folder ? `${folder}/${name}` : name));
-
-type Op =
-  | { kind: "write"; path: string; content: Buffer; executable: boolean }
-  | { kind: "delete"; pick: number }
-  | { kind: "rename"; pick: number; to: string }
-  | { kind: "caseRename"; pick: number }
-  | { kind: "chmod"; pick: number }
-  | { kind: "deleteFolder"; folder: string };
-
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("write" as const), path: pathArb, content: contentArb, executable: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), pick: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("rename" as const), pick: fc.nat(), to: pathArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("caseRename" as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("chmod" as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("deleteFolder" as const), folder: fc.constantFrom(...FOLDERS.filter(Boolean)) }) },
-);
-
-const commitArb = fc.record({
-  ops: fc.array(opArb, { minLength: 1, maxLength: 8 }),
-  forcePush: fc.oneof({ weight: 1, arbitrary: fc.constant(true) }, { weight: 4, arbitrary: fc.constant(false) }),
-  fetchMode: fc.constantFrom("blobs" as const, "tarball" as const, "auto" as const),
-});
-
-function applyOps(start: Model, ops: Op[]): Model {
-  const model = new Map(start);
-  const pick = (n: number) => [...model.keys()].sort()[n % Math.max(model.size, 1)];
-  for (const op of ops) {
-    if (op.kind === "write") {
-      model.set(op.path, { content: op.content, executable: op.executable });
-      continue;
-    }
-    if (op.kind === "deleteFolder") {
-      for (const p of [...model.keys()]) if (p.startsWith(`${op.folder}/`)) model.delete(p);
-      continue;
-    }
-    const from = pick(op.pick);
-    if (from === undefined) continue;
-    const file = model.get(from)!;
-    if (op.kind === "delete") model.delete(from);
-    if (op.kind === "chmod") model.set(from, { ...file, executable: !file.executable });
-    if (op.kind === "rename" && !model.has(op.to)) {
-      model.delete(from);
-      model.set(op.to, file);
-    }
-    if (op.kind === "caseRename") {
-      const at = from.lastIndexOf("/") + 1;
-      const name = from.slice(at);
-      const flipped = name === name.toUpperCase() ? name.toLowerCase() : name.toUpperCase();
-      const to = from.slice(0, at) + flipped;
-      if (flipped !== name && !model.has(to)) {
-        model.delete(from);
-        model.set(to, file);
-      }
-    }
-  }
-  if (model.size === 0) model.set("index.ts", { content: Buffer.from("export {};\n"), executable: false });
-  return model;
-}
-
-function changesBetween(before: Model, after: Model): Record<string, FileChange> {
-  const changes: Record<string, FileChange> = {};
-  for (const p of before.keys()) if (!after.has(p)) changes[p] = null;
-  for (const [p, f] of after) {
-    const old = before.get(p);
-    if (!old || !old.content.equals(f.content) || old.executable !== f.executable) changes[p] = { content: f.content, executable: f.executable };
-  }
-  return changes;
-}
 
 let github: GitHubStandIn;
 beforeAll(async () => {
@@ -107,33 +18,6 @@ afterAll(async () => {
 
 describe("workspace equals git archive after every sync", () => {
   it("holds for random commit sequences through both fetch paths", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(commitArb, { minLength: 1, maxLength: 4 }), async (commits) => {
-        const fx = await createSyncFixture({ github });
-        try {
-          let model: Model = new Map();
-          for (const commit of commits) {
-            let sha: string;
-            if (commit.forcePush && model.size > 0) {
-              // An unrelated history: a parentless commit holding only the new tree.
-              model = applyOps(new Map(), commit.ops);
-              sha = await fx.repo.forcePush(Object.fromEntries([...model].map(([p, f]) => [p, { content: f.content, executable: f.executable }])));
-            } else {
-              const next = applyOps(model, commit.ops);
-              const changes = changesBetween(model, next);
-              model = next;
-              if (Object.keys(changes).length === 0) continue;
-              sha = await fx.repo.commit(changes);
-            }
-            const outcome = await syncOnce({ branch: "main", fetchMode: commit.fetchMode, allowEmpty: true }, fx.deps());
-            expect(outcome.toSha).toBe(sha);
-            expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
-          }
-        } finally {
-          await fx.close();
-        }
-      }),
-      { numRuns: RUNS, endOnFailure: true },
-    );
+    await checkSyncEquivalence(github, { runs: RUNS });
   }, 600_000);
 });

@@ -63,12 +63,6 @@ const cases: { name: string; entries: () => Entry[]; reason: string; message: Re
   { name: "path traversal", entries: () => [...legit(), file(`${prefix}/../../evil-outside.txt`, "pwned")], reason: "unsafe_path", message: /unsafe path.*"\.\." segment/ },
   { name: "absolute path", entries: () => [...legit(), file(outside(), "pwned")], reason: "unsafe_path", message: /absolute path/ },
   {
-    name: "symlink pointing out",
-    entries: () => [...legit(), { header: { name: `${prefix}/escape`, type: "symlink", linkname: "../../../etc/passwd", mode: 0o777 } }],
-    reason: "symlink_outside",
-    message: /symbolic link "escape" that points outside/,
-  },
-  {
     name: "hard link",
     entries: () => [...legit(), { header: { name: `${prefix}/hard`, type: "link", linkname: "/etc/passwd", mode: 0o644 } }],
     reason: "entry_link",
@@ -128,6 +122,21 @@ describe("hostile archives", () => {
     expect(existsSync(outside())).toBe(false);
     expect((await readdir(fx.root)).filter((n) => !["workspace", "state"].includes(n) && !n.startsWith("archive-"))).toEqual([]);
     expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, good, fx.root))).toEqual([]);
+  });
+
+  it("skips a symlink pointing out (reported, never created) and applies the rest", async () => {
+    const entries = [...legit(), { header: { name: `${prefix}/escape`, type: "symlink", linkname: "../../../etc/passwd", mode: 0o777 } } as Entry];
+    fx.github.faults.serveTarball(fx.repo.fullName, next, hostileTarball(entries));
+    // A truncated tree plans from the archive itself, so its own symlink entry is what gets reported.
+    fx.github.faults.truncateTrees({ keepEntries: 1 });
+    try {
+      const outcome = await syncOnce({ branch: "main", fetchMode: "tarball" }, fx.deps());
+      expect(outcome.skipped).toEqual([{ path: "escape", kind: "symlink", reason: "Azure Files cannot store symbolic links, and this one points outside the repository" }]);
+    } finally {
+      fx.github.faults.reset();
+    }
+    expect(existsSync(path.join(fx.workspaceDir, "escape"))).toBe(false);
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, next, fx.root))).toEqual([]);
   });
 
   it("then syncs the genuine archive", async () => {

@@ -105,13 +105,18 @@ describe("runSyncJob", () => {
       changed: 0,
       deleted: 0,
       skipped: 1,
-      skippedPaths: "symlink:l",
+      skippedPaths: "symlink:l — Azure Files cannot store symbolic links",
       fetchMethod: "blobs",
       progressPhase: "done",
     });
     expect(run!.bytesDownloaded).toBe(4);
     expect(run!.durationMs).toBeGreaterThanOrEqual(0);
-    expect((await connections.get())?.record).toMatchObject({ state: "Ready", appliedSha: sha, headSha: sha });
+    expect((await connections.get())?.record).toMatchObject({
+      state: "Ready",
+      appliedSha: sha,
+      headSha: sha,
+      stateReason: "Synced with 1 file skipped: symlink:l — Azure Files cannot store symbolic links (see the sync history).",
+    });
     expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
 
     expect(await runSyncJob(job({ trigger: "poll" }), deps())).toMatchObject({ status: "ran", runs: [{ result: "noop", trigger: "poll" }] });

@@ -7,14 +7,19 @@ import type { HttpLoadRequest } from "./http-load.js";
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function post(url: string, headers: Record<string, string>, body: string): Promise<number | undefined> {
+function post(url: string, headers: Record<string, string>, body: string, attempt = 1): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
     const request = http.request(url, { method: "POST", headers: { ...headers, "content-length": Buffer.byteLength(body) }, agent }, (response) => {
       response.on("data", () => undefined);
       response.on("end", () => resolve(response.statusCode));
       response.on("error", reject);
     });
-    request.on("error", reject);
+    request.on("error", (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed as idle just as it was reused: the request never reached it. Node's
+      // documented remedy is to send it again on a new socket (http.ClientRequest `reusedSocket`).
+      if (request.reusedSocket && error.code === "ECONNRESET" && attempt === 1) resolve(post(url, headers, body, 2));
+      else reject(error);
+    });
     request.end(body);
   });
 }

@@ -8,6 +8,10 @@
 //   - peak RSS of the CLI syncing the 80 MB repository and a large one (BENCH_SYNC_LARGE_MB, default 1024).
 // The GitHub stand-in serves a pre-built tarball (so `git archive`'s gzip time is not counted against us).
 // BENCH_SYNC_FILES / BENCH_SYNC_REPEAT shrink or grow the run; BENCH_SYNC_ONLY=cold runs the cold rows alone.
+// On an SMB share (the stand-in for Azure Files, test/support/smb-share/), when samba, smbnetfs and /dev/fuse
+// are there: a cold sync, a one-file push and the no-ops next to `tar -xzf` into the same share, in their own
+// section (BENCH_SYNC_ONLY=smb runs these alone; BENCH_SYNC_SMB_REPEAT, default 1). Without them the section
+// is skipped with the reason, and BENCHMARKS.md keeps its last figures.
 import { execFile, spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -21,6 +25,7 @@ import type { RepositorySource, SourceTree, SourceTreeEntry } from "../../src/sy
 import { DEFAULT_FS_THREADS } from "../../src/sync/fs-threads.js";
 import { syncOnce, type SyncDeps } from "../../src/sync/sync-once.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "../../test/support/github-stand-in/index.js";
+import { smbUnavailable, startSmbShare } from "../../test/support/smb-share.js";
 import { machineLine, median, round, shouldWrite, table, writeSection } from "../support/report.js";
 
 const run = promisify(execFile);
@@ -29,6 +34,8 @@ const REPEAT = Number(process.env.BENCH_SYNC_REPEAT ?? 5);
 const LARGE_MB = Number(process.env.BENCH_SYNC_LARGE_MB ?? 1024);
 /** BENCH_SYNC_ONLY=cold: the cold-sync rows alone, printed, never written (for quick comparisons). */
 const COLD_ONLY = process.env.BENCH_SYNC_ONLY === "cold";
+const SMB_ONLY = process.env.BENCH_SYNC_ONLY === "smb";
+const SMB_REPEAT = Number(process.env.BENCH_SYNC_SMB_REPEAT ?? 1);
 const CLI = fileURLToPath(new URL("../../bin/funcspace-sync.js", import.meta.url));
 const TOKEN = "ghp_benchmark_token_000000000000000000";
 
@@ -201,6 +208,11 @@ async function main(): Promise<void> {
     const tarMb = (await readFile(tarball)).byteLength / 1024 / 1024;
     notes.push(`Repository: ${FILES} files, ${round(bytes / 1024 / 1024)} MB (tarball ${round(tarMb)} MB gzipped).`);
 
+    if (SMB_ONLY) {
+      await smbSection({ repo, work, tarball, notes, deps, warm: (at, blobsOf) => memory.warm(at, blobsOf) });
+      return;
+    }
+
     // 1. Cold sync vs tar -xzf, in pairs run back to back, the order alternating: whichever runs first after
     // the previous pair's `rm` pays for the file system's deferred work (measured: up to 2× the system time).
     // The ratio is the median of the pairs' ratios (the disk's speed drifts between pairs, rarely within one).
@@ -348,9 +360,101 @@ async function main(): Promise<void> {
     ].join("\n");
     console.log(`\n${markdown}\n`);
     if (shouldWrite) await writeSection("sync", markdown);
+    await memory.warm(sha);
+    await smbSection({ repo, work, tarball: await serveTarball(github, repo, sha, root), notes: notes.slice(0, 1), deps, warm: (at, blobsOf) => memory.warm(at, blobsOf) });
   } finally {
     await github.close();
     await rm(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The SMB rows: the engine and `tar -xzf` into the same share (a network round trip per metadata call,
+ * here over loopback), a one-file push, and the no-ops: a job of the same connection (applied record) and
+ * "Sync now" (every file stat'ed, nothing hashed when the manifest's stats still hold).
+ */
+async function smbSection(context: {
+  repo: StandInRepository;
+  work: string;
+  tarball: string;
+  notes: string[];
+  deps: (workspaceDir: string, stateDir: string) => SyncDeps;
+  warm: (sha: string, blobsOf: string[]) => Promise<void>;
+}): Promise<void> {
+  const unavailable = smbUnavailable();
+  if (unavailable) {
+    console.log(`SMB rows skipped (no SMB share on this machine: ${unavailable}); BENCHMARKS.md keeps the last figures.`);
+    return;
+  }
+  const { repo, work, tarball, deps } = context;
+  const share = await startSmbShare();
+  const states = await mkdtemp(path.join(tmpdir(), "bench-sync-smb-state-"));
+  const rows: (string | number)[][] = [];
+  try {
+    const pairs: { sync: number; tar: number; hashed: number }[] = [];
+    let ws = "";
+    let st = "";
+    for (let r = 0; r < SMB_REPEAT; r++) {
+      const tx = await share.newFolder(`tar-${r}`);
+      ws = await share.newFolder(`ws-${r}`);
+      st = path.join(states, `state-${r}`);
+      const runTar = async () => (await time(() => sh(`tar -xzf "$1" -C "$2" --no-same-owner --no-same-permissions`, tarball, tx))).ms;
+      const runSync = async () => time(() => syncOnce({ branch: "main" }, deps(ws, st)));
+      const pair = { sync: 0, tar: 0, hashed: 0 };
+      if (r % 2 === 0) {
+        pair.sync = (await runSync()).ms;
+        pair.tar = await runTar();
+      } else {
+        pair.tar = await runTar();
+        pair.sync = (await runSync()).ms;
+      }
+      pairs.push(pair);
+    }
+    const ratios = pairs.map((p) => p.sync / p.tar);
+    rows.push([`cold sync, empty workspace on the share`, ms(median(pairs.map((p) => p.sync))), "`tar -xzf` into the share", ms(median(pairs.map((p) => p.tar))), `${round(median(ratios), 3)}×`, "≤ 0.5×"]);
+
+    // The first check from disk after the cold sync: nothing to do; how many files had to be hashed.
+    const firstVerify = await time(() => syncOnce({ branch: "main" }, deps(ws, st)));
+    rows.push([`no-op from disk right after the cold sync (${FILES} files stat'ed, ${firstVerify.value.hashed} hashed)`, ms(firstVerify.ms), "—", "—", "—", "no full re-hash"]);
+
+    const onePush: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const i = r * 20 + 3;
+      const changed = `pkg${i % 20}/mod${(i >> 4) % 25}/file-${i}.ts`;
+      await context.warm(await pushFiles(repo, work, new Map([[changed, textish(1_200_000 + r, 4000)]]), `smb one ${r}`), [changed]);
+      const outcome = await time(() => syncOnce({ branch: "main" }, deps(ws, st)));
+      if (outcome.value.counts.changed !== 1 || outcome.value.counts.added + outcome.value.counts.deleted !== 0) {
+        throw new Error(`a one-file push on the share changed ${JSON.stringify(outcome.value.counts)}`);
+      }
+      onePush.push(outcome.ms);
+    }
+    rows.push(["one-file push (1 file changed, every file stat'ed)", ms(median(onePush)), "—", "—", "—", "—"]);
+
+    const session = { branch: "main", session: "bench-connection" };
+    await syncOnce(session, deps(ws, st));
+    const noop: number[] = [];
+    const verified: { ms: number; hashed: number }[] = [];
+    for (let r = 0; r < 5; r++) noop.push((await time(() => syncOnce(session, deps(ws, st)))).ms);
+    for (let r = 0; r < 3; r++) {
+      const { ms: took, value } = await time(() => syncOnce({ ...session, verifyDisk: true }, deps(ws, st)));
+      verified.push({ ms: took, hashed: value.hashed });
+    }
+    rows.push(["no-op resync (job of the same connection: applied record)", ms(median(noop)), "—", "—", "—", "< 1 s"]);
+    rows.push([`no-op resync, "Sync now" (${FILES} files stat'ed, ${Math.max(...verified.map((v) => v.hashed))} hashed)`, ms(median(verified.map((v) => v.ms))), "—", "—", "—", "< 1 s"]);
+
+    const markdown = [
+      "### Sync engine on an SMB share (`bench/sync`, `BENCH_SYNC_ONLY=smb`)",
+      "",
+      machineLine(),
+      `${context.notes.join(" ")} The share: Samba on loopback mounted with smbnetfs (FUSE), Azure-Files-like settings (test/support/smb-share/): every metadata call is a round trip through FUSE, smbnetfs and smbd, with no network delay added. Cold sync and \`tar -xzf\` (${SMB_REPEAT} pair${SMB_REPEAT === 1 ? "" : "s"}) write into fresh folders of the same share; the rest are medians (one-file push: 3, no-op: 5, "Sync now": 3). GitHub's answers come from memory, as in the rows above.`,
+      "",
+      table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], rows),
+    ].join("\n");
+    console.log(`\n${markdown}\n`);
+    if (shouldWrite) await writeSection("sync-smb", markdown);
+  } finally {
+    await share.close();
+    await rm(states, { recursive: true, force: true });
   }
 }
 

@@ -10,6 +10,7 @@ import type { LogEntry, RunRecord } from "./run-record.js";
 import type { WorkflowDescriptor } from "./workflow-definition.js";
 import type { WorkerPool } from "./worker-pool.js";
 import type { RunEventStore } from "../azure/run-event-store.js";
+import type { RunEvent } from "../api-types.js";
 import { RunEventWriter } from "./run-event-writer.js";
 import { redactSecretValues, type WorkflowSecretStore } from "./workflow-secrets.js";
 import { serializeError, toWorkspaceError, type WorkspaceError } from "./workspace-error.js";
@@ -29,7 +30,7 @@ export interface ExecuteRunDeps {
   runUser?: { uid: number; gid: number };
   runs: WorkflowRunStore;
   /** Where the run's events go as they happen (log lines, progress, status), and who to tell when they are stored. */
-  events?: { store: RunEventStore; onStored?: (runId: string, lastSeq: number) => void };
+  events?: { store: RunEventStore; onStored?: (runId: string, events: readonly RunEvent[]) => void };
   logger: Logger;
 }
 
@@ -133,14 +134,15 @@ export async function executeRun(
   try {
     await deps.runs.upsert(finished, options);
   } finally {
-    // After the record: a watcher told "finished" finds the finished record.
-    await events?.close({
+    // After the record (a watcher told "finished" finds the finished record), and not waited for: the caller has
+    // its result at once, and a short run's events (its status, a few lines) go out in one batch behind it.
+    void events?.close({
       kind: "status",
       time: finished.finishedAt!,
       status: finished.status as "succeeded" | "failed" | "timed_out" | "cancelled",
       ...(finished.cancelledBy ? { by: finished.cancelledBy } : {}),
       ...(finished.error ? { message: finished.error.message } : {}),
-    });
+    }).catch((error: unknown) => log.warn({ err: error }, "run events not closed"));
   }
   log.info({ status: finished.status, durationMs: finished.durationMs }, "workflow run finished");
   return finished;

@@ -54,9 +54,27 @@ export class RunEventFeed {
     this.#window = options.window ?? 2000;
   }
 
-  /** This instance stored events of `runId`: its reader (if anyone watches) reads at once. */
-  notify(runId: string): void {
-    this.#readers.get(runId)?.wake();
+  /**
+   * This instance stored events of `runId`: its reader (if anyone watches) takes them as they are when they
+   * continue what it has (no storage read), else reads at once.
+   */
+  notify(runId: string, stored?: readonly RunEvent[]): void {
+    const reader = this.#readers.get(runId);
+    if (!reader) return;
+    if (stored && stored.length > 0 && stored[0]!.seq === reader.cursor + 1) {
+      this.#take(reader, stored);
+      for (const changed of [...reader.changed]) changed();
+      if (reader.finished) reader.wake();
+      return;
+    }
+    reader.wake();
+  }
+
+  #take(reader: Reader, events: readonly RunEvent[]): void {
+    reader.cursor = events.at(-1)!.seq;
+    reader.events.push(...events);
+    if (reader.events.length > this.#window) reader.events.splice(0, reader.events.length - this.#window);
+    if (events.some(isFinalEvent)) reader.finished = true;
   }
 
   /** Batches of events with `seq > after`, in order, each once; ends after the final status or when `abortSignal` fires. */
@@ -74,7 +92,8 @@ export class RunEventFeed {
           this.reads++;
           batch = (await this.#store.listAfter(runId, cursor, { limit: 1000, abortSignal: signal })).filter((e) => e.seq < oldest);
         } else {
-          batch = reader.events.filter((e) => e.seq > cursor);
+          // The window holds consecutive sequence numbers: what is new starts at a known index.
+          batch = reader.events.slice(Math.max(0, cursor + 1 - oldest));
         }
         if (batch.length > 0) {
           cursor = batch.at(-1)!.seq;
@@ -122,13 +141,14 @@ export class RunEventFeed {
       let fullPage = false;
       try {
         this.reads++;
-        const events = await this.#store.listAfter(reader.runId, reader.cursor, { limit: 1000 });
-        fullPage = events.length === 1000;
+        const read = await this.#store.listAfter(reader.runId, reader.cursor, { limit: 1000 });
+        fullPage = read.length === 1000;
+        // What a notify delivered while this read was out is not taken twice.
+        const events = read.filter((e) => e.seq > reader.cursor);
         if (events.length > 0) {
-          reader.cursor = events.at(-1)!.seq;
-          reader.events.push(...events);
-          if (reader.events.length > this.#window) reader.events.splice(0, reader.events.length - this.#window);
-          if (events.some(isFinalEvent)) reader.finished = true;
+          this.#take(reader, events);
+        } else if (read.length > 0) {
+          // Everything read was already delivered.
         } else if (Date.now() - reader.lastRecordCheck >= this.#recordCheckInMs) {
           reader.lastRecordCheck = Date.now();
           const record = await this.#getRecord(reader.runId);

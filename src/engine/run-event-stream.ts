@@ -3,6 +3,7 @@
 // there), or as one JSON page for long polling where a stream cannot pass (a proxy that buffers responses).
 // A stream is closed after `maxDurationInMs` (below the 230 s an HTTP response may take in Azure) with a `retry`
 // hint; the client reconnects from its last id, so nothing is lost or doubled across the cut.
+import { PassThrough, type Readable } from "node:stream";
 import type { RunEvent, RunEventPage } from "../api-types.js";
 import { BadRequestError } from "../errors.js";
 import { isFinalEvent, type RunEventFeed } from "./run-event-feed.js";
@@ -21,46 +22,47 @@ export function readCursor(lastEventId: string | null, after: string | null): nu
   return Number(value);
 }
 
-export function createRunEventStream(feed: RunEventFeed, runId: string, after: number, options: RunEventStreamOptions = {}): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
+export function createRunEventStream(feed: RunEventFeed, runId: string, after: number, options: RunEventStreamOptions = {}): Readable {
+  const out = new PassThrough();
   const stop = new AbortController();
-  const maxDuration = AbortSignal.timeout(options.maxDurationInMs ?? 180_000);
-  const signal = AbortSignal.any([stop.signal, maxDuration]);
-  let heartbeat: NodeJS.Timeout | undefined;
-  return new ReadableStream<Uint8Array>({
-    async start(controller) {
-      const send = (text: string) => {
-        if (!stop.signal.aborted) controller.enqueue(encoder.encode(text));
-      };
-      // `hello` at once (no id, empty data, so it moves no cursor): a client that does not get it within a few
-      // seconds is behind a proxy that buffers the stream (Static Web Apps: static-web-apps#1180, #1628) and
-      // switches to long polling.
-      send("retry: 1000\n\nevent: hello\ndata:\n\n");
-      heartbeat = setInterval(() => send(": keep-alive\n\n"), options.heartbeatInMs ?? 15_000);
-      let ended = false;
-      try {
-        for await (const batch of feed.watch(runId, after, { abortSignal: signal })) {
-          send(batch.map(formatEvent).join(""));
-          if (batch.some(isFinalEvent)) ended = true;
-        }
-        if (ended) send("event: end\ndata: {}\n\n");
-      } catch {
-        // Storage failed under the stream: the client reconnects from its last id.
-      } finally {
-        clearInterval(heartbeat);
-        if (!stop.signal.aborted) controller.close();
+  // The client went away (the host destroys the stream): stop watching.
+  out.once("close", () => stop.abort());
+  const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(options.maxDurationInMs ?? 180_000)]);
+  const send = (text: string) => {
+    if (!out.destroyed && !out.writableEnded) out.write(text);
+  };
+  // `hello` at once (no id, empty data, so it moves no cursor): a client that does not get it within a few seconds
+  // is behind a proxy that buffers the stream (Static Web Apps: static-web-apps#1180, #1628) and long-polls instead.
+  send("retry: 1000\n\nevent: hello\ndata:\n\n");
+  const heartbeat = setInterval(() => send(": keep-alive\n\n"), options.heartbeatInMs ?? 15_000);
+  void (async () => {
+    let ended = false;
+    try {
+      for await (const batch of feed.watch(runId, after, { abortSignal: signal })) {
+        send(batch.map(formatEvent).join(""));
+        if (batch.some(isFinalEvent)) ended = true;
       }
-    },
-    cancel() {
-      // The client went away.
-      stop.abort();
+      if (ended) send("event: end\ndata: {}\n\n");
+    } catch {
+      // Storage failed under the stream: the client reconnects from its last id.
+    } finally {
       clearInterval(heartbeat);
-    },
-  });
+      if (!out.destroyed) out.end();
+    }
+  })();
+  return out;
 }
 
+/** Each event is formatted once, however many watchers it is sent to (the feed hands them the same objects). */
+const formatted = new WeakMap<RunEvent, string>();
+
 function formatEvent(event: RunEvent): string {
-  return `id: ${event.seq}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`;
+  let text = formatted.get(event);
+  if (text === undefined) {
+    text = `id: ${event.seq}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`;
+    formatted.set(event, text);
+  }
+  return text;
 }
 
 /** Events after `after`, waiting up to `waitInMs` for the first; `done` once the final status was sent. */

@@ -16,8 +16,8 @@ export interface RunEventWriterOptions {
   flushInMs?: number;
   /** Log lines kept per run (default 10,000). */
   maxEvents?: number;
-  /** After each stored batch (this instance's watchers of the run wake at once). */
-  onStored?: (runId: string, lastSeq: number) => void;
+  /** After each stored batch, with its events (this instance's watchers of the run get them at once). */
+  onStored?: (runId: string, events: readonly RunEvent[]) => void;
   logger?: Logger;
 }
 
@@ -26,7 +26,7 @@ export class RunEventWriter {
   readonly #store: RunEventStore;
   readonly #flushInMs: number;
   readonly #maxEvents: number;
-  readonly #onStored?: (runId: string, lastSeq: number) => void;
+  readonly #onStored?: (runId: string, events: readonly RunEvent[]) => void;
   readonly #logger?: Logger;
   #seq = 0;
   #logLines = 0;
@@ -91,7 +91,7 @@ export class RunEventWriter {
       .then(
         () => {
           this.#failures = 0;
-          this.#onStored?.(this.#runId, batch.at(-1)!.seq);
+          this.#onStored?.(this.#runId, batch);
         },
         (error: unknown) => {
           // Back in front of what came since, in order; the next flush (or close) tries again.

@@ -5,6 +5,7 @@ import { asciiJson, type WorkflowRunStore } from "../azure/workflow-run-store.js
 import type { Config } from "../config.js";
 import { AppError, BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError } from "../errors.js";
 import type { RunEventStore } from "../azure/run-event-store.js";
+import type { RunEvent } from "../api-types.js";
 import { RunEventFeed } from "./run-event-feed.js";
 import type { Logger } from "../logger.js";
 import { executeRun, type ExecuteRunOptions } from "./execute-run.js";
@@ -235,7 +236,7 @@ export class WorkflowEngine {
       runUser: this.#options.runUser,
       secrets: this.#options.secrets,
       runs,
-      ...(this.#options.events ? { events: { store: this.#options.events, onStored: (runId: string) => this.feed?.notify(runId) } } : {}),
+      ...(this.#options.events ? { events: { store: this.#options.events, onStored: (runId: string, events: readonly RunEvent[]) => this.feed?.notify(runId, events) } } : {}),
       logger,
     };
   }

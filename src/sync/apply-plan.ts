@@ -7,14 +7,26 @@
 //   4. deletes, after every write (a failed run never loses a file it did not replace);
 //   5. folders left empty, deepest first; the staging folder.
 // The caller writes the manifest after this returns, last, with the stats taken when each file was staged
-// (a rename keeps size and mtime).
-import { lstat, mkdir, rename, rm, rmdir, unlink, chmod } from "node:fs/promises";
+// (a rename keeps size and mtime; where it does not, as on the SMB share, each written file is stat'ed again
+// once at the end).
+//
+// Case-only renames (`README.md` → `readme.md`, `Dir/` → `dir/`) never decide "same file?" by inode: on the
+// SMB share each spelling stats with its own inode number, and deleting the old spelling after writing the
+// new one deleted the new file. The old spelling is first renamed to a temporary name in its folder (a
+// folder, on a case-insensitive share, is renamed to its new spelling through a temporary name), and the
+// temporary file is deleted with the other deletes. A crash in between leaves a stray file the next plan
+// deletes.
+import { randomUUID } from "node:crypto";
+import { lstat, mkdir, rename, rm, rmdir, stat, unlink, chmod } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
-import { resolveWorkspacePath } from "../workspace/safe-path.js";
+import { AppError } from "../errors.js";
 import { settleAll } from "./fetch-changes.js";
+import { resolveWorkspacePath } from "../workspace/safe-path.js";
+import { caseFoldKey } from "../workspace/share-names.js";
 import type { ManifestEntry } from "./manifest.js";
 import { parentOf, type SyncPlan } from "./plan-sync.js";
+import type { WorkspaceTraits } from "./probe-workspace.js";
 import type { StagedFile, Staging } from "./staging.js";
 import { throwIfCancelled } from "./sync-error.js";
 import { RESERVED_PREFIX } from "./target-tree.js";
@@ -25,7 +37,27 @@ export interface ApplyOptions {
   abortSignal?: AbortSignal;
   /** After each file renamed, chmodded or deleted. */
   onFile?: () => void;
+  /** What the file system holds (probe-workspace.ts); default: a local POSIX disk. */
+  traits?: WorkspaceTraits;
 }
+
+/** Entries an apply could not write, chmod or delete: each named, so the run record says which. */
+export class ApplyEntriesError extends AppError {
+  readonly failures: { path: string; action: string; code: string }[];
+  constructor(failures: { path: string; action: string; code: string }[]) {
+    const shown = failures
+      .slice(0, 5)
+      .map((f) => `${f.action} "${f.path}" (${f.code})`)
+      .join(", ");
+    const more = failures.length > 5 ? ` and ${failures.length - 5} more` : "";
+    super(500, "apply_failed", `Could not ${shown}${more}. Everything else of this step was applied; the next sync retries the rest.`, {
+      details: { paths: failures.slice(0, 50).map((f) => f.path) },
+    });
+    this.failures = failures;
+  }
+}
+
+const LOCAL_DISK: WorkspaceTraits = { holdsModes: true, caseInsensitive: false, stableMtime: true };
 
 /** Applies the plan; returns the manifest entries of the files it wrote or chmodded. */
 export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, options: ApplyOptions): Promise<Map<string, ManifestEntry>> {
@@ -59,6 +91,10 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
     throwIfCancelled(abortSignal);
     await rm(await target(dir, false), { recursive: true, force: true });
   }
+
+  const traits = options.traits ?? LOCAL_DISK;
+  const caseMoves = await moveCaseTwinsAside(plan, traits, { target, abortSignal });
+  const dropped = new Set(caseMoves.dirs);
 
   const moved = new Set<string>();
   if (staging) {
@@ -94,43 +130,61 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
       options.onFile?.();
     } else renames.push({ write, staged });
   }
-  await settleAll(
-    renames.map(({ write, staged }) =>
-      limit(async () => {
-        throwIfCancelled(abortSignal);
-        await rename(staged.file, await target(write.path, true));
-        written.set(write.path, entry(write.sha, write.executable, staged.stats));
-        options.onFile?.();
-      }),
-    ),
+  await settleEntries(
+    renames.map(({ write, staged }) => ({
+      path: write.path,
+      action: "write",
+      run: () =>
+        limit(async () => {
+          throwIfCancelled(abortSignal);
+          await rename(staged.file, await target(write.path, true));
+          written.set(write.path, entry(write.sha, write.executable, staged.stats));
+          options.onFile?.();
+        }),
+    })),
   );
 
-  await settleAll(
-    plan.chmods.map((file) =>
-      limit(async () => {
-        throwIfCancelled(abortSignal);
-        const destination = await target(file.path, false);
-        await chmod(destination, file.executable ? 0o755 : 0o644);
-        written.set(file.path, entry(file.sha, file.executable, await lstat(destination)));
-        options.onFile?.();
-      }),
-    ),
+  // A file system that keeps no modes (SMB) gets no chmods: the plan has none, and the bits would not stick.
+  await settleEntries(
+    (traits.holdsModes ? plan.chmods : []).map((file) => ({
+      path: file.path,
+      action: "chmod",
+      run: () =>
+        limit(async () => {
+          throwIfCancelled(abortSignal);
+          const destination = await target(file.path, false);
+          await chmod(destination, file.executable ? 0o755 : 0o644);
+          written.set(file.path, entry(file.sha, file.executable, await lstat(destination)));
+          options.onFile?.();
+        }),
+    })),
   );
 
-  const targetPathsLower = caseFoldedTargets(plan);
-  await settleAll(
-    plan.deletes.map((relative) =>
-      limit(async () => {
-        throwIfCancelled(abortSignal);
-        const absolute = await target(relative, false);
-        if (await isSameFileAsTarget(relative, absolute, targetPathsLower, workspaceDir)) return;
-        await unlink(absolute).catch(ignoreMissing);
-        options.onFile?.();
-      }),
-    ),
-  );
+  const deletes = caseMoves.files.size === 0 ? plan.deletes : plan.deletes.filter((p) => !caseMoves.files.has(p));
+  await settleEntries([
+    ...deletes.map((relative) => ({
+      path: relative,
+      action: "delete",
+      run: () =>
+        limit(async () => {
+          throwIfCancelled(abortSignal);
+          await unlink(await target(relative, false)).catch(ignoreMissing);
+          options.onFile?.();
+        }),
+    })),
+    ...[...caseMoves.files].map(([relative, aside]) => ({
+      path: relative,
+      action: "delete",
+      run: () =>
+        limit(async () => {
+          await unlink(aside).catch(ignoreMissing);
+          options.onFile?.();
+        }),
+    })),
+  ]);
 
   for (const dir of plan.deleteDirs) {
+    if (dropped.has(dir)) continue;
     throwIfCancelled(abortSignal);
     await rmdir(await target(dir, false)).catch((error: NodeJS.ErrnoException) => {
       // Not empty: the same folder under another case on a case-insensitive share, still in use.
@@ -142,7 +196,85 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
   for (const name of plan.leftovers) {
     if (name.startsWith(RESERVED_PREFIX)) await rm(path.join(workspaceDir, name), { recursive: true, force: true });
   }
+  // Where a rename or close moves mtime (the SMB share), the stat taken at staging is not what a later scan
+  // reads: stat each written file once more, so the next plan trusts it instead of hashing it again.
+  if (!traits.stableMtime && written.size > 0) {
+    await settleEntries(
+      [...written].map(([relative, known]) => ({
+        path: relative,
+        action: "stat",
+        run: () =>
+          limit(async () => {
+            const now = await stat(await target(relative, false));
+            written.set(relative, entry(known.sha, known.executable, now));
+          }),
+      })),
+    );
+  }
   return written;
+}
+
+/**
+ * Renames every disk entry that is a case-only rename of a target path out of the way, before the writes.
+ * Files go to a temporary name in their folder (deleted with the other deletes); on a case-insensitive file
+ * system, folders get their new spelling through a temporary name (on a case-sensitive one, `Dir` and `dir`
+ * are two folders and the plan already handles them).
+ */
+async function moveCaseTwinsAside(
+  plan: SyncPlan,
+  traits: WorkspaceTraits,
+  io: { target: (relative: string, create: boolean) => Promise<string>; abortSignal?: AbortSignal },
+): Promise<{ files: Map<string, string>; dirs: string[] }> {
+  const files = new Map<string, string>();
+  const dirs: string[] = [];
+  if (plan.deletes.length === 0 && plan.deleteDirs.length === 0) return { files, dirs };
+  const targetPaths = [...plan.unchanged.keys(), ...plan.writes.map((w) => w.path), ...plan.chmods.map((c) => c.path)];
+  if (traits.caseInsensitive && plan.deleteDirs.length > 0) {
+    const targetDirs = new Map<string, string>();
+    for (const p of targetPaths) for (let d = parentOf(p); d !== ""; d = parentOf(d)) targetDirs.set(caseFoldKey(d), d);
+    // Shallowest first: `Dir/Sub` → `dir/sub` renames `Dir` first, then `Sub` inside it (found by either spelling).
+    for (const dir of [...plan.deleteDirs].sort((a, b) => a.split("/").length - b.split("/").length)) {
+      const twin = targetDirs.get(caseFoldKey(dir));
+      if (twin === undefined || twin === dir) continue;
+      throwIfCancelled(io.abortSignal);
+      const from = await io.target(dir, false);
+      const aside = path.join(path.dirname(from), `${RESERVED_PREFIX}case-${randomUUID().slice(0, 8)}`);
+      await rename(from, aside);
+      await rename(aside, path.join(path.dirname(from), path.posix.basename(twin)));
+      dirs.push(dir);
+    }
+  }
+  const targetFiles = new Map(targetPaths.map((p) => [caseFoldKey(p), p]));
+  for (const relative of plan.deletes) {
+    const twin = targetFiles.get(caseFoldKey(relative));
+    if (twin === undefined || twin === relative) continue;
+    throwIfCancelled(io.abortSignal);
+    const from = await io.target(relative, false);
+    const aside = path.join(path.dirname(from), `${RESERVED_PREFIX}case-${randomUUID().slice(0, 8)}`);
+    try {
+      await rename(from, aside);
+      files.set(relative, aside);
+    } catch (error) {
+      ignoreMissing(error as NodeJS.ErrnoException);
+    }
+  }
+  return { files, dirs };
+}
+
+/** Runs every task (bounded by the caller's limit), then throws one error naming each entry that failed. */
+async function settleEntries(tasks: { path: string; action: string; run: () => Promise<unknown> }[]): Promise<void> {
+  const results = await Promise.allSettled(tasks.map((t) => t.run()));
+  const failures: { path: string; action: string; code: string }[] = [];
+  let other: unknown;
+  results.forEach((result, i) => {
+    if (result.status === "fulfilled") return;
+    const reason = result.reason as NodeJS.ErrnoException;
+    // A cancel or a path refused by the safety check is not an entry's own failure: rethrown as it is.
+    if (typeof reason?.code === "string" && /^E[A-Z]+$/.test(reason.code)) failures.push({ path: tasks[i]!.path, action: tasks[i]!.action, code: reason.code });
+    else other ??= reason;
+  });
+  if (other !== undefined) throw other;
+  if (failures.length > 0) throw new ApplyEntriesError(failures);
 }
 
 /** A folder that cannot arrive whole: it exists now, something of its name is in the way, or it is not staged. */
@@ -154,29 +286,4 @@ function entry(sha: string, executable: boolean, stats: { size: number; mtimeMs:
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
   if (error.code !== "ENOENT") throw error;
-}
-
-/** Lower-cased target paths, only built when some delete could collide with one by case. */
-function caseFoldedTargets(plan: SyncPlan): Map<string, string> {
-  const folded = new Map<string, string>();
-  if (plan.deletes.length === 0) return folded;
-  for (const p of [...plan.unchanged.keys(), ...plan.writes.map((w) => w.path), ...plan.chmods.map((c) => c.path)]) {
-    folded.set(p.toLowerCase(), p);
-  }
-  return folded;
-}
-
-/**
- * A case-only rename (`Readme.md` → `README.md`) on a case-insensitive share (Azure Files) names one file
- * twice: deleting the old spelling would delete the new file. Same inode → keep it.
- */
-async function isSameFileAsTarget(relative: string, absolute: string, folded: Map<string, string>, workspaceDir: string): Promise<boolean> {
-  const twin = folded.get(relative.toLowerCase());
-  if (twin === undefined || twin === relative) return false;
-  try {
-    const [a, b] = await Promise.all([lstat(absolute), lstat(path.join(workspaceDir, ...twin.split("/")))]);
-    return a.ino === b.ino && a.dev === b.dev;
-  } catch {
-    return false;
-  }
 }

@@ -9,7 +9,7 @@ import type { FsThreads, StopFlag } from "./fs-threads.js";
 import type { SyncLimits } from "./limits.js";
 import type { Manifest } from "./manifest.js";
 import type { RepositorySource } from "./repository-source.js";
-import { buildTargetTree, type TargetFile, type TargetTree } from "./target-tree.js";
+import { buildTargetTree, skipCaseTwins, type TargetFile, type TargetTree } from "./target-tree.js";
 import type { Staging } from "./staging.js";
 
 export interface LoadedTarget {
@@ -60,7 +60,7 @@ export async function loadTarget(commitSha: string, manifest: Manifest | undefin
   });
   let totalBytes = 0;
   for (const file of files.values()) totalBytes += file.size;
-  return { target: { commitSha, files, skipped: summary.skipped, totalBytes }, origin: "tarball", bytesDownloaded: summary.compressedBytes };
+  return { target: skipCaseTwins({ commitSha, files, skipped: summary.skipped, totalBytes }), origin: "tarball", bytesDownloaded: summary.compressedBytes };
 }
 
 /** A staging that is never written to (the dry run wants nothing kept). */

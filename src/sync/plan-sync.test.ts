@@ -33,3 +33,33 @@ describe("planSync: folders that can arrive whole", () => {
     expect(result.newFolders).toEqual(["lib"]);
   });
 });
+
+describe("planSync: what the workspace cannot hold", () => {
+  it("never deletes a disk file whose name the commit has but the share cannot hold", async () => {
+    const t = target(["ok.ts"]);
+    t.skipped.push({ path: "what?.ts", kind: "name", reason: "…" }, { path: "readme.md", kind: "case", reason: "…" }, { path: "link", kind: "symlink" });
+    const result = await plan(t, scan(["what?.ts", "readme.md", "link", "gone.ts"], []));
+    expect(result.deletes).toEqual(["gone.ts", "link", "readme.md"]);
+  });
+
+  it("neither plans nor counts mode changes where the file system keeps no modes", async () => {
+    const t: TargetTree = { commitSha: "c".repeat(40), files: new Map([["run.sh", { path: "run.sh", sha: "a".repeat(40), size: 99, executable: true }]]), skipped: [], totalBytes: 99 };
+    const disk: WorkspaceScan = { files: new Map([["run.sh", { kind: "file", size: 99, mtimeMs: 0, executable: true }]]), dirs: new Set(), leftovers: [] };
+    const manifest = {
+      workspaceDir: "/nowhere",
+      repository: "o/r",
+      commitSha: "b".repeat(40),
+      writtenAt: "",
+      skipped: [],
+      // What the SMB share showed after the last write: the exec bit it invents, not the target's.
+      files: new Map([["run.sh", { sha: "a".repeat(40), size: 99, mtimeMs: 0, executable: false, diskExecutable: true }]]),
+    };
+    const local = await planSync(t, { manifest, scan: disk }, { workspaceDir: "/nowhere", concurrency: 2 });
+    expect(local.chmods.map((c) => c.path)).toEqual(["run.sh"]);
+    const smb = await planSync(t, { manifest, scan: disk }, { workspaceDir: "/nowhere", concurrency: 2, holdsModes: false });
+    expect(smb.chmods).toEqual([]);
+    expect(smb.counts.changed).toBe(0);
+    expect(smb.isEmpty).toBe(true);
+    expect(smb.hashed).toBe(0);
+  });
+});

@@ -62,6 +62,11 @@ export interface SyncPlan {
 export interface PlanOptions {
   workspaceDir: string;
   concurrency: number;
+  /**
+   * False when the file system keeps no executable bits (Azure Files over SMB, see probe-workspace.ts): then
+   * mode differences are neither planned nor counted, and a file is judged by content alone. Default true.
+   */
+  holdsModes?: boolean;
   allowEmpty?: boolean;
   abortSignal?: AbortSignal;
 }
@@ -74,6 +79,7 @@ export async function planSync(
   const { manifest, scan } = context;
   if (target.files.size === 0 && scan.files.size > 0 && !options.allowEmpty) throw new EmptyTargetError(scan.files.size);
 
+  const holdsModes = options.holdsModes ?? true;
   const writes: PlannedWrite[] = [];
   const chmods: TargetFile[] = [];
   const unchanged = new Map<string, ManifestEntry>();
@@ -88,8 +94,13 @@ export async function planSync(
         return;
       }
       const known = manifest?.files.get(file.path);
+      // mtime and size are only a hint that the content is still what the manifest recorded; anything else
+      // (a moved mtime included) costs a hash of this one file, never a rewrite.
       const trusted =
-        known !== undefined && known.size === disk.size && known.mtimeMs === disk.mtimeMs && known.diskExecutable === disk.executable;
+        known !== undefined &&
+        known.size === disk.size &&
+        known.mtimeMs === disk.mtimeMs &&
+        (!holdsModes || known.diskExecutable === disk.executable);
       let diskSha: string;
       if (trusted) {
         diskSha = known.sha;
@@ -107,7 +118,7 @@ export async function planSync(
         return;
       }
       // A file system that keeps no executable bits (SMB) is judged by what the manifest saw after writing.
-      const modeMatches = trusted ? known.executable === file.executable : disk.executable === file.executable;
+      const modeMatches = !holdsModes || (trusted ? known.executable === file.executable : disk.executable === file.executable);
       if (!modeMatches) {
         chmods.push(file);
         return;
@@ -121,7 +132,12 @@ export async function planSync(
   for (const filePath of target.files.keys()) {
     for (let dir = parentOf(filePath); dir !== "" && !targetDirs.has(dir); dir = parentOf(dir)) targetDirs.add(dir);
   }
-  const deletes = [...scan.files.keys()].filter((p) => !target.files.has(p)).sort();
+  // A name the commit has but the workspace cannot hold (skipped) is never deleted from the disk either: on a
+  // share it cannot be there, and on a local disk (npm start) a file of that name is left untouched and
+  // reported rather than silently lost. A case twin is not kept: its name is held by the spelling kept, and a
+  // stale copy beside it (possible on a case-sensitive disk only) would make the workspace differ from that.
+  const kept = new Set(target.skipped.filter((s) => s.kind === "name").map((s) => s.path));
+  const deletes = [...scan.files.keys()].filter((p) => !target.files.has(p) && !kept.has(p)).sort();
   const deleteDirs = [...scan.dirs].filter((d) => !targetDirs.has(d)).sort((a, b) => depth(b) - depth(a) || (a < b ? 1 : -1));
 
   const diskDirsFolded = new Set([...scan.dirs].map((d) => d.toLowerCase()));

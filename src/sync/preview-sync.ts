@@ -1,10 +1,13 @@
 // The dry run: what a sync would do now, without writing anything (the UI shows it before "Sync now", the
 // CLI prints it for --dry-run). Same resolve and plan steps as a real run; nothing is staged.
+import path from "node:path";
 import { chooseFetchMethod, type FetchMode } from "./fetch-changes.js";
 import { createStopFlag, getFsThreads } from "./fs-threads.js";
 import { resolveLimits } from "./limits.js";
 import { loadTarget } from "./load-target.js";
 import { manifestPath, readManifest } from "./manifest.js";
+import { probeWorkspace } from "./probe-workspace.js";
+import { newStagingName } from "./staging.js";
 import { planSync, type SyncCounts } from "./plan-sync.js";
 import { resolveHead } from "./resolve-head.js";
 import { scanWorkspace } from "./scan-workspace.js";
@@ -39,6 +42,8 @@ export async function previewSync(
   const fsThreads = getFsThreads(deps.fsThreads);
   const stop = createStopFlag(abortSignal);
   const { plan, origin } = await step("plan", async () => {
+    // Probed (once per process) before the scan starts, so the scan never meets the scratch folder.
+    const traits = await probeWorkspace(deps.workspaceDir, path.join(deps.workspaceDir, newStagingName()), deps.workspaceTraits);
     const [loaded, scan] = await Promise.all([
       loadTarget(head.sha, manifest, { source: deps.source, limits, concurrency: deps.concurrency, fsThreads, stop: stop.flag, abortSignal }),
       scanWorkspace(deps.workspaceDir, { fsThreads, stop: stop.flag, abortSignal }),
@@ -50,6 +55,7 @@ export async function previewSync(
       workspaceDir: deps.workspaceDir,
       concurrency: deps.concurrency,
       allowEmpty: request.allowEmpty,
+      holdsModes: traits.holdsModes,
       abortSignal,
     });
     return { plan, origin: loaded.origin };

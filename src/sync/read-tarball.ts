@@ -1,6 +1,7 @@
 // Streams a gzipped tarball entry by entry (gunzip + tar-stream), never holding it whole, and enforces every
 // archive rule on the way: entries under one top folder (stripped), safe paths, no hard links, devices or
-// FIFOs, symlinks only inside the tree (then skipped: SMB cannot store them), size, count and
+// FIFOs, symlinks skipped (SMB cannot store them; one pointing out of the tree says so), names the share
+// cannot hold skipped, size, count and
 // decompression-ratio limits. Each file's git blob id is computed as it passes (or, for a file kept in memory, by
 // its consumer).
 import path from "node:path";
@@ -12,7 +13,7 @@ import { extract as createExtract, type Header } from "tar-stream";
 import type { SyncLimits } from "./limits.js";
 import { createGitBlobHasher } from "./git-blob.js";
 import { UnsafeRepositoryError, throwIfCancelled } from "./sync-error.js";
-import { checkFileSize, checkRepositoryPath, checkTotalBytes, type SkippedEntry } from "./target-tree.js";
+import { checkFileSize, checkRepositoryPath, checkTotalBytes, SYMLINK_REASON, unholdableEntry, type SkippedEntry } from "./target-tree.js";
 
 export interface TarFileEntry {
   path: string;
@@ -98,7 +99,15 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
           reason: "too_many_entries",
         });
       }
-      const relative = stripPrefix(header.name, (prefix ??= topFolder(header.name)));
+      prefix ??= topFolder(header.name);
+      // A name the share cannot hold (a backslash, a tab, `what?.ts`) skips that entry, as on the blob path.
+      const unholdable = unholdableInArchive(header.name, prefix);
+      if (unholdable) {
+        if (header.type !== "directory") summary.skipped.push(unholdable);
+        entry.resume();
+        continue;
+      }
+      const relative = stripPrefix(header.name, prefix);
       if (relative === "") {
         entry.resume();
         continue;
@@ -108,8 +117,9 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
           entry.resume();
           continue;
         case "symlink":
-          summary.skipped.push({ path: relative, kind: "symlink" });
-          checkLinkTarget(relative, header);
+          // Skipped either way (the share cannot store links); one pointing out of the tree is reported as
+          // such rather than failing the sync: the blob path, which never sees link targets, skips it too.
+          summary.skipped.push({ path: relative, kind: "symlink", reason: linkTargetProblem(relative, header) ?? SYMLINK_REASON });
           entry.resume();
           continue;
         case "file":
@@ -185,16 +195,24 @@ function stripPrefix(name: string, prefix: string): string {
   return checkRepositoryPath(trimmed.slice(prefix.length + 1));
 }
 
-/** A symlink may only point inside the tree: one pointing out is how an archive escapes its folder. */
-function checkLinkTarget(relative: string, header: Header): void {
+/**
+ * A symlink pointing out of the tree is how an archive escapes its folder when extracted by a tool that
+ * follows links; the engine never creates links, so it is only named in the report.
+ */
+function linkTargetProblem(relative: string, header: Header): string | undefined {
   const target = header.linkname ?? "";
   const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(relative), target));
   if (target === "" || path.posix.isAbsolute(target) || resolved === ".." || resolved.startsWith("../")) {
-    throw new UnsafeRepositoryError(`The repository archive has a symbolic link "${relative}" that points outside the repository.`, {
-      reason: "symlink_outside",
-      path: relative,
-    });
+    return `${SYMLINK_REASON}, and this one points outside the repository`;
   }
+  return undefined;
+}
+
+/** The entry as a skipped one when its path under the top folder is a name the share cannot hold. */
+function unholdableInArchive(name: string, prefix: string): SkippedEntry | undefined {
+  const trimmed = name.replace(/\/+$/, "");
+  if (!trimmed.startsWith(`${prefix}/`)) return undefined;
+  return unholdableEntry(trimmed.slice(prefix.length + 1));
 }
 
 function describeType(type: string | null | undefined): string {

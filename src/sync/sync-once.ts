@@ -3,6 +3,7 @@
 // wrapped with the step's name. State lives on disk (the manifest, written last), so any interruption
 // re-converges on the next pass.
 import { getMaxListeners, setMaxListeners } from "node:events";
+import path from "node:path";
 import type { Logger } from "../logger.js";
 import { applyPlan } from "./apply-plan.js";
 import { appliedCommitPath, readAppliedCommit, removeAppliedCommit, writeAppliedCommit } from "./applied-commit.js";
@@ -13,6 +14,7 @@ import { loadTarget, type LoadedTarget } from "./load-target.js";
 import { manifestPath, readManifest, writeManifest, type Manifest } from "./manifest.js";
 import { planSync, type SyncCounts, type SyncPlan } from "./plan-sync.js";
 import type { RepositorySource } from "./repository-source.js";
+import { probeWorkspace, type WorkspaceTraits } from "./probe-workspace.js";
 import { resolveHead } from "./resolve-head.js";
 import { scanWorkspace, type WorkspaceScan } from "./scan-workspace.js";
 import { createStaging, newStagingName, type Staging } from "./staging.js";
@@ -34,6 +36,11 @@ export interface SyncDeps {
   fsThreads: number;
   limits?: Partial<SyncLimits>;
   logger?: Logger;
+  /**
+   * What the workspace's file system holds, when configuration knows better than the probe (tests force
+   * SMB behaviour on a local disk this way); anything not given is probed once per process.
+   */
+  workspaceTraits?: Partial<WorkspaceTraits>;
 }
 
 export interface SyncRequest {
@@ -162,12 +169,16 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
     scanning = pendingScan;
     // Observed here so a failure while the manifest or the tree is read is not "unhandled"; awaited below.
     pendingScan.catch(() => undefined);
+    // In this run's staging folder (the scan passes over it), before the staging is created; once per process.
+    const probing = probeWorkspace(deps.workspaceDir, path.join(deps.workspaceDir, stagingName), deps.workspaceTraits);
+    probing.catch(() => undefined);
     const manifest = await step("manifest", () => readManifest(manifestFile, deps.workspaceDir));
 
     progress("plan");
     let staging: Staging | undefined;
     try {
-      const { loaded, plan } = await step("plan", async () => {
+      const { loaded, plan, traits } = await step("plan", async () => {
+        const traits = await probing;
         // A truncated tree is planned from the tarball itself, staged as it streams: create the staging first.
         staging = manifest?.commitSha === head.sha ? undefined : await createStaging(deps.workspaceDir, stagingName);
         const loaded = await loadTarget(head.sha, manifest, {
@@ -190,14 +201,20 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
           workspaceDir: deps.workspaceDir,
           concurrency: deps.concurrency,
           allowEmpty: request.allowEmpty,
+          holdsModes: traits.holdsModes,
           abortSignal,
         });
-        return { loaded, plan };
+        return { loaded, plan, traits };
       }, abortSignal);
 
       if (plan.isEmpty && manifest?.commitSha === head.sha) {
         await staging?.remove();
-        await step("manifest", () => recordApplied(plan.unchanged.size, plan.skipped));
+        await step("manifest", async () => {
+          // Files hashed because their stat moved (mtime only a hint) match: record what the disk shows now,
+          // so the next no-op trusts them instead of hashing them again.
+          if (plan.hashed > 0) await writeManifest(manifestFile, { ...manifest, writtenAt: new Date().toISOString(), files: new Map(plan.unchanged) });
+          await recordApplied(plan.unchanged.size, plan.skipped);
+        });
         progress("done");
         return outcome("noop", plan, loaded, { method: "none", bytesDownloaded: 0 });
       }
@@ -234,6 +251,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
           workspaceDir: deps.workspaceDir,
           concurrency: deps.concurrency,
           abortSignal,
+          traits,
           onFile: () => progress("apply", ++applied, applyTotal),
         });
         staging = undefined;

@@ -15,6 +15,7 @@ import type { RepositorySource } from "./repository-source.js";
 import { SyncCancelledError, SyncError } from "./sync-error.js";
 import type { SyncJob } from "./sync-job.js";
 import { syncOnce, type SyncOutcome, type SyncProgress } from "./sync-once.js";
+import { describeSkipped, type SkippedEntry } from "./target-tree.js";
 
 export interface SyncWorkspaceDeps {
   workspaceId: string;
@@ -138,7 +139,7 @@ async function runOnce(job: SyncJob, deps: SyncWorkspaceDeps, leaseSignal: Abort
       (record) => ({
         ...record,
         state: "Ready",
-        stateReason: undefined,
+        stateReason: skippedSummary(outcome.skipped),
         appliedSha: outcome.toSha,
         headSha: outcome.toSha,
         lastSyncAt: run.finishedAt,
@@ -187,11 +188,18 @@ function finished(run: SyncRunRecord, started: number, outcome: SyncOutcome): Pa
     skipped: outcome.counts.skipped,
     bytesDownloaded: outcome.bytesDownloaded,
     fetchMethod: outcome.fetchMethod,
-    skippedPaths: outcome.skipped.length ? outcome.skipped.map((s) => `${s.kind}:${s.path}`).join("\n").slice(0, 16_384) : undefined,
+    skippedPaths: outcome.skipped.length ? outcome.skipped.map(describeSkipped).join("\n").slice(0, 16_384) : undefined,
     finishedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - started),
     progressPhase: "done",
   };
+}
+
+/** The connection's status line after a sync that left entries out: "Synced with 3 files skipped: …". */
+function skippedSummary(skipped: readonly SkippedEntry[]): string | undefined {
+  if (skipped.length === 0) return undefined;
+  const first = skipped.slice(0, 3).map(describeSkipped).join("; ");
+  return `Synced with ${skipped.length} ${skipped.length === 1 ? "file" : "files"} skipped: ${first}${skipped.length > 3 ? "; …" : ""} (see the sync history).`;
 }
 
 /** The message a user may see: an AppError's own; anything else stays in the log. */

@@ -1,7 +1,10 @@
 // The commit the workspace must become: regular files (path → blob id, size, executable bit) plus what the
 // workspace cannot hold and is therefore skipped and reported (symlinks: Azure Files over SMB cannot store
-// them; submodules: not part of the repository's own content, and absent from GitHub's tarball).
+// them; submodules: not part of the repository's own content, and absent from GitHub's tarball; names the
+// share cannot hold, and case twins, see src/workspace/share-names.ts). One odd name never fails the sync:
+// everything else is applied, and each skipped entry is listed with its reason in the run record.
 import { normalizeRelativePath, UnsafePathError } from "../workspace/safe-path.js";
+import { caseFoldKey, shareNameProblem } from "../workspace/share-names.js";
 import type { SyncLimits } from "./limits.js";
 import type { SourceTreeEntry } from "./repository-source.js";
 import { UnsafeRepositoryError } from "./sync-error.js";
@@ -15,7 +18,30 @@ export interface TargetFile {
 
 export interface SkippedEntry {
   path: string;
-  kind: "symlink" | "submodule";
+  /** `name`: the share cannot hold the name; `case`: another path of the commit is the same name to the share. */
+  kind: "symlink" | "submodule" | "name" | "case";
+  /** Why, in words (the run record, the UI). */
+  reason?: string;
+}
+
+/** One line of the run record's `skippedPaths`: `kind:path — reason` (control characters shown escaped). */
+export function describeSkipped(entry: SkippedEntry): string {
+  // eslint-disable-next-line no-control-regex
+  const shown = entry.path.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `${entry.kind}:${shown}${entry.reason ? ` — ${entry.reason}` : ""}`;
+}
+
+export const SYMLINK_REASON = "Azure Files cannot store symbolic links";
+export const SUBMODULE_REASON = "submodules are not synced";
+
+/**
+ * A repository path the share cannot hold, as a skipped entry, or undefined. Called before the path checks:
+ * a backslash, tab or newline is legal in git and must skip that one file, not fail the sync.
+ * A hostile path (`..`, absolute) has no such problem here and still fails the path check.
+ */
+export function unholdableEntry(path: string): SkippedEntry | undefined {
+  const reason = shareNameProblem(path);
+  return reason === undefined ? undefined : { path, kind: "name", reason };
 }
 
 export interface TargetTree {
@@ -75,14 +101,19 @@ export function buildTargetTree(commitSha: string, entries: Iterable<SourceTreeE
         reason: "too_many_entries",
       });
     }
+    const unholdable = unholdableEntry(entry.path);
+    if (unholdable) {
+      if (entry.type !== "tree") skipped.push(unholdable);
+      continue;
+    }
     const path = checkRepositoryPath(entry.path);
     if (entry.type === "tree") continue;
     if (entry.type === "commit" || entry.mode === "160000") {
-      skipped.push({ path, kind: "submodule" });
+      skipped.push({ path, kind: "submodule", reason: SUBMODULE_REASON });
       continue;
     }
     if (entry.mode === "120000") {
-      skipped.push({ path, kind: "symlink" });
+      skipped.push({ path, kind: "symlink", reason: SYMLINK_REASON });
       continue;
     }
     const size = entry.size ?? 0;
@@ -91,7 +122,45 @@ export function buildTargetTree(commitSha: string, entries: Iterable<SourceTreeE
     checkTotalBytes(totalBytes, limits);
     files.set(path, { path, sha: entry.sha, size, executable: entry.mode === "100755" });
   }
-  return { commitSha, files, skipped, totalBytes };
+  return skipCaseTwins({ commitSha, files, skipped, totalBytes });
+}
+
+/**
+ * On a case-insensitive share, `README.md` and `readme.md` are one file, and `Docs/a.md` and `docs/b.md` land
+ * in one folder: writing both would overwrite one with the other while the manifest records two, and every
+ * later sync would flip-flop. The first spelling in byte order of each name (files and folders alike) is
+ * kept; every path that needs another spelling of a name already taken is skipped, naming its twin.
+ */
+export function skipCaseTwins(target: TargetTree): TargetTree {
+  const taken = new Map<string, { spelling: string; folder: boolean }>();
+  const skipped: SkippedEntry[] = [];
+  let totalBytes = target.totalBytes;
+  for (const path of [...target.files.keys()].sort()) {
+    const twin = caseTwinOf(path, taken);
+    if (twin === undefined) continue;
+    const file = target.files.get(path)!;
+    target.files.delete(path);
+    totalBytes -= file.size;
+    skipped.push({ path, kind: "case", reason: `"${twin}" is the same name on a case-insensitive share, and it is kept` });
+  }
+  if (skipped.length === 0) return target;
+  return { ...target, skipped: [...target.skipped, ...skipped], totalBytes };
+}
+
+/** The spelling that already holds a name `path` (or one of its folders) needs, recording `path`'s names when free. */
+function caseTwinOf(path: string, taken: Map<string, { spelling: string; folder: boolean }>): string | undefined {
+  const segments = path.split("/");
+  const names: { key: string; spelling: string; folder: boolean }[] = [];
+  for (let i = 1; i <= segments.length; i++) {
+    const spelling = segments.slice(0, i).join("/");
+    const folder = i < segments.length;
+    const key = caseFoldKey(spelling);
+    const seen = taken.get(key);
+    if (seen && (seen.spelling !== spelling || !seen.folder || !folder)) return seen.spelling;
+    if (!seen) names.push({ key, spelling, folder });
+  }
+  for (const name of names) taken.set(name.key, { spelling: name.spelling, folder: name.folder });
+  return undefined;
 }
 
 export function checkFileSize(path: string, size: number, limits: SyncLimits): void {

@@ -5,9 +5,12 @@ import { ConflictError } from "../errors.js";
 import { assertWritable } from "./assert-writable.js";
 import { assertVisiblePath } from "./hidden-names.js";
 import { resolveWorkspacePath } from "./safe-path.js";
+import { assertShareName } from "./share-names.js";
 import type { WorkspaceCallOptions, WorkspaceDeps } from "./workspace-deps.js";
 
 export async function createWorkspaceFolder(deps: WorkspaceDeps, folderPath: string, options: WorkspaceCallOptions = {}): Promise<{ path: string }> {
+  // Before any file-system call: on the share, even a realpath of such a name fails (EIO).
+  assertShareName(folderPath);
   const { relative, absolute } = await resolveWorkspacePath(deps.workspaceDir, folderPath);
   assertVisiblePath(relative);
   await assertWritable(deps, options);

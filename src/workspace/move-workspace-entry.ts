@@ -8,6 +8,7 @@ import { BadRequestError, ConflictError, NotFoundError } from "../errors.js";
 import { assertWritable } from "./assert-writable.js";
 import { assertVisiblePath } from "./hidden-names.js";
 import { resolveWorkspacePath } from "./safe-path.js";
+import { assertShareName } from "./share-names.js";
 import { withWriteLock } from "./with-write-lock.js";
 import type { WorkspaceCallOptions, WorkspaceDeps } from "./workspace-deps.js";
 
@@ -26,6 +27,9 @@ export interface MoveResult {
 }
 
 export async function moveWorkspaceEntry(deps: WorkspaceDeps, move: MoveRequest, options: WorkspaceCallOptions = {}): Promise<MoveResult> {
+  // Only the new name (an entry of an illegal name, left on a local disk, may still be moved to a legal one),
+  // before any file-system call: on the share, even a realpath of such a name fails (EIO).
+  assertShareName(move.to);
   const from = await resolveWorkspacePath(deps.workspaceDir, move.from);
   const to = await resolveWorkspacePath(deps.workspaceDir, move.to);
   assertVisiblePath(from.relative);

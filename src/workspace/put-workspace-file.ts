@@ -10,6 +10,7 @@ import { getFileVersion, notAFile } from "./get-file-version.js";
 import { assertVisiblePath } from "./hidden-names.js";
 import { checkPreconditions, type Preconditions } from "./preconditions.js";
 import { resolveWorkspacePath } from "./safe-path.js";
+import { assertShareName } from "./share-names.js";
 import { stageFile, tooLarge } from "./stage-file.js";
 import { withWriteLock } from "./with-write-lock.js";
 import type { WorkspaceCallOptions, WorkspaceDeps } from "./workspace-deps.js";
@@ -48,6 +49,8 @@ export async function putWorkspaceFile(
 }
 
 async function putFromIterator(deps: WorkspaceDeps, path: string, body: AsyncIterable<Uint8Array>, options: PutFileOptions): Promise<PutFileResult> {
+  // Before any file-system call: on the share, even a realpath of such a name fails (EIO).
+  assertShareName(path);
   const { relative, absolute } = await resolveWorkspacePath(deps.workspaceDir, path);
   assertVisiblePath(relative);
   if (options.contentLength !== undefined && options.contentLength > deps.maxFileBytes) {

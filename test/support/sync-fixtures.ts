@@ -25,16 +25,16 @@ export interface SyncFixture {
   close(): Promise<void>;
 }
 
-export async function createSyncFixture(options: { fullName?: string; github?: GitHubStandIn } = {}): Promise<SyncFixture> {
+export async function createSyncFixture(options: { fullName?: string; github?: GitHubStandIn; /** Where the workspace goes (an SMB share); default: the temp folder. */ workspaceDir?: string } = {}): Promise<SyncFixture> {
   const github = options.github ?? (await startGitHubStandIn());
   const fullName = options.fullName ?? `octo-user/repo-${Math.random().toString(36).slice(2, 8)}`;
   const repo = await github.createRepository(fullName, { private: true });
   const token = `ghp_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
   github.addToken(token, { type: "classic", scopes: ["repo"] });
   const temp = await createTempDir("funcspace-sync-");
-  const workspaceDir = path.join(temp.path, "workspace");
+  const workspaceDir = options.workspaceDir ?? path.join(temp.path, "workspace");
   const stateDir = path.join(temp.path, "state");
-  await mkdir(workspaceDir);
+  if (!options.workspaceDir) await mkdir(workspaceDir);
   const source = createRepositorySource({ apiUrl: github.apiUrl, getToken: async () => token, owner: repo.owner, repo: repo.name, retries: 2 });
   return {
     github,
@@ -94,15 +94,37 @@ export async function archiveState(repo: StandInRepository, sha: string, scratch
   return (await readTreeState(into)).files;
 }
 
+/**
+ * The oracle minus what no case-insensitive share can hold twice: of the paths that are one name under case
+ * folding (the file or any folder on its way), the first in byte order stays (ASCII folding is enough for
+ * the names the tests use; the engine's own rule is src/workspace/share-names.ts).
+ */
+export function withoutCaseTwins(files: Map<string, FileState>): Map<string, FileState> {
+  const taken = new Map<string, string>();
+  const kept = new Map<string, FileState>();
+  for (const p of [...files.keys()].sort()) {
+    const segments = p.split("/");
+    const prefixes = segments.map((_, i) => ({ spelling: segments.slice(0, i + 1).join("/"), folder: i < segments.length - 1 }));
+    const clash = prefixes.some(({ spelling, folder }) => {
+      const seen = taken.get(spelling.toUpperCase());
+      return seen !== undefined && (seen !== `${folder}:${spelling}` || !folder);
+    });
+    if (clash) continue;
+    for (const { spelling, folder } of prefixes) taken.set(spelling.toUpperCase(), `${folder}:${spelling}`);
+    kept.set(p, files.get(p)!);
+  }
+  return kept;
+}
+
 /** Asserts-friendly diff: the paths that differ between the workspace and the oracle, with why. */
-export async function diffWorkspace(workspaceDir: string, expected: Map<string, FileState>): Promise<string[]> {
+export async function diffWorkspace(workspaceDir: string, expected: Map<string, FileState>, options: { /** false on a share that keeps no modes */ modes?: boolean } = {}): Promise<string[]> {
   const actual = await readTreeState(workspaceDir);
   const problems: string[] = [];
   for (const [p, want] of expected) {
     const got = actual.files.get(p);
     if (!got) problems.push(`missing ${p}`);
     else if (!got.content.equals(want.content)) problems.push(`content ${p}`);
-    else if (got.executable !== want.executable) problems.push(`mode ${p}`);
+    else if (options.modes !== false && got.executable !== want.executable) problems.push(`mode ${p}`);
   }
   for (const p of actual.files.keys()) if (!expected.has(p)) problems.push(`extra ${p}`);
   for (const p of actual.others) problems.push(`other ${p}`);

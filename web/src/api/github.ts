@@ -55,6 +55,10 @@ export interface SyncRun {
   added?: number;
   changed?: number;
   deleted?: number;
+  /** Entries of the commit the workspace cannot hold (names, case twins, symlinks, submodules). */
+  skipped?: number;
+  /** One `kind:path — reason` per line. */
+  skippedPaths?: string;
   counts?: { added?: number; changed?: number; deleted?: number; unchanged?: number };
   bytes?: number;
   durationMs?: number;

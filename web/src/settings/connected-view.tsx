@@ -219,6 +219,7 @@ function SyncHistory({ status, runs }: { status: ConnectionStatus; runs: SyncRun
               </td>
               <td>
                 +{counts.added ?? 0} ~{counts.changed ?? 0} −{counts.deleted ?? 0}
+                {run.skipped ? <SkippedEntries count={run.skipped} lines={run.skippedPaths} /> : null}
               </td>
               <td>{run.durationMs !== undefined ? formatDuration(run.durationMs) : "—"}</td>
               <td class={run.error ? "error" : ""}>{run.error ?? run.result ?? run.status ?? "—"}</td>
@@ -227,6 +228,24 @@ function SyncHistory({ status, runs }: { status: ConnectionStatus; runs: SyncRun
         })}
       </tbody>
     </table>
+  );
+}
+
+/** What a sync left out and why (a name the share cannot hold, a case twin, a symlink, a submodule). */
+function SkippedEntries({ count, lines }: { count: number; lines: string | undefined }) {
+  return (
+    <details class="skipped" data-testid="skipped">
+      <summary>
+        {count} skipped
+      </summary>
+      <ul>
+        {(lines ?? "").split("\n").filter(Boolean).map((line) => (
+          <li key={line}>
+            <code>{line}</code>
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }
 

@@ -1,0 +1,187 @@
+// The sync engine on a real SMB share (Samba + smbnetfs, see support/smb-share/), the stand-in for Azure
+// Files: case-insensitive, case-preserving, no modes, no symlinks, names it cannot hold, mtime that moves
+// after close and rename, inode numbers per spelling. Each file of a commit is checked against `git archive`.
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { forgetWorkspaceProbes, probeWorkspace } from "../src/sync/probe-workspace.js";
+import { syncOnce } from "../src/sync/sync-once.js";
+import { putWorkspaceFile } from "../src/workspace/put-workspace-file.js";
+import { UnsafePathError } from "../src/workspace/safe-path.js";
+import { startGitHubStandIn, type GitHubStandIn } from "./support/github-stand-in/index.js";
+import { startSmbShare, type SmbShare } from "./support/smb-share.js";
+import { checkSyncEquivalence } from "./support/sync-equivalence-property.js";
+import { archiveState, createSyncFixture, diffWorkspace, type FileState, type SyncFixture } from "./support/sync-fixtures.js";
+
+const RUNS = Number(process.env.SYNC_SMB_PROPERTY_RUNS ?? 3);
+
+let share: SmbShare;
+let github: GitHubStandIn;
+beforeAll(async () => {
+  github = await startGitHubStandIn();
+  share = await startSmbShare();
+}, 120_000);
+afterAll(async () => {
+  // Always: a share left mounted would outlive the test run.
+  await share?.close();
+  await github?.close();
+}, 60_000);
+
+async function fixture(): Promise<SyncFixture> {
+  return createSyncFixture({ github, workspaceDir: await share.newFolder("ws") });
+}
+
+/**
+ * A rerun that checks the disk (no session record) finds nothing to do. smbnetfs closes a file on the server
+ * after close() has returned (FUSE release is asynchronous), so the mtime of one of the last files written
+ * can move after the apply's final stat: such a file is hashed once (content decides) and recorded anew; the
+ * run after that hashes nothing.
+ */
+const SETTLE_HASHES = 3;
+async function expectSettled(fx: SyncFixture, counts: Record<string, number> = {}): Promise<void> {
+  const first = await syncOnce({ branch: "main" }, fx.deps());
+  expect(first).toMatchObject({ result: "noop", counts: { added: 0, changed: 0, deleted: 0, ...counts } });
+  expect(first.hashed).toBeLessThanOrEqual(SETTLE_HASHES);
+  expect(await syncOnce({ branch: "main" }, fx.deps())).toMatchObject({ result: "noop", hashed: 0 });
+}
+
+function only(files: Map<string, FileState>, keep: string[]): Map<string, FileState> {
+  return new Map([...files].filter(([p]) => keep.includes(p)));
+}
+
+describe("on an SMB share", () => {
+  it("is probed as a share: no modes, case-insensitive", async () => {
+    forgetWorkspaceProbes();
+    const dir = await share.newFolder("probe");
+    const traits = await probeWorkspace(dir, path.join(dir, ".funcspace-sync-probe"));
+    expect(traits).toMatchObject({ holdsModes: false, caseInsensitive: true });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it.each(["blobs", "tarball"] as const)("skips names the share cannot hold and applies the rest (%s)", async (fetchMode) => {
+    const fx = await fixture();
+    try {
+      const sha = await fx.repo.commit({
+        "ok.ts": "ok\n",
+        "README.md": "upper\n",
+        "readme.md": "lower\n",
+        "what?.ts": "q\n",
+        "pipe|.ts": "p\n",
+        "trail.": "t\n",
+        "...": "dots\n",
+        "back\\slash.ts": "b\n",
+        "tab\t.ts": "t\n",
+        "CON": "c\n",
+        "a:b/inner.ts": "i\n",
+        "src/main.ts": "main\n",
+        "abs-link": { symlink: "/etc/passwd" },
+      });
+      // Many small files push "auto" to the tarball; the mode is forced here either way.
+      const outcome = await syncOnce({ branch: "main", fetchMode }, fx.deps());
+      expect(outcome.result).toBe("applied");
+      const skipped = Object.fromEntries(outcome.skipped.map((s) => [s.path, s.kind]));
+      expect(skipped).toEqual({
+        "readme.md": "case",
+        "what?.ts": "name",
+        "pipe|.ts": "name",
+        "trail.": "name",
+        "...": "name",
+        "back\\slash.ts": "name",
+        "tab\t.ts": "name",
+        CON: "name",
+        "a:b/inner.ts": "name",
+        "abs-link": "symlink",
+      });
+      expect(outcome.counts).toMatchObject({ added: 3, skipped: 10 });
+      const expected = only(await archiveState(fx.repo, sha, fx.root), ["ok.ts", "README.md", "src/main.ts"]);
+      expect(await diffWorkspace(fx.workspaceDir, expected, { modes: false })).toEqual([]);
+      expect(await readFile(path.join(fx.workspaceDir, "README.md"), "utf8")).toBe("upper\n");
+      // Checked again from the disk (no session record): nothing to do, nothing hashed, no flip-flop.
+      await expectSettled(fx, { skipped: 10 });
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it.each(["blobs", "tarball"] as const)("renames by case only without losing the file, files and folders (%s)", async (fetchMode) => {
+    const fx = await fixture();
+    try {
+      await fx.repo.commit({ "README.md": "readme\n", "Dir/File.txt": "file\n", "Dir/Sub/Deep.txt": "deep\n", "keep.txt": "keep\n" });
+      await syncOnce({ branch: "main", fetchMode }, fx.deps());
+      const sha = await fx.repo.commit({
+        "README.md": null,
+        "readme.md": "readme\n",
+        "Dir/File.txt": null,
+        "Dir/Sub/Deep.txt": null,
+        "dir/file.txt": "file, changed\n",
+        "dir/sub/deep.txt": "deep\n",
+      });
+      const outcome = await syncOnce({ branch: "main", fetchMode }, fx.deps());
+      expect(outcome).toMatchObject({ result: "applied", counts: { added: 3, deleted: 3 } });
+      expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root), { modes: false })).toEqual([]);
+      expect((await readdir(fx.workspaceDir)).sort()).toEqual(["dir", "keep.txt", "readme.md"]);
+      expect(await readdir(path.join(fx.workspaceDir, "dir", "sub"))).toEqual(["deep.txt"]);
+      await expectSettled(fx);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it("neither chmods nor counts exec bits the share cannot hold", async () => {
+    const fx = await fixture();
+    try {
+      await fx.repo.commit({ "run.sh": { content: "#!/bin/sh\n", executable: true }, "plain.txt": "plain\n" });
+      expect(await syncOnce({ branch: "main" }, fx.deps())).toMatchObject({ result: "applied", counts: { added: 2 } });
+      const sha = await fx.repo.commit({ "run.sh": { content: "#!/bin/sh\n", executable: false }, "plain.txt": { content: "plain\n", executable: true } });
+      const outcome = await syncOnce({ branch: "main" }, fx.deps());
+      expect(outcome).toMatchObject({ toSha: sha, counts: { added: 0, changed: 0, deleted: 0 } });
+      expect(outcome.hashed).toBeLessThanOrEqual(SETTLE_HASHES);
+      await expectSettled(fx);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it("re-hashes only a file whose stat moved, and converges after an edit on the share", async () => {
+    const fx = await fixture();
+    try {
+      const sha = await fx.repo.commit(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f/${i}.txt`, `file ${i}\n`])));
+      await syncOnce({ branch: "main" }, fx.deps());
+      // Same size: only the stat's mtime tells, and the content hash decides.
+      await writeFile(path.join(fx.workspaceDir, "f/3.txt"), "FILE 3\n");
+      const repaired = await syncOnce({ branch: "main" }, fx.deps());
+      expect(repaired).toMatchObject({ result: "applied", counts: { changed: 1, unchanged: 19 }, hashed: 1 });
+      expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root), { modes: false })).toEqual([]);
+      await expectSettled(fx);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it("refuses names the share cannot hold in the files API (400 with the reason)", async () => {
+    const workspaceDir = await share.newFolder("api");
+    const deps = { workspaceDir, maxFileBytes: 1024, ioConcurrency: 4, connections: { getIfMarked: async () => undefined } };
+    const body = async function* () {
+      yield Buffer.from("x");
+    };
+    for (const [name, reason] of [
+      ["what?.ts", /"\?"/],
+      ["pipe|.ts", /"\|"/],
+      ["trail.", /ends with a dot/],
+      ["CON", /reserved device name/],
+      ["dir:x/a.ts", /":"/],
+    ] as const) {
+      const error = await putWorkspaceFile(deps, name, body()).catch((e: unknown) => e);
+      expect(error, name).toBeInstanceOf(UnsafePathError);
+      expect((error as UnsafePathError).status).toBe(400);
+      expect((error as Error).message).toMatch(reason);
+    }
+    expect(await readdir(workspaceDir)).toEqual([]);
+    await putWorkspaceFile(deps, "fine.ts", body());
+    expect(await readdir(workspaceDir)).toEqual(["fine.ts"]);
+  });
+
+  it("equals git archive after random commit sequences through both fetch paths", async () => {
+    await checkSyncEquivalence(github, { runs: RUNS, workspaceDir: () => share.newFolder("prop"), modes: false, settleHashes: SETTLE_HASHES });
+  }, 600_000);
+});
