@@ -96,3 +96,104 @@ export interface RunEventPage {
   /** The run has finished and every event was sent: stop asking. */
   done: boolean;
 }
+
+// ---- Workflows and runs (`/api/workflows`, `/api/runs`): the engine's records as the API answers them. ----
+
+/** A workflow parameter's declared type. */
+export type WorkflowParameterType = "string" | "number" | "integer" | "boolean" | "json";
+
+/** A parameter as discovery reports it: what a run form needs to ask for it. */
+export interface WorkflowParameter {
+  name: string;
+  type: WorkflowParameterType;
+  required: boolean;
+  default?: unknown;
+  /** What a form shows (the name when the definition gives none). */
+  label: string;
+  help?: string;
+  /** Strings only: the allowed values (a form shows a select). */
+  options?: string[];
+}
+
+/** A workflow as discovery reports it (`GET /api/workflows`). */
+export interface WorkflowSummary {
+  name: string;
+  description: string;
+  /** Workspace-relative path of the file that defines it. */
+  file: string;
+  parameters: WorkflowParameter[];
+  timeoutMs?: number;
+}
+
+/** An error from workspace code as the author needs it: workspace-relative stack, and the file and line at fault. */
+export interface WorkspaceError {
+  name: string;
+  message: string;
+  stack?: string;
+  /** Workspace-relative file of the first stack frame (or compiler message) inside the workspace. */
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+/** A workspace file that could not be loaded as a workflow. */
+export interface WorkflowLoadError {
+  file: string;
+  /** What went wrong; `error.file`/`error.line` point at the line at fault (possibly in a helper it imports). */
+  error: WorkspaceError;
+}
+
+/** `GET /api/workflows`: one broken file is listed in `errors`, never fatal to the list. */
+export interface WorkflowList {
+  workflows: WorkflowSummary[];
+  errors: WorkflowLoadError[];
+}
+
+/**
+ * `interrupted`: the process running it stopped (crash, restart) before it ended; set by the sweeper
+ * (src/engine/sweep-interrupted-runs.ts). Not final for the queue: a redelivered job runs it again.
+ * `cancelled`: someone stopped it (POST /api/runs/{id}/cancel; `cancelledBy`).
+ */
+export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled" | "interrupted";
+
+/** A log line kept with a run record (the same line its `log` event carried). */
+export type RunLogEntry = RunLogLine;
+
+/** `GET /api/runs/{id}`, and the answer of `POST /api/workflows/{name}/runs` (202 + `queued` with `?wait=false`). */
+export interface RunRecord {
+  id: string;
+  workflow: string;
+  /** Workspace-relative file of the workflow (known once the run is resolved). */
+  file?: string;
+  status: RunStatus;
+  /** `http` (waited for) or `queue` (`?wait=false`). */
+  trigger: "http" | "queue";
+  /** Who started it (the signed-in person's name), for the audit trail. */
+  startedBy?: string;
+  params: Record<string, unknown>;
+  output?: unknown;
+  /** The output was larger than a record can hold and was dropped. */
+  outputTruncated?: boolean;
+  logs: RunLogEntry[];
+  /** Log lines dropped past the record's size limit. */
+  logsDropped?: number;
+  error?: WorkspaceError;
+  createdAt: string;
+  startedAt?: string;
+  /** The timeout the run got (ms), stored once it runs: the sweeper's deadline is measured from it. */
+  timeoutMs?: number;
+  finishedAt?: string;
+  durationMs?: number;
+  /** Someone asked to cancel the run (its instance stops it within a second or so). */
+  cancelRequestedBy?: string;
+  /** Who cancelled it (status `cancelled`). */
+  cancelledBy?: string;
+}
+
+/** A run in a list: everything but the bulky output and logs. */
+export type RunSummary = Omit<RunRecord, "output" | "logs">;
+
+/** `GET /api/runs?workflow=&limit=`: newest first. */
+export interface RunList {
+  runs: RunSummary[];
+}

@@ -226,6 +226,29 @@ describe("run events", () => {
     expect(cancelled.status).toBe(200);
     expect(await cancelled.json()).toMatchObject({ status: "cancelled", cancelledBy: "local developer" });
   });
+
+  it("opens every stream with an id-less hello at once, even for a run with no event yet (how a client tells a buffering proxy)", async () => {
+    // A queued run (no queue worker here): no event will come, but the hello does, without moving the cursor.
+    const queued = (await (
+      await a.fetch(`/api/workflows/ticker/runs?wait=false`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })
+    ).json()) as RunRecord;
+    const controller = new AbortController();
+    const opened = Date.now();
+    const response = await a.fetch(`/api/runs/${queued.id}/events`, { headers: { accept: "text/event-stream" }, signal: controller.signal });
+    let text = "";
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        if (text.includes("event: hello")) break;
+      }
+    } finally {
+      controller.abort();
+    }
+    expect(Date.now() - opened).toBeLessThan(1000);
+    expect(text).toBe("retry: 1000\n\nevent: hello\ndata:\n\n");
+    expect((await a.fetch(`/api/runs/${queued.id}/cancel`, { method: "POST" })).status).toBe(200);
+  });
 });
 
 describe("run retention", () => {

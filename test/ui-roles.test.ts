@@ -53,7 +53,7 @@ describe("roles in the UI (AUTH_MODE=swa)", () => {
     await page.getByRole("link", { name: "Sign out" }).waitFor();
     await page.getByText("You have the reader role: ask an admin for write access").waitFor();
     // Settings are for admins: not in the navigation.
-    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Editor", "Workflows", "Health"]);
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Editor", "Workflows", "Runs", "Health"]);
 
     await page.getByRole("treeitem", { name: "workflows" }).click();
     await page.getByRole("treeitem", { name: "greet.ts" }).click();

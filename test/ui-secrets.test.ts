@@ -178,7 +178,7 @@ describe("Settings → Secrets behind Static Web Apps (AUTH_MODE=swa)", () => {
     await page.goto("/");
     await page.waitForURL("**/editor");
     await page.getByRole("navigation", { name: "Main" }).waitFor();
-    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Editor", "Workflows", "Health"]);
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Editor", "Workflows", "Runs", "Health"]);
     // A deep link shows why, not the page (SWA itself answers /settings/* with 403 for non-admins).
     await page.goto("/settings/secrets");
     await page.getByText(/only admins can open them\. You have the reader role/).waitFor();

@@ -31,7 +31,9 @@ export function createRunEventStream(feed: RunEventFeed, runId: string, after: n
   const send = (text: string) => {
     if (!out.destroyed && !out.writableEnded) out.write(text);
   };
-  send("retry: 1000\n\n");
+  // `hello` at once (no id, empty data, so it moves no cursor): a client that does not get it within a few seconds
+  // is behind a proxy that buffers the stream (Static Web Apps: static-web-apps#1180, #1628) and long-polls instead.
+  send("retry: 1000\n\nevent: hello\ndata:\n\n");
   const heartbeat = setInterval(() => send(": keep-alive\n\n"), options.heartbeatInMs ?? 15_000);
   void (async () => {
     let ended = false;

@@ -1,51 +1,13 @@
 // A workflow run as it is stored (Table storage) and returned by the API, and the queue message of a queued run.
 import { randomBytes } from "node:crypto";
-import type { LogEntry } from "./worker/protocol.js";
-import type { WorkspaceError } from "./workspace-error.js";
+import type { RunStatus } from "../api-types.js";
 
 export type { LogEntry } from "./worker/protocol.js";
 
-/**
- * `interrupted`: the process running it stopped (crash, restart) before it ended; set by the sweeper
- * (sweep-interrupted-runs.ts). Not final for the queue: a redelivered job runs it again.
- * `cancelled`: someone stopped it (POST /api/runs/{id}/cancel; `cancelledBy`).
- */
-export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled" | "interrupted";
+// The record's shapes are the API's (src/api-types.ts), written once for the server and the UI.
+export type { RunRecord, RunStatus, RunSummary } from "../api-types.js";
 
 export const FINISHED_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "timed_out", "cancelled"];
-
-export interface RunRecord {
-  id: string;
-  workflow: string;
-  /** Workspace-relative file of the workflow (known once the run is resolved). */
-  file?: string;
-  status: RunStatus;
-  /** `http` (waited for) or `queue` (`?wait=false`). */
-  trigger: "http" | "queue";
-  /** Who started it (the signed-in person's name), for the audit trail. */
-  startedBy?: string;
-  params: Record<string, unknown>;
-  output?: unknown;
-  /** The output was larger than a record can hold and was dropped. */
-  outputTruncated?: boolean;
-  logs: LogEntry[];
-  /** Log lines dropped past the record's size limit. */
-  logsDropped?: number;
-  error?: WorkspaceError;
-  createdAt: string;
-  startedAt?: string;
-  /** The timeout the run got (ms), stored once it runs: the sweeper's deadline is measured from it. */
-  timeoutMs?: number;
-  finishedAt?: string;
-  durationMs?: number;
-  /** Someone asked to cancel the run (its instance stops it within a second or so). */
-  cancelRequestedBy?: string;
-  /** Who cancelled it (status `cancelled`). */
-  cancelledBy?: string;
-}
-
-/** A run in a list: everything but the bulky output and logs. */
-export type RunSummary = Omit<RunRecord, "output" | "logs">;
 
 /** The `workflow-runs` queue message. */
 export interface WorkflowRunJob {

@@ -1,24 +1,17 @@
 // Discovery: every workflow in the workspace with its parameters, and every file that failed to load with its
 // error, without one broken file breaking the list. Files are imported in a run worker (never in the host), and
 // only when their size/mtime/inode changed since the last listing.
+import type { WorkflowList } from "../api-types.js";
 import { NotFoundError } from "../errors.js";
 import type { EngineWorker } from "./engine-worker.js";
 import { findWorkflowFiles, readFingerprint } from "./find-workflow-files.js";
 import type { WorkflowDescriptor } from "./workflow-definition.js";
 import type { WorkerPool } from "./worker-pool.js";
-import { toWorkspaceError, type SerializedError, type WorkspaceError } from "./workspace-error.js";
+import { toWorkspaceError, type SerializedError } from "./workspace-error.js";
 
-export interface WorkflowLoadError {
-  /** The workspace file that could not be loaded as a workflow. */
-  file: string;
-  /** What went wrong; `error.file`/`error.line` point at the line at fault (possibly in a helper it imports). */
-  error: WorkspaceError;
-}
-
-export interface WorkflowListing {
-  workflows: WorkflowDescriptor[];
-  errors: WorkflowLoadError[];
-}
+// The listing's shapes are the API's (src/api-types.ts).
+export type { WorkflowLoadError } from "../api-types.js";
+export type WorkflowListing = WorkflowList;
 
 export interface WorkflowCatalogOptions {
   workspaceDir: string;

@@ -2,6 +2,8 @@
 // parameters with the right types. `templates/workspace/funcspace.d.ts` repeats these declarations for
 // workspace authors (they install nothing); `test/engine-sdk.test.ts` typechecks the samples against it.
 
+import type { WorkflowParameter, WorkflowSummary } from "../api-types.js";
+
 export type ParameterType = "string" | "number" | "integer" | "boolean" | "json";
 
 /** The TypeScript type a parameter of type `T` arrives as. */
@@ -82,25 +84,9 @@ export interface WorkflowDefinition<P extends ParameterDefinitions = ParameterDe
 }
 
 /** What discovery reports for a parameter (the API's shape). */
-export interface ParameterDescriptor {
-  name: string;
-  type: ParameterType;
-  required: boolean;
-  default?: unknown;
-  label: string;
-  help?: string;
-  options?: string[];
-}
-
-/** What discovery reports for a workflow. */
-export interface WorkflowDescriptor {
-  name: string;
-  description: string;
-  /** Workspace-relative path of the file that defines it. */
-  file: string;
-  parameters: ParameterDescriptor[];
-  timeoutMs?: number;
-}
+/** What discovery reports for a parameter and a workflow: the API's shapes (src/api-types.ts). */
+export type ParameterDescriptor = WorkflowParameter;
+export type WorkflowDescriptor = WorkflowSummary;
 
 export const PARAMETER_TYPES: readonly ParameterType[] = ["string", "number", "integer", "boolean", "json"];
 export const WORKFLOW_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;

@@ -2,17 +2,10 @@
 // server paths), and the file and line where it happened. Source maps are on in the workers, so the lines
 // of a .ts file are the lines the author wrote.
 import { pathToFileURL } from "node:url";
+import type { WorkspaceError } from "../api-types.js";
 import { realPathOf } from "./real-path.js";
 
-export interface WorkspaceError {
-  name: string;
-  message: string;
-  stack?: string;
-  /** Workspace-relative file of the first stack frame (or compiler message) inside the workspace. */
-  file?: string;
-  line?: number;
-  column?: number;
-}
+export type { WorkspaceError } from "../api-types.js";
 
 /** The plain shape an error crosses the worker boundary in. */
 export interface SerializedError {

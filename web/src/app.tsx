@@ -10,6 +10,7 @@ import { EditorPage } from "./editor/editor-page.js";
 import { hasUnsavedChanges } from "./editor/editor-store.js";
 import { HealthPage } from "./health/health-page.js";
 import { followLink, navigate, useLocation } from "./router.js";
+import { RunsPage } from "./runs/runs-page.js";
 import { connection, isAdmin, loadSession, refreshConnection, session, signInError, type Session } from "./session.js";
 import { GitHubSettingsPage } from "./settings/github-settings-page.js";
 import { SecretsSettingsPage } from "./settings/secrets-page.js";
@@ -20,6 +21,7 @@ import { WorkflowsPage } from "./workflows/workflows-page.js";
 const PAGES = [
   { path: "/editor", label: "Editor" },
   { path: "/workflows", label: "Workflows" },
+  { path: "/runs", label: "Runs" },
   { path: "/sync", label: "Sync", whenConnected: true },
   // Settings → GitHub first; the Settings navigation (settings/settings-nav.tsx) leads on to Secrets.
   { path: "/settings/github", section: "/settings", label: "Settings", adminOnly: true },
@@ -131,6 +133,7 @@ function Page({ current, pathname }: { current: Session; pathname: string }) {
   if (current.role === null) return <NotInvitedPage />;
 
   if (pathname.startsWith("/workflows")) return <WorkflowsPage />;
+  if (pathname === "/runs" || pathname.startsWith("/runs/")) return <RunsPage />;
   if (pathname.startsWith("/sync")) return <SyncPage />;
   if (pathname.startsWith("/settings")) {
     if (isAdmin(current)) return pathname.startsWith("/settings/secrets") ? <SecretsSettingsPage /> : <GitHubSettingsPage />;

@@ -1,80 +1,57 @@
-// The workflow engine (functions/workflows.ts): discovery, runs and their records.
+// The workflow engine (functions/workflows.ts, functions/run-events.ts): discovery, runs, their records, cancel.
+// Shapes shared with the server: src/api-types.ts (type-only, nothing of the server reaches the bundle).
 import { getJson, sendJson } from "./client.js";
 
-export interface WorkflowParameter {
-  name: string;
-  type: string;
-  required?: boolean;
-  default?: unknown;
-  label?: string;
-  help?: string;
-  /** Allowed values, when the parameter is a choice. */
-  options?: unknown[];
-}
+import type { RunList, RunRecord, RunSummary, WorkflowList } from "../../../src/api-types.js";
 
-export interface WorkflowSummary {
-  name: string;
-  description?: string;
-  /** Workspace-relative source file. */
-  file: string;
-  parameters: WorkflowParameter[];
-}
-
-/** An error from workspace code: message, stack with workspace-relative paths, and where it happened. */
-export interface WorkspaceError {
-  name?: string;
-  message: string;
-  stack?: string;
-  file?: string;
-  line?: number;
-  column?: number;
-}
-
-export interface WorkflowLoadError {
-  file: string;
-  error: WorkspaceError;
-}
-
-export interface WorkflowList {
-  workflows: WorkflowSummary[];
-  errors: WorkflowLoadError[];
-}
-
-export interface RunLogEntry {
-  time?: string;
-  level?: string;
-  message: string;
-  fields?: Record<string, unknown>;
-}
-
-export interface RunRecord {
-  id: string;
-  workflow: string;
-  status: string;
-  params?: Record<string, unknown>;
-  output?: unknown;
-  logs?: RunLogEntry[];
-  error?: WorkspaceError;
-  /** Who started it (absent for schedules and other triggers without a person). */
-  startedBy?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  durationMs?: number;
-}
+export type {
+  RunEvent,
+  RunEventPage,
+  RunEventStatus,
+  RunLogEntry,
+  RunRecord,
+  RunStatus,
+  RunSummary,
+  WorkflowList,
+  WorkflowLoadError,
+  WorkflowParameter,
+  WorkflowSummary,
+  WorkspaceError,
+} from "../../../src/api-types.js";
 
 export function listWorkflows(): Promise<WorkflowList> {
   return getJson<WorkflowList>("/api/workflows", { cache: "no-store" });
 }
 
+/** Runs a workflow and waits for its end (the final record). */
 export function startRun(name: string, params: Record<string, unknown>): Promise<RunRecord> {
   return sendJson<RunRecord>("POST", `/api/workflows/${encodeURIComponent(name)}/runs`, { params });
+}
+
+/** Queues a run and answers at once (202, status `queued`): watch it with watchRun. */
+export function queueRun(name: string, params: Record<string, unknown>): Promise<RunRecord> {
+  return sendJson<RunRecord>("POST", `/api/workflows/${encodeURIComponent(name)}/runs?wait=false`, { params });
 }
 
 export function getRun(id: string): Promise<RunRecord> {
   return getJson<RunRecord>(`/api/runs/${encodeURIComponent(id)}`, { cache: "no-store" });
 }
 
-export async function listRuns(workflow: string, limit = 20): Promise<RunRecord[]> {
-  const body = await getJson<{ runs: RunRecord[] } | RunRecord[]>(`/api/runs?workflow=${encodeURIComponent(workflow)}&limit=${limit}`, { cache: "no-store" });
-  return Array.isArray(body) ? body : body.runs;
+/** Newest first; all workflows when `workflow` is absent. */
+export async function listRuns(options: { workflow?: string | undefined; limit?: number } = {}): Promise<RunSummary[]> {
+  const query = new URLSearchParams({ limit: String(options.limit ?? 20) });
+  if (options.workflow) query.set("workflow", options.workflow);
+  const { runs } = await getJson<RunList>(`/api/runs?${query.toString()}`, { cache: "no-store" });
+  return runs;
+}
+
+/** Asks the run to stop: a queued run is cancelled at once, a running one within a few seconds (409 when finished). */
+export function cancelRun(id: string): Promise<RunRecord> {
+  return sendJson<RunRecord>("POST", `/api/runs/${encodeURIComponent(id)}/cancel`);
+}
+
+export const FINISHED: ReadonlySet<string> = new Set(["succeeded", "failed", "timed_out", "cancelled", "interrupted"]);
+
+export function isFinished(status: string): boolean {
+  return FINISHED.has(status);
 }

@@ -51,6 +51,8 @@ export interface TabStateOptions {
   readOnly: boolean;
   onChange: (path: string, state: EditorState) => void;
   onSave: () => void;
+  /** Ctrl/Cmd-Enter: run the workflow this file defines (the page's run panel). */
+  onRun?: () => void;
 }
 
 export function createTabState(options: TabStateOptions): EditorState {
@@ -58,7 +60,11 @@ export function createTabState(options: TabStateOptions): EditorState {
     doc: options.text,
     extensions: [
       // Before basicSetup so Mod-s never reaches the browser's "save page".
-      keymap.of([{ key: "Mod-s", preventDefault: true, run: () => (options.onSave(), true) }]),
+      // Mod-Enter too: basicSetup would insert a blank line.
+      keymap.of([
+        { key: "Mod-s", preventDefault: true, run: () => (options.onSave(), true) },
+        { key: "Mod-Enter", preventDefault: true, run: () => (options.onRun?.(), options.onRun !== undefined) },
+      ]),
       basicSetup,
       languageFor(options.path),
       readOnlyCompartment.of(readOnlyExtension(options.readOnly)),

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
 import { ZIP_URL, fileUrl, type TreeNode } from "../api/workspace.js";
 import { useLocation } from "../router.js";
-import { canWrite, connection, missingRoleReason, refreshConnection, session } from "../session.js";
+import { canRun, canWrite, connection, missingRoleReason, refreshConnection, session } from "../session.js";
 import { useStore } from "../store.js";
 import { ConfirmDialog, PromptDialog } from "../ui/dialog.js";
 import { ConflictDialog } from "./conflict-dialog.js";
@@ -23,6 +23,8 @@ import {
   openFile,
   refreshReadOnly,
   reloadTree,
+  requestRun,
+  runRequests,
   saveActive,
   selectPath,
   toggleFolder,
@@ -30,6 +32,10 @@ import {
 } from "./editor-store.js";
 import { FileTree } from "./file-tree.js";
 import { ReadOnlyBanners } from "./read-only-banners.js";
+import { RunPanel } from "./run-panel.js";
+
+/** Files that may define a workflow (src/engine: .ts, .mts, .js, .mjs). */
+const SCRIPT = /\.(?:ts|mts|js|mjs)$/;
 
 type Pending =
   | { kind: "new-file" | "new-folder"; base: string }
@@ -50,6 +56,11 @@ export function EditorPage() {
   const [busy, setBusy] = useState(false);
   const editorHost = useRef<HTMLDivElement>(null);
   const active = model.tabs.find((tab) => tab.path === model.active);
+  const operator = canRun(current);
+  // The run panel stays on its workflow file while error links open other files.
+  const [runPanel, setRunPanel] = useState<{ path: string; token: number } | undefined>();
+  const runRequest = useStore(runRequests);
+  const runRequestsSeen = useRef(runRequests.get().count);
 
   useEffect(() => {
     void reloadTree();
@@ -80,6 +91,28 @@ export function EditorPage() {
   }, []);
 
   useEffect(() => refreshReadOnly(), [readOnly]);
+
+  // Ctrl/Cmd-Enter (in CodeMirror, or anywhere on the page): open the run panel on that file and run it.
+  useEffect(() => {
+    // Only presses made while this page is open (the store outlives the page).
+    if (runRequest.count <= runRequestsSeen.current || !operator) return;
+    runRequestsSeen.current = runRequest.count;
+    const path = runRequest.path;
+    if (!path || !SCRIPT.test(path)) return;
+    setRunPanel((panel) => ({ path, token: (panel?.token ?? 0) + 1 }));
+  }, [runRequest.count]);
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (!(event.ctrlKey || event.metaKey) || event.key !== "Enter" || event.defaultPrevented) return;
+      const target = event.target as HTMLElement | null;
+      if (target?.closest("dialog")) return;
+      event.preventDefault();
+      // In the run panel (outside its form, which runs by itself): the panel's workflow, not the active tab.
+      requestRun(target?.closest(".run-panel")?.getAttribute("data-path") ?? editorModel.get().active);
+    };
+    window.addEventListener("keydown", onKeyDown);
+    return () => window.removeEventListener("keydown", onKeyDown);
+  }, []);
 
   // The address names the active file, so a refresh (or a shared link) opens it again.
   useEffect(() => {
@@ -190,6 +223,17 @@ export function EditorPage() {
               <button type="button" class="primary" disabled={readOnly || active.saving || active.savedText === undefined} onClick={() => void saveActive()}>
                 Save
               </button>
+              {operator && SCRIPT.test(active.path) && (
+                <button
+                  type="button"
+                  aria-keyshortcuts="Control+Enter Meta+Enter"
+                  title="Open the run panel (Ctrl+Enter runs)"
+                  aria-expanded={runPanel?.path === active.path}
+                  onClick={() => setRunPanel((panel) => (panel?.path === active.path ? undefined : { path: active.path, token: 0 }))}
+                >
+                  Run…
+                </button>
+              )}
             </div>
           )}
           {active?.error && <p class="error" role="alert">{active.error}</p>}
@@ -198,12 +242,15 @@ export function EditorPage() {
               {active.path} is a binary file ({active.contentType}). <a href={fileUrl(active.path)} download>Download it</a>.
             </p>
           )}
-          <div
-            ref={editorHost}
-            class="code-host"
-            hidden={!active || active.savedText === undefined}
-          />
-          {!active && <p class="muted placeholder">Open a file from the tree, or create one with New file.</p>}
+          <div class="editor-split">
+            <div
+              ref={editorHost}
+              class="code-host"
+              hidden={!active || active.savedText === undefined}
+            />
+            {!active && <p class="muted placeholder">Open a file from the tree, or create one with New file.</p>}
+            {runPanel && operator && <RunPanel path={runPanel.path} runToken={runPanel.token} onClose={() => setRunPanel(undefined)} />}
+          </div>
         </section>
       </div>
 

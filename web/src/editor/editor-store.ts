@@ -156,8 +156,20 @@ async function loadIntoTab(path: string): Promise<void> {
   }
 }
 
+/** Ctrl/Cmd-Enter in a tab: counts up, with the tab's path (the page opens its run panel and runs). */
+export const runRequests = createStore<{ count: number; path: string | undefined }>({ count: 0, path: undefined });
+
+export function requestRun(path: string | undefined): void {
+  runRequests.set((current) => ({ count: current.count + 1, path }));
+}
+
 function makeState(cm: CodeMirror, path: string, text: string): EditorState {
-  return cm.createTabState({ path, text, readOnly: isReadOnly(), onChange: onTextChange, onSave: () => void saveActive() });
+  return cm.createTabState({ path, text, readOnly: isReadOnly(), onChange: onTextChange, onSave: () => void saveActive(), onRun: () => requestRun(path) });
+}
+
+/** Whether the open tab of `path` has unsaved changes. */
+export function isDirty(path: string): boolean {
+  return getTab(path)?.dirty === true;
 }
 
 function onTextChange(path: string, state: EditorState): void {

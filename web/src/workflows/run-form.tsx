@@ -1,5 +1,8 @@
 // A run form generated from a workflow's parameters: one labelled field per parameter, typed by its
-// declaration (text, number, checkbox, select for options, JSON text for json), with its help text.
+// declaration (text, number, checkbox, select for options, JSON text for json), with its help text. The fields
+// start from `initialValues` (the last run's, or the run being edited) or the declared defaults; Ctrl/Cmd-Enter in
+// any field runs.
+import type { Ref } from "preact";
 import { useState } from "preact/hooks";
 import type { WorkflowParameter, WorkflowSummary } from "../api/workflows.js";
 
@@ -11,9 +14,14 @@ export interface RunFormProps {
   onRun: (params: Record<string, unknown>) => void;
   /** Why this person cannot run it (their role): the fields show, disabled, with the reason instead of Run. */
   blockedReason?: string | undefined;
+  /** Values to start from instead of the declared defaults (by parameter name). */
+  initialValues?: Record<string, unknown> | undefined;
+  formRef?: Ref<HTMLFormElement> | undefined;
+  /** The submit button's text ("Run" unless told). */
+  runLabel?: string;
 }
 
-export function RunForm({ workflow, busy, fieldErrors, onRun, blockedReason }: RunFormProps) {
+export function RunForm({ workflow, busy, fieldErrors, onRun, blockedReason, initialValues, formRef, runLabel = "Run" }: RunFormProps) {
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const errors = { ...fieldErrors, ...localErrors };
 
@@ -33,7 +41,18 @@ export function RunForm({ workflow, busy, fieldErrors, onRun, blockedReason }: R
   };
 
   return (
-    <form class="run-form" onSubmit={submit} aria-label={`Run ${workflow.name}`}>
+    <form
+      class="run-form"
+      ref={formRef}
+      onSubmit={submit}
+      aria-label={`Run ${workflow.name}`}
+      onKeyDown={(event) => {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !busy && blockedReason === undefined) {
+          event.preventDefault();
+          (event.currentTarget as HTMLFormElement).requestSubmit();
+        }
+      }}
+    >
       <fieldset disabled={blockedReason !== undefined}>
       {workflow.parameters.length === 0 && <p class="muted">This workflow takes no parameters.</p>}
       {workflow.parameters.map((parameter) => {
@@ -47,7 +66,7 @@ export function RunForm({ workflow, busy, fieldErrors, onRun, blockedReason }: R
               {parameter.required && <span class="required" aria-hidden="true"> *</span>}
               <span class="param-type"> ({parameter.type})</span>
             </label>
-            <Field parameter={parameter} id={id} describedBy={describedBy} invalid={Boolean(error)} />
+            <Field parameter={parameter} id={id} describedBy={describedBy} invalid={Boolean(error)} initial={initialValues && parameter.name in initialValues ? initialValues[parameter.name] : parameter.default} />
             {parameter.help && <p class="hint" id={`${id}-help`}>{parameter.help}</p>}
             {error && <p class="error" id={`${id}-error`} role="alert">{error}</p>}
           </div>
@@ -57,15 +76,14 @@ export function RunForm({ workflow, busy, fieldErrors, onRun, blockedReason }: R
       {blockedReason ? (
         <p class="muted" data-testid="run-role-reason">{blockedReason}</p>
       ) : (
-        <button type="submit" class="primary" disabled={busy}>{busy ? "Running…" : "Run"}</button>
+        <button type="submit" class="primary" disabled={busy}>{busy ? "Starting…" : runLabel}</button>
       )}
     </form>
   );
 }
 
-function Field({ parameter, id, describedBy, invalid }: { parameter: WorkflowParameter; id: string; describedBy: string | undefined; invalid: boolean }) {
+function Field({ parameter, id, describedBy, invalid, initial }: { parameter: WorkflowParameter; id: string; describedBy: string | undefined; invalid: boolean; initial: unknown }) {
   const common = { id, name: parameter.name, "aria-describedby": describedBy, "aria-invalid": invalid || undefined, required: parameter.required && parameter.default === undefined };
-  const initial = parameter.default;
   if (parameter.options && parameter.options.length > 0) {
     return (
       <select {...common} defaultValue={initial === undefined ? "" : String(initial)}>

@@ -1,53 +1,164 @@
-// One run's result: status, duration, output as JSON, captured logs, and the error with its stack, where
-// every workspace `file:line` is a link that opens the editor at that line.
+// One run: id (copyable), status, who started it and how, parameters (secret-looking ones masked), elapsed time or
+// duration, progress, output, logs and the error with its stack, where every workspace `file:line` is a link that
+// opens the editor at that line. Live runs pass what their events said so far (runs/use-live-run.ts).
 import type { ComponentChildren } from "preact";
-import type { RunRecord, WorkspaceError } from "../api/workflows.js";
+import { useEffect, useState } from "preact/hooks";
+import type { RunLogEntry, RunRecord, WorkspaceError } from "../api/workflows.js";
+import { isFinished } from "../api/workflows.js";
 import { followLink } from "../router.js";
+import { maskParam, shortRunId } from "../runs/run-params.js";
+import type { LiveRun } from "../runs/use-live-run.js";
 
-export function RunView({ run }: { run: RunRecord }) {
-  const failed = run.error !== undefined || /fail|error|timed?_?out|cancel/i.test(run.status);
+export interface RunViewProps {
+  run: RunRecord;
+  /** What the run's events said so far, for a run watched live. */
+  live?: Pick<LiveRun, "status" | "lines" | "progress" | "cancellingBy" | "dropped" | "watching" | "transport" | "startedAtMs"> | undefined;
+  /** Buttons (Cancel, Re-run), shown under the title. */
+  actions?: ComponentChildren;
+  /** Headings one level down, inside a panel. */
+  compact?: boolean;
+}
+
+export function RunView({ run, live, actions, compact }: RunViewProps) {
+  const status = live?.status || run.status;
+  const lines: RunLogEntry[] = live?.lines ?? run.logs ?? [];
+  const finished = isFinished(status);
+  const cancelledBy = run.cancelledBy ?? (status === "cancelled" ? live?.cancellingBy : undefined);
+  const Title = compact ? "h4" : "h3";
+  const Sub = compact ? "h5" : "h4";
   return (
-    <section class="run-view" aria-label="Run result" data-run-id={run.id}>
-      <h3>
-        Run <code>{run.id.slice(0, 8)}</code>{" "}
-        <span class={`badge ${failed ? "badge-bad" : run.status === "succeeded" ? "badge-good" : "badge-neutral"}`} data-testid="run-status">
-          {run.status}
+    <section class="run-view" aria-label="Run result" data-run-id={run.id} aria-busy={!finished}>
+      <Title class="run-title">
+        Run <code title={run.id} data-testid="run-id">{shortRunId(run.id)}</code> <CopyRunId id={run.id} />{" "}
+        <StatusBadge status={status} />
+      </Title>
+      <p class="muted run-meta">
+        <a href={`/runs?workflow=${encodeURIComponent(run.workflow)}`} onClick={followLink}>{run.workflow}</a>
+        {run.startedBy ? <> · started by <span data-testid="run-started-by">{run.startedBy}</span></> : " · started without a person"}
+        {" "}<span title="How it was started: http (the caller waited for it) or queue (?wait=false)">via {run.trigger}</span>
+        {run.startedAt && <> · {new Date(run.startedAt).toLocaleString()}</>}
+        {" · "}
+        <span data-testid="run-elapsed">
+          {finished && run.durationMs !== undefined ? <>took {formatDuration(run.durationMs)}</> : live?.startedAtMs && !finished ? <Elapsed since={live.startedAtMs} /> : status === "queued" ? "waiting to start" : "—"}
         </span>
-      </h3>
-      <p class="muted">
-        {run.startedAt && <>Started {new Date(run.startedAt).toLocaleString()}{run.startedBy && <> by <span data-testid="run-started-by">{run.startedBy}</span></>}. </>}
-        {!run.startedAt && run.startedBy && <>Started by <span data-testid="run-started-by">{run.startedBy}</span>. </>}
-        {run.durationMs !== undefined && <>Took {formatDuration(run.durationMs)}.</>}
       </p>
+      {actions && <div class="run-actions">{actions}</div>}
+      {status === "cancelling" && (
+        <p class="notice" role="status" data-testid="run-cancel-info">Cancelling…{live?.cancellingBy && <> (asked by {live.cancellingBy})</>}</p>
+      )}
+      {status === "cancelled" && (
+        <p class="notice" data-testid="run-cancel-info">Cancelled{cancelledBy && <> by <strong data-testid="run-cancelled-by">{cancelledBy}</strong></>}.</p>
+      )}
+      {live?.progress && <ProgressBar {...live.progress} finished={finished} />}
+      <ParamsView params={run.params} compact={compact} />
       {run.output !== undefined && (
         <>
-          <h4>Output</h4>
+          <Sub>Output</Sub>
           <pre class="output" data-testid="run-output">{JSON.stringify(run.output, null, 2)}</pre>
         </>
       )}
-      {run.error && <RunErrorView error={run.error} />}
-      <h4>Logs</h4>
-      {run.logs && run.logs.length > 0 ? (
-        <ol class="logs" data-testid="run-logs">
-          {run.logs.map((entry, index) => (
-            <li key={index} class={`log log-${entry.level ?? "info"}`}>
-              {entry.time && <time>{new Date(entry.time).toLocaleTimeString()}</time>} <span class="log-level">{entry.level ?? "info"}</span>{" "}
-              <span class="log-message">{entry.message}</span>
-              {entry.fields && Object.keys(entry.fields).length > 0 && <code class="log-fields"> {JSON.stringify(entry.fields)}</code>}
-            </li>
-          ))}
-        </ol>
+      {run.outputTruncated && <p class="muted">The output was too large to keep.</p>}
+      {run.error && <RunErrorView error={run.error} heading={Sub} />}
+      <Sub id={`logs-${run.id}`}>
+        Logs{" "}
+        {live?.watching && <span class="badge badge-neutral live-badge" data-testid="run-live">live{live.transport === "poll" ? " (polling)" : ""}</span>}
+      </Sub>
+      {lines.length > 0 ? (
+        <div role="log" aria-labelledby={`logs-${run.id}`} class="log-box">
+          <ol class="logs" data-testid="run-logs">
+            {lines.map((entry, index) => (
+              <li key={index} class={`log log-${entry.level ?? "info"}`}>
+                {entry.time && <time dateTime={entry.time}>{new Date(entry.time).toLocaleTimeString()}</time>} <span class="log-level">{entry.level ?? "info"}</span>{" "}
+                <span class="log-message">{entry.message}</span>
+                {entry.fields && Object.keys(entry.fields).length > 0 && <code class="log-fields"> {JSON.stringify(entry.fields)}</code>}
+              </li>
+            ))}
+          </ol>
+        </div>
       ) : (
-        <p class="muted">No log lines.</p>
+        <p class="muted">{finished ? "No log lines." : "No log lines yet."}</p>
       )}
+      {(live?.dropped ?? 0) > 0 && <p class="muted">{live!.dropped} more lines were not kept.</p>}
+      {(run.logsDropped ?? 0) > 0 && !live?.lines && <p class="muted">{run.logsDropped} more lines were not kept.</p>}
     </section>
   );
 }
 
-export function RunErrorView({ error }: { error: WorkspaceError }) {
+/** `testId`: `run-status` for the run shown, `run-row-status` in tables (tests tell the two apart). */
+export function StatusBadge({ status, testId = "run-status" }: { status: string; testId?: string }) {
+  const tone = status === "succeeded" ? "badge-good" : /fail|timed_out|cancelled|interrupted/.test(status) ? "badge-bad" : "badge-neutral";
+  return (
+    <span class={`badge ${tone}`} data-testid={testId}>
+      {status}
+    </span>
+  );
+}
+
+function ProgressBar({ done, total, message, finished }: { done: number; total: number; message?: string | undefined; finished: boolean }) {
+  const max = total > 0 ? total : 1;
+  return (
+    <div class="run-progress" data-testid="run-progress">
+      <progress max={max} value={Math.min(done, max)} aria-label="Progress" aria-valuetext={`${done} of ${total}${message ? `: ${message}` : ""}`} />
+      <span class="muted small">
+        {done} of {total}
+        {message && <> · {message}</>}
+        {finished && " (last reported)"}
+      </span>
+    </div>
+  );
+}
+
+function ParamsView({ params, compact }: { params: Record<string, unknown> | undefined; compact?: boolean | undefined }) {
+  const entries = Object.entries(params ?? {});
+  if (entries.length === 0) return <p class="muted small">No parameters.</p>;
+  return (
+    <details class="run-params" open={!compact}>
+      <summary>Parameters</summary>
+      <dl data-testid="run-params">
+        {entries.map(([name, value]) => (
+          <div key={name}>
+            <dt>{name}</dt>
+            <dd><code>{maskParam(name, value)}</code></dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
+}
+
+/** Seconds since `since`, ticking. */
+function Elapsed({ since }: { since: number }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return <>running for {formatDuration(Math.max(0, now - since), { whole: true })}</>;
+}
+
+function CopyRunId({ id }: { id: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(id);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch {
+      // No clipboard (an insecure origin): show the id to copy by hand.
+      window.prompt("Run id", id);
+    }
+  };
+  return (
+    <button type="button" class="link-button small" onClick={() => void copy()} aria-label={`Copy run id ${id}`}>
+      {copied ? "copied" : "copy id"}
+    </button>
+  );
+}
+
+export function RunErrorView({ error, heading: Heading = "h4" }: { error: WorkspaceError; heading?: "h4" | "h5" }) {
   return (
     <div class="run-error" role="alert">
-      <h4>Error</h4>
+      <Heading>Error</Heading>
       <p>
         <strong>{error.name ?? "Error"}</strong>: {error.message}
         {error.file && (
@@ -90,8 +201,8 @@ function linkifyStack(stack: string): ComponentChildren[] {
   return parts;
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+export function formatDuration(ms: number, options: { whole?: boolean } = {}): string {
+  if (ms < 1000 && !options.whole) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return options.whole ? `${Math.floor(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.floor((ms % 60_000) / 1000)} s`;
 }

@@ -1,28 +1,33 @@
-// Workflows: the list from discovery (files that failed to load are listed with their error), the run
-// form for the chosen workflow, the result of the last run and the run history.
-// /workflows?name=<workflow>&run=<id> is addressable, so a run can be linked.
+// Workflows: the list from discovery (files that failed to load are listed with their error), the run form for the
+// chosen workflow (starting from the last parameters used in this browser, or from a run being edited), the run
+// being watched live, and the workflow's run history.
+// /workflows?name=<workflow>&run=<id> is addressable, so a run can be linked; &from=<id> fills the form from a run.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, describeError } from "../api/client.js";
-import { getRun, listRuns, listWorkflows, startRun, type RunRecord, type WorkflowList } from "../api/workflows.js";
+import { describeError } from "../api/client.js";
+import { getRun, listWorkflows, queueRun, type RunRecord, type WorkflowList } from "../api/workflows.js";
 import { followLink, navigate, useLocation } from "../router.js";
+import { LiveRunView } from "../runs/live-run-view.js";
+import { readParamProblems, recallParams, rememberParams } from "../runs/run-params.js";
+import { RunsTable, useRunList } from "../runs/runs-table.js";
 import { missingRoleReason, session } from "../session.js";
 import { useStore } from "../store.js";
 import { RunForm } from "./run-form.js";
-import { RunView, SourceLink, formatDuration } from "./run-view.js";
+import { SourceLink } from "./run-view.js";
 
 export function WorkflowsPage() {
   const url = useLocation();
   const current = useStore(session);
   const selectedName = url.searchParams.get("name") ?? undefined;
   const runId = url.searchParams.get("run") ?? undefined;
+  const fromId = url.searchParams.get("from") ?? undefined;
   const [list, setList] = useState<WorkflowList | undefined>();
   const [listError, setListError] = useState<string | undefined>();
-  const [run, setRun] = useState<RunRecord | undefined>();
+  const [started, setStarted] = useState<RunRecord | undefined>();
   const [runError, setRunError] = useState<string | undefined>();
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
-  const [history, setHistory] = useState<RunRecord[] | undefined>();
-  const [historyError, setHistoryError] = useState<string | undefined>();
+  const [fromParams, setFromParams] = useState<{ id: string; params: Record<string, unknown> } | undefined>();
+  const history = useRunList(selectedName, 20, selectedName !== undefined);
 
   const loadList = async () => {
     setListError(undefined);
@@ -32,29 +37,22 @@ export function WorkflowsPage() {
       setListError(describeError(error));
     }
   };
-  const loadHistory = async (name: string) => {
-    try {
-      setHistory(await listRuns(name));
-      setHistoryError(undefined);
-    } catch (error) {
-      setHistoryError(describeError(error));
-    }
-  };
 
   useEffect(() => void loadList(), []);
   useEffect(() => {
-    setHistory(undefined);
     setFieldErrors({});
     setRunError(undefined);
-    if (selectedName) void loadHistory(selectedName);
   }, [selectedName]);
   useEffect(() => {
-    if (!runId) return setRun(undefined);
-    if (run?.id === runId) return;
-    getRun(runId).then(setRun, (error: unknown) => setRunError(describeError(error)));
-  }, [runId]);
+    if (!fromId) return setFromParams(undefined);
+    getRun(fromId).then(
+      (record) => setFromParams({ id: record.id, params: record.params ?? {} }),
+      (error: unknown) => setRunError(`Could not read the run to edit: ${describeError(error)}`),
+    );
+  }, [fromId]);
 
   const workflow = list?.workflows.find((w) => w.name === selectedName);
+  const initialValues = fromParams && fromId === fromParams.id ? fromParams.params : workflow ? recallParams(workflow.name) : undefined;
 
   const onRun = async (params: Record<string, unknown>) => {
     if (!workflow) return;
@@ -62,25 +60,17 @@ export function WorkflowsPage() {
     setRunError(undefined);
     setFieldErrors({});
     try {
-      const record = await startRun(workflow.name, params);
-      setRun(record);
+      const record = await queueRun(workflow.name, params);
+      rememberParams(workflow.name, params);
+      setStarted(record);
       navigate(`/workflows?name=${encodeURIComponent(workflow.name)}&run=${encodeURIComponent(record.id)}`, { replace: true });
+      history.reload();
     } catch (error) {
-      const problems = error instanceof ApiError && Array.isArray(error.body.problems) ? (error.body.problems as { field?: string; reason?: string }[]) : [];
-      const byField = Object.fromEntries(
-        problems.filter((p) => p.field?.startsWith("params.")).map((p) => [p.field!.slice("params.".length), `This field ${p.reason ?? "is invalid"}.`]),
-      );
-      if (Object.keys(byField).length > 0) {
-        setFieldErrors(byField);
-        if (Object.keys(byField).length < problems.length) setRunError(describeError(error));
-      } else if (error instanceof ApiError && error.body.run && typeof error.body.run === "object") {
-        setRun(error.body.run as RunRecord);
-      } else {
-        setRunError(describeError(error));
-      }
+      const { byField, other } = readParamProblems(error);
+      setFieldErrors(byField);
+      setRunError(other);
     } finally {
       setBusy(false);
-      void loadHistory(workflow.name);
     }
   };
 
@@ -131,54 +121,48 @@ export function WorkflowsPage() {
             <h2>{workflow.name}</h2>
             {workflow.description && <p>{workflow.description}</p>}
             <p class="muted small">
-              Defined in <SourceLink file={workflow.file} />
+              Defined in <SourceLink file={workflow.file} /> ·{" "}
+              <a href={`/runs?workflow=${encodeURIComponent(workflow.name)}`} onClick={followLink}>All its runs</a>
             </p>
+            {fromParams && fromId === fromParams.id && (
+              <p class="notice" data-testid="editing-run">
+                Parameters of run <code>{fromParams.id}</code>: change them, then Run.
+              </p>
+            )}
             <RunForm
+              key={`${workflow.name}:${fromParams?.id ?? ""}`}
               workflow={workflow}
               busy={busy}
               fieldErrors={fieldErrors}
+              initialValues={initialValues}
               blockedReason={missingRoleReason(current, "operator")}
               onRun={(params) => void onRun(params)}
             />
             {runError && <p class="error" role="alert">{runError}</p>}
-            {run && run.workflow === workflow.name && <RunView run={run} />}
+            {runId && (
+              <LiveRunView
+                key={runId}
+                runId={runId}
+                initial={started?.id === runId ? started : undefined}
+                onStarted={(record) => {
+                  setStarted(record);
+                  navigate(`/workflows?name=${encodeURIComponent(record.workflow)}&run=${encodeURIComponent(record.id)}`);
+                  history.reload();
+                }}
+                onFinished={() => history.reload()}
+              />
+            )}
             <section class="history" aria-label="Run history">
               <h3>History</h3>
-              {historyError && <p class="error" role="alert">{historyError}</p>}
-              {history && history.length === 0 && <p class="muted">No runs yet.</p>}
-              {history && history.length > 0 && (
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Started</th>
-                      <th scope="col">By</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Duration</th>
-                      <th scope="col">Run</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {history.map((item) => (
-                      <tr key={item.id} class={item.id === run?.id ? "current" : ""}>
-                        <td>{item.startedAt ? new Date(item.startedAt).toLocaleString() : "—"}</td>
-                        <td>{item.startedBy ?? <span class="muted">—</span>}</td>
-                        <td>{item.status}</td>
-                        <td>{item.durationMs !== undefined ? formatDuration(item.durationMs) : "—"}</td>
-                        <td>
-                          <a
-                            href={`/workflows?name=${encodeURIComponent(workflow.name)}&run=${encodeURIComponent(item.id)}`}
-                            onClick={(event) => {
-                              setRun(item.id === run?.id ? run : undefined);
-                              followLink(event);
-                            }}
-                          >
-                            {item.id.slice(0, 8)}
-                          </a>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+              {history.error && <p class="error" role="alert">{history.error}</p>}
+              {history.runs && history.runs.length === 0 && <p class="muted">No runs yet.</p>}
+              {history.runs && history.runs.length > 0 && (
+                <RunsTable
+                  runs={history.runs}
+                  currentId={runId}
+                  caption={`Runs of ${workflow.name}`}
+                  hrefOf={(item) => `/workflows?name=${encodeURIComponent(workflow.name)}&run=${encodeURIComponent(item.id)}`}
+                />
               )}
             </section>
           </>

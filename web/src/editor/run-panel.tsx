@@ -1,0 +1,124 @@
+// The run panel beside the code: the workflow the file defines, its run form (starting from the last parameters
+// used in this browser), and the run watched live, whose error `file:line` links open the editor at that line.
+// Opened by the file bar's Run button or Ctrl/Cmd-Enter, which also runs; a file with unsaved changes is saved
+// first, since a run uses the code on disk.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { describeError } from "../api/client.js";
+import { listWorkflows, queueRun, type RunRecord, type WorkflowList } from "../api/workflows.js";
+import { LiveRunView } from "../runs/live-run-view.js";
+import { readParamProblems, recallParams, rememberParams } from "../runs/run-params.js";
+import { RunForm } from "../workflows/run-form.js";
+import { SourceLink } from "../workflows/run-view.js";
+import { editorModel, isDirty, saveTab } from "./editor-store.js";
+
+export interface RunPanelProps {
+  /** The workflow file the panel runs. */
+  path: string;
+  /** Counts Ctrl/Cmd-Enter presses: each one runs with the form's values. */
+  runToken: number;
+  onClose: () => void;
+}
+
+export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
+  const [list, setList] = useState<WorkflowList | undefined>();
+  const [listError, setListError] = useState<string | undefined>();
+  const [run, setRun] = useState<RunRecord | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [runError, setRunError] = useState<string | undefined>();
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [pendingRun, setPendingRun] = useState(0);
+  const form = useRef<HTMLFormElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  const load = async () => {
+    try {
+      setList(await listWorkflows());
+      setListError(undefined);
+    } catch (error) {
+      setListError(describeError(error));
+    }
+  };
+  useEffect(() => {
+    setRun(undefined);
+    setRunError(undefined);
+    setFieldErrors({});
+    void load();
+    // Opened with the Run… button: into the panel. With Ctrl/Cmd-Enter: the keyboard stays in the code.
+    if (runToken === 0) heading.current?.focus();
+  }, [path]);
+  // Each Ctrl/Cmd-Enter: read the list again (the file may have just become a workflow), then run.
+  useEffect(() => {
+    if (runToken === 0) return;
+    void load().then(() => setPendingRun(runToken));
+  }, [runToken]);
+
+  const workflow = list?.workflows.find((w) => w.file === path);
+  const loadError = list?.errors.find((failure) => failure.file === path);
+
+  useEffect(() => {
+    if (pendingRun === 0 || !workflow) return;
+    setPendingRun(0);
+    form.current?.requestSubmit();
+  }, [pendingRun, workflow]);
+
+  const onRun = async (params: Record<string, unknown>) => {
+    if (!workflow) return;
+    setBusy(true);
+    setRunError(undefined);
+    setFieldErrors({});
+    try {
+      if (isDirty(path)) {
+        await saveTab(path);
+        const tab = editorModel.get().tabs.find((t) => t.path === path);
+        if (tab?.dirty || tab?.conflict || tab?.error) throw new Error(`${path} could not be saved, so it was not run${tab?.error ? `: ${tab.error}` : "."}`);
+      }
+      const record = await queueRun(workflow.name, params);
+      rememberParams(workflow.name, params);
+      setRun(record);
+    } catch (error) {
+      const { byField, other } = readParamProblems(error);
+      setFieldErrors(byField);
+      setRunError(other);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <aside class="run-panel" aria-labelledby="run-panel-title" data-path={path}>
+      <div class="run-panel-head">
+        <h2 id="run-panel-title" tabIndex={-1} ref={heading}>
+          Run {workflow ? <code>{workflow.name}</code> : path}
+        </h2>
+        <button type="button" class="link-button" onClick={onClose} aria-label="Close the run panel">Close</button>
+      </div>
+      {listError && <p class="error" role="alert">Could not list the workflows: {listError}</p>}
+      {!list && !listError && <p class="muted">Loading…</p>}
+      {list && !workflow && loadError && (
+        <div class="run-error" role="alert">
+          <p>This file failed to load: {loadError.error.message}</p>
+          <SourceLink file={loadError.error.file ?? loadError.file} line={loadError.error.line} />
+        </div>
+      )}
+      {list && !workflow && !loadError && (
+        <p class="muted">{path} does not define a workflow: its default export must be defineWorkflow(…). Save it, then press Ctrl+Enter again.</p>
+      )}
+      {workflow && (
+        <>
+          <RunForm
+            key={workflow.name}
+            workflow={workflow}
+            busy={busy}
+            fieldErrors={fieldErrors}
+            initialValues={recallParams(workflow.name)}
+            formRef={form}
+            onRun={(params) => void onRun(params)}
+          />
+          <p class="muted small">Ctrl+Enter (⌘+Enter) in the editor runs it again with these values.</p>
+          {runError && <p class="error" role="alert">{runError}</p>}
+          {run && <LiveRunView key={run.id} runId={run.id} initial={run} compact onStarted={setRun} />}
+        </>
+      )}
+    </aside>
+  );
+}

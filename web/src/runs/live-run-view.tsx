@@ -1,0 +1,92 @@
+// A run watched live, with what an operator can do to it: Cancel while it is queued or running ("Cancelling…"
+// until the final status names who cancelled), Re-run with the same parameters, or Edit and re-run (the run form,
+// filled with them). Readers watch the same view without the buttons.
+import { useState } from "preact/hooks";
+import { ApiError, describeError } from "../api/client.js";
+import { cancelRun, isFinished, queueRun, type RunRecord } from "../api/workflows.js";
+import { followLink } from "../router.js";
+import { canRun, session } from "../session.js";
+import { useStore } from "../store.js";
+import { RunView } from "../workflows/run-view.js";
+import { rememberParams } from "./run-params.js";
+import { useLiveRun } from "./use-live-run.js";
+
+export interface LiveRunViewProps {
+  runId: string;
+  /** The record already in hand (the answer that queued it): shown at once. */
+  initial?: RunRecord | undefined;
+  /** A re-run was queued: show it (the page navigates to it). */
+  onStarted?: (record: RunRecord) => void;
+  /** The run reached its final status. */
+  onFinished?: (record: RunRecord) => void;
+  compact?: boolean;
+}
+
+export function LiveRunView({ runId, initial, onStarted, onFinished, compact }: LiveRunViewProps) {
+  const live = useLiveRun(runId, initial, { onFinished });
+  const current = useStore(session);
+  const [busy, setBusy] = useState<"cancel" | "rerun" | undefined>();
+  const [actionError, setActionError] = useState<string | undefined>();
+  const run = live.record;
+
+  if (!run) {
+    return live.loadError ? <p class="error" role="alert">Could not load the run: {live.loadError}</p> : <p class="muted">Loading the run…</p>;
+  }
+  const finished = isFinished(live.status || run.status);
+  const operator = canRun(current);
+
+  const cancel = async () => {
+    setBusy("cancel");
+    setActionError(undefined);
+    try {
+      const record = await cancelRun(run.id);
+      if (isFinished(record.status)) live.setRecord(record);
+      else live.markCancelling(current.user);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409) live.reload();
+      setActionError(describeError(error));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  const rerun = async () => {
+    setBusy("rerun");
+    setActionError(undefined);
+    try {
+      const record = await queueRun(run.workflow, run.params ?? {});
+      rememberParams(run.workflow, run.params ?? {});
+      onStarted?.(record);
+    } catch (error) {
+      setActionError(describeError(error));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const cancelling = live.status === "cancelling";
+  const actions = operator ? (
+    <>
+      {!finished && (
+        <button type="button" class="danger" onClick={() => void cancel()} disabled={busy === "cancel" || cancelling}>
+          {cancelling || busy === "cancel" ? "Cancelling…" : "Cancel run"}
+        </button>
+      )}
+      {onStarted && (
+        <button type="button" onClick={() => void rerun()} disabled={busy === "rerun"}>
+          {busy === "rerun" ? "Starting…" : "Re-run"}
+        </button>
+      )}
+      <a class="button" href={`/workflows?name=${encodeURIComponent(run.workflow)}&from=${encodeURIComponent(run.id)}`} onClick={followLink}>
+        Edit and re-run
+      </a>
+      {actionError && <p class="error" role="alert">{actionError}</p>}
+    </>
+  ) : undefined;
+
+  return (
+    <>
+      <RunView run={run} live={live} actions={actions} compact={compact} />
+      {live.watchError && <p class="muted small" role="status">Following the run: {live.watchError} (retrying)</p>}
+    </>
+  );
+}
