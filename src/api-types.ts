@@ -197,3 +197,57 @@ export type RunSummary = Omit<RunRecord, "output" | "logs">;
 export interface RunList {
   runs: RunSummary[];
 }
+
+/** A file in `GET /api/workspace/tree`. */
+export interface FileNode {
+  type: "file";
+  name: string;
+  /** Workspace-relative, forward slashes. */
+  path: string;
+  size: number;
+  modified: string;
+  mode: number;
+  /** Content hash, the same value GET and PUT return; absent when listed without ETags (zip). */
+  etag?: string;
+}
+
+/** A folder in `GET /api/workspace/tree`. */
+export interface FolderNode {
+  type: "folder";
+  name: string;
+  path: string;
+  modified: string;
+  mode: number;
+  children: TreeNode[];
+}
+
+export type TreeNode = FileNode | FolderNode;
+
+/** `GET /api/workspace/tree` (readers). */
+export interface WorkspaceTree {
+  root: FolderNode;
+  files: number;
+  folders: number;
+  bytes: number;
+}
+
+export type HealthCheckStatus = "pass" | "fail" | "not_configured";
+
+/** One dependency's check in the readiness report. */
+export interface HealthCheck {
+  name: string;
+  status: HealthCheckStatus;
+  latencyMs: number;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** `GET /api/health/details` (readers): 200 healthy, 503 unhealthy, the same body either way. */
+export interface HealthReport {
+  status: "healthy" | "unhealthy";
+  checks: HealthCheck[];
+  /** When the checks ran (ISO 8601): the report is made at most every 20 s per instance. */
+  checkedAt?: string;
+  /** How old the report was when it was answered. */
+  ageMs?: number;
+}

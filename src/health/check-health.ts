@@ -9,20 +9,10 @@ import type { StorageClients } from "../azure/storage.js";
 import { checkPoisonQueues } from "./check-poison-queues.js";
 import { inspectFolder } from "./folder-check.js";
 
-export type CheckStatus = "pass" | "fail" | "not_configured";
-
-export interface HealthCheck {
-  name: string;
-  status: CheckStatus;
-  latencyMs: number;
-  message: string;
-  details?: Record<string, unknown>;
-}
-
-export interface HealthReport {
-  status: "healthy" | "unhealthy";
-  checks: HealthCheck[];
-}
+// The report's shapes are the API's (src/api-types.ts), written once for the server and the UI.
+export type { HealthCheck, HealthReport } from "../api-types.js";
+export type { HealthCheckStatus as CheckStatus } from "../api-types.js";
+import type { HealthCheck, HealthReport } from "../api-types.js";
 
 export interface HealthDependencies {
   config: Config;

@@ -11,35 +11,9 @@ import { isHiddenName, isPlatformTempName } from "./hidden-names.js";
 import { resolveWorkspacePath } from "./safe-path.js";
 import type { WorkspaceCallOptions, WorkspaceDeps } from "./workspace-deps.js";
 
-export interface FileNode {
-  type: "file";
-  name: string;
-  /** Workspace-relative, forward slashes. */
-  path: string;
-  size: number;
-  modified: string;
-  mode: number;
-  /** Content hash, the same value GET and PUT return; absent when listed without ETags (zip). */
-  etag?: string;
-}
-
-export interface FolderNode {
-  type: "folder";
-  name: string;
-  path: string;
-  modified: string;
-  mode: number;
-  children: TreeNode[];
-}
-
-export type TreeNode = FileNode | FolderNode;
-
-export interface WorkspaceTree {
-  root: FolderNode;
-  files: number;
-  folders: number;
-  bytes: number;
-}
+// The tree's shapes are the API's (src/api-types.ts), written once for the server and the UI.
+export type { FileNode, FolderNode, TreeNode, WorkspaceTree } from "../api-types.js";
+import type { FileNode, FolderNode, TreeNode, WorkspaceTree } from "../api-types.js";
 
 export interface ListTreeOptions extends WorkspaceCallOptions {
   /** Hash every file for its ETag (default true). The zip needs no ETags and skips the extra reads. */

@@ -1,18 +1,9 @@
 // GET /api/health/details (src/health/check-health.ts; readers): 200 healthy, 503 unhealthy, same body either way.
 import { ApiError, getJson } from "./client.js";
 
-export interface HealthCheck {
-  name: string;
-  status: "pass" | "fail" | "not_configured";
-  latencyMs: number;
-  message: string;
-  details?: Record<string, unknown>;
-}
-
-export interface HealthReport {
-  status: "healthy" | "unhealthy";
-  checks: HealthCheck[];
-}
+// Shapes shared with the server: src/api-types.ts.
+export type { HealthCheck, HealthReport } from "../../../src/api-types.js";
+import type { HealthReport } from "../../../src/api-types.js";
 
 export async function getHealth(): Promise<HealthReport> {
   try {

@@ -1,31 +1,9 @@
 // The files API (functions/workspace.ts): tree, file read/write with ETags, folders, move, zip.
 import { ApiError, callApi, encodePath, getJson, sendJson } from "./client.js";
 
-export interface FileNode {
-  type: "file";
-  name: string;
-  path: string;
-  size: number;
-  modified: string;
-  etag?: string;
-}
-
-export interface FolderNode {
-  type: "folder";
-  name: string;
-  path: string;
-  modified: string;
-  children: TreeNode[];
-}
-
-export type TreeNode = FileNode | FolderNode;
-
-export interface WorkspaceTree {
-  root: FolderNode;
-  files: number;
-  folders: number;
-  bytes: number;
-}
+// Shapes shared with the server: src/api-types.ts.
+export type { FileNode, FolderNode, TreeNode, WorkspaceTree } from "../../../src/api-types.js";
+import type { WorkspaceTree } from "../../../src/api-types.js";
 
 export interface LoadedFile {
   path: string;
