@@ -4,6 +4,7 @@
 // A stream is closed after `maxDurationInMs` (below the 230 s an HTTP response may take in Azure) with a `retry`
 // hint; the client reconnects from its last id, so nothing is lost or doubled across the cut.
 import { PassThrough, type Readable } from "node:stream";
+import { setTimeout as delay } from "node:timers/promises";
 import type { RunEvent, RunEventPage } from "../api-types.js";
 import { BadRequestError } from "../errors.js";
 import { isFinalEvent, type RunEventFeed } from "./run-event-feed.js";
@@ -12,6 +13,8 @@ export interface RunEventStreamOptions {
   maxDurationInMs?: number;
   /** A comment line this often keeps proxies from closing an idle stream. */
   heartbeatInMs?: number;
+  /** At most one write per this interval per watcher (default 50 ms): events that come faster go out together. */
+  minIntervalInMs?: number;
 }
 
 /** The cursor from `Last-Event-ID` (a reconnect) or `?after=`; 0 = from the start. */
@@ -39,8 +42,17 @@ export function createRunEventStream(feed: RunEventFeed, runId: string, after: n
     let ended = false;
     try {
       for await (const batch of feed.watch(runId, after, { abortSignal: signal })) {
-        send(batch.map(formatEvent).join(""));
-        if (batch.some(isFinalEvent)) ended = true;
+        if (!out.destroyed && !out.writableEnded) {
+          // Each event is encoded once for every watcher; a batch goes out as one chunk (one socket write).
+          out.write(batch.length === 1 ? encodeEvent(batch[0]!) : Buffer.concat(batch.map(encodeEvent)));
+        }
+        if (batch.some(isFinalEvent)) {
+          ended = true;
+          continue;
+        }
+        // What arrives meanwhile goes out together: a run that logs fast costs each watcher a write per
+        // interval, not per line (50 watchers × 50 lines/s were most of the host's time spent on them).
+        await delay(options.minIntervalInMs ?? 50, undefined, { signal }).catch(() => undefined);
       }
       if (ended) send("event: end\ndata: {}\n\n");
     } catch {
@@ -53,16 +65,16 @@ export function createRunEventStream(feed: RunEventFeed, runId: string, after: n
   return out;
 }
 
-/** Each event is formatted once, however many watchers it is sent to (the feed hands them the same objects). */
-const formatted = new WeakMap<RunEvent, string>();
+/** Each event is encoded once, however many watchers it is sent to (the feed hands them the same objects). */
+const encoded = new WeakMap<RunEvent, Buffer>();
 
-function formatEvent(event: RunEvent): string {
-  let text = formatted.get(event);
-  if (text === undefined) {
-    text = `id: ${event.seq}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`;
-    formatted.set(event, text);
+function encodeEvent(event: RunEvent): Buffer {
+  let bytes = encoded.get(event);
+  if (bytes === undefined) {
+    bytes = Buffer.from(`id: ${event.seq}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`);
+    encoded.set(event, bytes);
   }
-  return text;
+  return bytes;
 }
 
 /** Events after `after`, waiting up to `waitInMs` for the first; `done` once the final status was sent. */
