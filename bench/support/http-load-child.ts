@@ -17,7 +17,7 @@ function post(url: string, headers: Record<string, string>, body: string, attemp
     request.on("error", (error: NodeJS.ErrnoException) => {
       // A kept-alive socket the server closed as idle just as it was reused: the request never reached it. Node's
       // documented remedy is to send it again on a new socket (http.ClientRequest `reusedSocket`).
-      if (request.reusedSocket && error.code === "ECONNRESET" && attempt === 1) resolve(post(url, headers, body, 2));
+      if (request.reusedSocket && error.code === "ECONNRESET" && attempt <= 3) resolve(post(url, headers, body, attempt + 1));
       else reject(error);
     });
     request.end(body);
