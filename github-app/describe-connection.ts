@@ -41,6 +41,8 @@ export async function describeConnection(
 ): Promise<ConnectionStatus> {
   const record = options.record ?? (await deps.connections.get(options))?.record;
   if (!record) return { connected: false };
+  // Counted alongside the run read below, not after it: the UI asks for this status every few seconds.
+  const poisonCount = countPoisonedMessages(deps.storage, { queues: [QUEUES.workspaceSync], abortSignal: options.abortSignal }).catch(() => undefined);
   const status: ConnectionStatus = {
     connected: true,
     kind: record.kind,
@@ -62,7 +64,13 @@ export async function describeConnection(
     githubWebUrl: deps.config.githubWebUrl,
     repositoryUrl: `${deps.config.githubWebUrl}/${record.repository}`,
   };
-  const poisoned = await countPoisonedMessages(deps.storage, { queues: [QUEUES.workspaceSync], abortSignal: options.abortSignal }).catch(() => undefined);
+  if (record.state === "Syncing") {
+    const run = await latestRun(deps, record, options);
+    if (run?.result === "running") {
+      status.progress = { phase: run.progressPhase, done: run.progressDone, total: run.progressTotal, runId: run.runId, startedAt: run.startedAt };
+    }
+  }
+  const poisoned = await poisonCount;
   if (poisoned && poisoned.total > 0) {
     status.poisonedSyncJobs = {
       count: poisoned.total,
@@ -70,12 +78,6 @@ export async function describeConnection(
         `${poisoned.total} sync job(s) failed every attempt and rest in ${poisonQueueName(QUEUES.workspaceSync)}; ` +
         "the sync history says why. Fix the cause, then use Sync now.",
     };
-  }
-  if (record.state === "Syncing") {
-    const run = await latestRun(deps, record, options);
-    if (run?.result === "running") {
-      status.progress = { phase: run.progressPhase, done: run.progressDone, total: run.progressTotal, runId: run.runId, startedAt: run.startedAt };
-    }
   }
   return status;
 }

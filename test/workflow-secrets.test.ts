@@ -23,6 +23,7 @@ export default defineWorkflow({
     }
     ctx.log.info("got " + value, { value, nested: { again: "x" + value + "y" } });
     console.log("console sees", value);
+    ctx.progress(1, 2, "half way with " + value);
     if (fail) throw new Error("failed while holding " + value);
     return { value, length: value.length, [value]: "as a key" };
   },

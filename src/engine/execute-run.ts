@@ -97,7 +97,8 @@ export async function executeRun(
           onSecret,
           abortSignal: options.abortSignal,
           cancelSignal: options.cancelSignal,
-          onProgress: (progress) => events?.push({ kind: "progress", time: new Date().toISOString(), ...progress }),
+          // Its note is the run's own text like a log line: a secret it received is redacted from it too.
+          onProgress: (progress) => events?.push({ kind: "progress", time: new Date().toISOString(), ...redactSecretValues(progress, received) }),
         },
       );
     } finally {
