@@ -2,7 +2,7 @@
 // scan lists the newest runs first). Output and logs can exceed a property's 64 KiB, so they are stored as JSON
 // split over numbered properties (ASCII-escaped); the engine keeps the record under the 1 MiB entity limit.
 import { odata, type TableClient } from "@azure/data-tables";
-import type { RunRecord, RunSummary } from "../engine/run-record.js";
+import type { RunRecord, RunStatus, RunSummary } from "../engine/run-record.js";
 
 const PARTITION = "run";
 /** Characters per string property: 64 KiB of UTF-16. */
@@ -91,7 +91,19 @@ export class WorkflowRunStore {
    * Marks a run that is still `running` as `interrupted`, with `error`. ETag-conditional: false when the
    * run ended (or changed) in the meantime, so a run that finishes as it is swept keeps its outcome.
    */
-  async markInterrupted(id: string, error: { name: string; message: string }, options: WorkflowRunStoreOptions & { now?: Date } = {}): Promise<boolean> {
+  markInterrupted(id: string, error: { name: string; message: string }, options: WorkflowRunStoreOptions & { now?: Date } = {}): Promise<boolean> {
+    return this.endUnfinished(id, { status: "interrupted", from: ["running"], error }, options);
+  }
+
+  /**
+   * Ends a run whose status is still one of `from` with `status` and `error`; false when it is not (ended or
+   * changed meanwhile: ETag-conditional, so an outcome recorded at the same moment is kept).
+   */
+  async endUnfinished(
+    id: string,
+    end: { status: RunStatus; from: readonly RunStatus[]; error: { name: string; message: string } },
+    options: WorkflowRunStoreOptions & { now?: Date } = {},
+  ): Promise<boolean> {
     let entity;
     try {
       entity = await this.#table.getEntity<Record<string, unknown>>(PARTITION, id, { abortSignal: options.abortSignal });
@@ -99,9 +111,9 @@ export class WorkflowRunStore {
       if ((failure as { statusCode?: number }).statusCode === 404) return false;
       throw failure;
     }
-    if (entity.status !== "running") return false;
-    const change: Entity = { partitionKey: PARTITION, rowKey: id, status: "interrupted", finishedAt: (options.now ?? new Date()).toISOString() };
-    putChunks(change, "errorJson", asciiJson(error));
+    if (!end.from.includes(entity.status as RunStatus)) return false;
+    const change: Entity = { partitionKey: PARTITION, rowKey: id, status: end.status, finishedAt: (options.now ?? new Date()).toISOString() };
+    putChunks(change, "errorJson", asciiJson(end.error));
     try {
       await this.#table.updateEntity(change, "Merge", { etag: entity.etag, abortSignal: options.abortSignal });
       return true;

@@ -1,6 +1,7 @@
 // The workflow engine as the hosts see it: discovery, runs (waited for or queued), run records. It assembles
 // the catalog, the worker pool and the run store; each step lives in its own module.
 import pLimit, { type LimitFunction } from "p-limit";
+import { poisonQueueName, QUEUES } from "../azure/resources.js";
 import { asciiJson, type WorkflowRunStore } from "../azure/workflow-run-store.js";
 import type { Config } from "../config.js";
 import { AppError, BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError } from "../errors.js";
@@ -178,6 +179,29 @@ export class WorkflowEngine {
       return failed;
     }
     return this.#limit(() => this.#execute({ ...record, params }, workflow, options));
+  }
+
+  /**
+   * The last delivery of a queued run's job failed (the host moves it to `workflow-runs-poison` next): the run
+   * is recorded `failed` with why, instead of staying `queued` or `running` for ever. Only the error's code or
+   * name is kept: an infrastructure message may name server paths. A run that ended meanwhile keeps its outcome.
+   */
+  async recordJobGaveUp(job: WorkflowRunJob, error: unknown, attempts: number, options: { abortSignal?: AbortSignal } = {}): Promise<boolean> {
+    const cause = (error as { code?: unknown })?.code ?? (error as { name?: unknown })?.name ?? "Error";
+    return this.#options.runs.endUnfinished(
+      job.runId,
+      {
+        status: "failed",
+        from: ["queued", "running"],
+        error: {
+          name: "GaveUp",
+          message:
+            `The run could not be carried out: its job failed ${attempts} times (${String(cause).slice(0, 80)}), so the platform gave up. ` +
+            `The job rests in the ${poisonQueueName(QUEUES.workflowRuns)} queue; start the run again, and if it fails the same way, check the platform's health page.`,
+        },
+      },
+      options,
+    );
   }
 
   async getRun(id: string, options: { abortSignal?: AbortSignal } = {}): Promise<RunRecord> {
