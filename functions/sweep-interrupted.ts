@@ -1,6 +1,7 @@
 // Timer: runs and syncs whose worker died (crash, restart) are marked `interrupted` once past their deadline
 // (src/engine/sweep-interrupted-runs.ts, src/sync/sweep-interrupted-syncs.ts). Schedule: SWEEP_SCHEDULE.
 import { TABLES } from "../src/azure/resources.js";
+import { LeaseStore } from "../src/azure/lease-store.js";
 import { SyncRunStore } from "../src/azure/sync-run-store.js";
 import { WorkflowRunStore } from "../src/azure/workflow-run-store.js";
 import { DEFAULT_WORKSPACE_ID } from "../src/connection/connection-record.js";
@@ -19,6 +20,7 @@ export const sweepInterrupted = defineTimer({
         workspaceId: DEFAULT_WORKSPACE_ID,
         syncRuns: new SyncRunStore(services.storage.table(TABLES.syncRuns)),
         connections: services.connections,
+        leases: new LeaseStore(services.storage.table(TABLES.leases)),
         logger: log,
       },
       { abortSignal },

@@ -14,6 +14,7 @@ import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import { createLogger } from "../src/logger.js";
 import type { SyncJob } from "../src/sync/sync-job.js";
 import { sweepInterruptedSyncs } from "../src/sync/sweep-interrupted-syncs.js";
+import { syncLeaseKey } from "../src/sync/sync-workspace.js";
 import { startGitHubStandIn, type GitHubStandIn } from "./support/github-stand-in/index.js";
 import { useTestStorage } from "./support/storage.js";
 import { waitFor } from "./support/wait-for.js";
@@ -263,5 +264,42 @@ describe("runSyncJob", () => {
     expect(await sweep()).toEqual([]);
     expect((await runs.get(workspaceId, live.runId))?.result).toBe("running");
     expect((await connections.get())?.record.state).toBe("Syncing");
+  });
+
+  it("sweeps a run whose lease is gone within one sweep, not after the host's 35 minutes; a run of the live generation is left alone", async () => {
+    const now = new Date();
+    const started = new Date(now.getTime() - 120_000).toISOString();
+    const base = { workspaceId, connectionId: "conn-1", repository: fx.repo.fullName, branch: "main", trigger: "webhook", added: 0, changed: 0, deleted: 0, skipped: 0, bytesDownloaded: 0, result: "running" as const, startedAt: started };
+    const sweep = () => sweepInterruptedSyncs({ workspaceId, syncRuns: runs, connections, leases, logger: createLogger({ level: "silent" }) }, { now });
+    const key = syncLeaseKey(workspaceId);
+
+    // Generation 1 holds the lease (live): its run is alive.
+    const first = await leases.tryAcquire(key, "host-a:1:aaaa", 60_000);
+    expect(first.acquired).toBe(true);
+    const generation = first.acquired ? first.generation : -1;
+    const owned: SyncRunRecord = { ...base, runId: newSyncRunId(now.getTime() - 120_000), leaseGeneration: generation };
+    await runs.create(owned);
+    await connections.update((r) => ({ ...r, state: "Syncing" }));
+    expect(await sweep()).toEqual([]);
+    expect((await runs.get(workspaceId, owned.runId))?.result).toBe("running");
+
+    // A run of an older generation while generation 1 is live: its holder is gone; the live holder keeps Syncing.
+    const older: SyncRunRecord = { ...base, runId: newSyncRunId(now.getTime() - 150_000), leaseGeneration: generation - 1 };
+    await runs.create(older);
+    expect(await sweep()).toEqual([older.runId]);
+    expect(await runs.get(workspaceId, older.runId)).toMatchObject({ result: "interrupted", errorCode: "interrupted" });
+    expect((await connections.get())?.record.state).toBe("Syncing");
+
+    // The holder dies: its lease is released here (an expired one reads the same: not live). Swept on the next
+    // sweep, two minutes in, and the connection says why.
+    await leases.release({ key, holder: "host-a:1:aaaa", generation });
+    expect(await sweep()).toEqual([owned.runId]);
+    expect((await connections.get())?.record).toMatchObject({ state: "Failed" });
+
+    // A run that ended as the sweep looked keeps its outcome (the mark is conditional).
+    const finished: SyncRunRecord = { ...base, runId: newSyncRunId(now.getTime() - 100_000), leaseGeneration: generation, result: "applied" };
+    await runs.create(finished);
+    expect(await runs.updateIfRunning(workspaceId, finished.runId, { result: "interrupted" })).toBe(false);
+    expect((await runs.get(workspaceId, finished.runId))?.result).toBe("applied");
   });
 });

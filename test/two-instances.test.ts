@@ -16,6 +16,8 @@ import { LeaseStore } from "../src/azure/lease-store.js";
 import { TABLES } from "../src/azure/resources.js";
 import { createStorageClients, type StorageClients } from "../src/azure/storage.js";
 import { SyncRunStore, type SyncRunRecord } from "../src/azure/sync-run-store.js";
+import { sweepInterruptedSyncs } from "../src/sync/sweep-interrupted-syncs.js";
+import { createLogger } from "../src/logger.js";
 import { DEFAULT_WORKSPACE_ID } from "../src/connection/connection-record.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { classicToken } from "./support/pat-tokens.js";
@@ -304,9 +306,21 @@ describe("two instances on one storage account and one workspace", () => {
     const now = (await leases().get(SYNC_LEASE))!;
     expect(now.generation).toBeGreaterThan(lease.generation);
     expect(now.holder.split(":")[1]).not.toBe(String(victim.pid));
-    // The killed process's own run record stays as it left it (a sweeper's business, not the lease's).
+    // The killed process's own run record stays as it left it until the sweeper comes: then it is marked
+    // interrupted at once (its generation is no longer the lease's), not 35 minutes later.
     await waitForQuiet(killedRun.runId);
     await expectExactly(target);
+    expect((await connections().get())!.record).toMatchObject({ appliedSha: target, state: "Ready" });
+    expect((await runs()).find((r) => r.runId === killedRun.runId)).toMatchObject({ result: "running", leaseGeneration: lease.generation });
+    const swept = await sweepInterruptedSyncs({
+      workspaceId: DEFAULT_WORKSPACE_ID,
+      syncRuns: new SyncRunStore(storage.table(TABLES.syncRuns)),
+      connections: connections(),
+      leases: leases(),
+      logger: createLogger({ level: "silent" }),
+    });
+    expect(swept).toEqual([killedRun.runId]);
+    expect((await runs()).find((r) => r.runId === killedRun.runId)).toMatchObject({ result: "interrupted" });
     expect((await connections().get())!.record).toMatchObject({ appliedSha: target, state: "Ready" });
   }, 120_000);
 });

@@ -41,6 +41,8 @@ export interface SyncRunRecord {
   errorMessage?: string;
   /** The failure cannot be fixed by another attempt (src/sync/sync-error.ts): the message was completed, not retried. */
   errorPermanent?: boolean;
+  /** The lease generation the run held (sweep-interrupted-syncs.ts: a run whose generation is no longer live has no owner). */
+  leaseGeneration?: number;
   /** Which delivery of the queue message this run was (the host's dequeueCount), when it came from the queue. */
   attempt?: number;
   progressPhase?: string;
@@ -56,6 +58,7 @@ const FIELDS = [
   "runId", "workspaceId", "connectionId", "repository", "branch", "trigger", "deliveryId", "requestedBy", "coalesced", "requestedSha", "fromSha", "toSha",
   "result", "added", "changed", "deleted", "skipped", "bytesDownloaded", "fetchMethod", "skippedPaths", "startedAt",
   "finishedAt", "durationMs", "errorStep", "errorCode", "errorMessage", "errorPermanent", "attempt", "progressPhase", "progressDone", "progressTotal",
+  "leaseGeneration",
 ] as const satisfies readonly (keyof SyncRunRecord)[];
 
 /** A run id that sorts newest first: (max - now) in ms, zero-padded, plus randomness for same-ms runs. */
@@ -79,6 +82,30 @@ export class SyncRunStore {
     const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: workspaceId, rowKey: runId };
     for (const [key, value] of Object.entries(change)) if (value !== undefined) entity[key] = value;
     await this.#table.updateEntity(entity, "Merge", { abortSignal: options.abortSignal });
+  }
+
+  /**
+   * Merges `change` into a run only while it is still `running` (ETag-conditional): false when it ended or
+   * changed meanwhile, so an outcome its own worker records at the same moment is kept.
+   */
+  async updateIfRunning(workspaceId: string, runId: string, change: Partial<SyncRunRecord>, options: SyncRunStoreOptions = {}): Promise<boolean> {
+    let current;
+    try {
+      current = await this.#table.getEntity<Record<string, unknown>>(workspaceId, runId, { abortSignal: options.abortSignal });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return false;
+      throw error;
+    }
+    if (current.result !== "running") return false;
+    const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: workspaceId, rowKey: runId };
+    for (const [key, value] of Object.entries(change)) if (value !== undefined) entity[key] = value;
+    try {
+      await this.#table.updateEntity(entity, "Merge", { etag: current.etag, abortSignal: options.abortSignal });
+      return true;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 412) return false;
+      throw error;
+    }
   }
 
   /** The run, or undefined. */

@@ -27,6 +27,8 @@ export type LeaseOutcome<T> = { status: "pending" } | { status: "ran"; results: 
 
 /** What a run under the lease checks before each destructive step. */
 export interface LeaseFence {
+  /** The tenure's generation (the fencing token): recorded with a sync run, so the sweeper can tell a run whose holder is gone. */
+  readonly generation: number;
   /** Throws LeaseLostError when this worker's tenure is over (deadline passed, or another generation took it). */
   check(options?: { abortSignal?: AbortSignal }): Promise<void>;
 }

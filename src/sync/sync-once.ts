@@ -47,7 +47,7 @@ export interface SyncDeps {
    * the renames, the deletes, the manifest and the applied record — so a worker whose lease was taken over
    * writes nothing more. The CLI passes its folder lock (folder-lock.ts), whose check re-reads the lock file.
    */
-  fence?: LeaseFence;
+  fence?: Pick<LeaseFence, "check">;
 }
 
 export interface SyncRequest {

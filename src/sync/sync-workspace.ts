@@ -52,6 +52,11 @@ export interface SyncWorkspaceOptions {
   attempt?: { number: number; max: number };
 }
 
+/** The lease that keeps one sync at a time on a workspace. */
+export function syncLeaseKey(workspaceId: string): string {
+  return `sync-${workspaceId}`;
+}
+
 export async function syncWorkspace(job: SyncJob, deps: SyncWorkspaceDeps, options: SyncWorkspaceOptions = {}): Promise<SyncWorkspaceResult> {
   const log = deps.logger.child({ connectionId: job.connectionId, trigger: job.trigger, deliveryId: job.deliveryId, coalesced: job.coalesced });
   if (!(await currentConnection(job, deps, options.abortSignal))) {
@@ -59,7 +64,7 @@ export async function syncWorkspace(job: SyncJob, deps: SyncWorkspaceDeps, optio
     return { status: "stale" };
   }
   const outcome = await withLease(
-    `sync-${deps.workspaceId}`,
+    syncLeaseKey(deps.workspaceId),
     job,
     { leases: deps.leases, ...deps.lease, logger: log, abortSignal: options.abortSignal },
     (next, abortSignal, fence) => runOnce(next, deps, abortSignal, fence, options.attempt),
@@ -112,6 +117,7 @@ async function runOnce(
     skipped: 0,
     bytesDownloaded: 0,
     startedAt: new Date().toISOString(),
+    leaseGeneration: fence.generation,
     ...(attempt ? { attempt: attempt.number } : {}),
   };
   const started = performance.now();
