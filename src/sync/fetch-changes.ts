@@ -12,7 +12,7 @@ import type { PlannedWrite } from "./plan-sync.js";
 import { readTarball, type TarballSummary, type TarFileEntry } from "./read-tarball.js";
 import type { RepositorySource } from "./repository-source.js";
 import { isFailedFile, type FsThreads, type StopFlag, type WrittenFile } from "./fs-threads.js";
-import { createStaged, fileMode, isNameConflict, statOf, writeNewFile, type Staging } from "./staging.js";
+import { createStaged, fileMode, isNameConflict, statOf, unstated, writeNewFile, type Staging } from "./staging.js";
 import { SyncCancelledError, throwIfCancelled, UnsafeRepositoryError } from "./sync-error.js";
 import { checkFileSize } from "./target-tree.js";
 
@@ -54,6 +54,12 @@ export interface FetchOptions {
   stop: StopFlag;
   /** After each staged file. */
   onFile?: () => void;
+  /**
+   * Stat each staged file after writing it (default true). false on a share whose mtime moves after close
+   * (probe-workspace.ts `stableMtime`): apply-plan.ts stats every written file at its end instead, so the stat
+   * here would be a round trip per file for nothing. Staged stats then carry mtimeMs 0.
+   */
+  statWritten?: boolean;
 }
 
 export interface FetchResult {
@@ -100,7 +106,7 @@ async function fetchBlobs(writes: readonly PlannedWrite[], options: FetchOptions
         const content = await options.source.getBlob(write.sha, { abortSignal: options.abortSignal });
         checkFileSize(write.path, content.byteLength, options.limits);
         if (hashGitBlob(content) !== write.sha) throw contentMismatch(write.path);
-        const { file, value: stats } = await createStaged(options.staging, write.path, (at) => writeNewFile(at, content, fileMode(write.executable)));
+        const { file, value: stats } = await createStaged(options.staging, write.path, (at) => writeNewFile(at, content, fileMode(write.executable), { stat: options.statWritten }));
         options.staging.files.set(write.path, { file, sha: write.sha, size: content.byteLength, executable: write.executable, stats });
         bytes += content.byteLength;
         options.onFile?.();
@@ -164,7 +170,7 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
       throwIfCancelled(options.abortSignal);
       // Checked repository paths under an absolute folder: joined as strings (path.join normalises, for nothing).
       const files = entries.map((e) => ({ file: `${options.staging.dir}/${e.entry.path}`, mode: e.mode, length: e.entry.size }));
-      const answer = await options.fsThreads.writeFiles({ files, buffer }, { stop: options.stop });
+      const answer = await options.fsThreads.writeFiles({ files, buffer, stat: options.statWritten }, { stop: options.stop });
       for (const [i, { entry, mode, offset }] of entries.entries()) {
         const outcome = answer.outcomes[i]!;
         let file = files[i]!.file;
@@ -174,7 +180,7 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
           // Taken (a case-only twin on a case-insensitive share) or blocked by a file: a numbered name instead.
           const content = new Uint8Array(answer.buffer, offset, entry.size);
           file = await options.staging.place(entry.path, { fallback: true });
-          written = { ...(await writeNewFile(file, content, mode)), sha: hashGitBlob(content) };
+          written = { ...(await writeNewFile(file, content, mode, { stat: options.statWritten })), sha: hashGitBlob(content) };
         } else throw Object.assign(new Error(outcome.message), { code: outcome.code });
         selection.seen?.(entry, written.sha);
         selection.check?.(entry, written.sha);
@@ -228,7 +234,8 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
         const { file } = current;
         current = undefined;
         if (file !== undefined) {
-          return statOf(file).then((stats) => {
+          const stated = options.statWritten === false ? Promise.resolve(unstated(entry.size, fileMode(entry.executable))) : statOf(file);
+          return stated.then((stats) => {
             options.staging.files.set(entry.path, { file, sha: sha!, size: entry.size, executable: entry.executable, stats });
             options.onFile?.();
           });

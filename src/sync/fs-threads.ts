@@ -27,6 +27,12 @@ import type { FileStats } from "./staging.js";
 export interface FileBatch {
   files: { /** Absolute path; its folders are created as needed. */ file: string; mode: number; length: number }[];
   buffer: ArrayBuffer;
+  /**
+   * Stat each file after its close (default). false where that stat is worthless (a share whose mtime moves
+   * after close: the apply stats every written file once at its end): the outcome then carries the content's
+   * size, the requested mode and mtimeMs 0, and the round trip is saved.
+   */
+  stat?: boolean;
 }
 
 /**
@@ -117,7 +123,7 @@ const folders = new Set();
 const failure = (error) => ({ code: error.code || "EIO", message: error.message });
 const cancelled = () => Object.assign(new Error("the sync was cancelled"), { code: "ECANCELED" });
 
-function writeFile(file, mode, content) {
+function writeFile(file, mode, content, withStat) {
   const folder = path.dirname(file);
   if (!folders.has(folder)) {
     fs.mkdirSync(folder, { recursive: true });
@@ -131,12 +137,13 @@ function writeFile(file, mode, content) {
   } finally {
     fs.closeSync(fd);
   }
-  const stats = fs.statSync(file);
   const sha = createHash("sha1").update("blob " + content.length + "\0").update(content).digest("hex");
+  if (!withStat) return { size: content.length, mtimeMs: 0, mode: 0o100000 | mode, sha };
+  const stats = fs.statSync(file);
   return { size: stats.size, mtimeMs: stats.mtimeMs, mode: stats.mode, sha };
 }
 
-function writeFiles(files, buffer, stop) {
+function writeFiles(files, buffer, stop, withStat) {
   const bytes = new Uint8Array(buffer);
   const results = [];
   let offset = 0;
@@ -148,7 +155,7 @@ function writeFiles(files, buffer, stop) {
       continue;
     }
     try {
-      results.push(writeFile(file, mode, content));
+      results.push(writeFile(file, mode, content, withStat));
     } catch (error) {
       // A folder remembered as made may be gone since (a staging folder emptied to start over): once more.
       if (error.code !== "ENOENT" || !folders.delete(path.dirname(file))) {
@@ -156,7 +163,7 @@ function writeFiles(files, buffer, stop) {
         continue;
       }
       try {
-        results.push(writeFile(file, mode, content));
+        results.push(writeFile(file, mode, content, withStat));
       } catch (again) {
         results.push(failure(again));
       }
@@ -212,7 +219,7 @@ function walkFolder(root, descend, stop) {
 parentPort.on("message", (message) => {
   const stop = new Int32Array(message.stop);
   if (message.type === "write") {
-    const outcomes = writeFiles(message.files, message.buffer, stop);
+    const outcomes = writeFiles(message.files, message.buffer, stop, message.stat !== false);
     parentPort.postMessage({ id: message.id, value: { outcomes, buffer: message.buffer } }, [message.buffer]);
     return;
   }
@@ -323,7 +330,7 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
     get running() {
       return threads.length;
     },
-    writeFiles: (batch, { stop }) => send({ type: "write", files: batch.files, buffer: batch.buffer, stop: stop.buffer }, [batch.buffer]),
+    writeFiles: (batch, { stop }) => send({ type: "write", files: batch.files, buffer: batch.buffer, stat: batch.stat, stop: stop.buffer }, [batch.buffer]),
     async walkFolder(folder, { descend, stop }) {
       const answer = await send<WalkAnswer>({ type: "walk", folder, descend, stop: stop.buffer });
       const numbers = new Float64Array(answer.numbers);

@@ -27,6 +27,8 @@ export interface LoadTargetOptions {
   stop: StopFlag;
   /** Stage every tarball file here (sync); absent → hash only (dry run). */
   staging?: Staging;
+  /** See FetchOptions.statWritten. */
+  statWritten?: boolean;
   abortSignal?: AbortSignal;
 }
 
@@ -52,6 +54,7 @@ export async function loadTarget(commitSha: string, manifest: Manifest | undefin
     concurrency: options.concurrency,
     fsThreads: options.fsThreads,
     stop: options.stop,
+    statWritten: options.statWritten,
     abortSignal: options.abortSignal,
   };
   const summary = await fetchTarball(commitSha, fetchOptions, {

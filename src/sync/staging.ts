@@ -124,9 +124,14 @@ export async function createStaged<T>(staging: Staging, relative: string, create
  * Creates `file` (exclusively) with `content` and returns its stat, taken after the close: an SMB client may
  * hold writes until the close, and the share's mtime is the one that counts.
  */
-export async function writeNewFile(file: string, content: Uint8Array, mode: number): Promise<FileStats> {
+export async function writeNewFile(file: string, content: Uint8Array, mode: number, options: { stat?: boolean } = {}): Promise<FileStats> {
   await writeFileWithFd(file, content, { flag: "wx", mode });
-  return statOf(file);
+  return options.stat === false ? unstated(content.byteLength, mode) : statOf(file);
+}
+
+/** What is known of a file written without a stat after it (see FetchOptions.statWritten): mtime unknown. */
+export function unstated(size: number, mode: number): FileStats {
+  return { size, mtimeMs: 0, mode: 0o100000 | mode };
 }
 
 // The callback forms, promisified once per call: fs/promises' writeFile opens a FileHandle (an object with a

@@ -196,6 +196,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
           fsThreads,
           stop: stop.flag,
           staging,
+          statWritten: traits.stableMtime,
           abortSignal,
         }).catch(
           async (error: unknown) => {
@@ -242,6 +243,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
                 concurrency: deps.concurrency,
                 fsThreads,
                 stop: stop.flag,
+                statWritten: traits.stableMtime,
                 mode: request.fetchMode,
                 abortSignal,
                 onFile: () => progress("fetch", ++fetched, fetchTotal),
