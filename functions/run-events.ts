@@ -17,9 +17,11 @@ export const watchWorkflowRun = defineHttp({
   role: "reader",
   handler: async (request, { services }): Promise<HttpResponseInit> => {
     const { engine } = services;
-    const run = await engine.getRun(request.params.id ?? "");
     const feed = engine.feed;
     if (!feed) throw new ServiceUnavailableError("Run events are not kept by this host.");
+    const id = request.params.id ?? "";
+    // A run watched here already exists: the 2nd to 50th watcher cost no record read.
+    const run = feed.isWatched(id) ? { id } : await engine.getRun(id);
     const after = readCursor(request.headers.get("last-event-id"), request.query.get("after"));
     const wantsJson = request.query.get("format") === "json" || !(request.headers.get("accept") ?? "").includes("text/event-stream");
     if (wantsJson) return { headers: { "cache-control": "no-store" }, jsonBody: await readRunEventPage(feed, run.id, after, LONG_POLL_MS) };

@@ -5,6 +5,9 @@
 //  2. The same run with 0 and with 50 watchers on the host, in alternating pairs: the host process's CPU (user +
 //     system, this process: the watchers live in a child process, Azurite in its own) over the run. Goal: the 50
 //     watchers' extra CPU < 5% of one core over the run's duration.
+//  3. Baseline, same run of this script: a bare node:http server streaming events of the same size at the same
+//     rate and cadence (one write per client per 50 ms, one timer for all) to the same 50 watchers. Its CPU is
+//     the floor of any server-sent events server on this machine (mostly the socket writes themselves).
 // One Azurite, two local hosts in this process (services of their own), the runner as in production.
 import { fork, type ChildProcess } from "node:child_process";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -76,9 +79,9 @@ async function startWatchers(): Promise<ChildProcess> {
 const watchers = await startWatchers();
 const otherWatchers = await startWatchers();
 
-function watch(child: ChildProcess, url: string, count: number): Promise<{ lateness: number[]; lines: number[] }> {
+function watch(child: ChildProcess, url: string, count: number): Promise<{ lateness: number[]; lines: number[]; chunks: number }> {
   return new Promise((resolve, reject) => {
-    child.once("message", (answer: { lateness: number[]; lines: number[]; failure?: string }) =>
+    child.once("message", (answer: { lateness: number[]; lines: number[]; chunks: number; failure?: string }) =>
       answer.failure ? reject(new Error(answer.failure)) : resolve(answer),
     );
     child.send({ url, watchers: count });
@@ -115,20 +118,89 @@ for (let i = 0; i < PAIRS; i++) {
   durations.push(record.durationMs ?? 0);
 }
 
-// 2. CPU of the host with 0 and with WATCHERS watchers, in alternating pairs.
-const cpu = { none: [] as number[], many: [] as number[] };
-const wall = { none: [] as number[], many: [] as number[] };
+// 2. CPU of the host with 0 and with WATCHERS watchers, in alternating pairs; 3. the bare server, with them.
+const cpu = { none: [] as number[], many: [] as number[], bare: [] as number[] };
+const wall = { none: [] as number[], many: [] as number[], bare: [] as number[] };
+const chunks = { many: [] as number[], bare: [] as number[] };
+const bare = await startBareServer();
 for (let i = 0; i < PAIRS; i++) {
-  for (const mode of i % 2 ? (["many", "none"] as const) : (["none", "many"] as const)) {
+  for (const mode of i % 2 ? (["bare", "many", "none"] as const) : (["none", "many", "bare"] as const)) {
+    const profiling = process.env.BENCH_PROFILE === mode ? await startProfile() : undefined;
     const start = process.cpuUsage();
     const t0 = performance.now();
-    const run = await startRun();
-    if (mode === "many") await Promise.all([watch(watchers, `${a.host.url}/api/runs/${run.id}/events`, WATCHERS), run.done]);
-    else await run.done;
+    if (mode === "bare") {
+      chunks.bare.push((await watch(watchers, bare.url, WATCHERS)).chunks);
+    } else {
+      const run = await startRun();
+      if (mode === "many") {
+        const [watched] = await Promise.all([watch(watchers, `${a.host.url}/api/runs/${run.id}/events`, WATCHERS), run.done]);
+        chunks.many.push(watched.chunks);
+      } else await run.done;
+    }
     const used = process.cpuUsage(start);
+    await profiling?.stop(path.join(tmpdir(), `run-events-${mode}-${i}.cpuprofile`));
     cpu[mode].push((used.user + used.system) / 1000);
     wall[mode].push(performance.now() - t0);
   }
+}
+await bare.close();
+
+/** BENCH_PROFILE=none|many|bare: a CPU profile of that phase only, written to the temp folder. */
+async function startProfile(): Promise<{ stop: (file: string) => Promise<void> }> {
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    stop: async (file) => {
+      const { profile } = await session.post("Profiler.stop");
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+      console.log(`profile: ${file}`);
+    },
+  };
+}
+
+/**
+ * The baseline: plain node:http, no framework, no storage. Once WATCHERS clients are connected it makes a log event
+ * of the run's size every LINE_MS (LINES of them, then a final status and `end`), and every 50 ms writes what came
+ * since to each client as one chunk: the same bytes and the same number of socket writes as the platform's
+ * streams, at the least cost a server can have.
+ */
+async function startBareServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const { createServer } = await import("node:http");
+  const clients = new Set<import("node:http").ServerResponse>();
+  const encode = (event: Record<string, unknown>) => Buffer.from(`id: ${event.seq}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`);
+  const emit = async () => {
+    let pending: Buffer[] = [];
+    const flush = () => {
+      if (pending.length === 0) return;
+      const chunk = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+      pending = [];
+      for (const client of clients) client.write(chunk);
+    };
+    const ticker = setInterval(flush, 50);
+    for (let seq = 1; seq <= LINES; seq++) {
+      pending.push(encode({ seq, kind: "log", time: new Date().toISOString(), level: "info", message: `line ${seq}` }));
+      await new Promise((resolve) => setTimeout(resolve, LINE_MS));
+    }
+    clearInterval(ticker);
+    pending.push(encode({ seq: LINES + 1, kind: "status", time: new Date().toISOString(), status: "succeeded" }));
+    flush();
+    for (const client of clients) client.end("event: end\ndata: {}\n\n");
+    clients.clear();
+  };
+  const server = createServer((request, response) => {
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
+    response.write("retry: 1000\n\nevent: hello\ndata:\n\n");
+    clients.add(response);
+    request.once("close", () => clients.delete(response));
+    if (clients.size === WATCHERS) void emit();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as import("node:net").AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 watchers.kill();
@@ -144,6 +216,8 @@ const ms = (v: number) => round(v, 1);
 const runMs = median(durations);
 const extraCpuMs = median(cpu.many) - median(cpu.none);
 const extraShare = (extraCpuMs / median(wall.many)) * 100;
+const bareShare = (median(cpu.bare) / median(wall.bare)) * 100;
+const overBare = extraCpuMs / median(cpu.bare);
 const latencyMet = median(same) < 100 && percentile(same, 99) < 500;
 const cpuMet = extraShare < 5;
 const markdown = [
@@ -161,6 +235,8 @@ const markdown = [
   ),
   "",
   `Host CPU over one run (this process: the platform side of the run, its event writes and the streams; the runner and Azurite are other processes), ${PAIRS} pairs, order alternating: no watcher ${ms(median(cpu.none))} ms, ${WATCHERS} watchers ${ms(median(cpu.many))} ms, so ${ms(extraCpuMs)} ms extra over ${ms(median(wall.many))} ms = **${round(extraShare, 2)}% of one core** (goal < 5%: ${cpuMet ? "met" : "**not met**"}). One reader per run per instance: the ${WATCHERS} watchers add no storage reads, only formatting and writing each event ${WATCHERS} times.`,
+  "",
+  `Baseline in the same run: a bare \`node:http\` server streaming the same number of events of the same size to the same ${WATCHERS} watchers at the same cadence (one chunk per client per 50 ms, one timer for all, no storage, no framework): ${ms(median(cpu.bare))} ms over ${ms(median(wall.bare))} ms = **${round(bareShare, 2)}% of one core**; the platform's extra is **${round(overBare, 2)}×** the bare server's. Chunks received per run (≈ socket writes): platform ${median(chunks.many)}, bare ${median(chunks.bare)}. The cost is the socket writes themselves: on this VM a loopback write is charged the receiver's TCP path too.`,
   "",
   "Run: `npm run bench run-events` (or `npx tsx bench/run-events/bench.ts`); `--write` updates this section; `BENCH_LINES`, `BENCH_LINE_MS`, `BENCH_PAIRS`, `BENCH_WATCHERS` override the counts.",
 ].join("\n");

@@ -1,10 +1,12 @@
 // The watchers' process (see bench.ts): opens N server-sent event streams of one run and, for every log line,
 // notes how long after it was logged (its `time`) it arrived here. Separate from the host, so the host's CPU
-// figure holds only what serving them costs it.
+// figure holds only what serving them costs it. Also counts the chunks that arrived (≈ the server's writes).
 interface WatchRequest {
   url: string;
   watchers: number;
 }
+
+let chunks = 0;
 
 async function watchOne(url: string): Promise<number[]> {
   const response = await fetch(url, { headers: { accept: "text/event-stream" } });
@@ -16,6 +18,7 @@ async function watchOne(url: string): Promise<number[]> {
   let buffer = "";
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
     const now = Date.now();
+    chunks++;
     buffer += decoder.decode(chunk, { stream: true });
     let end: number;
     while ((end = buffer.indexOf("\n\n")) >= 0) {
@@ -32,8 +35,9 @@ async function watchOne(url: string): Promise<number[]> {
 }
 
 process.on("message", (request: WatchRequest) => {
+  chunks = 0;
   Promise.all(Array.from({ length: request.watchers }, () => watchOne(request.url))).then(
-    (all) => process.send!({ lateness: all[0] ?? [], lines: all.map((l) => l.length) }),
+    (all) => process.send!({ lateness: all[0] ?? [], lines: all.map((l) => l.length), chunks }),
     (error: unknown) => process.send!({ failure: String((error as Error)?.stack ?? error) }),
   );
 });

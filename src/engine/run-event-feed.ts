@@ -77,6 +77,11 @@ export class RunEventFeed {
     if (events.some(isFinalEvent)) reader.finished = true;
   }
 
+  /** Someone on this instance watches `runId` now (so the run exists: its watchers' requests need no record read). */
+  isWatched(runId: string): boolean {
+    return this.#readers.has(runId);
+  }
+
   /** Batches of events with `seq > after`, in order, each once; ends after the final status or when `abortSignal` fires. */
   async *watch(runId: string, after: number, options: { abortSignal?: AbortSignal } = {}): AsyncGenerator<RunEvent[]> {
     const signal = options.abortSignal;
