@@ -6,6 +6,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forgetWorkspaceProbes, probeWorkspace } from "../src/sync/probe-workspace.js";
 import { syncOnce } from "../src/sync/sync-once.js";
+import { listWorkspaceTree } from "../src/workspace/list-workspace-tree.js";
+import { moveWorkspaceEntry } from "../src/workspace/move-workspace-entry.js";
 import { putWorkspaceFile } from "../src/workspace/put-workspace-file.js";
 import { UnsafePathError } from "../src/workspace/safe-path.js";
 import { startGitHubStandIn, type GitHubStandIn } from "./support/github-stand-in/index.js";
@@ -179,6 +181,53 @@ describe("on an SMB share", () => {
     expect(await readdir(workspaceDir)).toEqual([]);
     await putWorkspaceFile(deps, "fine.ts", body());
     expect(await readdir(workspaceDir)).toEqual(["fine.ts"]);
+  });
+
+  it("renames a file and a folder by letter case only through the files API, keeping content, and refuses a second spelling", async () => {
+    const workspaceDir = await share.newFolder("case-api");
+    const deps = { workspaceDir, maxFileBytes: 1024, ioConcurrency: 4, connections: { getIfMarked: async () => undefined } };
+    const body = async function* (text: string) {
+      yield Buffer.from(text);
+    };
+    /** The names the tree (the editor's view) lists in the top folder or in one below it. */
+    const listed = async (folder?: string) => {
+      const { root } = await listWorkspaceTree(deps);
+      const node = folder === undefined ? root : root.children.find((c) => c.name === folder);
+      return node?.type === "folder" ? node.children.map((c) => c.name).sort() : undefined;
+    };
+    await putWorkspaceFile(deps, "README.md", body("readme\n"));
+    await putWorkspaceFile(deps, "Dir/File.txt", body("file\n"));
+    await putWorkspaceFile(deps, "Dir/Sub/Deep.txt", body("deep\n"));
+
+    // Each spelling stats with its own inode number here: "same entry?" must come from the listing.
+    expect(await moveWorkspaceEntry(deps, { from: "README.md", to: "readme.md" })).toEqual({ from: "README.md", to: "readme.md", type: "file", replaced: false });
+    expect(await moveWorkspaceEntry(deps, { from: "Dir", to: "dir" })).toEqual({ from: "Dir", to: "dir", type: "folder", replaced: false });
+    expect((await readdir(workspaceDir)).sort()).toEqual(["dir", "readme.md"]);
+    expect(await listed()).toEqual(["dir", "readme.md"]);
+    expect(await listed("dir")).toEqual(["File.txt", "Sub"]);
+    expect(await readFile(path.join(workspaceDir, "readme.md"), "utf8")).toBe("readme\n");
+    expect(await readFile(path.join(workspaceDir, "dir", "File.txt"), "utf8")).toBe("file\n");
+    expect(await readFile(path.join(workspaceDir, "dir", "Sub", "Deep.txt"), "utf8")).toBe("deep\n");
+    // And back, with overwrite (which must not take the entry for a target to remove first).
+    await moveWorkspaceEntry(deps, { from: "readme.md", to: "README.md", overwrite: true });
+    expect((await readdir(workspaceDir)).sort()).toEqual(["README.md", "dir"]);
+    expect(await readFile(path.join(workspaceDir, "README.md"), "utf8")).toBe("readme\n");
+
+    // A second spelling would write into the first here: refused, as on a local disk.
+    const twin = await putWorkspaceFile(deps, "readme.MD", body("other\n")).catch((e: unknown) => e);
+    expect(twin).toMatchObject({ status: 409, code: "case_conflict", details: { existing: "README.md" } });
+    const twinFolder = await putWorkspaceFile(deps, "DIR/x.txt", body("x\n")).catch((e: unknown) => e);
+    expect(twinFolder).toMatchObject({ status: 409, code: "case_conflict", details: { existing: "dir" } });
+    // A move onto another existing entry is still refused, under either spelling.
+    await putWorkspaceFile(deps, "other.md", body("other\n"));
+    expect(await moveWorkspaceEntry(deps, { from: "other.md", to: "README.md" }).catch((e: unknown) => e)).toMatchObject({ status: 409, code: "target_exists" });
+    expect(await moveWorkspaceEntry(deps, { from: "other.md", to: "readme.md", overwrite: true }).catch((e: unknown) => e)).toMatchObject({
+      status: 409,
+      code: "case_conflict",
+    });
+    expect((await readdir(workspaceDir)).sort()).toEqual(["README.md", "dir", "other.md"]);
+    expect(await readFile(path.join(workspaceDir, "README.md"), "utf8")).toBe("readme\n");
+    expect((await readdir(path.join(workspaceDir, "dir"))).sort()).toEqual(["File.txt", "Sub"]);
   });
 
   it("equals git archive after random commit sequences through both fetch paths", async () => {

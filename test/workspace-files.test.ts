@@ -3,6 +3,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FolderNode } from "../src/api-types.js";
 import { startTestHost, swaPrincipalHeader, type TestHost } from "./support/test-host.js";
 
 let host: TestHost;
@@ -251,6 +252,112 @@ describe("move", () => {
       expect(await response.json()).toMatchObject({ error: "invalid_body" });
     }
     expect(await readFile(onDisk("mvy/d/f.ts"), "utf8")).toBe("f");
+  });
+});
+
+describe("letter case (one name on Azure Files)", () => {
+  const names = async (p: string) => (await readdir(onDisk(p))).sort();
+  const children = async (p: string) => {
+    const tree = (await (await host.fetch("/api/workspace/tree")).json()) as { root: FolderNode };
+    let node = tree.root;
+    for (const name of p.split("/")) node = node.children.find((c) => c.name === name) as FolderNode;
+    return node.children.map((c) => c.name).sort();
+  };
+
+  it("refuses a file or folder whose name differs from an existing one's by letter case only (409), and writes to the exact spelling", async () => {
+    await put("cs/README.md", "upper");
+    await put("cs/src/x.ts", "x");
+    const twin = await put("cs/readme.md", "lower");
+    expect(twin.status).toBe(409);
+    const body = (await twin.json()) as { error: string; path: string; existing: string; message: string };
+    expect(body).toMatchObject({ error: "case_conflict", path: "cs/readme.md", existing: "cs/README.md" });
+    expect(body.message).toContain('Use "cs/README.md"');
+    expect(await readFile(onDisk("cs/README.md"), "utf8")).toBe("upper");
+    expect((await put("cs/README.md", "upper, again")).status).toBe(200);
+
+    const inFolder = await put("cs/Src/y.ts", "y");
+    expect(inFolder.status).toBe(409);
+    const inFolderBody = (await inFolder.json()) as { existing: string; message: string };
+    expect(inFolderBody).toMatchObject({ existing: "cs/src" });
+    expect(inFolderBody.message).toContain('Use "cs/src/y.ts"');
+    for (const folder of ["cs/SRC", "cs/Src/deeper", "cs/readme.MD"]) {
+      const refused = await json("/api/workspace/folders", { path: folder });
+      expect(refused.status, folder).toBe(409);
+      expect(await refused.json(), folder).toMatchObject({ error: "case_conflict" });
+    }
+    // Nothing was left behind: no second spelling, no folder made for the refused upload, no temp file.
+    expect(await names("cs")).toEqual(["README.md", "src"]);
+    expect(await names("cs/src")).toEqual(["x.ts"]);
+    expect(await readFile(onDisk("cs/README.md"), "utf8")).toBe("upper, again");
+  });
+
+  it("lets only one of two concurrent creates of one name in two spellings succeed", async () => {
+    for (let i = 0; i < 5; i++) {
+      const files = await Promise.all([put(`race${i}/a.txt`, "a"), put(`race${i}/A.txt`, "A")]);
+      expect(files.map((r) => r.status).sort(), `race${i}`).toEqual([201, 409]);
+      expect(await names(`race${i}`)).toHaveLength(1);
+      // New folders on the way: made under the lock, so the second upload sees the first one's.
+      const deep = await Promise.all([put(`race${i}/Sub/a.ts`, "a"), put(`race${i}/sub/b.ts`, "b")]);
+      expect(deep.map((r) => r.status).sort(), `race${i}/sub`).toEqual([201, 409]);
+      const folders = await Promise.all([json("/api/workspace/folders", { path: `race${i}/Docs` }), json("/api/workspace/folders", { path: `race${i}/docs` })]);
+      expect(folders.map((r) => r.status).sort(), `race${i}/docs`).toEqual([201, 409]);
+      expect(await names(`race${i}`)).toHaveLength(3);
+    }
+  });
+
+  it("renames a file or a folder by letter case only, keeping its content, and lists the new spelling", async () => {
+    const etag = (await put("case/README.md", "readme")).headers.get("etag");
+    await put("case/Dir/File.txt", "file");
+    await put("case/Dir/Sub/deep.txt", "deep");
+    const file = await json("/api/workspace/move", { from: "case/README.md", to: "case/readme.md" });
+    expect(file.status).toBe(200);
+    expect(await file.json()).toEqual({ from: "case/README.md", to: "case/readme.md", type: "file", replaced: false });
+    const folder = await json("/api/workspace/move", { from: "case/Dir", to: "case/dir" });
+    expect(await folder.json()).toEqual({ from: "case/Dir", to: "case/dir", type: "folder", replaced: false });
+    expect(await names("case")).toEqual(["dir", "readme.md"]);
+    expect(await children("case")).toEqual(["dir", "readme.md"]);
+    expect((await host.fetch(`/api/workspace/files/case/readme.md`)).headers.get("etag")).toBe(etag);
+    expect(await readFile(onDisk("case/dir/File.txt"), "utf8")).toBe("file");
+    expect(await readFile(onDisk("case/dir/Sub/deep.txt"), "utf8")).toBe("deep");
+  });
+
+  it("refuses a move onto another spelling of an existing entry, even with overwrite", async () => {
+    await put("mvc/src/a.ts", "a");
+    await put("mvc/b.ts", "b");
+    await put("mvc/Dir/c.ts", "c");
+    for (const [to, existing] of [
+      ["mvc/SRC/b.ts", "mvc/src"],
+      ["mvc/src/A.ts", "mvc/src/a.ts"],
+      ["mvc/dir", "mvc/Dir"],
+    ]) {
+      for (const overwrite of [false, true]) {
+        const refused = await json("/api/workspace/move", { from: "mvc/b.ts", to, overwrite });
+        expect(refused.status, to).toBe(409);
+        expect(await refused.json(), to).toMatchObject({ error: "case_conflict", path: to, existing });
+      }
+    }
+    // A case-only rename of a folder on the way is not a rename of the entry: rename the folder itself.
+    const parent = await json("/api/workspace/move", { from: "mvc/Dir/c.ts", to: "mvc/dir/c.ts" });
+    expect(await parent.json()).toMatchObject({ error: "case_conflict", existing: "mvc/Dir" });
+    expect(await (await json("/api/workspace/move", { from: "mvc/Dir", to: "mvc/dir/Dir" })).json()).toMatchObject({ error: "move_into_itself" });
+    expect(await names("mvc")).toEqual(["Dir", "b.ts", "src"]);
+    expect(await names("mvc/src")).toEqual(["a.ts"]);
+    expect(await readFile(onDisk("mvc/src/a.ts"), "utf8")).toBe("a");
+    expect(await readFile(onDisk("mvc/b.ts"), "utf8")).toBe("b");
+  });
+
+  it("on a disk that holds two spellings already, renames only onto a free one and treats the other as any existing target", async () => {
+    // Made behind the API's back (a case-sensitive disk, as on a laptop).
+    await mkdir(onDisk("twins"));
+    await writeFile(onDisk("twins/README.md"), "upper");
+    await writeFile(onDisk("twins/Readme.md"), "title");
+    const third = await json("/api/workspace/move", { from: "twins/README.md", to: "twins/readme.md" });
+    expect(await third.json()).toMatchObject({ error: "case_conflict", existing: "twins/Readme.md" });
+    expect(await (await json("/api/workspace/move", { from: "twins/README.md", to: "twins/Readme.md" })).json()).toMatchObject({ error: "target_exists" });
+    const replaced = await json("/api/workspace/move", { from: "twins/README.md", to: "twins/Readme.md", overwrite: true });
+    expect(await replaced.json()).toMatchObject({ replaced: true });
+    expect(await names("twins")).toEqual(["Readme.md"]);
+    expect(await readFile(onDisk("twins/Readme.md"), "utf8")).toBe("upper");
   });
 });
 

@@ -1,11 +1,12 @@
 // Creates or replaces a file with the request body. The body streams into a temp file beside the target
 // (size limit enforced while reading), then, under the workspace's write lock, the preconditions are checked
 // against the file as it is now and the temp file is renamed over it: atomic for readers, and two editors
-// holding the same ETag cannot both win.
+// holding the same ETag cannot both win, nor two writers create `a.txt` and `A.txt` (one name on Azure Files).
 import { stat } from "node:fs/promises";
 import { PayloadTooLargeError } from "../errors.js";
 import { assertWritable } from "./assert-writable.js";
 import { drainBody, DRAIN_LIMIT_BYTES } from "./drain-body.js";
+import { caseConflict, findCaseTwin } from "./find-case-twin.js";
 import { getFileVersion, notAFile } from "./get-file-version.js";
 import { assertVisiblePath } from "./hidden-names.js";
 import { checkPreconditions, type Preconditions } from "./preconditions.js";
@@ -80,7 +81,16 @@ async function putFromIterator(deps: WorkspaceDeps, path: string, body: AsyncIte
   const staged = staging.value;
   try {
     return await withWriteLock(deps, async (lock) => {
-      const current = isConditional(options) ? await getFileVersion(absolute, relative, options) : await currentMode(absolute, relative);
+      // Both at once (each is a round trip on a share); a case twin is the answer that says the most (on the
+      // share the "current version" read below would be the twin's).
+      const [twin, version] = await Promise.allSettled([
+        findCaseTwin(deps.workspaceDir, relative),
+        isConditional(options) ? getFileVersion(absolute, relative, options) : currentMode(absolute, relative),
+      ]);
+      if (twin.status === "rejected") throw twin.reason;
+      if (twin.value) throw caseConflict("create", relative, twin.value);
+      if (version.status === "rejected") throw version.reason;
+      const current = version.value;
       checkPreconditions(current?.etag, options, relative);
       lock.assertHeld();
       await staged.commit(current?.mode);

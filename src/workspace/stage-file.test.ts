@@ -47,15 +47,22 @@ describe("stageFile", () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it("keeps a created folder that another upload has filled meanwhile", async () => {
-    const target = path.join(dir, "shared", "a.bin");
-    async function* slow(): AsyncGenerator<Uint8Array> {
-      yield Buffer.alloc(10);
-      await writeFile(path.join(dir, "shared", "other.ts"), "x");
-      yield Buffer.alloc(20_000);
-    }
-    await expect(stageFile(target, slow(), { maxBytes: 10_000, relative: "shared/a.bin" })).rejects.toThrow(/limit/);
-    expect(await readdir(path.join(dir, "shared"))).toEqual(["other.ts"]);
+  it("creates no folder before commit: the temp file waits in the nearest existing folder", async () => {
+    // A folder made while a body streams would be seen by other writers' case-twin checks before this
+    // upload's own check (under the write lock) had run.
+    await mkdir(path.join(dir, "shared"));
+    const target = path.join(dir, "shared", "new", "deep", "a.bin");
+    const staged = await stageFile(target, chunks(1, 10), { maxBytes: 100, relative: "shared/new/deep/a.bin" });
+    const names = await readdir(path.join(dir, "shared"));
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(/^\.funcspace-tmp-[0-9a-f]{16}$/);
+    await staged.commit();
+    expect(await readdir(path.join(dir, "shared"))).toEqual(["new"]);
+    expect((await readFile(target)).length).toBe(10);
+
+    const discarded = await stageFile(path.join(dir, "other", "b.bin"), chunks(1, 10), { maxBytes: 100, relative: "other/b.bin" });
+    await discarded.discard();
+    expect(await readdir(dir)).toEqual(["shared"]);
   });
 
   it("creates the missing parent folders, and sets a mode only when it differs from the temp file's", async () => {

@@ -1,4 +1,4 @@
-// Streams an upload into a temp file beside its target, hashing and counting as it goes, so the size limit
+// Streams an upload into a temp file beside its target (or in its nearest existing folder), hashing and counting as it goes, so the size limit
 // holds while reading (a 2 GB body never reaches the disk) and the ETag is known without reading it back.
 // The caller then commits (rename over the target: readers see the old file or the new one, never half)
 // or discards. Temp names are hidden from the tree, and any left behind by a crash are swept by it.
@@ -19,20 +19,18 @@ export interface StageFileOptions {
 export interface StagedFile {
   etag: string;
   size: number;
-  /** Renames the temp file over `absolute`, giving it `mode` when set and different (to keep an executable bit). */
+  /**
+   * Creates the target's missing folders and renames the temp file over `absolute`, giving it `mode` when set
+   * and different (to keep an executable bit). Run it under the write lock.
+   */
   commit(mode?: number): Promise<void>;
-  /** Removes the temp file and any folder this upload created that is still empty. */
+  /** Removes the temp file (no folder exists for it yet: commit creates them). */
   discard(): Promise<void>;
 }
 
 export async function stageFile(absolute: string, body: AsyncIterable<Uint8Array>, options: StageFileOptions): Promise<StagedFile> {
-  const dir = path.dirname(absolute);
-  const tempPath = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
-  const { handle, createdDir } = await createTempFile(tempPath, options.relative);
-  const discard = async () => {
-    await rm(tempPath, { force: true });
-    if (createdDir) await removeEmptyFolders(dir, createdDir);
-  };
+  const { handle, tempPath, foldersMissing } = await createTempFile(absolute, options.relative);
+  const discard = () => rm(tempPath, { force: true });
   try {
     const { etag, size, mode: tempMode } = await writeBody(handle, body, options);
     return {
@@ -40,7 +38,14 @@ export async function stageFile(absolute: string, body: AsyncIterable<Uint8Array
       size,
       async commit(mode) {
         if (mode !== undefined && mode !== tempMode) await chmod(tempPath, mode);
-        await rename(tempPath, absolute);
+        const dir = path.dirname(absolute);
+        const createdDir = foldersMissing ? await createParents(dir, options.relative) : undefined;
+        try {
+          await rename(tempPath, absolute);
+        } catch (error) {
+          if (createdDir) await removeEmptyFolders(dir, createdDir);
+          throw error;
+        }
       },
       discard,
     };
@@ -50,21 +55,24 @@ export async function stageFile(absolute: string, body: AsyncIterable<Uint8Array
   }
 }
 
-/** The temp file, opened for writing; its parent folders are created only when the first try says so. */
-async function createTempFile(tempPath: string, relative: string): Promise<{ handle: FileHandle; createdDir?: string }> {
-  try {
-    return { handle: await open(tempPath, "wx") };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
-  }
-  const dir = path.dirname(tempPath);
-  const createdDir = await createParents(dir, relative);
-  try {
-    return { handle: await open(tempPath, "wx"), createdDir };
-  } catch (error) {
-    if (createdDir) await removeEmptyFolders(dir, createdDir);
-    throw error;
+/**
+ * The temp file, opened for writing: beside the target, or, when the target's folder does not exist yet, in
+ * its nearest existing ancestor (same file system, so the rename stays atomic). Missing folders are created
+ * by commit(), which the caller runs under the write lock: a folder made while a body streams would be seen
+ * by another writer's check (a case twin `Src` beside `src`, see find-case-twin.ts) before this one's was done.
+ */
+async function createTempFile(absolute: string, relative: string): Promise<{ handle: FileHandle; tempPath: string; foldersMissing: boolean }> {
+  const name = `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`;
+  const targetDir = path.dirname(absolute);
+  for (let dir = targetDir; ; dir = path.dirname(dir)) {
+    const tempPath = path.join(dir, name);
+    try {
+      return { handle: await open(tempPath, "wx"), tempPath, foldersMissing: dir !== targetDir };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOTDIR") throw parentIsFile(relative);
+      if (code !== "ENOENT" || path.dirname(dir) === dir) throw error;
+    }
   }
 }
 
@@ -112,11 +120,13 @@ async function createParents(dir: string, relative: string): Promise<string | un
     return await mkdir(dir, { recursive: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST" || code === "ENOTDIR") {
-      throw new ConflictError(`Cannot create "${relative}": one of its parent folders is a file.`, { code: "parent_is_file" });
-    }
+    if (code === "EEXIST" || code === "ENOTDIR") throw parentIsFile(relative);
     throw error;
   }
+}
+
+function parentIsFile(relative: string): ConflictError {
+  return new ConflictError(`Cannot create "${relative}": one of its parent folders is a file.`, { code: "parent_is_file" });
 }
 
 /** rmdir from `dir` up to `top` while the folders are empty (another upload may have filled them). */
