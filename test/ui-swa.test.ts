@@ -3,7 +3,8 @@
 // config's routes and roles as the emulator applies them: anonymous webhook and health; a signed-in person with
 // no invited role gets the SPA shell and "who am I", nothing else; /api and every other page need reader,
 // operator or admin; settings need admin; unused sign-in providers answer 404; 401 → login; SPA fallback; the
-// UI works behind it under the Content-Security-Policy. The CLI's login form needs a CDN, so the test sets the
+// UI works behind it under the Content-Security-Policy; a run's events pass the CLI live, as a stream and by long
+// polling (what Azure's proxy does is in infra/README.md). The CLI's login form needs a CDN, so the test sets the
 // StaticWebAppsAuthCookie itself (base64 JSON client principal). What only Azure can prove (the function app
 // refusing direct calls, SWA's handling of a client-sent principal header) is listed in infra/README.md.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -11,7 +12,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunEvent, RunEventPage } from "../src/api-types.js";
+import type { RunRecord } from "../src/engine/run-record.js";
 import { buildWebUi, saveScreenshot, startUiHost, type UiHost } from "./support/browser.js";
+import { until, writeWorkspaceFile } from "./support/engine-workspace.js";
 import { freePort } from "../local/azurite.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -203,5 +207,114 @@ describe("Static Web Apps routes and roles (web/staticwebapp.config.json)", () =
     } finally {
       await context.close();
     }
+  }, 60_000);
+});
+
+/** A run's events as they arrive, and when each arrived (ms since epoch). */
+interface Arrivals {
+  events: RunEvent[];
+  arrivedAt: number[];
+  ended: boolean;
+}
+
+/** Reads `GET /api/runs/{id}/events` as server-sent events through the CLI, until the stream ends. */
+async function readEventStream(runId: string, roles: string[]): Promise<Arrivals> {
+  const response = await get(`/api/runs/${runId}/events`, roles, { headers: { accept: "text/event-stream" } });
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+  const received: Arrivals = { events: [], arrivedAt: [], ended: false };
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const fields = Object.fromEntries(
+        buffer
+          .slice(0, end)
+          .split("\n")
+          .filter((line) => line && !line.startsWith(":"))
+          .map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1).trimStart()]),
+      );
+      buffer = buffer.slice(end + 2);
+      if (fields.event === "end") received.ended = true;
+      else if (fields.id) {
+        received.events.push(JSON.parse(fields.data!) as RunEvent);
+        received.arrivedAt.push(Date.now());
+      }
+    }
+  }
+  return received;
+}
+
+/** What the UI does when it cannot stream (web/src/api/run-events.ts `poll`): `?format=json&after=<cursor>` until done. */
+async function pollEvents(runId: string, roles: string[]): Promise<Arrivals> {
+  const received: Arrivals = { events: [], arrivedAt: [], ended: false };
+  let after = 0;
+  for (let pages = 0; pages < 100 && !received.ended; pages++) {
+    const response = await get(`/api/runs/${runId}/events?format=json&after=${after}`, roles, { headers: json });
+    expect(response.status).toBe(200);
+    const page = (await response.json()) as RunEventPage;
+    for (const event of page.events) {
+      received.events.push(event);
+      received.arrivedAt.push(Date.now());
+    }
+    after = page.after;
+    received.ended = page.done;
+  }
+  return received;
+}
+
+describe("Run events through the Static Web Apps CLI (issue 19 item 1)", () => {
+  it("streams a run's lines live, and the UI's long-poll fallback delivers each line once, in order, before the run ends", async () => {
+    await writeWorkspaceFile(
+      host.workspaceDir,
+      "workflows/swa-ticker.ts",
+      `import { defineWorkflow } from "funcspace";
+export default defineWorkflow({
+  name: "swa-ticker",
+  async run(_params, { log }) {
+    for (let i = 1; i <= 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      log.info("line " + i);
+    }
+    return { lines: 6 };
+  },
+});
+`,
+    );
+    const operator = ["authenticated", "operator"];
+    const listRuns = async () =>
+      ((await (await get("/api/runs?limit=50", operator, { headers: json })).json()) as { runs: RunRecord[] }).runs;
+    const before = new Set((await listRuns()).map((r) => r.id));
+    // wait=true, in the background: the CLI holds this request until the run ends (~6 s, inside SWA's 45 s).
+    const started = get("/api/workflows/swa-ticker/runs", operator, {
+      method: "POST",
+      headers: { ...json, "content-type": "application/json" },
+      body: JSON.stringify({ params: {} }),
+    });
+    const run = await until(async () => (await listRuns()).find((r) => !before.has(r.id) && r.workflow === "swa-ticker"), 20_000);
+
+    // Both ways at once, through the CLI's port with the CLI's cookie: the stream, and the UI's fallback.
+    const [streamed, polled] = await Promise.all([readEventStream(run.id, ["authenticated", "reader"]), pollEvents(run.id, ["authenticated", "reader"])]);
+    expect((await started).status).toBe(200);
+    const record = (await (await get(`/api/runs/${run.id}`, operator, { headers: json })).json()) as RunRecord;
+    expect(record.status).toBe("succeeded");
+    const finishedAt = Date.parse(record.finishedAt!);
+    const lines = (received: Arrivals) => received.events.filter((e) => e.kind === "log").map((e) => e.kind === "log" && e.message);
+    const firstLineArrivedAt = (received: Arrivals) => received.arrivedAt[received.events.findIndex((e) => e.kind === "log")]!;
+
+    // The stream passes the CLI's proxy as it is written: the first line (logged ~1 s in) came while the run
+    // still had seconds to go. A proxy that buffered would hand everything over after `finishedAt`.
+    expect(streamed.ended).toBe(true);
+    expect(lines(streamed)).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5", "line 6"]);
+    expect(streamed.events.map((e) => e.seq)).toEqual(streamed.events.map((_, i) => i + 1));
+    expect(finishedAt - firstLineArrivedAt(streamed)).toBeGreaterThan(2000);
+
+    // The long-poll path (what the UI uses in `swa` mode, where Azure's proxy may buffer): every event once, in
+    // order, the same as the stream's, and lines arriving while the run went on.
+    expect(polled.ended).toBe(true);
+    expect(polled.events).toEqual(streamed.events);
+    expect(finishedAt - firstLineArrivedAt(polled)).toBeGreaterThan(2000);
   }, 60_000);
 });

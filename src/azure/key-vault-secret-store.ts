@@ -8,12 +8,18 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { SecretClient, type SecretClientOptions } from "@azure/keyvault-secrets";
 import { ServiceUnavailableError } from "../errors.js";
+import { coreDeadlineOptions, type SdkDeadline } from "./sdk-deadline.js";
 import { assertSecretName, type SecretStore, type SecretStoreOptions } from "./secret-store.js";
 
 export interface KeyVaultSecretStoreOptions {
   credential?: TokenCredential;
-  /** Passed to the SDK client (tests point it at a loopback Key Vault and relax its checks). */
+  /**
+   * Passed to the SDK client (tests point it at a loopback Key Vault and relax its checks). Its `retryOptions` win
+   * over the deadline's; its `additionalPolicies` run inside the deadline's policy.
+   */
   clientOptions?: SecretClientOptions;
+  /** Per-try timeout and tries of every call (default DEFAULT_SDK_DEADLINE, src/azure/sdk-deadline.ts). */
+  deadline?: SdkDeadline;
   /** Between polls of a delete or recover (Key Vault takes a few seconds; the SDK's default is 2000). */
   pollIntervalInMs?: number;
 }
@@ -25,7 +31,13 @@ export class KeyVaultSecretStore implements SecretStore {
 
   constructor(vaultUrl: string, options: KeyVaultSecretStoreOptions = {}) {
     this.description = `Key Vault ${new URL(vaultUrl).host}`;
-    this.#client = new SecretClient(vaultUrl, options.credential ?? new DefaultAzureCredential(), options.clientOptions);
+    const deadline = coreDeadlineOptions("Key Vault", options.deadline);
+    const clientOptions: SecretClientOptions = {
+      ...deadline,
+      ...options.clientOptions,
+      additionalPolicies: [...deadline.additionalPolicies, ...(options.clientOptions?.additionalPolicies ?? [])],
+    };
+    this.#client = new SecretClient(vaultUrl, options.credential ?? new DefaultAzureCredential(), clientOptions);
     this.#pollIntervalInMs = options.pollIntervalInMs ?? 2000;
   }
 
@@ -101,6 +113,8 @@ function isStatus(error: unknown, status: number): boolean {
  */
 function describeFailure(action: "read" | "write" | "delete" | "list", name: string | undefined, error: unknown): Error {
   if ((error as Error | undefined)?.name === "AbortError") return error as Error;
+  // The deadline's own 503 ("Key Vault did not answer within 10 s; …") already says what happened.
+  if (error instanceof ServiceUnavailableError && error.code === "timeout") return error;
   const statusCode = (error as { statusCode?: number } | undefined)?.statusCode;
   const what = name ? `secret "${name}"` : "the secret names";
   const errorName = (error as Error | undefined)?.name;

@@ -35,7 +35,7 @@ export function createRunEventStream(feed: RunEventFeed, runId: string, after: n
     if (!out.destroyed && !out.writableEnded) out.write(text);
   };
   // `hello` at once (no id, empty data, so it moves no cursor): a client that does not get it within a few seconds
-  // is behind a proxy that buffers the stream (Static Web Apps: static-web-apps#1180, #1628) and long-polls instead.
+  // is behind a proxy that buffers the stream (Azure Static Web Apps may: infra/README.md) and long-polls instead.
   send("retry: 1000\n\nevent: hello\ndata:\n\n");
   const heartbeat = setInterval(() => send(": keep-alive\n\n"), options.heartbeatInMs ?? 15_000);
   void (async () => {

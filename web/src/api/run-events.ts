@@ -1,9 +1,13 @@
 // Watching a run as it happens (GET /api/runs/{id}/events). Server-sent events first: EventSource reconnects by
-// itself with Last-Event-ID. Behind Azure Static Web Apps the proxy buffers a stream until it ends
-// (static-web-apps#1180, #1628), so nothing would arrive until the run is over: the server opens every stream
-// with a `hello` event, and when none arrives within `helloTimeoutInMs`, or the session's auth mode is `swa`,
-// we long-poll `?format=json&after=<cursor>` instead. Events are handed on by `seq`, each once, in order, whichever
-// way they came and however often the transport changed.
+// itself with Last-Event-ID. Whether Azure Static Web Apps' proxy passes a stream on is not settled: Microsoft Learn
+// says nothing of streaming and caps an API request at 45 s (https://learn.microsoft.com/azure/static-web-apps/apis-overview);
+// in https://github.com/Azure/static-web-apps/issues/1180 (linked backends, open) the SWA team says `text/event-stream`
+// is detected as streaming content and works, while users there, and in /issues/1628 (managed functions, open), saw
+// responses arrive whole. The SWA CLI does pass the stream (test/ui-swa.test.ts); infra/README.md, "Live run events
+// through Static Web Apps", has the details. So the server opens every stream with a `hello` event, and when none
+// arrives within `helloTimeoutInMs`, or the session's auth mode is `swa` (unless `?events=auto`, use-live-run.ts),
+// we long-poll `?format=json&after=<cursor>` instead (each poll at most 25 s). Events are handed on by `seq`, each
+// once, in order, whichever way they came and however often the transport changed.
 import type { RunEvent, RunEventPage } from "../../../src/api-types.js";
 import { ApiError, getJson } from "./client.js";
 
