@@ -2,7 +2,7 @@
 // Shapes shared with the server: src/api-types.ts (type-only, nothing of the server reaches the bundle).
 import { getJson, sendJson } from "./client.js";
 
-import type { RunList, RunRecord, RunSummary, WorkflowList } from "../../../src/api-types.js";
+import type { RunList, RunRecord, RunRequest, RunSummary, WorkflowList } from "../../../src/api-types.js";
 
 export type {
   RunEvent,
@@ -25,12 +25,14 @@ export function listWorkflows(): Promise<WorkflowList> {
 
 /** Runs a workflow and waits for its end (the final record). */
 export function startRun(name: string, params: Record<string, unknown>): Promise<RunRecord> {
-  return sendJson<RunRecord>("POST", `/api/workflows/${encodeURIComponent(name)}/runs`, { params });
+  const body: RunRequest = { params };
+  return sendJson<RunRecord>("POST", `/api/workflows/${encodeURIComponent(name)}/runs`, body);
 }
 
 /** Queues a run and answers at once (202, status `queued`): watch it with watchRun. */
 export function queueRun(name: string, params: Record<string, unknown>): Promise<RunRecord> {
-  return sendJson<RunRecord>("POST", `/api/workflows/${encodeURIComponent(name)}/runs?wait=false`, { params });
+  const body: RunRequest = { params };
+  return sendJson<RunRecord>("POST", `/api/workflows/${encodeURIComponent(name)}/runs?wait=false`, body);
 }
 
 export function getRun(id: string): Promise<RunRecord> {
