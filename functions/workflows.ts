@@ -3,10 +3,11 @@
 // workflow code is the files API's business (admin).
 import type { HttpRequest } from "@azure/functions";
 import { BadRequestError } from "../src/errors.js";
+import { readRunListQuery } from "../src/engine/read-run-list-query.js";
 import { readRunRequest } from "../src/engine/read-run-request.js";
 import { FINISHED_STATUSES } from "../src/engine/run-record.js";
 import { actorName } from "../src/auth/principal.js";
-import type { RunRecord, WorkflowList } from "../src/api-types.js";
+import type { RunList, RunRecord, WorkflowList } from "../src/api-types.js";
 import { defineHttp, type Trigger } from "./define.js";
 
 const NO_STORE = { "cache-control": "no-store" };
@@ -54,12 +55,8 @@ export const listWorkflowRuns = defineHttp({
   route: "runs",
   role: "reader",
   handler: async (request, { services }) => {
-    const limit = request.query.get("limit");
-    const runs = await services.engine.listRuns({
-      workflow: request.query.get("workflow") || undefined,
-      limit: limit === null ? undefined : /^\d+$/.test(limit) ? Number(limit) : Number.NaN,
-    });
-    return { headers: NO_STORE, jsonBody: { runs } };
+    const list: RunList = await services.engine.listRuns(readRunListQuery(request.query));
+    return { headers: NO_STORE, jsonBody: list };
   },
 });
 

@@ -236,9 +236,32 @@ export interface RunRequest {
   params: Record<string, unknown>;
 }
 
-/** `GET /api/runs?workflow=&limit=`: newest first. */
+/**
+ * `GET /api/runs` query: which runs, each filter exact and all of them at once; unknown status → 400
+ * `invalid_status`. The list is filtered by the server, so `limit` counts matching runs.
+ */
+export interface RunFilter {
+  workflow?: string;
+  status?: RunStatus;
+  /** Who started the runs (RunRecord.startedBy). */
+  startedBy?: string;
+}
+
+/** `GET /api/runs`: the filters, how many runs a page holds (1–200, default 50), and where it starts. */
+export interface RunListQuery extends RunFilter {
+  limit?: number;
+  /** The `nextCursor` of the page before (400 `invalid_cursor` for anything else). */
+  cursor?: string;
+}
+
+/** `GET /api/runs?workflow=&status=&startedBy=&limit=&cursor=`: matching runs, newest first, `limit` (1–200, default 50) at most. */
 export interface RunList {
   runs: RunSummary[];
+  /**
+   * More runs match: pass it as `cursor` (with the same filters) for the next, older page. Absent on the last
+   * page. Opaque to clients; it stays valid while runs are added or pruned (each page starts after the last run shown).
+   */
+  nextCursor?: string;
 }
 
 /** A file in `GET /api/workspace/tree`. */

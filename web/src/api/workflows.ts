@@ -2,12 +2,14 @@
 // Shapes shared with the server: src/api-types.ts (type-only, nothing of the server reaches the bundle).
 import { getJson, sendJson } from "./client.js";
 
-import type { RunList, RunRecord, RunRequest, RunSummary, WorkflowList } from "../../../src/api-types.js";
+import type { RunList, RunListQuery, RunRecord, RunRequest, WorkflowList } from "../../../src/api-types.js";
 
 export type {
   RunEvent,
   RunEventPage,
   RunEventStatus,
+  RunFilter,
+  RunList,
   RunLogEntry,
   RunRecord,
   RunStatus,
@@ -39,12 +41,16 @@ export function getRun(id: string): Promise<RunRecord> {
   return getJson<RunRecord>(`/api/runs/${encodeURIComponent(id)}`, { cache: "no-store" });
 }
 
-/** Newest first; all workflows when `workflow` is absent. */
-export async function listRuns(options: { workflow?: string | undefined; limit?: number } = {}): Promise<RunSummary[]> {
-  const query = new URLSearchParams({ limit: String(options.limit ?? 20) });
-  if (options.workflow) query.set("workflow", options.workflow);
-  const { runs } = await getJson<RunList>(`/api/runs?${query.toString()}`, { cache: "no-store" });
-  return runs;
+/**
+ * Runs that match every filter given (the server filters), newest first, a page of `limit`; the answer's
+ * `nextCursor`, passed back as `cursor` with the same filters, reads the next page.
+ */
+export function listRuns(query: RunListQuery = {}): Promise<RunList> {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query) as [keyof RunListQuery, string | number | undefined][]) {
+    if (value !== undefined && value !== "") search.set(name, String(value));
+  }
+  return getJson<RunList>(`/api/runs?${search.toString()}`, { cache: "no-store" });
 }
 
 /** Asks the run to stop: a queued run is cancelled at once, a running one within a few seconds (409 when finished). */

@@ -8,7 +8,8 @@ import { getRun, listWorkflows, queueRun, type RunRecord, type WorkflowList } fr
 import { followLink, navigate, useLocation } from "../router.js";
 import { LiveRunView } from "../runs/live-run-view.js";
 import { readParamProblems, recallParams, rememberParams } from "../runs/run-params.js";
-import { RunsTable, useRunList } from "../runs/runs-table.js";
+import { RunsTable } from "../runs/runs-table.js";
+import { useRunList } from "../runs/use-run-list.js";
 import { missingRoleReason, session } from "../session.js";
 import { useStore } from "../store.js";
 import { RunForm } from "./run-form.js";
@@ -27,7 +28,7 @@ export function WorkflowsPage() {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [fromParams, setFromParams] = useState<{ id: string; params: Record<string, unknown> } | undefined>();
-  const history = useRunList(selectedName, 20, selectedName !== undefined);
+  const history = useRunList({ workflow: selectedName }, { pageSize: 20, enabled: selectedName !== undefined });
 
   const loadList = async () => {
     setListError(undefined);
