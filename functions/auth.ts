@@ -9,7 +9,7 @@ import { strongestRole } from "../src/auth/roles.js";
 import { endSession } from "../src/auth/sessions.js";
 import { AppError, NotFoundError } from "../src/errors.js";
 import { readJsonBody } from "../src/json-body.js";
-import type { AuthMe, RedirectAnswer } from "../src/api-types.js";
+import type { AuthMe, RedirectAnswer, SetupCodeAnswer, SetupCodeRequest, Unchecked } from "../src/api-types.js";
 import { defineHttp, type HttpHandlerContext } from "./define.js";
 import type { Services } from "./services.js";
 
@@ -82,9 +82,10 @@ export const authSetup = defineHttp({
   role: "anonymous",
   handler: async (request, { services }) => {
     requireGitHubMode(services);
-    const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, '{"code": "ABCD-EFGH-JKLM"}');
+    const body: Unchecked<SetupCodeRequest> = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, '{"code": "ABCD-EFGH-JKLM"}');
     const cookie = await redeemSetupCode(services, body.code);
-    return { status: 201, jsonBody: { signedIn: true }, cookies: [cookie] };
+    const answer: SetupCodeAnswer = { signedIn: true };
+    return { status: 201, jsonBody: answer, cookies: [cookie] };
   },
 });
 

@@ -6,6 +6,7 @@ import { actorName } from "../src/auth/principal.js";
 import { newFlowCookie, readFlowNonce } from "../src/auth/cookies.js";
 import { BadRequestError } from "../src/errors.js";
 import { readJsonBody } from "../src/json-body.js";
+import type { AppRegistration, AppRegistrationForm, AppRegistrationRequest, Unchecked } from "../src/api-types.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
 
@@ -14,7 +15,10 @@ export const githubApp = defineHttp({
   methods: ["GET"],
   route: "github/app",
   role: "reader",
-  handler: async (_request, { services }) => ({ jsonBody: await getAppRegistration(services) }),
+  handler: async (_request, { services }) => {
+    const registration: AppRegistration = await getAppRegistration(services);
+    return { jsonBody: registration };
+  },
 });
 
 const optionalString = (value: unknown, name: string): string | undefined => {
@@ -29,11 +33,13 @@ export const githubAppManifest = defineHttp({
   route: "github/app/manifest",
   role: "admin",
   handler: async (request, { services, principal }) => {
-    const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, '{"organization": "acme", "overwrite": false}', {
-      allowEmpty: true,
-    });
+    const body: Unchecked<AppRegistrationRequest> = await readJsonBody(
+      request.body as AsyncIterable<Uint8Array> | null,
+      '{"organization": "acme", "overwrite": false}',
+      { allowEmpty: true },
+    );
     const flow = newFlowCookie(services.config);
-    const form = await startAppRegistration(services, {
+    const form: AppRegistrationForm = await startAppRegistration(services, {
       user: principal!.userId,
       browser: flow.nonce,
       organization: optionalString(body.organization, "organization"),

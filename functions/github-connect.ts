@@ -10,7 +10,7 @@ import { BadRequestError } from "../src/errors.js";
 import { readJsonBody } from "../src/json-body.js";
 import { actorName } from "../src/auth/principal.js";
 import { newFlowCookie, readFlowNonce } from "../src/auth/cookies.js";
-import type { RedirectAnswer } from "../src/api-types.js";
+import type { ConnectionRequest, ConnectionStatus, InstallationRepositoryList, RedirectAnswer, RepositoryBranches, Unchecked } from "../src/api-types.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
 
@@ -53,8 +53,8 @@ export const githubInstallationRepositories = defineHttp({
   route: "github/installations/{installationId:int}/repositories",
   role: "admin",
   handler: async (request, { services }) => {
-    const repositories = await listInstallationRepositories(getGitHubRuntime(services), Number(request.params.installationId));
-    return { headers: { "cache-control": "no-store" }, jsonBody: { repositories } };
+    const list: InstallationRepositoryList = { repositories: await listInstallationRepositories(getGitHubRuntime(services), Number(request.params.installationId)) };
+    return { headers: { "cache-control": "no-store" }, jsonBody: list };
   },
 });
 
@@ -65,7 +65,7 @@ export const githubRepositoryBranches = defineHttp({
   role: "admin",
   handler: async (request, { services }) => {
     const { installationId, owner, repo } = request.params;
-    const listing = await listRepositoryBranches(getGitHubRuntime(services), { installationId: Number(installationId), repository: `${owner}/${repo}` });
+    const listing: RepositoryBranches = await listRepositoryBranches(getGitHubRuntime(services), { installationId: Number(installationId), repository: `${owner}/${repo}` });
     return { headers: { "cache-control": "no-store" }, jsonBody: listing };
   },
 });
@@ -76,7 +76,7 @@ export const githubCreateConnection = defineHttp({
   route: "github/connection",
   role: "admin",
   handler: async (request, { services, principal }) => {
-    const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, CONNECTION_EXAMPLE);
+    const body: Unchecked<ConnectionRequest> = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, CONNECTION_EXAMPLE);
     const connectedBy = actorName(principal);
     const runtime = getGitHubRuntime(services);
     let record;
@@ -96,7 +96,8 @@ export const githubCreateConnection = defineHttp({
     } else {
       throw new BadRequestError('"kind" must be "app" (GitHub App installation) or "pat" (personal access token).', { code: "invalid_kind" });
     }
-    return { status: 201, jsonBody: await describeConnection(services, { record }) };
+    const status: ConnectionStatus = await describeConnection(services, { record });
+    return { status: 201, jsonBody: status };
   },
 });
 

@@ -5,6 +5,7 @@ import { replacePatToken } from "../github-app/pat/replace-pat-token.js";
 import { describeConnection } from "../github-app/describe-connection.js";
 import { readJsonBody } from "../src/json-body.js";
 import { actorName } from "../src/auth/principal.js";
+import type { ConnectionStatus, DisconnectResult, TokenReplacement, Unchecked } from "../src/api-types.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
 
@@ -14,9 +15,10 @@ export const githubReplaceToken = defineHttp({
   route: "github/connection/token",
   role: "admin",
   handler: async (request, { services, principal }) => {
-    const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, '{"token": "…"}');
+    const body: Unchecked<TokenReplacement> = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, '{"token": "…"}');
     const record = await replacePatToken(getGitHubRuntime(services), { token: body.token, rotatedBy: actorName(principal) });
-    return { headers: { "cache-control": "no-store" }, jsonBody: await describeConnection(services, { record }) };
+    const status: ConnectionStatus = await describeConnection(services, { record });
+    return { headers: { "cache-control": "no-store" }, jsonBody: status };
   },
 });
 
@@ -26,7 +28,7 @@ export const githubDisconnect = defineHttp({
   route: "github/connection",
   role: "admin",
   handler: async (_request, { services, principal }) => {
-    const result = await disconnectGitHub(getGitHubRuntime(services), { disconnectedBy: actorName(principal) });
+    const result: DisconnectResult = await disconnectGitHub(getGitHubRuntime(services), { disconnectedBy: actorName(principal) });
     return { headers: { "cache-control": "no-store" }, jsonBody: result };
   },
 });

@@ -5,6 +5,7 @@ import { requestSync } from "../github-app/request-sync.js";
 import { BadRequestError } from "../src/errors.js";
 import { readJsonBody } from "../src/json-body.js";
 import { actorName } from "../src/auth/principal.js";
+import type { ConnectionStatus, ConnectRequest, SyncPreview, SyncRequested, SyncRunList, Unchecked } from "../src/api-types.js";
 import { defineHttp } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
 
@@ -13,10 +14,10 @@ export const githubConnectionStatus = defineHttp({
   methods: ["GET"],
   route: "github/connection",
   role: "reader",
-  handler: async (_request, { services }) => ({
-    headers: { "cache-control": "no-store" },
-    jsonBody: await describeConnection(services),
-  }),
+  handler: async (_request, { services }) => {
+    const status: ConnectionStatus = await describeConnection(services);
+    return { headers: { "cache-control": "no-store" }, jsonBody: status };
+  },
 });
 
 export const githubSyncRuns = defineHttp({
@@ -28,7 +29,8 @@ export const githubSyncRuns = defineHttp({
     const text = request.query.get("limit") ?? "20";
     const limit = Number(text);
     if (!/^\d+$/.test(text) || limit < 1 || limit > 200) throw new BadRequestError("limit must be a whole number from 1 to 200.");
-    return { headers: { "cache-control": "no-store" }, jsonBody: { runs: await listSyncRuns(services, limit) } };
+    const list: SyncRunList = { runs: await listSyncRuns(services, limit) };
+    return { headers: { "cache-control": "no-store" }, jsonBody: list };
   },
 });
 
@@ -39,7 +41,8 @@ export const githubSyncNow = defineHttp({
   role: "operator",
   handler: async (_request, { services, principal }) => {
     const job = await requestSync(services, { requestedBy: actorName(principal) });
-    return { status: 202, jsonBody: { queued: true, trigger: job.trigger, branch: job.branch, requestedAt: job.requestedAt } };
+    const answer: SyncRequested = { queued: true, trigger: job.trigger, branch: job.branch, requestedAt: job.requestedAt };
+    return { status: 202, jsonBody: answer };
   },
 });
 
@@ -50,10 +53,13 @@ export const githubSyncPreview = defineHttp({
   role: "admin",
   handler: async (request, { services }) => {
     // Empty previews the active connection; a body previews a connection about to be made.
-    const body = await readJsonBody(request.body as AsyncIterable<Uint8Array> | null, '{"kind": "pat", "token": "…", "repository": "owner/name", "branch": "main"}', {
-      allowEmpty: true,
-    });
-    return { headers: { "cache-control": "no-store" }, jsonBody: await previewConnectionSync(getGitHubRuntime(services), body) };
+    const body: Unchecked<ConnectRequest> = await readJsonBody(
+      request.body as AsyncIterable<Uint8Array> | null,
+      '{"kind": "pat", "token": "…", "repository": "owner/name", "branch": "main"}',
+      { allowEmpty: true },
+    );
+    const preview: SyncPreview = await previewConnectionSync(getGitHubRuntime(services), body);
+    return { headers: { "cache-control": "no-store" }, jsonBody: preview };
   },
 });
 

@@ -3,9 +3,11 @@
 // workflow code is the files API's business (admin).
 import type { HttpRequest } from "@azure/functions";
 import { BadRequestError } from "../src/errors.js";
+import { readRunListQuery } from "../src/engine/read-run-list-query.js";
 import { readRunRequest } from "../src/engine/read-run-request.js";
 import { FINISHED_STATUSES } from "../src/engine/run-record.js";
 import { actorName } from "../src/auth/principal.js";
+import type { RunList, RunRecord, WorkflowList } from "../src/api-types.js";
 import { defineHttp, type Trigger } from "./define.js";
 
 const NO_STORE = { "cache-control": "no-store" };
@@ -15,7 +17,10 @@ export const listWorkflows = defineHttp({
   methods: ["GET"],
   route: "workflows",
   role: "reader",
-  handler: async (_request, { services }) => ({ headers: NO_STORE, jsonBody: await services.engine.listWorkflows() }),
+  handler: async (_request, { services }) => {
+    const list: WorkflowList = await services.engine.listWorkflows();
+    return { headers: NO_STORE, jsonBody: list };
+  },
 });
 
 export const startWorkflowRun = defineHttp({
@@ -26,7 +31,7 @@ export const startWorkflowRun = defineHttp({
   handler: async (request, { services, principal }) => {
     const wait = parseWait(request);
     const { params } = await readRunRequest(request.body as AsyncIterable<Uint8Array> | null);
-    const run = await services.engine.startRun(request.params.name ?? "", params, { wait, startedBy: actorName(principal) });
+    const run: RunRecord = await services.engine.startRun(request.params.name ?? "", params, { wait, startedBy: actorName(principal) });
     const headers = { ...NO_STORE, location: `/api/runs/${run.id}` };
     // 200 with the outcome; 202 when queued, or still going after the bounded wait (GET the Location for it).
     return { status: FINISHED_STATUSES.includes(run.status) ? 200 : 202, headers, jsonBody: run };
@@ -38,7 +43,10 @@ export const getWorkflowRun = defineHttp({
   methods: ["GET"],
   route: "runs/{id}",
   role: "reader",
-  handler: async (request, { services }) => ({ headers: NO_STORE, jsonBody: await services.engine.getRun(request.params.id ?? "") }),
+  handler: async (request, { services }) => {
+    const run: RunRecord = await services.engine.getRun(request.params.id ?? "");
+    return { headers: NO_STORE, jsonBody: run };
+  },
 });
 
 export const listWorkflowRuns = defineHttp({
@@ -47,12 +55,8 @@ export const listWorkflowRuns = defineHttp({
   route: "runs",
   role: "reader",
   handler: async (request, { services }) => {
-    const limit = request.query.get("limit");
-    const runs = await services.engine.listRuns({
-      workflow: request.query.get("workflow") || undefined,
-      limit: limit === null ? undefined : /^\d+$/.test(limit) ? Number(limit) : Number.NaN,
-    });
-    return { headers: NO_STORE, jsonBody: { runs } };
+    const list: RunList = await services.engine.listRuns(readRunListQuery(request.query));
+    return { headers: NO_STORE, jsonBody: list };
   },
 });
 

@@ -17,6 +17,15 @@ import { openWorkspaceFile } from "../src/workspace/open-workspace-file.js";
 import { putWorkspaceFile } from "../src/workspace/put-workspace-file.js";
 import type { WorkspaceDeps } from "../src/workspace/workspace-deps.js";
 import { zipWorkspace } from "../src/workspace/zip-workspace.js";
+import type {
+  Unchecked,
+  WorkspaceFileWritten,
+  WorkspaceFolderCreated,
+  WorkspaceFolderRequest,
+  WorkspaceMoveRequest,
+  WorkspaceMoveResult,
+  WorkspaceTree,
+} from "../src/api-types.js";
 import { defineHttp, type Trigger } from "./define.js";
 import type { Services } from "./services.js";
 
@@ -43,10 +52,10 @@ export const workspaceTree = defineHttp({
   methods: ["GET"],
   route: "workspace/tree",
   role: "reader",
-  handler: async (_request, { services }) => ({
-    headers: { "cache-control": "no-store" },
-    jsonBody: await listWorkspaceTree(deps(services)),
-  }),
+  handler: async (_request, { services }) => {
+    const tree: WorkspaceTree = await listWorkspaceTree(deps(services));
+    return { headers: { "cache-control": "no-store" }, jsonBody: tree };
+  },
 });
 
 export const workspaceFileRead = defineHttp({
@@ -79,7 +88,7 @@ export const workspaceFileWrite = defineHttp({
   body: "bytes",
   handler: async (request, { services }) => {
     const length = request.headers.get("content-length");
-    const result = await putWorkspaceFile(deps(services), request.params.path ?? "", bodyOf(request), {
+    const result: WorkspaceFileWritten = await putWorkspaceFile(deps(services), request.params.path ?? "", bodyOf(request), {
       ifMatch: request.headers.get("if-match"),
       ifNoneMatch: request.headers.get("if-none-match"),
       contentLength: length === null ? undefined : Number(length),
@@ -106,8 +115,9 @@ export const workspaceFolderCreate = defineHttp({
   role: "admin",
   handler: async (request, { services }) => {
     const example = '{"path": "workflows/reports"}';
-    const body = await readJsonBody(bodyOf(request), example);
-    return { status: 201, jsonBody: await createWorkspaceFolder(deps(services), requireString(body, "path", example)) };
+    const body: Unchecked<WorkspaceFolderRequest> = await readJsonBody(bodyOf(request), example);
+    const created: WorkspaceFolderCreated = await createWorkspaceFolder(deps(services), requireString(body, "path", example));
+    return { status: 201, jsonBody: created };
   },
 });
 
@@ -133,9 +143,10 @@ export const workspaceMove = defineHttp({
   role: "admin",
   handler: async (request, { services }) => {
     const example = '{"from": "old.ts", "to": "new/name.ts", "overwrite": false}';
-    const body = await readJsonBody(bodyOf(request), example);
-    const move = { from: requireString(body, "from", example), to: requireString(body, "to", example), overwrite: optionalBoolean(body, "overwrite") };
-    return { jsonBody: await moveWorkspaceEntry(deps(services), move) };
+    const body: Unchecked<WorkspaceMoveRequest> = await readJsonBody(bodyOf(request), example);
+    const move: WorkspaceMoveRequest = { from: requireString(body, "from", example), to: requireString(body, "to", example), overwrite: optionalBoolean(body, "overwrite") };
+    const moved: WorkspaceMoveResult = await moveWorkspaceEntry(deps(services), move);
+    return { jsonBody: moved };
   },
 });
 

@@ -7,33 +7,9 @@ import { SyncRunStore, type SyncRunRecord } from "../src/azure/sync-run-store.js
 import { DEFAULT_WORKSPACE_ID, type ConnectionRecord } from "../src/connection/connection-record.js";
 import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
 
-export interface ConnectionStatus {
-  connected: boolean;
-  kind?: ConnectionRecord["kind"];
-  repository?: string;
-  branch?: string;
-  installationId?: number;
-  state?: ConnectionRecord["state"];
-  stateReason?: string;
-  appliedSha?: string;
-  headSha?: string;
-  lastSyncAt?: string;
-  deliveryMode?: ConnectionRecord["deliveryMode"];
-  deliveryModeReason?: string;
-  tokenLast4?: string;
-  connectedBy?: string;
-  tokenRotatedBy?: string;
-  tokenRotatedAt?: string;
-  createdAt?: string;
-  progress?: { phase?: string; done?: number; total?: number; runId: string; startedAt: string };
-  /**
-   * Sync jobs the host gave up on (in workspace-sync-poison after every attempt failed), with a sentence saying
-   * what to do; absent when there are none or they cannot be counted.
-   */
-  poisonedSyncJobs?: { count: number; message: string };
-  githubWebUrl?: string;
-  repositoryUrl?: string;
-}
+// The status and the sync runs are the API's shapes (src/api-types.ts), written once for the server and the UI.
+export type { ConnectionStatus, SyncRun } from "../src/api-types.js";
+import type { ConnectionStatus, SyncRun } from "../src/api-types.js";
 
 export async function describeConnection(
   deps: Pick<GitHubAppDeps, "connections" | "storage" | "config">,
@@ -82,15 +58,9 @@ export async function describeConnection(
   return status;
 }
 
-export interface SyncRunView extends SyncRunRecord {
-  id: string;
-  /** The user-facing message of a failed run. */
-  error?: string;
-}
-
-/** The newest `limit` sync runs, newest first. */
-export async function listSyncRuns(deps: Pick<GitHubAppDeps, "storage">, limit: number, options: AbortOptions = {}): Promise<SyncRunView[]> {
-  const runs: SyncRunView[] = [];
+/** The newest `limit` sync runs, newest first; a failed run's user-facing message as `error`. */
+export async function listSyncRuns(deps: Pick<GitHubAppDeps, "storage">, limit: number, options: AbortOptions = {}): Promise<SyncRun[]> {
+  const runs: SyncRun[] = [];
   if (limit <= 0) return runs;
   for await (const run of syncRuns(deps).list(DEFAULT_WORKSPACE_ID, options)) {
     runs.push({ ...run, id: run.runId, ...(run.errorMessage ? { error: run.errorMessage } : {}) });

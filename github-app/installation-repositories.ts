@@ -4,11 +4,9 @@ import { createOctokit, type GitHubClient } from "./create-octokit.js";
 import type { AbortOptions } from "./github-app-deps.js";
 import type { GitHubRuntime } from "./github-runtime.js";
 
-export interface InstallationRepository {
-  fullName: string;
-  defaultBranch: string;
-  private: boolean;
-}
+// The listing's shape is the API's (src/api-types.ts).
+export type { InstallationRepository } from "../src/api-types.js";
+import type { InstallationRepository } from "../src/api-types.js";
 
 // A listing is capped so one call stays bounded; 1,000 repositories is plenty to pick from.
 const MAX_PAGES = 10;

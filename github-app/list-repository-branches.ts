@@ -8,17 +8,9 @@ import { createInstallationOctokit } from "./installation-repositories.js";
 import { parseRepositoryName } from "./pat/parse-repository-name.js";
 import { githubMessageOf } from "./pat/validate-pat-access.js";
 
-export interface RepositoryBranch {
-  name: string;
-  sha: string;
-}
-
-export interface RepositoryBranches {
-  /** The default branch first (even past the cap), then the rest in GitHub's order (by name). */
-  branches: RepositoryBranch[];
-  /** True when the repository has more than the listing cap (`MAX_PAGES × PER_PAGE`). */
-  truncated: boolean;
-}
+// The listing's shapes are the API's (src/api-types.ts); `truncated`: more than `MAX_PAGES × PER_PAGE` branches.
+export type { RepositoryBranch, RepositoryBranches } from "../src/api-types.js";
+import type { RepositoryBranch, RepositoryBranches } from "../src/api-types.js";
 
 export interface ListRepositoryBranchesTarget {
   installationId: number;

@@ -4,6 +4,7 @@ import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import { DEFAULT_WORKSPACE_ID } from "../src/connection/connection-record.js";
 import { BadRequestError, NotFoundError } from "../src/errors.js";
 import { previewSync, type SyncPreview } from "../src/sync/preview-sync.js";
+import type { ConnectRequest, Unchecked } from "../src/api-types.js";
 import { getConnectionToken } from "./get-connection-token.js";
 import type { AbortOptions } from "./github-app-deps.js";
 import type { GitHubRuntime } from "./github-runtime.js";
@@ -11,13 +12,8 @@ import { parseRepositoryName } from "./pat/parse-repository-name.js";
 import { readBranchName, readPatToken } from "./pat/read-pat-input.js";
 import { createRepositorySource } from "./repository-source.js";
 
-export interface PreviewInput {
-  kind?: unknown;
-  installationId?: unknown;
-  repository?: unknown;
-  branch?: unknown;
-  token?: unknown;
-}
+/** The request body (SyncPreviewRequest in src/api-types.ts), unchecked: an empty one previews the active connection. */
+export type PreviewInput = Unchecked<ConnectRequest>;
 
 export async function previewConnectionSync(runtime: GitHubRuntime, input: PreviewInput, options: AbortOptions = {}): Promise<SyncPreview> {
   const { deps } = runtime;

@@ -10,22 +10,16 @@ import { createOctokit } from "./create-octokit.js";
 import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
 import { createSignedState, verifySignedState } from "./signed-state.js";
 
+export type { AppRegistration, AppRegistrationForm, AppRegistrationRequest } from "../src/api-types.js";
+import type { AppRegistration, AppRegistrationForm, AppRegistrationRequest } from "../src/api-types.js";
 
-
-export interface StartAppRegistrationOptions extends AbortOptions {
+/** What the admin asked for (organization, name, overwrite: the API's request), and who and which browser asked. */
+export interface StartAppRegistrationOptions extends AbortOptions, AppRegistrationRequest {
   /** The signed-in user starting the flow; the callback must come back to the same user. */
   user: string;
-  /** Register the App on an organisation instead of the user's account. */
-  organization?: string;
-  name?: string;
-  /** Replace an App that is already registered. */
-  overwrite?: boolean;
   /** The flow cookie's nonce (src/auth/cookies.ts): the callback must come back to the same browser. */
   browser: string;
 }
-
-export type { AppRegistration, AppRegistrationForm } from "../src/api-types.js";
-import type { AppRegistration, AppRegistrationForm } from "../src/api-types.js";
 
 const ACCOUNT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 

@@ -1,6 +1,27 @@
 // The API's shapes that the server answers and the web UI reads, written once: the server's handlers return
 // these types and web/src/api/ imports them (type-only, so nothing of the server reaches the bundle). The
 // compiler then holds both sides to one contract. Only plain types here: no imports of Node or the runtime.
+//
+// Request bodies are written here too. The server reads a body as `Unchecked<T>` (every field of T, each
+// `unknown` until its check), so a field the UI sends and the server reads is named once.
+
+/** A request body as the server receives it: the fields of `T` (of any member of a union), none checked yet. */
+export type Unchecked<T> = { [K in T extends unknown ? keyof T : never]?: unknown };
+
+/** Every refusal's body (src/errors.ts maps errors to it): a stable code, a sentence for the user, details by code. */
+export interface ApiErrorBody {
+  /** Stable and machine-readable: `invalid_params`, `read_only`, `not_found`… */
+  error: string;
+  message: string;
+  [detail: string]: unknown;
+}
+
+/** One thing wrong with a run's parameters: a 400 `invalid_params` lists them all as `problems`. */
+export interface ParameterProblem {
+  /** `params.<name>`, or `params` for the whole object. */
+  field: string;
+  reason: string;
+}
 
 /** `local`: npm start on loopback; `swa`: behind Azure Static Web Apps; `github`: sign in with the platform's App. */
 export type AuthMode = "local" | "swa" | "github";
@@ -29,6 +50,15 @@ export interface RedirectAnswer {
   location: string;
 }
 
+/** `POST /api/auth/setup` (github mode): the one-time setup code from the log; answered 201 `SetupCodeAnswer` + a session cookie. */
+export interface SetupCodeRequest {
+  code: string;
+}
+
+export interface SetupCodeAnswer {
+  signedIn: true;
+}
+
 /** `GET /api/github/app`: whether a GitHub App is registered, and which (never a secret). */
 export interface AppRegistration {
   registered: boolean;
@@ -45,6 +75,14 @@ export interface AppRegistrationForm {
   action: string;
   /** The manifest JSON, as the form field `manifest`. */
   manifest: string;
+}
+
+/** `POST /api/github/app/manifest` (admins): all optional; `overwrite` replaces an App already registered. */
+export interface AppRegistrationRequest {
+  /** Register the App on this organization instead of the admin's account. */
+  organization?: string;
+  name?: string;
+  overwrite?: boolean;
 }
 
 /** A workflow secret as the API describes it: never its value. `GET /api/secrets` lists them; `PUT` answers one. */
@@ -193,9 +231,37 @@ export interface RunRecord {
 /** A run in a list: everything but the bulky output and logs. */
 export type RunSummary = Omit<RunRecord, "output" | "logs">;
 
-/** `GET /api/runs?workflow=&limit=`: newest first. */
+/** `POST /api/workflows/{name}/runs` (operators): the parameter values; the body may be empty when none are needed. */
+export interface RunRequest {
+  params: Record<string, unknown>;
+}
+
+/**
+ * `GET /api/runs` query: which runs, each filter exact and all of them at once; unknown status → 400
+ * `invalid_status`. The list is filtered by the server, so `limit` counts matching runs.
+ */
+export interface RunFilter {
+  workflow?: string;
+  status?: RunStatus;
+  /** Who started the runs (RunRecord.startedBy). */
+  startedBy?: string;
+}
+
+/** `GET /api/runs`: the filters, how many runs a page holds (1–200, default 50), and where it starts. */
+export interface RunListQuery extends RunFilter {
+  limit?: number;
+  /** The `nextCursor` of the page before (400 `invalid_cursor` for anything else). */
+  cursor?: string;
+}
+
+/** `GET /api/runs?workflow=&status=&startedBy=&limit=&cursor=`: matching runs, newest first, `limit` (1–200, default 50) at most. */
 export interface RunList {
   runs: RunSummary[];
+  /**
+   * More runs match: pass it as `cursor` (with the same filters) for the next, older page. Absent on the last
+   * page. Opaque to clients; it stays valid while runs are added or pruned (each page starts after the last run shown).
+   */
+  nextCursor?: string;
 }
 
 /** A file in `GET /api/workspace/tree`. */
@@ -231,6 +297,44 @@ export interface WorkspaceTree {
   bytes: number;
 }
 
+/** `PUT /api/workspace/files/{path}` (admins; the body is the file's bytes): 201 created, 200 replaced. */
+export interface WorkspaceFileWritten {
+  path: string;
+  /** The new content hash, also in the `ETag` header. */
+  etag: string;
+  size: number;
+  created: boolean;
+}
+
+/** `POST /api/workspace/folders` (admins), answered 201 with the folder's normalised path. */
+export interface WorkspaceFolderRequest {
+  path: string;
+}
+
+export interface WorkspaceFolderCreated {
+  path: string;
+}
+
+/** `POST /api/workspace/move` (admins): 409 when `to` exists and `overwrite` is not set. */
+export interface WorkspaceMoveRequest {
+  from: string;
+  to: string;
+  overwrite?: boolean;
+}
+
+export interface WorkspaceMoveResult {
+  from: string;
+  to: string;
+  type: "file" | "folder";
+  /** An existing entry at `to` was replaced. */
+  replaced: boolean;
+}
+
+/** A 412 from the files API (If-Match / If-None-Match): what the server holds now (null: nothing). */
+export interface PreconditionFailedBody extends ApiErrorBody {
+  currentEtag: string | null;
+}
+
 export type HealthCheckStatus = "pass" | "fail" | "not_configured";
 
 /** One dependency's check in the readiness report. */
@@ -250,4 +354,231 @@ export interface HealthReport {
   checkedAt?: string;
   /** How old the report was when it was answered. */
   ageMs?: number;
+}
+
+// ---- GitHub (`/api/github/...`): the connection, its sync runs, and connecting. ----
+
+/** `app`: through funcspace's GitHub App installation; `pat`: a personal access token. */
+export type ConnectionKind = "app" | "pat";
+
+/**
+ * Connecting: created, initial sync not finished. Ready: last sync applied. Syncing: a sync is running.
+ * Failed: the last sync failed (the reason says why; the workspace keeps its last good state).
+ * Broken: GitHub took access away (installation deleted or suspended, repository removed); needs the user.
+ */
+export type ConnectionState = "Connecting" | "Ready" | "Syncing" | "Failed" | "Broken";
+
+/** How pushes reach funcspace: a webhook (seconds), or polling the branch head on a timer. */
+export type DeliveryMode = "webhook" | "polling";
+
+/** A running sync's progress, as the connection status carries it while the state is Syncing. */
+export interface SyncProgress {
+  /** The sync's current step (resolve, plan, fetch, apply…). */
+  phase?: string;
+  done?: number;
+  total?: number;
+  runId: string;
+  startedAt: string;
+}
+
+/** `GET /api/github/connection` (readers), and the answer of connecting and of rotating a token. Never a secret. */
+export interface ConnectionStatus {
+  connected: boolean;
+  kind?: ConnectionKind;
+  repository?: string;
+  branch?: string;
+  installationId?: number;
+  state?: ConnectionState;
+  stateReason?: string;
+  appliedSha?: string;
+  headSha?: string;
+  lastSyncAt?: string;
+  deliveryMode?: DeliveryMode;
+  /** Why polling, e.g. "webhook not created: the token lacks Webhooks: write". */
+  deliveryModeReason?: string;
+  /** PAT only: the token's last 4 characters. */
+  tokenLast4?: string;
+  connectedBy?: string;
+  /** PAT only: who last replaced the token, and when. */
+  tokenRotatedBy?: string;
+  tokenRotatedAt?: string;
+  /** When the connection was made. */
+  createdAt?: string;
+  progress?: SyncProgress;
+  /**
+   * Sync jobs the host gave up on (in workspace-sync-poison after every attempt failed), with a sentence saying
+   * what to do; absent when there are none or they cannot be counted.
+   */
+  poisonedSyncJobs?: { count: number; message: string };
+  /** Base of links to GitHub (GITHUB_WEB_URL), and the repository's page. */
+  githubWebUrl?: string;
+  repositoryUrl?: string;
+}
+
+/**
+ * `disconnected`: not a sync but the event that ended a connection (DELETE /api/github/connection), kept in the same history.
+ * `interrupted`: the worker stopped mid-run (crash, host recycled); set by the sweeper (src/sync/sweep-interrupted-syncs.ts).
+ */
+export type SyncRunResult = "running" | "noop" | "applied" | "failed" | "cancelled" | "disconnected" | "interrupted";
+
+/** One sync run as it is stored (the `syncruns` table, src/azure/sync-run-store.ts) and listed. */
+export interface SyncRunRecord {
+  runId: string;
+  workspaceId: string;
+  connectionId?: string;
+  repository: string;
+  branch: string;
+  /** `webhook`, `poll`, `manual` (Sync now), `initial` (connecting), or `disconnect` (the event that ended a connection). */
+  trigger: string;
+  deliveryId?: string;
+  /** Who started it (Sync now, connect, disconnect); absent for webhooks and polls. */
+  requestedBy?: string;
+  /** How many pushes the job stood for, when the webhook intake coalesced several. */
+  coalesced?: number;
+  /** The commit the job was queued for; `toSha` is the one synced (the head at run time). */
+  requestedSha?: string;
+  fromSha?: string;
+  toSha?: string;
+  result: SyncRunResult;
+  added: number;
+  changed: number;
+  deleted: number;
+  /** Entries of the commit the workspace cannot hold (names, case twins, symlinks, submodules). */
+  skipped: number;
+  bytesDownloaded: number;
+  fetchMethod?: string;
+  /** The skipped entries, `kind:path — reason` one per line (cut at 16 KB). */
+  skippedPaths?: string;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  errorStep?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  /** The failure cannot be fixed by another attempt (src/sync/sync-error.ts): the message was completed, not retried. */
+  errorPermanent?: boolean;
+  /** The lease generation the run held (sweep-interrupted-syncs.ts: a run whose generation is no longer live has no owner). */
+  leaseGeneration?: number;
+  /** Which delivery of the queue message this run was (the host's dequeueCount), when it came from the queue. */
+  attempt?: number;
+  progressPhase?: string;
+  progressDone?: number;
+  progressTotal?: number;
+}
+
+/** A sync run in `GET /api/github/sync-runs`: the record, its id, and a failed run's message as `error`. */
+export interface SyncRun extends SyncRunRecord {
+  id: string;
+  error?: string;
+}
+
+/** `GET /api/github/sync-runs?limit=` (readers; 1–200, default 20): newest first. */
+export interface SyncRunList {
+  runs: SyncRun[];
+}
+
+/** `POST /api/github/sync` (operators): 202, a sync of the branch head is queued. */
+export interface SyncRequested {
+  queued: true;
+  trigger: string;
+  branch: string;
+  requestedAt: string;
+}
+
+/** An entry of a commit the workspace cannot hold, so a sync leaves it out. */
+export interface SkippedEntry {
+  path: string;
+  /** `name`: the share cannot hold the name; `case`: another path of the commit is the same name to the share. */
+  kind: "symlink" | "submodule" | "name" | "case";
+  /** Why, in words (the run record, the UI). */
+  reason?: string;
+}
+
+export interface SyncCounts {
+  added: number;
+  changed: number;
+  deleted: number;
+  skipped: number;
+  unchanged: number;
+}
+
+/** How a sync downloads what changed: nothing, blob by blob, or one tarball. */
+export type SyncFetchMethod = "none" | "blobs" | "tarball";
+
+/** `POST /api/github/sync/preview` (admins): what a sync would change now; nothing is written. */
+export interface SyncPreview {
+  repository: string;
+  branch: string;
+  fromSha: string | undefined;
+  toSha: string;
+  /** Nothing would change on disk. */
+  upToDate: boolean;
+  added: string[];
+  changed: string[];
+  deleted: string[];
+  skipped: SkippedEntry[];
+  counts: SyncCounts;
+  bytesToFetch: number;
+  fetchMethod: SyncFetchMethod;
+}
+
+/** Which repository and branch to connect, and how funcspace reads it. */
+export type ConnectRequest =
+  | { kind: "pat"; token: string; repository: string; branch: string }
+  | { kind: "app"; installationId: number; repository: string; branch: string };
+
+/**
+ * `POST /api/github/connection` (admins): 201 `ConnectionStatus`. A workspace holding files is refused with 409
+ * `workspace_not_empty` until `acknowledgeOverwrite` says the user saw what the sync replaces.
+ */
+export type ConnectionRequest = ConnectRequest & { acknowledgeOverwrite?: boolean };
+
+/** `POST /api/github/sync/preview`: a connection about to be made, or an empty body for the active one. */
+export type SyncPreviewRequest = ConnectRequest | Record<string, never>;
+
+/** `PUT /api/github/connection/token` (admins; PAT connections): the new token, checked before it is stored. */
+export interface TokenReplacement {
+  token: string;
+}
+
+/** `DELETE /api/github/connection` (admins): what was undone. The workspace files stay. */
+export interface DisconnectResult {
+  disconnected: true;
+  kind: ConnectionKind;
+  repository: string;
+  branch: string;
+  /** PAT connections in webhook mode: whether the repository webhook is gone, and why not. */
+  webhook?: { id: number; deleted: boolean; reason?: string };
+  /** Things that could not be cleaned up (each a sentence); the disconnect itself succeeded. */
+  problems: string[];
+  /** The "disconnected" entry in the sync-run history. */
+  runId: string;
+  /** The sync that was running, and how it ended ("running" if it had not stopped in time). */
+  stoppedSync?: { runId: string; result: SyncRunResult };
+}
+
+/** A repository the App installation can read. */
+export interface InstallationRepository {
+  /** `owner/name`. */
+  fullName: string;
+  defaultBranch: string;
+  private: boolean;
+}
+
+/** `GET /api/github/installations/{id}/repositories` (admins). */
+export interface InstallationRepositoryList {
+  repositories: InstallationRepository[];
+}
+
+export interface RepositoryBranch {
+  name: string;
+  sha: string;
+}
+
+/** `GET /api/github/installations/{id}/repositories/{owner}/{repo}/branches` (admins). */
+export interface RepositoryBranches {
+  /** The default branch first (even past the cap), then the rest in GitHub's order (by name). */
+  branches: RepositoryBranch[];
+  /** The repository has more branches than the listing shows (1,000). */
+  truncated: boolean;
 }

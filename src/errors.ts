@@ -1,5 +1,6 @@
 // One error hierarchy for the whole app, and the one place that maps an error to an HTTP answer.
 // Handlers throw; every host (Functions, the local host, tests) turns the error into a response here.
+import type { ApiErrorBody } from "./api-types.js";
 
 export interface AppErrorOptions {
   cause?: unknown;
@@ -147,7 +148,8 @@ export class ReadOnlyError extends AppError {
 export interface ErrorResponse {
   status: number;
   headers: Record<string, string>;
-  body: { error: string; message: string; [key: string]: unknown };
+  /** The API's error body (src/api-types.ts): what the UI reads. */
+  body: ApiErrorBody;
 }
 
 /**

@@ -43,9 +43,9 @@ export async function readJsonBody(
   return value as Record<string, unknown>;
 }
 
-/** A required string field, or a 400 naming it. */
-export function requireString(body: Record<string, unknown>, field: string, example: string): string {
-  const value = body[field];
+/** A required string field, or a 400 naming it. `field` is one of the body's (an `Unchecked<…>` request of src/api-types.ts). */
+export function requireString<T extends object>(body: T, field: keyof T & string, example: string): string {
+  const value: unknown = body[field];
   if (typeof value !== "string") {
     throw new BadRequestError(`"${field}" must be a string (the workspace-relative path), e.g. ${example}.`, { code: "invalid_body" });
   }
@@ -53,8 +53,8 @@ export function requireString(body: Record<string, unknown>, field: string, exam
 }
 
 /** An optional boolean field, or a 400 naming it. */
-export function optionalBoolean(body: Record<string, unknown>, field: string): boolean | undefined {
-  const value = body[field];
+export function optionalBoolean<T extends object>(body: T, field: keyof T & string): boolean | undefined {
+  const value: unknown = body[field];
   if (value === undefined) return undefined;
   if (typeof value !== "boolean") throw new BadRequestError(`"${field}" must be true or false.`, { code: "invalid_body" });
   return value;

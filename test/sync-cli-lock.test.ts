@@ -4,12 +4,10 @@
 import { spawn } from "node:child_process";
 import { access, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FOLDER_LOCK_NAME } from "../src/sync/folder-lock.js";
+import { runSyncCli, syncCliArgs, type CliRun } from "./support/run-sync-cli.js";
 import { archiveState, createSyncFixture, diffWorkspace, type SyncFixture } from "./support/sync-fixtures.js";
-
-const CLI = fileURLToPath(new URL("../bin/funcspace-sync.js", import.meta.url));
 
 let fx: SyncFixture;
 beforeAll(async () => {
@@ -20,28 +18,8 @@ afterAll(async () => {
 });
 afterEach(() => fx.github.faults.reset());
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function startCli(args: string[], onStderr?: (text: string) => void): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, GITHUB_TOKEN: fx.token, GITHUB_API_URL: fx.github.apiUrl },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-      onStderr?.(stderr);
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runSyncCli(fx, args, { onStderr });
 }
 
 /** Resolves once `stderr` of a run matches `line`. */
@@ -51,7 +29,7 @@ function stderrMatcher(line: RegExp): { seen: Promise<void>; onStderr: (text: st
   return { seen, onStderr: (text) => line.test(text) && resolve() };
 }
 
-const args = (...extra: string[]) => ["--repository", fx.repo.fullName, "--branch", "main", "--workspace", fx.workspaceDir, "--state-dir", fx.stateDir, "--fetch", "blobs", ...extra];
+const args = (...extra: string[]) => syncCliArgs(fx, "--fetch", "blobs", ...extra);
 const lockPresent = () => access(path.join(fx.workspaceDir, FOLDER_LOCK_NAME)).then(() => true, () => false);
 
 describe("funcspace-sync's folder lock", () => {

@@ -1,15 +1,12 @@
 // The funcspace-sync command against the stand-in, as a user runs it (a child process): exit codes, dry run,
 // failures; and crash safety for real: the process is SIGKILLed at random points of its fetch and apply,
 // then a second run must leave the folder identical to `git archive` of the commit.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdir } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
+import { runSyncCli, syncCliArgs, type CliRun } from "./support/run-sync-cli.js";
 import { archiveState, createSyncFixture, diffWorkspace, type SyncFixture } from "./support/sync-fixtures.js";
-
-const CLI = fileURLToPath(new URL("../bin/funcspace-sync.js", import.meta.url));
 
 let fx: SyncFixture;
 beforeAll(async () => {
@@ -19,36 +16,21 @@ afterAll(async () => {
   await fx.close();
 });
 
-interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** Runs the CLI; `killWhen`: SIGKILL it `afterMs` after its stderr first matches `line`. */
 function runCli(args: string[], options: { token?: string; killWhen?: { line: RegExp; afterMs: number } } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, GITHUB_TOKEN: options.token ?? fx.token, GITHUB_API_URL: fx.github.apiUrl },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-      if (options.killWhen && options.killWhen.line.test(stderr)) {
-        const { afterMs } = options.killWhen;
-        options.killWhen = undefined;
-        setTimeout(() => child.kill("SIGKILL"), afterMs);
-      }
-    });
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  let killWhen = options.killWhen;
+  return runSyncCli(fx, args, {
+    token: options.token,
+    onStderr: (stderr, child) => {
+      if (!killWhen?.line.test(stderr)) return;
+      const { afterMs } = killWhen;
+      killWhen = undefined;
+      setTimeout(() => child.kill("SIGKILL"), afterMs);
+    },
   });
 }
 
-const baseArgs = () => ["--repository", fx.repo.fullName, "--branch", "main", "--workspace", fx.workspaceDir, "--state-dir", fx.stateDir];
+const baseArgs = () => syncCliArgs(fx);
 
 describe("funcspace-sync", () => {
   it("exits 0 when it changed the folder, 3 when nothing changed, and previews with --dry-run", async () => {

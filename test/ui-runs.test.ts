@@ -216,18 +216,29 @@ describe("live runs in the UI", () => {
     const third = (await shownRunId(page))!;
     expect((await getRecord(third)).params).toEqual({ ticks: 3, everyMs: 200, apiToken: "tok-abc-123456" });
 
-    // Filters: status, then who.
+    // Filters: status, then who, then workflow; the server filters (the page asks GET /api/runs with them).
     await page.goto("/runs");
     await page.locator("[data-run-row]").first().waitFor();
+    const asked = (name: string, value: string) =>
+      page.waitForRequest((request) => {
+        const url = new URL(request.url());
+        return url.pathname === "/api/runs" && url.searchParams.get(name) === value;
+      });
+    const askedForCancelled = asked("status", "cancelled");
     await page.getByLabel("Status").selectOption("cancelled");
     await page.waitForURL("**/runs?status=cancelled");
+    await askedForCancelled;
     await expect.poll(() => page.locator("[data-run-row]").count()).toBeGreaterThan(0);
     expect(new Set(await page.locator("[data-run-row]").getByTestId("run-row-status").allTextContents())).toEqual(new Set(["cancelled"]));
     await page.getByLabel("Status").selectOption("");
+    const askedForOscar = asked("startedBy", "oscar-operator");
     await page.getByLabel("Started by").selectOption("oscar-operator");
+    await askedForOscar;
     await expect.poll(() => page.locator(`[data-run-row="${third}"]`).count()).toBe(1);
+    expect(new Set(await page.locator("[data-run-row] td:nth-child(2)").allTextContents())).toEqual(new Set(["oscar-operator"]));
     await page.getByLabel("Workflow").selectOption("countdown");
-    await page.getByRole("status").filter({ hasText: /^0 of the newest/ }).waitFor();
+    await page.getByRole("status").filter({ hasText: "No runs match the filters." }).waitFor();
+    expect(await page.locator("[data-run-row]").count()).toBe(0);
     await saveScreenshot(page, "runs-filtered");
     await context.close();
   }, 90_000);

@@ -90,10 +90,10 @@ function watch(child: ChildProcess, url: string, count: number): Promise<{ laten
 
 /** Starts a run on A (waited for in the background) and resolves with its id once it is listed. */
 async function startRun(): Promise<{ id: string; done: Promise<RunRecord> }> {
-  const before = new Set((await a.services.engine.listRuns({ limit: 200 })).map((r) => r.id));
+  const before = new Set((await a.services.engine.listRuns({ limit: 200 })).runs.map((r) => r.id));
   const done = a.services.engine.startRun("emit", { lines: LINES, everyMs: LINE_MS }, { wait: true });
   for (;;) {
-    const run = (await a.services.engine.listRuns({ limit: 20 })).find((r) => !before.has(r.id));
+    const run = (await a.services.engine.listRuns({ limit: 20 })).runs.find((r) => !before.has(r.id));
     if (run) return { id: run.id, done };
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

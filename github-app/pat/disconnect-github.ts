@@ -6,27 +6,16 @@
 // event in the sync-run history. The workspace files stay as they are.
 import { TABLES } from "../../src/azure/resources.js";
 import { newSyncRunId, SyncRunStore, type SyncRunRecord } from "../../src/azure/sync-run-store.js";
-import { DEFAULT_WORKSPACE_ID, type ConnectionRecord } from "../../src/connection/connection-record.js";
+import { DEFAULT_WORKSPACE_ID } from "../../src/connection/connection-record.js";
 import { NotFoundError } from "../../src/errors.js";
 import { createOctokit } from "../create-octokit.js";
 import type { AbortOptions } from "../github-app-deps.js";
 import type { GitHubRuntime } from "../github-runtime.js";
 import { deleteRepoWebhook } from "./delete-repo-webhook.js";
 
-export interface DisconnectResult {
-  disconnected: true;
-  kind: ConnectionRecord["kind"];
-  repository: string;
-  branch: string;
-  /** PAT connections in webhook mode: whether the repository webhook is gone, and why not. */
-  webhook?: { id: number; deleted: boolean; reason?: string };
-  /** Things that could not be cleaned up (each a sentence); the disconnect itself succeeded. */
-  problems: string[];
-  /** The "disconnected" entry in the sync-run history. */
-  runId: string;
-  /** The sync that was running, and how it ended ("running" if it had not stopped in time). */
-  stoppedSync?: { runId: string; result: SyncRunRecord["result"] };
-}
+// What DELETE /api/github/connection answers: the API's shape (src/api-types.ts).
+export type { DisconnectResult } from "../../src/api-types.js";
+import type { DisconnectResult } from "../../src/api-types.js";
 
 /** How long a disconnect waits for a running sync to stop (the engine checks the record every few seconds). */
 const STOP_WAIT_IN_MS = 20_000;

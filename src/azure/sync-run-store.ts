@@ -4,51 +4,9 @@
 import type { TableClient } from "@azure/data-tables";
 import { randomBytes } from "node:crypto";
 
-/** `disconnected`: not a sync but the event that ended a connection (DELETE /api/github/connection), kept in the same history. */
-/** `interrupted`: the worker stopped mid-run (crash, host recycled); set by the sweeper (src/sync/sweep-interrupted-syncs.ts). */
-export type SyncRunResult = "running" | "noop" | "applied" | "failed" | "cancelled" | "disconnected" | "interrupted";
-
-export interface SyncRunRecord {
-  runId: string;
-  workspaceId: string;
-  connectionId?: string;
-  repository: string;
-  branch: string;
-  trigger: string;
-  deliveryId?: string;
-  /** Who started it (Sync now, connect, disconnect); absent for webhooks and polls. */
-  requestedBy?: string;
-  /** How many pushes the job stood for, when the webhook intake coalesced several (SyncJob.coalesced). */
-  coalesced?: number;
-  /** The commit the job was queued for; `toSha` is the one synced (the head at run time). */
-  requestedSha?: string;
-  fromSha?: string;
-  toSha?: string;
-  result: SyncRunResult;
-  added: number;
-  changed: number;
-  deleted: number;
-  skipped: number;
-  bytesDownloaded: number;
-  fetchMethod?: string;
-  /** Skipped symlinks and submodules, `kind:path` one per line (cut at 16 KB). */
-  skippedPaths?: string;
-  startedAt: string;
-  finishedAt?: string;
-  durationMs?: number;
-  errorStep?: string;
-  errorCode?: string;
-  errorMessage?: string;
-  /** The failure cannot be fixed by another attempt (src/sync/sync-error.ts): the message was completed, not retried. */
-  errorPermanent?: boolean;
-  /** The lease generation the run held (sweep-interrupted-syncs.ts: a run whose generation is no longer live has no owner). */
-  leaseGeneration?: number;
-  /** Which delivery of the queue message this run was (the host's dequeueCount), when it came from the queue. */
-  attempt?: number;
-  progressPhase?: string;
-  progressDone?: number;
-  progressTotal?: number;
-}
+// The record's shapes are the API's (src/api-types.ts): GET /api/github/sync-runs lists them as they are stored.
+export type { SyncRunRecord, SyncRunResult } from "../api-types.js";
+import type { SyncRunRecord } from "../api-types.js";
 
 export interface SyncRunStoreOptions {
   abortSignal?: AbortSignal;

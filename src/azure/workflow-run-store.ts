@@ -2,6 +2,7 @@
 // scan lists the newest runs first). Output and logs can exceed a property's 64 KiB, so they are stored as JSON
 // split over numbered properties (ASCII-escaped); the engine keeps the record under the 1 MiB entity limit.
 import { odata, type TableClient } from "@azure/data-tables";
+import type { RunFilter } from "../api-types.js";
 import type { RunRecord, RunStatus, RunSummary } from "../engine/run-record.js";
 
 const PARTITION = "run";
@@ -22,6 +23,11 @@ const SUMMARY_FIELDS = [
 
 export interface WorkflowRunStoreOptions {
   abortSignal?: AbortSignal;
+}
+
+export interface ListRunsOptions extends WorkflowRunStoreOptions, RunFilter {
+  /** Only runs listed after this run id (older ones): where the previous page stopped. */
+  after?: string;
 }
 
 export class WorkflowRunStore {
@@ -60,11 +66,18 @@ export class WorkflowRunStore {
     }
   }
 
-  /** Runs newest first, optionally of one workflow, without output and logs. */
-  async *list(options: WorkflowRunStoreOptions & { workflow?: string } = {}): AsyncIterableIterator<RunSummary> {
-    const filter = options.workflow
-      ? odata`PartitionKey eq ${PARTITION} and workflow eq ${options.workflow}`
-      : odata`PartitionKey eq ${PARTITION}`;
+  /**
+   * Runs newest first, without output and logs; only those that match every filter given. Table storage applies
+   * the filter, so a rare match costs one scan there rather than every record sent here; `after` is a range on
+   * the row key (ids sort newest first), so a page starts right after the last run of the one before.
+   */
+  async *list(options: ListRunsOptions = {}): AsyncIterableIterator<RunSummary> {
+    const conditions = [odata`PartitionKey eq ${PARTITION}`];
+    if (options.after !== undefined) conditions.push(odata`RowKey gt ${options.after}`);
+    if (options.workflow !== undefined) conditions.push(odata`workflow eq ${options.workflow}`);
+    if (options.status !== undefined) conditions.push(odata`status eq ${options.status}`);
+    if (options.startedBy !== undefined) conditions.push(odata`startedBy eq ${options.startedBy}`);
+    const filter = conditions.join(" and ");
     const entities = this.#table.listEntities<Record<string, unknown>>({
       queryOptions: { filter, select: SUMMARY_FIELDS },
       abortSignal: options.abortSignal,

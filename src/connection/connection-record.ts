@@ -3,16 +3,9 @@
 // (App and PAT), read by the read-only guard, the sync worker, the reconcile timer and the status API.
 // Secrets are never stored here: only the names of secrets in the secret store (and the PAT's last 4 chars).
 
-export type ConnectionKind = "app" | "pat";
-
-/**
- * Connecting: created, initial sync not finished. Ready: last sync applied. Syncing: a sync is running.
- * Failed: the last sync failed (reason says why; the workspace keeps its last good state).
- * Broken: GitHub took access away (installation deleted/suspended, repo removed); needs the user.
- */
-export type ConnectionState = "Connecting" | "Ready" | "Syncing" | "Failed" | "Broken";
-
-export type DeliveryMode = "webhook" | "polling";
+// The kinds, states and delivery modes are the API's (src/api-types.ts): the status answers them as stored.
+export type { ConnectionKind, ConnectionState, DeliveryMode } from "../api-types.js";
+import type { ConnectionKind, ConnectionState, DeliveryMode } from "../api-types.js";
 
 export interface ConnectionRecord {
   /** New for every connect: jobs queued for an earlier connection are recognised as stale. */

@@ -2,10 +2,12 @@
 // parameters. Read from the request stream with a size cap; every mistake is a 400 that shows what to send.
 import { BadRequestError } from "../errors.js";
 import { readJsonBody } from "../json-body.js";
+import type { RunRequest, Unchecked } from "../api-types.js";
 
 const EXAMPLE = '{"params": {"name": "value"}}';
 
-export async function readRunRequest(body: AsyncIterable<Uint8Array> | null | undefined): Promise<{ params: unknown }> {
+/** The body's `params`, unchecked (validateParams checks them against the workflow). */
+export async function readRunRequest(body: AsyncIterable<Uint8Array> | null | undefined): Promise<Unchecked<RunRequest>> {
   const value = await readJsonBody(body, EXAMPLE, { allowEmpty: true });
   const extra = Object.keys(value).filter((key) => key !== "params");
   if (extra.length > 0) {

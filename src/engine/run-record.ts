@@ -9,6 +9,18 @@ export type { RunRecord, RunStatus, RunSummary } from "../api-types.js";
 
 export const FINISHED_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "timed_out", "cancelled"];
 
+// Every status, once: a Record, so the compiler says when RunStatus gains one that is not listed here.
+const STATUS_NAMES: Record<RunStatus, true> = {
+  queued: true, running: true, succeeded: true, failed: true, timed_out: true, cancelled: true, interrupted: true,
+};
+
+/** Every run status, in a run's order (the `status` filter of GET /api/runs accepts these). */
+export const RUN_STATUSES = Object.keys(STATUS_NAMES) as readonly RunStatus[];
+
+export function isRunStatus(value: string): value is RunStatus {
+  return Object.hasOwn(STATUS_NAMES, value);
+}
+
 /** The `workflow-runs` queue message. */
 export interface WorkflowRunJob {
   runId: string;

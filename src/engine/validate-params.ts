@@ -3,10 +3,9 @@
 import { BadRequestError } from "../errors.js";
 import type { ParameterDescriptor } from "./workflow-definition.js";
 
-export interface ParameterProblem {
-  field: string;
-  reason: string;
-}
+// A 400 `invalid_params` lists the problems in its body: their shape is the API's (src/api-types.ts).
+export type { ParameterProblem } from "../api-types.js";
+import type { ParameterProblem } from "../api-types.js";
 
 /** Returns the params `run` receives, or throws BadRequestError (`invalid_params`) listing every problem. */
 export function validateParams(parameters: readonly ParameterDescriptor[], input: unknown): Record<string, unknown> {

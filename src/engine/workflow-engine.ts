@@ -6,7 +6,7 @@ import { asciiJson, type WorkflowRunStore } from "../azure/workflow-run-store.js
 import type { Config } from "../config.js";
 import { AppError, BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError } from "../errors.js";
 import type { RunEventStore } from "../azure/run-event-store.js";
-import type { RunEvent } from "../api-types.js";
+import type { RunEvent, RunList, RunListQuery } from "../api-types.js";
 import { RunEventFeed } from "./run-event-feed.js";
 import type { Logger } from "../logger.js";
 import { executeRun, type ExecuteRunOptions } from "./execute-run.js";
@@ -210,18 +210,25 @@ export class WorkflowEngine {
     return record;
   }
 
-  /** The latest runs, newest first. */
-  async listRuns(options: { workflow?: string; limit?: number; abortSignal?: AbortSignal } = {}): Promise<RunSummary[]> {
+  /**
+   * The latest runs that match the filters, newest first, `limit` at most; `nextCursor` (the last run's id)
+   * when more match, for the page after this one. One more run is read to know that, so the last page says so.
+   */
+  async listRuns(options: RunListQuery & { abortSignal?: AbortSignal } = {}): Promise<RunList> {
     const limit = options.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS_LIMIT) {
       throw new BadRequestError(`limit must be a whole number from 1 to ${MAX_RUNS_LIMIT}.`, { code: "invalid_limit" });
     }
-    const runs: RunSummary[] = [];
-    for await (const run of this.#options.runs.list(options)) {
-      runs.push(run);
-      if (runs.length >= limit) break;
+    if (options.cursor !== undefined && !RUN_ID_PATTERN.test(options.cursor)) {
+      throw new BadRequestError("cursor must be the nextCursor of an earlier page of runs.", { code: "invalid_cursor" });
     }
-    return runs;
+    const { workflow, status, startedBy, cursor, abortSignal } = options;
+    const runs: RunSummary[] = [];
+    for await (const run of this.#options.runs.list({ workflow, status, startedBy, after: cursor, abortSignal })) {
+      if (runs.length === limit) return { runs, nextCursor: runs[limit - 1]!.id };
+      runs.push(run);
+    }
+    return { runs };
   }
 
   /**

@@ -13,13 +13,9 @@ export interface PlannedWrite extends TargetFile {
   kind: "add" | "change";
 }
 
-export interface SyncCounts {
-  added: number;
-  changed: number;
-  deleted: number;
-  skipped: number;
-  unchanged: number;
-}
+// The counts are reported as they are (the preview API): their shape is the API's (src/api-types.ts).
+export type { SyncCounts } from "../api-types.js";
+import type { SyncCounts } from "../api-types.js";
 
 export interface SyncPlan {
   fromSha: string | undefined;

@@ -8,27 +8,14 @@ import { loadTarget } from "./load-target.js";
 import { manifestPath, readManifest } from "./manifest.js";
 import { probeWorkspace } from "./probe-workspace.js";
 import { newStagingName } from "./staging.js";
-import { planSync, type SyncCounts } from "./plan-sync.js";
+import { planSync } from "./plan-sync.js";
 import { resolveHead } from "./resolve-head.js";
 import { scanWorkspace } from "./scan-workspace.js";
 import { step, type SyncDeps } from "./sync-once.js";
-import type { SkippedEntry } from "./target-tree.js";
 
-export interface SyncPreview {
-  repository: string;
-  branch: string;
-  fromSha: string | undefined;
-  toSha: string;
-  /** Nothing would change on disk. */
-  upToDate: boolean;
-  added: string[];
-  changed: string[];
-  deleted: string[];
-  skipped: SkippedEntry[];
-  counts: SyncCounts;
-  bytesToFetch: number;
-  fetchMethod: ReturnType<typeof chooseFetchMethod>;
-}
+// The preview is what POST /api/github/sync/preview answers: its shape is the API's (src/api-types.ts).
+export type { SyncPreview } from "../api-types.js";
+import type { SyncPreview } from "../api-types.js";
 
 export async function previewSync(
   request: { branch: string; allowEmpty?: boolean; fetchMode?: FetchMode },

@@ -16,13 +16,9 @@ export interface TargetFile {
   executable: boolean;
 }
 
-export interface SkippedEntry {
-  path: string;
-  /** `name`: the share cannot hold the name; `case`: another path of the commit is the same name to the share. */
-  kind: "symlink" | "submodule" | "name" | "case";
-  /** Why, in words (the run record, the UI). */
-  reason?: string;
-}
+// A skipped entry is reported as it is (the preview API, the run record): its shape is the API's (src/api-types.ts).
+export type { SkippedEntry } from "../api-types.js";
+import type { SkippedEntry } from "../api-types.js";
 
 /** One line of the run record's `skippedPaths`: `kind:path — reason` (control characters shown escaped). */
 export function describeSkipped(entry: SkippedEntry): string {

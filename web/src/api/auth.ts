@@ -3,7 +3,7 @@
 // loopback developer is admin).
 import { ApiError, getJson, sendJson } from "./client.js";
 
-import type { AuthMe, RedirectAnswer } from "../../../src/api-types.js";
+import type { AuthMe, RedirectAnswer, SetupCodeAnswer, SetupCodeRequest } from "../../../src/api-types.js";
 
 export type { AuthMode, InvitedRole } from "../../../src/api-types.js";
 export type Me = AuthMe;
@@ -19,8 +19,9 @@ export async function startSignIn(): Promise<string> {
 }
 
 /** Redeems the one-time setup code for an hour-long admin session (the first admin creates the App). */
-export function redeemSetupCode(code: string): Promise<unknown> {
-  return sendJson("POST", "/api/auth/setup", { code });
+export function redeemSetupCode(code: string): Promise<SetupCodeAnswer> {
+  const body: SetupCodeRequest = { code };
+  return sendJson<SetupCodeAnswer>("POST", "/api/auth/setup", body);
 }
 
 export async function signOut(): Promise<void> {

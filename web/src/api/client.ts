@@ -1,13 +1,17 @@
 // The one way the UI calls the API: same origin, JSON in and out, and every refusal turned into an
 // ApiError that carries the server's stable `code` and its user-facing message (src/errors.ts).
+import type { ApiErrorBody } from "../../../src/api-types.js";
+
+/** The error body as it came: the API's (ApiErrorBody), or whatever a proxy in between answered. */
+export type ErrorBody = Partial<ApiErrorBody>;
 
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
-  readonly body: Record<string, unknown>;
+  readonly body: ErrorBody;
   readonly headers: Headers;
 
-  constructor(status: number, body: Record<string, unknown>, headers: Headers) {
+  constructor(status: number, body: ErrorBody, headers: Headers) {
     const message = typeof body.message === "string" ? body.message : `The server answered ${status}.`;
     super(message);
     this.name = "ApiError";
@@ -62,11 +66,11 @@ export async function sendJson<T>(method: string, path: string, body?: unknown, 
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-async function readErrorBody(response: Response): Promise<Record<string, unknown>> {
+async function readErrorBody(response: Response): Promise<ErrorBody> {
   const text = await response.text().catch(() => "");
   try {
     const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === "object") return parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === "object") return parsed as ErrorBody;
   } catch {
     // Not JSON (a proxy's error page): fall through to a plain message.
   }

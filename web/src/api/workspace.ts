@@ -3,7 +3,13 @@ import { ApiError, callApi, encodePath, getJson, sendJson } from "./client.js";
 
 // Shapes shared with the server: src/api-types.ts.
 export type { FileNode, FolderNode, TreeNode, WorkspaceTree } from "../../../src/api-types.js";
-import type { WorkspaceTree } from "../../../src/api-types.js";
+import type {
+  PreconditionFailedBody,
+  WorkspaceFileWritten,
+  WorkspaceFolderRequest,
+  WorkspaceMoveRequest,
+  WorkspaceTree,
+} from "../../../src/api-types.js";
 
 export interface LoadedFile {
   path: string;
@@ -46,7 +52,7 @@ export async function writeFile(path: string, text: string, options: WriteOption
   const response = await callApi(fileUrl(path), { method: "PUT", headers, body: new TextEncoder().encode(text) });
   const etag = response.headers.get("etag");
   if (etag) return etag;
-  const body = (await response.json().catch(() => ({}))) as { etag?: string };
+  const body = (await response.json().catch(() => ({}))) as Partial<WorkspaceFileWritten>;
   return body.etag ?? "";
 }
 
@@ -55,7 +61,8 @@ export async function deleteFile(path: string): Promise<void> {
 }
 
 export async function createFolder(path: string): Promise<void> {
-  await sendJson("POST", "/api/workspace/folders", { path });
+  const body: WorkspaceFolderRequest = { path };
+  await sendJson("POST", "/api/workspace/folders", body);
 }
 
 export async function deleteFolder(path: string): Promise<void> {
@@ -63,12 +70,13 @@ export async function deleteFolder(path: string): Promise<void> {
 }
 
 export async function movePath(from: string, to: string): Promise<void> {
-  await sendJson("POST", "/api/workspace/move", { from, to });
+  const body: WorkspaceMoveRequest = { from, to };
+  await sendJson("POST", "/api/workspace/move", body);
 }
 
 /** The ETag the server holds now, from a 412 answer. */
 export function currentEtagOf(error: ApiError): string | undefined {
-  const fromBody = error.body.currentEtag;
+  const fromBody = (error.body as Partial<PreconditionFailedBody>).currentEtag;
   if (typeof fromBody === "string") return fromBody;
   return error.headers.get("etag") ?? undefined;
 }

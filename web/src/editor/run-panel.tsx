@@ -4,9 +4,10 @@
 // first, since a run uses the code on disk.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
-import { listWorkflows, queueRun, type RunRecord, type WorkflowList } from "../api/workflows.js";
+import { listWorkflows, type RunRecord, type WorkflowList } from "../api/workflows.js";
 import { LiveRunView } from "../runs/live-run-view.js";
-import { readParamProblems, recallParams, rememberParams } from "../runs/run-params.js";
+import { recallParams } from "../runs/run-params.js";
+import { useRunStarter } from "../runs/run-starter.js";
 import { RunForm } from "../workflows/run-form.js";
 import { SourceLink } from "../workflows/run-view.js";
 import { editorModel, isDirty, saveTab } from "./editor-store.js";
@@ -23,9 +24,7 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
   const [list, setList] = useState<WorkflowList | undefined>();
   const [listError, setListError] = useState<string | undefined>();
   const [run, setRun] = useState<RunRecord | undefined>();
-  const [busy, setBusy] = useState(false);
-  const [runError, setRunError] = useState<string | undefined>();
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const starter = useRunStarter();
   const [pendingRun, setPendingRun] = useState(0);
   const form = useRef<HTMLFormElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -40,8 +39,7 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
   };
   useEffect(() => {
     setRun(undefined);
-    setRunError(undefined);
-    setFieldErrors({});
+    starter.clear();
     void load();
     // Opened with the Run… button: into the panel. With Ctrl/Cmd-Enter: the keyboard stays in the code.
     if (runToken === 0) heading.current?.focus();
@@ -61,27 +59,17 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
     form.current?.requestSubmit();
   }, [pendingRun, workflow]);
 
+  // A run uses the code on disk: unsaved changes are saved first, and a file that could not be saved is not run.
+  const saveFirst = async () => {
+    if (!isDirty(path)) return;
+    await saveTab(path);
+    const tab = editorModel.get().tabs.find((t) => t.path === path);
+    if (tab?.dirty || tab?.conflict || tab?.error) throw new Error(`${path} could not be saved, so it was not run${tab?.error ? `: ${tab.error}` : "."}`);
+  };
   const onRun = async (params: Record<string, unknown>) => {
     if (!workflow) return;
-    setBusy(true);
-    setRunError(undefined);
-    setFieldErrors({});
-    try {
-      if (isDirty(path)) {
-        await saveTab(path);
-        const tab = editorModel.get().tabs.find((t) => t.path === path);
-        if (tab?.dirty || tab?.conflict || tab?.error) throw new Error(`${path} could not be saved, so it was not run${tab?.error ? `: ${tab.error}` : "."}`);
-      }
-      const record = await queueRun(workflow.name, params);
-      rememberParams(workflow.name, params);
-      setRun(record);
-    } catch (error) {
-      const { byField, other } = readParamProblems(error);
-      setFieldErrors(byField);
-      setRunError(other);
-    } finally {
-      setBusy(false);
-    }
+    const record = await starter.start(workflow.name, params, { before: saveFirst });
+    if (record) setRun(record);
   };
 
   return (
@@ -108,14 +96,14 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
           <RunForm
             key={workflow.name}
             workflow={workflow}
-            busy={busy}
-            fieldErrors={fieldErrors}
+            busy={starter.busy}
+            fieldErrors={starter.fieldErrors}
             initialValues={recallParams(workflow.name)}
             formRef={form}
             onRun={(params) => void onRun(params)}
           />
           <p class="muted small">Ctrl+Enter (⌘+Enter) in the editor runs it again with these values.</p>
-          {runError && <p class="error" role="alert">{runError}</p>}
+          {starter.runError && <p class="error" role="alert">{starter.runError}</p>}
           {run && <LiveRunView key={run.id} runId={run.id} initial={run} compact onStarted={setRun} />}
         </>
       )}

@@ -3,12 +3,12 @@
 // filled with them). Readers watch the same view without the buttons.
 import { useState } from "preact/hooks";
 import { ApiError, describeError } from "../api/client.js";
-import { cancelRun, isFinished, queueRun, type RunRecord } from "../api/workflows.js";
+import { cancelRun, isFinished, type RunRecord } from "../api/workflows.js";
 import { followLink } from "../router.js";
 import { canRun, session } from "../session.js";
 import { useStore } from "../store.js";
 import { RunView } from "../workflows/run-view.js";
-import { rememberParams } from "./run-params.js";
+import { queueAndRemember } from "./run-starter.js";
 import { useLiveRun } from "./use-live-run.js";
 
 export interface LiveRunViewProps {
@@ -53,9 +53,7 @@ export function LiveRunView({ runId, initial, onStarted, onFinished, compact }: 
     setBusy("rerun");
     setActionError(undefined);
     try {
-      const record = await queueRun(run.workflow, run.params ?? {});
-      rememberParams(run.workflow, run.params ?? {});
-      onStarted?.(record);
+      onStarted?.(await queueAndRemember(run.workflow, run.params ?? {}));
     } catch (error) {
       setActionError(describeError(error));
     } finally {

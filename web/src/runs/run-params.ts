@@ -2,6 +2,7 @@
 // editor's run panel starts from them), masking of values that look secret wherever runs are listed, and the
 // server's 400 `invalid_params` read back onto the form's fields.
 import { ApiError, describeError } from "../api/client.js";
+import type { ParameterProblem } from "../../../src/api-types.js";
 
 const KEY = (workflow: string) => `funcspace.run-params.${workflow}`;
 
@@ -53,7 +54,7 @@ export function shortRunId(id: string): string {
 
 /** Turns a 400 `invalid_params` into messages by field; the rest of the problems as one sentence. */
 export function readParamProblems(error: unknown): { byField: Record<string, string>; other: string | undefined } {
-  const problems = error instanceof ApiError && Array.isArray(error.body.problems) ? (error.body.problems as { field?: string; reason?: string }[]) : [];
+  const problems = error instanceof ApiError && Array.isArray(error.body.problems) ? (error.body.problems as Partial<ParameterProblem>[]) : [];
   const byField = Object.fromEntries(
     problems.filter((p) => p.field?.startsWith("params.")).map((p) => [p.field!.slice("params.".length), `This field ${p.reason ?? "is invalid"}.`]),
   );

@@ -1,14 +1,21 @@
 // Runs: every run, newest first, filtered by workflow, status and who started it (the filters are in the address,
 // so a filtered list can be linked), and /runs/<id>: one run, watched live while it goes on, with Cancel, Re-run and
-// Edit and re-run for operators. The server filters by workflow; status and person are filtered here, over the
-// newest `limit` runs (Show more asks for more).
+// Edit and re-run for operators. The server filters (GET /api/runs?workflow=&status=&startedBy=), a page at a
+// time: Show more reads the next page of matching runs.
 import { useEffect, useState } from "preact/hooks";
-import { listWorkflows } from "../api/workflows.js";
+import { listWorkflows, type RunStatus } from "../api/workflows.js";
 import { followLink, navigate, useLocation } from "../router.js";
 import { LiveRunView } from "./live-run-view.js";
-import { RunsTable, useRunList } from "./runs-table.js";
+import { RunsTable } from "./runs-table.js";
+import { useRunList } from "./use-run-list.js";
 
-const STATUSES = ["queued", "running", "succeeded", "failed", "timed_out", "cancelled", "interrupted"];
+// Every status, in a run's order: a Record, so the compiler says when the API gains one this list lacks.
+const STATUS_NAMES: Record<RunStatus, true> = { queued: true, running: true, succeeded: true, failed: true, timed_out: true, cancelled: true, interrupted: true };
+const STATUSES = Object.keys(STATUS_NAMES) as RunStatus[];
+
+function isStatus(value: string | null): value is RunStatus {
+  return value !== null && Object.hasOwn(STATUS_NAMES, value);
+}
 
 export function RunsPage() {
   const url = useLocation();
@@ -30,11 +37,14 @@ function RunPage({ id }: { id: string }) {
 
 function RunListPage({ url }: { url: URL }) {
   const workflow = url.searchParams.get("workflow") || undefined;
-  const status = url.searchParams.get("status") || undefined;
+  const statusParam = url.searchParams.get("status");
+  // A status no run can have (a hand-edited address) filters nothing rather than asking the server for a 400.
+  const status = isStatus(statusParam) ? statusParam : undefined;
   const by = url.searchParams.get("by") || undefined;
-  const [limit, setLimit] = useState(50);
   const [workflowNames, setWorkflowNames] = useState<string[]>([]);
-  const list = useRunList(workflow, limit);
+  // Everyone seen starting a run on this page, so the person filter keeps offering them whatever is filtered.
+  const [people, setPeople] = useState<ReadonlySet<string>>(new Set());
+  const list = useRunList({ workflow, status, startedBy: by }, { pageSize: 50 });
 
   useEffect(() => {
     listWorkflows().then(
@@ -51,9 +61,14 @@ function RunListPage({ url }: { url: URL }) {
     navigate(`/runs${query ? `?${query}` : ""}`, { replace: true });
   };
 
-  const people = [...new Set((list.runs ?? []).map((run) => run.startedBy).filter((name): name is string => Boolean(name)))].sort();
+  useEffect(() => {
+    const seen = (list.runs ?? []).map((run) => run.startedBy).filter((name): name is string => Boolean(name));
+    if (seen.some((name) => !people.has(name))) setPeople(new Set([...people, ...seen]));
+  }, [list.runs]);
+
+  const personNames = [...new Set([...people, ...(by ? [by] : [])])].sort();
   const names = [...new Set([...workflowNames, ...(list.runs ?? []).map((run) => run.workflow), ...(workflow ? [workflow] : [])])].sort();
-  const shown = (list.runs ?? []).filter((run) => (!status || run.status === status) && (!by || run.startedBy === by));
+  const filtered = Boolean(workflow || status || by);
 
   return (
     <div class="runs-page">
@@ -84,7 +99,7 @@ function RunListPage({ url }: { url: URL }) {
           Started by{" "}
           <select value={by ?? ""} onChange={(event) => setFilter("by", event.currentTarget.value)}>
             <option value="">Anyone</option>
-            {[...new Set([...people, ...(by ? [by] : [])])].map((name) => (
+            {personNames.map((name) => (
               <option key={name} value={name}>{name}</option>
             ))}
           </select>
@@ -94,18 +109,23 @@ function RunListPage({ url }: { url: URL }) {
       {!list.runs && !list.error && <p class="muted">Loading…</p>}
       {list.runs && (
         <section aria-label="Runs" class="history">
-          <p class="muted small" role="status">
-            {shown.length} of the newest {list.runs.length} runs{workflow ? ` of ${workflow}` : ""}
-            {status || by ? " match the filters" : ""}.
-          </p>
-          {shown.length > 0 && <RunsTable runs={shown} showWorkflow caption="Runs, newest first" hrefOf={(run) => `/runs/${encodeURIComponent(run.id)}`} />}
-          {list.runs.length >= limit && limit < 200 && (
-            <button type="button" onClick={() => setLimit((n) => Math.min(200, n * 2))}>Show more</button>
+          <p class="muted small" role="status">{describeCount(list.runs.length, list.hasMore, filtered)}</p>
+          {list.runs.length > 0 && <RunsTable runs={list.runs} showWorkflow caption="Runs, newest first" hrefOf={(run) => `/runs/${encodeURIComponent(run.id)}`} />}
+          {list.hasMore && (
+            <button type="button" onClick={list.showMore}>Show more</button>
           )}
         </section>
       )}
     </div>
   );
+}
+
+/** "No runs match the filters.", "12 runs match the filters.", "The newest 50 runs (more below)."… */
+function describeCount(count: number, more: boolean, filtered: boolean): string {
+  if (count === 0) return filtered ? "No runs match the filters." : "No runs yet.";
+  const runs = `${count} run${count === 1 ? "" : "s"}`;
+  if (more) return `The newest ${runs}${filtered ? " that match the filters" : ""}: Show more for older ones.`;
+  return filtered ? `${runs} match${count === 1 ? "es" : ""} the filters.` : `${runs}.`;
 }
 
 /** A malformed escape (`/runs/%E0`) is kept as typed: the API then says there is no such run. */

@@ -1,52 +1,9 @@
 // A table of runs (newest first): when, who, status, duration, the run's id, trigger and parameters (secret-looking
-// values masked). useRunList reads them and, while one of them is queued or running, reads again every few seconds,
-// so statuses move on by themselves after a reload.
-import { useEffect, useRef, useState } from "preact/hooks";
-import { describeError } from "../api/client.js";
-import { isFinished, listRuns, type RunSummary } from "../api/workflows.js";
+// values masked). useRunList (use-run-list.ts) reads them.
+import { isFinished, type RunSummary } from "../api/workflows.js";
 import { followLink } from "../router.js";
 import { formatDuration, StatusBadge } from "../workflows/run-view.js";
 import { shortRunId, summarizeParams } from "./run-params.js";
-
-const REFRESH_MS = 3000;
-
-export interface RunList {
-  runs: RunSummary[] | undefined;
-  error: string | undefined;
-  reload: () => void;
-}
-
-export function useRunList(workflow: string | undefined, limit = 20, enabled = true): RunList {
-  const [runs, setRuns] = useState<RunSummary[] | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [version, setVersion] = useState(0);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-
-  useEffect(() => {
-    if (!enabled) return;
-    let stopped = false;
-    const read = async () => {
-      clearTimeout(timer.current);
-      try {
-        const list = await listRuns({ workflow, limit });
-        if (stopped) return;
-        setRuns(list);
-        setError(undefined);
-        if (list.some((run) => !isFinished(run.status))) timer.current = setTimeout(() => void read(), REFRESH_MS);
-      } catch (failure) {
-        if (!stopped) setError(describeError(failure));
-      }
-    };
-    void read();
-    return () => {
-      stopped = true;
-      clearTimeout(timer.current);
-    };
-  }, [workflow, limit, enabled, version]);
-
-  useEffect(() => setRuns(undefined), [workflow]);
-  return { runs, error, reload: () => setVersion((n) => n + 1) };
-}
 
 export interface RunsTableProps {
   runs: RunSummary[];

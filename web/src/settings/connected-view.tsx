@@ -204,10 +204,9 @@ function SyncHistory({ status, runs }: { status: ConnectionStatus; runs: SyncRun
         </tr>
       </thead>
       <tbody>
-        {runs.map((run, index) => {
-          const counts = run.counts ?? run;
+        {runs.map((run) => {
           return (
-            <tr key={run.id ?? index}>
+            <tr key={run.id}>
               <td>{run.startedAt ? new Date(run.startedAt).toLocaleString() : run.finishedAt ? new Date(run.finishedAt).toLocaleString() : "—"}</td>
               <td>
                 {run.trigger}
@@ -216,14 +215,14 @@ function SyncHistory({ status, runs }: { status: ConnectionStatus; runs: SyncRun
               <td>{run.requestedBy ?? <span class="muted">—</span>}</td>
               <td>
                 {run.fromSha && <><Sha status={status} sha={run.fromSha} /> → </>}
-                <Sha status={status} sha={run.toSha ?? run.sha} />
+                <Sha status={status} sha={run.toSha} />
               </td>
               <td>
-                +{counts.added ?? 0} ~{counts.changed ?? 0} −{counts.deleted ?? 0}
+                +{run.added} ~{run.changed} −{run.deleted}
                 {run.skipped ? <SkippedEntries count={run.skipped} lines={run.skippedPaths} /> : null}
               </td>
               <td>{run.durationMs !== undefined ? formatDuration(run.durationMs) : "—"}</td>
-              <td class={run.error ? "error" : ""}>{run.error ?? run.result ?? run.status ?? "—"}</td>
+              <td class={run.error ? "error" : ""}>{run.error ?? run.result}</td>
             </tr>
           );
         })}
@@ -269,7 +268,7 @@ function Progress({ progress }: { progress: NonNullable<ConnectionStatus["progre
   return (
     <div class="progress" role="status">
       {total ? <progress max={total} value={done ?? 0} aria-label="Sync progress" /> : <progress aria-label="Sync progress" />}{" "}
-      {progress.message ?? progress.phase}
+      {progress.phase}
       {total ? ` (${done ?? 0}/${total})` : ""}
     </div>
   );

@@ -4,11 +4,13 @@
 // /workflows?name=<workflow>&run=<id> is addressable, so a run can be linked; &from=<id> fills the form from a run.
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
-import { getRun, listWorkflows, queueRun, type RunRecord, type WorkflowList } from "../api/workflows.js";
+import { getRun, listWorkflows, type RunRecord, type WorkflowList } from "../api/workflows.js";
 import { followLink, navigate, useLocation } from "../router.js";
 import { LiveRunView } from "../runs/live-run-view.js";
-import { readParamProblems, recallParams, rememberParams } from "../runs/run-params.js";
-import { RunsTable, useRunList } from "../runs/runs-table.js";
+import { recallParams } from "../runs/run-params.js";
+import { useRunStarter } from "../runs/run-starter.js";
+import { RunsTable } from "../runs/runs-table.js";
+import { useRunList } from "../runs/use-run-list.js";
 import { missingRoleReason, session } from "../session.js";
 import { useStore } from "../store.js";
 import { RunForm } from "./run-form.js";
@@ -23,11 +25,9 @@ export function WorkflowsPage() {
   const [list, setList] = useState<WorkflowList | undefined>();
   const [listError, setListError] = useState<string | undefined>();
   const [started, setStarted] = useState<RunRecord | undefined>();
-  const [runError, setRunError] = useState<string | undefined>();
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
+  const starter = useRunStarter();
   const [fromParams, setFromParams] = useState<{ id: string; params: Record<string, unknown> } | undefined>();
-  const history = useRunList(selectedName, 20, selectedName !== undefined);
+  const history = useRunList({ workflow: selectedName }, { pageSize: 20, enabled: selectedName !== undefined });
 
   const loadList = async () => {
     setListError(undefined);
@@ -39,15 +39,12 @@ export function WorkflowsPage() {
   };
 
   useEffect(() => void loadList(), []);
-  useEffect(() => {
-    setFieldErrors({});
-    setRunError(undefined);
-  }, [selectedName]);
+  useEffect(() => starter.clear(), [selectedName]);
   useEffect(() => {
     if (!fromId) return setFromParams(undefined);
     getRun(fromId).then(
       (record) => setFromParams({ id: record.id, params: record.params ?? {} }),
-      (error: unknown) => setRunError(`Could not read the run to edit: ${describeError(error)}`),
+      (error: unknown) => starter.setRunError(`Could not read the run to edit: ${describeError(error)}`),
     );
   }, [fromId]);
 
@@ -56,22 +53,11 @@ export function WorkflowsPage() {
 
   const onRun = async (params: Record<string, unknown>) => {
     if (!workflow) return;
-    setBusy(true);
-    setRunError(undefined);
-    setFieldErrors({});
-    try {
-      const record = await queueRun(workflow.name, params);
-      rememberParams(workflow.name, params);
-      setStarted(record);
-      navigate(`/workflows?name=${encodeURIComponent(workflow.name)}&run=${encodeURIComponent(record.id)}`, { replace: true });
-      history.reload();
-    } catch (error) {
-      const { byField, other } = readParamProblems(error);
-      setFieldErrors(byField);
-      setRunError(other);
-    } finally {
-      setBusy(false);
-    }
+    const record = await starter.start(workflow.name, params);
+    if (!record) return;
+    setStarted(record);
+    navigate(`/workflows?name=${encodeURIComponent(workflow.name)}&run=${encodeURIComponent(record.id)}`, { replace: true });
+    history.reload();
   };
 
   return (
@@ -132,13 +118,13 @@ export function WorkflowsPage() {
             <RunForm
               key={`${workflow.name}:${fromParams?.id ?? ""}`}
               workflow={workflow}
-              busy={busy}
-              fieldErrors={fieldErrors}
+              busy={starter.busy}
+              fieldErrors={starter.fieldErrors}
               initialValues={initialValues}
               blockedReason={missingRoleReason(current, "operator")}
               onRun={(params) => void onRun(params)}
             />
-            {runError && <p class="error" role="alert">{runError}</p>}
+            {starter.runError && <p class="error" role="alert">{starter.runError}</p>}
             {runId && (
               <LiveRunView
                 key={runId}
