@@ -4,6 +4,7 @@
 // Usage: node share-floor.mjs SOURCE_DIR TARGET_DIR CONCURRENCY → one JSON line { files, writeMs, statMs }.
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 
 const [source, target, concurrencyText] = process.argv.slice(2);
 const concurrency = Number(concurrencyText);
