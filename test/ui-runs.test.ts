@@ -165,7 +165,8 @@ describe("live runs in the UI", () => {
   it("resumes a running run after a reload without doubling its lines, and the runs list moves on by itself", async () => {
     const { page, context } = await openAs("oscar-operator", ["operator"], { stream: true });
     await page.goto("/workflows?name=ticker");
-    await page.getByLabel("Ticks").fill("8");
+    // Long enough (16 × 700 ms) that the reload lands mid-run even on a loaded 2-core machine.
+    await page.getByLabel("Ticks").fill("16");
     await page.getByLabel("Every (ms)").fill("700");
     await page.getByRole("button", { name: "Run", exact: true }).click();
     await page.getByTestId("run-logs").getByText("tick 2", { exact: true }).waitFor({ timeout: 15_000 });
@@ -176,8 +177,8 @@ describe("live runs in the UI", () => {
     const result = page.getByRole("region", { name: "Run result" });
     await result.getByTestId("run-live").waitFor();
     expect((await getRecord(id)).finishedAt).toBeUndefined();
-    await result.getByTestId("run-status").filter({ hasText: "succeeded" }).waitFor({ timeout: 30_000 });
-    expect(await logLines(page)).toEqual(Array.from({ length: 8 }, (_, i) => `tick ${i + 1}`));
+    await result.getByTestId("run-status").filter({ hasText: "succeeded" }).waitFor({ timeout: 40_000 });
+    expect(await logLines(page)).toEqual(Array.from({ length: 16 }, (_, i) => `tick ${i + 1}`));
 
     // The list of runs, opened while one runs: its row turns from running to succeeded with no reload.
     const queued = await queueTicker({ ticks: 4, everyMs: 700 });
