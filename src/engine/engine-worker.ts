@@ -1,13 +1,16 @@
 // One run worker as the engine sees it: a worker thread (run-threads.ts: in the runner process, or in this one)
-// with tsx and our module hooks, the workspace files
-// it has loaded (with their fingerprints), and calls to describe a file or run a workflow in it. A run that
+// with tsx and our module hooks, the workspace files it has loaded (with their fingerprints), the imports
+// between them and those that found no file, and calls to describe a file or run a workflow in it. A run that
 // overstays its timeout is aborted, then the thread is terminated: V8 stops even a busy loop.
 import { randomUUID } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { MISSING, readFingerprint } from "./find-workflow-files.js";
 import type { RunThread, RunThreads } from "./run-threads.js";
 import type { WorkflowDescriptor } from "./workflow-definition.js";
 import { serializeError, type SerializedError } from "./workspace-error.js";
-import type { FromWorker, LoadedFile, LogEntry, ToWorker } from "./worker/protocol.js";
+import type { FromWorker, LogEntry, ModuleEvent, ToWorker } from "./worker/protocol.js";
+
+/** Longest wait, after a describe's answer, for the hooks' last report of it (they come on another channel). */
+const BARRIER_WAIT_IN_MS = 2000;
 
 /** Time a stopped run gets to honour its abort signal before its thread is terminated. */
 const ABORT_GRACE_IN_MS = 250;
@@ -34,8 +37,13 @@ export interface RunInWorkerOptions {
 
 export class EngineWorker {
   readonly ready: Promise<void>;
-  /** Workspace files this worker has loaded → their fingerprint when loaded. */
+  /** Workspace files this worker has loaded (this generation) → their fingerprint when loaded. */
   readonly loaded = new Map<string, string>();
+  /** This generation's imports between workspace files: importer → imported. */
+  readonly #imports = new Map<string, Set<string>>();
+  /** This generation's imports that found no file: importer → the paths any of which would have satisfied them. */
+  readonly #missing = new Map<string, Set<string>>();
+  readonly #barriers = new Map<string, () => void>();
   runs = 0;
   /** Module generation: bumped to load changed code afresh without a new thread. */
   generation = 0;
@@ -46,9 +54,7 @@ export class EngineWorker {
 
   constructor(threads: RunThreads) {
     this.#thread = threads.spawn();
-    this.#thread.on("loaded", (file: LoadedFile) => {
-      if (file.generation === String(this.generation)) this.loaded.set(file.path, file.fingerprint);
-    });
+    this.#thread.on("module", (event: ModuleEvent) => this.#onModuleEvent(event));
     this.ready = new Promise<void>((resolve, reject) => {
       const onReady = (message: FromWorker) => {
         if (message.type === "ready") resolve();
@@ -70,19 +76,18 @@ export class EngineWorker {
     return this.#exited;
   }
 
-  /** True when every workspace file this worker loaded is unchanged on disk (so its module cache is current). */
+  /**
+   * True when every workspace file this worker loaded is unchanged on disk and every import that found no file
+   * still finds none (so its module cache is current: a module that failed for want of a helper is cached
+   * with its failure, and must be loaded afresh once the helper exists).
+   */
   async isCurrent(): Promise<boolean> {
     if (this.#exited) return false;
-    const checks = await Promise.all(
-      [...this.loaded].map(async ([file, fingerprint]) => {
-        try {
-          const info = await stat(file, { bigint: true });
-          return `${info.size}:${info.mtimeNs}:${info.ino}` === fingerprint;
-        } catch {
-          return false;
-        }
-      }),
-    );
+    const absent = new Set([...this.#missing.values()].flatMap((candidates) => [...candidates]));
+    const checks = await Promise.all([
+      ...[...this.loaded].map(async ([file, fingerprint]) => (await fingerprintOf(file)) === fingerprint),
+      ...[...absent].map(async (file) => (await fingerprintOf(file)) === MISSING),
+    ]);
     return checks.every(Boolean);
   }
 
@@ -90,6 +95,31 @@ export class EngineWorker {
   nextGeneration(): void {
     this.generation++;
     this.loaded.clear();
+    this.#imports.clear();
+    this.#missing.clear();
+  }
+
+  /**
+   * The workspace files `file` (a real path) imports in this generation, directly or not, with their fingerprint
+   * when loaded, and those an import of them looked for in vain (MISSING). Complete after `describe(file)`.
+   */
+  dependenciesOf(file: string): Map<string, string> {
+    const found = new Map<string, string>();
+    const seen = new Set([file]);
+    const queue = [file];
+    for (let module = queue.pop(); module !== undefined; module = queue.pop()) {
+      for (const candidate of this.#missing.get(module) ?? []) if (!found.has(candidate)) found.set(candidate, MISSING);
+      for (const imported of this.#imports.get(module) ?? []) {
+        if (seen.has(imported)) continue;
+        seen.add(imported);
+        queue.push(imported);
+        // A file loaded outside our generations (a JSON module, which Node loads itself) has no fingerprint here.
+        const fingerprint = this.loaded.get(imported);
+        if (fingerprint !== undefined) found.set(imported, fingerprint);
+      }
+    }
+    found.delete(file);
+    return found;
   }
 
   /** Imports `file` and describes its default export (`descriptor` undefined: not a workflow). */
@@ -99,15 +129,22 @@ export class EngineWorker {
     timeoutInMs: number,
   ): Promise<{ descriptor?: WorkflowDescriptor; error?: SerializedError }> {
     const id = randomUUID();
+    const barrier = new Promise<void>((resolve) => this.#barriers.set(id, resolve));
     try {
       const answer = await this.#request(id, { type: "describe", id, file, relativePath, generation: this.generation }, timeoutInMs, () => undefined);
       if (answer === "timeout") {
         await this.terminate();
         return { error: { name: "Error", message: `${relativePath} did not finish loading within ${timeoutInMs} ms (top-level code that never ends?)` } };
       }
+      // The worker imported the barrier before answering; its report comes on the hooks' channel, maybe later.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([barrier, new Promise((resolve) => (timer = setTimeout(resolve, BARRIER_WAIT_IN_MS)))]);
+      clearTimeout(timer);
       return answer.type === "described" ? { descriptor: answer.descriptor, error: answer.error } : {};
     } catch (error) {
       return { error: serializeError(error) };
+    } finally {
+      this.#barriers.delete(id);
     }
   }
 
@@ -206,6 +243,14 @@ export class EngineWorker {
     );
   }
 
+  #onModuleEvent(event: ModuleEvent): void {
+    if (event.kind === "barrier") return this.#barriers.get(event.id)?.();
+    if (event.generation !== String(this.generation)) return;
+    if (event.kind === "loaded") this.loaded.set(event.path, event.fingerprint);
+    else if (event.kind === "import") addTo(this.#imports, event.from, [event.to]);
+    else addTo(this.#missing, event.from, event.candidates);
+  }
+
   #post(message: ToWorker): void {
     if (!this.#exited) this.#thread.postMessage(message);
   }
@@ -216,4 +261,15 @@ export class EngineWorker {
     for (const listener of this.#exitListeners) listener(error);
     this.#exitListeners.clear();
   }
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, values: string[]): void {
+  const set = map.get(key) ?? new Set<string>();
+  for (const value of values) set.add(value);
+  map.set(key, set);
+}
+
+/** size:mtime:inode, or MISSING when there is no file (or it cannot be read: then it is not the file loaded). */
+async function fingerprintOf(file: string): Promise<string> {
+  return (await readFingerprint(file).catch(() => undefined)) ?? MISSING;
 }

@@ -12,6 +12,9 @@ export interface WorkflowFile {
   fingerprint: string;
 }
 
+/** The fingerprint of a file that is not there (an import that found nothing is watched for its arrival). */
+export const MISSING = "missing";
+
 const WORKFLOW_EXTENSIONS = /\.(ts|mts|js|mjs)$/;
 
 /** Whether a workspace-relative path can hold a workflow (the same rules as the folder walk). */
@@ -45,7 +48,7 @@ export async function findWorkflowFiles(
           if (!entry.name.startsWith(".") && entry.name !== "node_modules") await walk(relativePath);
         } else if (entry.isFile() && isWorkflowCandidate(relativePath)) {
           const absolutePath = path.join(workspaceDir, relativePath);
-          found.push({ relativePath, absolutePath, fingerprint: (await limit(() => readFingerprint(absolutePath))) ?? "missing" });
+          found.push({ relativePath, absolutePath, fingerprint: (await limit(() => readFingerprint(absolutePath))) ?? MISSING });
         }
       }),
     );

@@ -8,14 +8,15 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, Worker } from "node:worker_threads";
 import { moduleHooksUrl } from "./worker/module-hooks.js";
-import type { FromWorker, LoadedFile, ToWorker } from "./worker/protocol.js";
+import type { FromWorker, ModuleEvent, ToWorker } from "./worker/protocol.js";
 import { workerBootstrap } from "./worker/worker-bootstrap.js";
 import { realPathOf } from "./real-path.js";
 
 /** One run worker thread, wherever it lives. */
 export interface RunThread {
   on(event: "message", listener: (message: FromWorker) => void): this;
-  on(event: "loaded", listener: (file: LoadedFile) => void): this;
+  /** What the module hooks report (worker/protocol.ts), in the order they report it. */
+  on(event: "module", listener: (event: ModuleEvent) => void): this;
   /** Once: the thread is gone (exited, crashed, out of memory, or its runner process died); the reason. */
   on(event: "exit", listener: (error: Error) => void): this;
   off(event: "message", listener: (message: FromWorker) => void): this;
@@ -55,7 +56,7 @@ export function createLocalThreads(options: LocalThreadsOptions): RunThreads {
       const thread = new EventEmitter() as EventEmitter & RunThread;
       const realWorkspace = realPathOf(options.workspaceDir);
       const hooks = new MessageChannel();
-      hooks.port1.on("message", (file: LoadedFile) => thread.emit("loaded", file));
+      hooks.port1.on("message", (event: ModuleEvent) => thread.emit("module", event));
       hooks.port1.unref();
       const worker = new Worker(workerBootstrap, {
         eval: true,

@@ -52,7 +52,7 @@ function spawn(id: number): void {
   const thread = threads.spawn();
   live.set(id, thread);
   thread.on("message", (message) => send({ op: "message", thread: id, message }));
-  thread.on("loaded", (file) => send({ op: "loaded", thread: id, file }));
+  thread.on("module", (event) => send({ op: "module", thread: id, event }));
   thread.on("exit", (error) => {
     live.delete(id);
     send({ op: "exit", thread: id, reason: error.message });

@@ -1,6 +1,6 @@
 // Messages between the platform and the runner process, over the child process's IPC channel (structured
 // clone). The runner only hosts run threads: it relays each thread's messages (worker/protocol.ts) both ways.
-import type { FromWorker, LoadedFile, ToWorker } from "../engine/worker/protocol.js";
+import type { FromWorker, ModuleEvent, ToWorker } from "../engine/worker/protocol.js";
 
 export interface RunnerStart {
   workspaceDir: string;
@@ -18,6 +18,6 @@ export type ToRunner =
 export type FromRunner =
   | { op: "started"; inspectorUrl?: string; inspectorError?: string }
   | { op: "message"; thread: number; message: FromWorker }
-  | { op: "loaded"; thread: number; file: LoadedFile }
+  | { op: "module"; thread: number; event: ModuleEvent }
   | { op: "exit"; thread: number; reason: string }
   | { op: "terminated"; thread: number };

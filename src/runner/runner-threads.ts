@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { RunThread, RunThreads } from "../engine/run-threads.js";
-import type { FromWorker, LoadedFile, ToWorker } from "../engine/worker/protocol.js";
+import type { FromWorker, ModuleEvent, ToWorker } from "../engine/worker/protocol.js";
 import type { Logger } from "../logger.js";
 import type { FromRunner, RunnerStart, ToRunner } from "./runner-protocol.js";
 import type { RunnerUser } from "./runner-user.js";
@@ -164,8 +164,8 @@ export class RunnerThreads implements RunThreads {
       case "message":
         this.#threads.get(message.thread)?.emit("message", message.message satisfies FromWorker);
         break;
-      case "loaded":
-        this.#threads.get(message.thread)?.emit("loaded", message.file satisfies LoadedFile);
+      case "module":
+        this.#threads.get(message.thread)?.emit("module", message.event satisfies ModuleEvent);
         break;
       case "exit":
         this.#threads.get(message.thread)?.emit("exit", new Error(message.reason));

@@ -4,14 +4,22 @@
 //  - .ts/.js files in the workspace are ES modules whatever package.json says (a workspace usually has none,
 //    and tsx would take them for CommonJS, where top-level await breaks): workspace imports are resolved here.
 //  - Every workspace file loaded is reported with its fingerprint taken *before* it is read, so the pool can
-//    tell later whether the code this worker holds is still the code on disk.
+//    tell later whether the code this worker holds is still the code on disk. So is every import from one
+//    workspace module to another (discovery re-examines a workflow when anything it imports changes), and every
+//    workspace import that found no file, with the paths that would have satisfied it (a workflow that failed
+//    for want of a helper is re-examined when the helper appears). Messages on one port arrive in order: a
+//    describe ends with a barrier import, after which the engine has every event of it.
 //  - Workspace modules carry a generation (`?gen=N`, inherited from the module that imports them): when code
 //    changed, the worker imports the entry at the next generation and gets the whole workspace graph fresh,
 //    while tsx and node_modules stay loaded. Old generations stay in memory until the worker is retired, which
 //    the pool does after a few of them.
+import { BARRIER_SPECIFIER } from "./protocol.js";
+
 const source = String.raw`
 import { stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+
+const BARRIER = ${JSON.stringify(BARRIER_SPECIFIER)};
 
 let sdkUrl;
 let workspaceUrl;
@@ -27,18 +35,28 @@ export async function initialize(data) {
 
 export async function resolve(specifier, context, next) {
   if (specifier === "funcspace") return { url: sdkUrl, format: "module", shortCircuit: true };
+  if (specifier.startsWith(BARRIER)) {
+    port.postMessage({ kind: "barrier", id: specifier.slice(BARRIER.length) });
+    return { url: "data:text/javascript,", format: "module", shortCircuit: true };
+  }
   // The workspace as configured may be a symlink to where Node's resolution ends up: speak of the real one.
   if (aliasUrl && specifier.startsWith(aliasUrl)) specifier = workspaceUrl + specifier.slice(aliasUrl.length);
   const parent = context.parentURL ?? "";
-  const relative = /^\.{0,2}\//.test(specifier) && parent.startsWith(workspaceUrl);
+  const fromWorkspace = parent.startsWith(workspaceUrl);
+  const relative = /^\.{0,2}\//.test(specifier) && fromWorkspace;
   if (relative || specifier.startsWith(workspaceUrl)) {
     const target = new URL(specifier, parent || undefined);
     if (target.href.startsWith(workspaceUrl) && !target.pathname.includes("/node_modules/")) {
-      const found = await findFile(target);
+      const { found, candidates } = await findFile(target);
+      // The generation travels from the entry import to every workspace module it imports (see below).
+      const generation = relative ? new URL(parent).searchParams.get("gen") : target.searchParams.get("gen");
+      if (fromWorkspace) {
+        const from = fileURLToPath(parent.split("?")[0]);
+        if (found) port.postMessage({ kind: "import", from, to: fileURLToPath(found), generation: generation ?? "" });
+        else port.postMessage({ kind: "missing", from, candidates: candidates.map((c) => fileURLToPath(c)), generation: generation ?? "" });
+      }
       const format = found && formatOf(found.pathname);
       if (format) {
-        // The generation travels from the entry import to every workspace module it imports (see below).
-        const generation = relative ? new URL(parent).searchParams.get("gen") : target.searchParams.get("gen");
         found.search = generation ? "?gen=" + generation : "";
         return { url: found.href, format, shortCircuit: true };
       }
@@ -47,21 +65,27 @@ export async function resolve(specifier, context, next) {
   return next(specifier, context);
 }
 
-/** The file a workspace import means: as written, .js → .ts (TypeScript's convention), or without extension. */
+/**
+ * The file a workspace import means: as written, .js → .ts (TypeScript's convention), or without extension.
+ * "candidates": every file URL it tried (without query), for the engine to watch when none exists.
+ */
 async function findFile(url) {
   const path = url.pathname;
-  const candidates = [path];
-  if (path.endsWith(".js")) candidates.push(path.slice(0, -3) + ".ts");
-  else if (path.endsWith(".mjs")) candidates.push(path.slice(0, -4) + ".mts");
-  else if (!/\.[^/]*$/.test(path)) candidates.push(...[".ts", ".mts", ".js", ".mjs", "/index.ts", "/index.js"].map((e) => path + e));
-  for (const candidate of candidates) {
+  const paths = [path];
+  if (path.endsWith(".js")) paths.push(path.slice(0, -3) + ".ts");
+  else if (path.endsWith(".mjs")) paths.push(path.slice(0, -4) + ".mts");
+  else if (!/\.[^/]*$/.test(path)) paths.push(...[".ts", ".mts", ".js", ".mjs", "/index.ts", "/index.js"].map((e) => path + e));
+  const candidates = [];
+  for (const candidate of paths) {
     const found = new URL(url.href);
     found.pathname = candidate;
+    found.search = "";
+    candidates.push(found);
     try {
-      if ((await stat(fileURLToPath(found))).isFile()) return found;
+      if ((await stat(fileURLToPath(found))).isFile()) return { found, candidates };
     } catch {}
   }
-  return undefined;
+  return { found: undefined, candidates };
 }
 
 /** ES modules whatever package.json says; these are tsx's names for "compile as ESM". Others: Node decides. */
@@ -80,7 +104,7 @@ export async function load(url, context, next) {
       const info = await stat(path, { bigint: true });
       fingerprint = info.size + ":" + info.mtimeNs + ":" + info.ino;
     } catch {}
-    port.postMessage({ path, fingerprint, generation });
+    port.postMessage({ kind: "loaded", path, fingerprint, generation });
   }
   return next(url, context);
 }

@@ -26,10 +26,17 @@ export type FromWorker =
   | { type: "secret"; id: string; request: number; name: string }
   | { type: "finished"; id: string; output?: unknown; error?: SerializedError };
 
-/** Reported by the module hooks for every workspace file a worker loads. */
-export interface LoadedFile {
-  path: string;
-  fingerprint: string;
-  /** The module generation it was loaded for (as text, from the URL). */
-  generation: string;
-}
+/**
+ * Reported by the module hooks (worker/module-hooks.ts), in order, on their own channel. Per module generation:
+ * each workspace file loaded, with its fingerprint taken just before it was read; each import from one workspace
+ * module to another (the import graph discovery follows); each import that found no file, with the paths that
+ * would have satisfied it. `barrier` ends a describe: every event of that describe came before it.
+ */
+export type ModuleEvent =
+  | { kind: "loaded"; path: string; fingerprint: string; generation: string }
+  | { kind: "import"; from: string; to: string; generation: string }
+  | { kind: "missing"; from: string; candidates: string[]; generation: string }
+  | { kind: "barrier"; id: string };
+
+/** The specifier prefix of a describe's barrier import (worker-main.ts → module-hooks.ts). */
+export const BARRIER_SPECIFIER = "funcspace-barrier:";

@@ -6,7 +6,7 @@ import { format } from "node:util";
 import { describeWorkflow } from "../describe-workflow.js";
 import type { LogLevel, WorkflowContext, WorkflowLogger } from "../workflow-definition.js";
 import { serializeError } from "../workspace-error.js";
-import type { FromWorker, LogEntry, ToWorker } from "./protocol.js";
+import { BARRIER_SPECIFIER, type FromWorker, type LogEntry, type ToWorker } from "./protocol.js";
 
 const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
@@ -63,12 +63,17 @@ port.on("message", (message: ToWorker) => {
 post({ type: "ready" });
 
 async function describe(message: Extract<ToWorker, { type: "describe" }>): Promise<void> {
+  let answer: FromWorker;
   try {
     const module = (await import(moduleUrl(message.file, message.generation))) as Record<string, unknown>;
-    post({ type: "described", id: message.id, descriptor: describeWorkflow(module, message.relativePath) });
+    answer = { type: "described", id: message.id, descriptor: describeWorkflow(module, message.relativePath) };
   } catch (error) {
-    post({ type: "described", id: message.id, error: serializeError(error) });
+    answer = { type: "described", id: message.id, error: serializeError(error) };
   }
+  // The hooks report this file's imports on their own port: a last import through them marks the end, so the
+  // engine knows when it has the whole graph (module-hooks.ts).
+  await import(BARRIER_SPECIFIER + message.id).catch(() => undefined);
+  post(answer);
 }
 
 async function run(message: Extract<ToWorker, { type: "run" }>): Promise<void> {

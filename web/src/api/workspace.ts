@@ -69,9 +69,27 @@ export async function deleteFolder(path: string): Promise<void> {
   await callApi(`/api/workspace/folders/${encodePath(path)}?recursive=true`, { method: "DELETE" });
 }
 
-export async function movePath(from: string, to: string): Promise<void> {
-  const body: WorkspaceMoveRequest = { from, to };
+/** Moves or renames; a target that exists is a 409 `target_exists` unless `overwrite` replaces it. */
+export async function movePath(from: string, to: string, options: { overwrite?: boolean } = {}): Promise<void> {
+  const body: WorkspaceMoveRequest = { from, to, ...(options.overwrite ? { overwrite: true } : {}) };
   await sendJson("POST", "/api/workspace/move", body);
+}
+
+/** A file as the server has it now, compared with a version held: the same, another one, or gone. */
+export type FileCheck = { status: "unchanged" } | { status: "changed"; etag: string } | { status: "deleted" };
+
+/** Asks whether `path` is still at `etag` (If-None-Match: a 304 carries no body). */
+export async function checkFile(path: string, etag: string): Promise<FileCheck> {
+  try {
+    const response = await callApi(fileUrl(path), { cache: "no-store", headers: { "if-none-match": etag } });
+    await response.body?.cancel();
+    const current = response.headers.get("etag");
+    return current && current !== etag ? { status: "changed", etag: current } : { status: "unchanged" };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 304) return { status: "unchanged" };
+    if (error instanceof ApiError && error.status === 404) return { status: "deleted" };
+    throw error;
+  }
 }
 
 /** The ETag the server holds now, from a 412 answer. */

@@ -19,7 +19,6 @@ import {
   deletePath,
   editorModel,
   loadCodeMirror,
-  movePath,
   openFile,
   refreshReadOnly,
   reloadTree,
@@ -32,7 +31,9 @@ import {
 } from "./editor-store.js";
 import { FileTree } from "./file-tree.js";
 import { ReadOnlyBanners } from "./read-only-banners.js";
+import { RenameDialog } from "./rename-dialog.js";
 import { RunPanel } from "./run-panel.js";
+import { TabNotices, useOutsideChangeChecks } from "./tab-notices.js";
 
 /** Files that may define a workflow (src/engine: .ts, .mts, .js, .mjs). */
 const SCRIPT = /\.(?:ts|mts|js|mjs)$/;
@@ -66,6 +67,7 @@ export function EditorPage() {
     void reloadTree();
     void refreshConnection().then(refreshReadOnly);
   }, []);
+  useOutsideChangeChecks();
 
   // /editor?file=path&line=n (links from run errors) opens that file at that line.
   const fileParam = url.searchParams.get("file");
@@ -237,6 +239,7 @@ export function EditorPage() {
             </div>
           )}
           {active?.error && <p class="error" role="alert">{active.error}</p>}
+          {active && <TabNotices tab={active} />}
           {active && !active.loading && active.savedText === undefined && !active.error && (
             <p class="muted">
               {active.path} is a binary file ({active.contentType}). <a href={fileUrl(active.path)} download>Download it</a>.
@@ -280,17 +283,7 @@ export function EditorPage() {
         />
       )}
       {pending?.kind === "rename" && (
-        <PromptDialog
-          title={`Rename or move ${pending.node.type}`}
-          label="New path"
-          hint="Change the folder part to move it."
-          initialValue={pending.node.path}
-          confirmLabel="Rename"
-          busy={busy}
-          error={dialogError}
-          onCancel={cancel}
-          onSubmit={(to) => void run(() => (to === pending.node.path ? Promise.resolve() : movePath(pending.node.path, to)))}
-        />
+        <RenameDialog node={pending.node} onDone={cancel} onCancel={cancel} onRefused={() => void (managedByGitHub && refreshConnection())} />
       )}
       {pending?.kind === "delete" && (
         <ConfirmDialog

@@ -1,6 +1,7 @@
 // The editor's state, kept outside the page so open tabs survive a visit to another page: the folder
 // tree, the open tabs (ETag, saved text, dirty flag, save/conflict status) and each tab's CodeMirror
-// state. The page renders it; the functions here are every action the page can take.
+// state. The page renders it; the functions here and in tab-versions.ts (conflicts, outside changes) are
+// every action the page can take.
 import { ApiError, describeError } from "../api/client.js";
 import * as files from "../api/workspace.js";
 import type { WorkspaceTree } from "../api/workspace.js";
@@ -19,8 +20,17 @@ export interface Tab {
   saving: boolean;
   /** The last error of this tab (load or save), shown in its status bar. */
   error?: string;
-  /** Set by a 412: the file changed on the server since it was loaded. */
-  conflict?: { currentEtag: string | undefined };
+  /**
+   * Opens the conflict dialog: the file on the server is not the version loaded. `save`: a save was refused
+   * (412); `outside`: "Show diff" on the outdated notice. `currentEtag` undefined: the file is gone.
+   */
+  conflict?: { currentEtag: string | undefined; reason: "save" | "outside" };
+  /** The server holds another version (`etag`; undefined: deleted) than the one loaded: a notice, not a modal. */
+  outdated?: { etag: string | undefined };
+  /** The tab's text as it was before "Reload theirs" replaced it, kept until the next save for "Restore". */
+  keptCopy?: string;
+  /** A short note about the tab (e.g. the workflow name a copy was given), shown above the editor. */
+  note?: string;
   /** Shown briefly after a save. */
   savedAt?: number;
 }
@@ -62,12 +72,32 @@ export function isReadOnly(): boolean {
   return connection.get()?.connected === true || !canWrite(session.get());
 }
 
-function updateTab(path: string, change: Partial<Tab>): void {
+export function updateTab(path: string, change: Partial<Tab>): void {
   editorModel.set((model) => ({ ...model, tabs: model.tabs.map((tab) => (tab.path === path ? { ...tab, ...change } : tab)) }));
 }
 
-function getTab(path: string): Tab | undefined {
+export function getTab(path: string): Tab | undefined {
   return editorModel.get().tabs.find((tab) => tab.path === path);
+}
+
+/** The tab's text as it is in the editor (unsaved changes included). */
+export function tabText(path: string): string | undefined {
+  return states.get(path)?.doc.toString();
+}
+
+/**
+ * Replaces a tab's whole text as one change in its history, so Ctrl-Z brings the previous text back (a
+ * reload from the server never loses an edit for good). Set the tab's `savedText` first: the dirty flag
+ * follows the change.
+ */
+export function replaceTabText(path: string, text: string): void {
+  const state = states.get(path);
+  if (!state) return;
+  // A user event of its own: CodeMirror's history never merges it with the typing before or after it.
+  const change = { changes: { from: 0, to: state.doc.length, insert: text }, userEvent: "replace.server" };
+  // The tab on show: through its view, which owns the newest state (selection included).
+  if (view && editorModel.get().active === path && view.state.doc === state.doc) view.dispatch(change);
+  else onTextChange(path, state.update(change).state);
 }
 
 export function hasUnsavedChanges(): boolean {
@@ -143,7 +173,7 @@ export async function openFile(path: string, options: { line?: number } = {}): P
   await loadIntoTab(path);
 }
 
-async function loadIntoTab(path: string): Promise<void> {
+export async function loadIntoTab(path: string): Promise<void> {
   updateTab(path, { loading: true, error: undefined });
   try {
     const [file, cm] = await Promise.all([files.readFile(path), loadCodeMirror()]);
@@ -204,7 +234,8 @@ export async function saveActive(): Promise<void> {
   if (path) await saveTab(path);
 }
 
-export async function saveTab(path: string, options: { overwriteEtag?: string } = {}): Promise<void> {
+/** Saves a tab: over the version it loaded; `overwriteEtag` over that version instead; `create` only if absent. */
+export async function saveTab(path: string, options: { overwriteEtag?: string; create?: boolean } = {}): Promise<void> {
   const tab = getTab(path);
   const state = states.get(path);
   if (!tab || !state || tab.saving) return;
@@ -215,9 +246,19 @@ export async function saveTab(path: string, options: { overwriteEtag?: string } 
   const text = state.doc.toString();
   updateTab(path, { saving: true, error: undefined });
   try {
-    const etag = await files.writeFile(path, text, { ifMatch: options.overwriteEtag ?? tab.etag });
+    const precondition = options.create ? { createOnly: true } : { ifMatch: options.overwriteEtag ?? tab.etag };
+    const etag = await files.writeFile(path, text, precondition);
     const current = states.get(path)?.doc.toString();
-    updateTab(path, { etag, savedText: text, dirty: current !== text, saving: false, conflict: undefined, savedAt: Date.now() });
+    updateTab(path, {
+      etag,
+      savedText: text,
+      dirty: current !== text,
+      saving: false,
+      conflict: undefined,
+      outdated: undefined,
+      keptCopy: undefined,
+      savedAt: Date.now(),
+    });
     void reloadTree();
   } catch (error) {
     updateTab(path, { saving: false });
@@ -227,7 +268,7 @@ export async function saveTab(path: string, options: { overwriteEtag?: string } 
 
 async function handleWriteError(path: string, error: unknown): Promise<void> {
   if (error instanceof ApiError && error.status === 412) {
-    updateTab(path, { conflict: { currentEtag: files.currentEtagOf(error) } });
+    updateTab(path, { conflict: { currentEtag: files.currentEtagOf(error), reason: "save" } });
     return;
   }
   if (error instanceof ApiError && error.code === "forbidden") {
@@ -248,44 +289,6 @@ function readOnlyMessage(): string {
   return `This workspace is managed by GitHub (${status?.repository ?? "a repository"}@${status?.branch ?? ""}): edit it there, or disconnect GitHub to edit here.`;
 }
 
-/** Conflict: discard my text and load what is on the server. */
-export async function reloadTheirs(path: string): Promise<void> {
-  await loadIntoTab(path);
-}
-
-/** Conflict: write my text over the server's version (the one the 412 named). */
-export async function overwriteTheirs(path: string): Promise<void> {
-  const tab = getTab(path);
-  updateTab(path, { conflict: undefined });
-  await saveTab(path, { overwriteEtag: tab?.conflict?.currentEtag ?? "*" });
-}
-
-/** Conflict: save my text as a new file next to it, open that, and load theirs into this tab. */
-export async function saveCopyOfMine(path: string): Promise<string | undefined> {
-  const state = states.get(path);
-  if (!state) return undefined;
-  const text = state.doc.toString();
-  const dot = path.lastIndexOf(".");
-  const slash = path.lastIndexOf("/");
-  const [stem, extension] = dot > slash + 1 ? [path.slice(0, dot), path.slice(dot)] : [path, ""];
-  for (let n = 1; n <= 20; n++) {
-    const candidate = `${stem}.mine${n === 1 ? "" : `-${n}`}${extension}`;
-    try {
-      await files.writeFile(candidate, text, { createOnly: true });
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 412) continue;
-      updateTab(path, { error: describeError(error) });
-      return undefined;
-    }
-    await reloadTree();
-    await loadIntoTab(path);
-    await openFile(candidate);
-    return candidate;
-  }
-  updateTab(path, { error: "Could not find a free name for the copy: rename the older copies first." });
-  return undefined;
-}
-
 // ---- tree operations (each refreshes the tree and keeps the tabs in step) ----
 
 export async function createFile(path: string): Promise<void> {
@@ -301,8 +304,12 @@ export async function createFolder(path: string): Promise<void> {
   toggleFolder(path, true);
 }
 
-export async function movePath(from: string, to: string): Promise<void> {
-  await files.movePath(from, to);
+/** Renames or moves; with `overwrite`, whatever is at `to` is replaced (and its tabs closed). */
+export async function movePath(from: string, to: string, options: { overwrite?: boolean } = {}): Promise<void> {
+  await files.movePath(from, to, options);
+  if (options.overwrite) {
+    for (const tab of editorModel.get().tabs) if (tab.path === to || tab.path.startsWith(`${to}/`)) closeTab(tab.path);
+  }
   const rename = (p: string) => (p === from ? to : p.startsWith(`${from}/`) ? to + p.slice(from.length) : p);
   // A tab's editor state is wired to its path (save, change tracking, language): rebuild moved ones
   // with their current text, so unsaved edits move with the file.

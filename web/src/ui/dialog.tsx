@@ -10,6 +10,8 @@ export interface DialogProps {
   /** Buttons, right-aligned under the content. */
   actions: ComponentChildren;
   wide?: boolean;
+  /** More classes on the <dialog> (a size of its own). */
+  className?: string;
 }
 
 export function Dialog(props: DialogProps) {
@@ -30,7 +32,7 @@ export function Dialog(props: DialogProps) {
   }, []);
   const titleId = `dialog-${props.title.replace(/\W+/g, "-").toLowerCase()}`;
   return (
-    <dialog ref={ref} class={props.wide ? "dialog dialog-wide" : "dialog"} aria-labelledby={titleId}>
+    <dialog ref={ref} class={["dialog", props.wide && "dialog-wide", props.className].filter(Boolean).join(" ")} aria-labelledby={titleId}>
       <h2 id={titleId}>{props.title}</h2>
       <div class="dialog-body">{props.children}</div>
       <div class="dialog-actions">{props.actions}</div>
