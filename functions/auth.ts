@@ -57,6 +57,7 @@ export const authCallback = defineHttp({
   methods: ["GET"],
   route: "auth/callback",
   role: "anonymous",
+  errorPage: { title: "Could not sign you in with GitHub", backTo: "/", backLabel: "Back to funcspace" },
   handler: async (request, { services }) => {
     requireGitHubMode(services);
     const home = `${services.config.publicUrl}/`;

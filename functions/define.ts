@@ -8,6 +8,7 @@ import { requireRole, type Principal, type Role } from "../src/auth/principal.js
 import { allowedHostNames, guardBody, guardRequest, securityHeaders, type BodyKind } from "../src/auth/request-guard.js";
 import { toErrorResponse } from "../src/errors.js";
 import type { Logger } from "../src/logger.js";
+import { renderErrorPage, wantsPage, type ErrorPage } from "./error-page.js";
 import type { Services } from "./services.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
@@ -33,6 +34,11 @@ export interface HttpTrigger {
   role: Role;
   /** How the body is read (default `json`: unsafe methods must send JSON or nothing; see src/auth/request-guard.ts). */
   body?: BodyKind;
+  /**
+   * Where a browser lands (GitHub's redirects back): a refusal or failure answers a browser (Accept: text/html)
+   * with a page that says what to do (./error-page.ts); other callers get the JSON error as everywhere.
+   */
+  errorPage?: ErrorPage;
   handler: (request: HttpRequest, context: HttpHandlerContext) => Promise<HttpResponseInit>;
 }
 
@@ -96,6 +102,12 @@ export async function invokeHttp(
     const response = toErrorResponse(error);
     if (response.status >= 500) getLog().error({ err: error, method: request.method }, "request failed");
     else if (services.logger.isLevelEnabled("debug")) getLog().debug({ status: response.status, code: response.body.error }, "request refused");
+    if (trigger.errorPage && wantsPage(request.headers.get("accept"))) {
+      const page = renderErrorPage(error, trigger.errorPage, { publicUrl: config.publicUrl });
+      const answer = withSecurityHeaders({ status: page.status, headers: page.headers, body: page.body }, config);
+      // The page's own policy (its stylesheet's hash) replaces the API's `default-src 'none'`.
+      return { ...answer, headers: { ...(answer.headers as Record<string, string>), "content-security-policy": page.headers["content-security-policy"]! } };
+    }
     return withSecurityHeaders({ status: response.status, headers: response.headers, jsonBody: response.body }, config);
   }
 }

@@ -55,6 +55,7 @@ export const githubAppCallback = defineHttp({
   methods: ["GET"],
   route: "github/app/callback",
   role: "admin",
+  errorPage: { title: "Could not register the GitHub App", backTo: "/settings/github", backLabel: "Back to Settings → GitHub" },
   handler: async (request, { services, principal }) => {
     const registration = await completeAppRegistration(services, request.query.get("code"), request.query.get("state"), {
       user: principal!.userId,

@@ -35,6 +35,7 @@ export const githubConnectCallback = defineHttp({
   methods: ["GET"],
   route: "github/connect/callback",
   role: "admin",
+  errorPage: { title: "Could not connect the GitHub App installation", backTo: "/settings/github", backLabel: "Back to Settings → GitHub" },
   handler: async (request, { services, principal }) => {
     const { query } = request;
     const result = await completeInstallation(

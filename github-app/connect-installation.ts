@@ -100,7 +100,7 @@ async function verifyInstallation(
   // 2. The user who came back can see it (their own token, from the one-time code).
   let userToken: string;
   try {
-    const web = createOctokit(config.githubWebUrl, { kind: "none" }, { logger });
+    const web = createOctokit(config.githubWebUrl, { kind: "none" }, { logger, interactive: true });
     ({ authentication: { token: userToken } } = await exchangeWebFlowCode({
       clientType: "github-app",
       clientId: app.clientId,
@@ -118,7 +118,7 @@ async function verifyInstallation(
     }
     throw error;
   }
-  const asUser = createOctokit(config.githubApiUrl, { kind: "token", token: userToken }, { logger });
+  const asUser = createOctokit(config.githubApiUrl, { kind: "token", token: userToken }, { logger, interactive: true });
   for (let page = 1; page <= 50; page++) {
     const { data } = await asUser.request("GET /user/installations", { per_page: 100, page, request: { signal: options.abortSignal } });
     if (data.installations.some((i) => i.id === installationId)) return account;

@@ -6,6 +6,7 @@ import { Octokit } from "@octokit/core";
 import { retry } from "@octokit/plugin-retry";
 import type { Logger } from "../src/logger.js";
 import { githubNetwork } from "./github-network.js";
+import { INTERACTIVE_CONNECT_TIMEOUT_IN_MS } from "./probe-github-host.js";
 
 // githubNetwork first: its hook is the innermost, once per attempt (see github-network.ts).
 const RetryingOctokit = Octokit.plugin(githubNetwork, retry);
@@ -18,6 +19,11 @@ export type GitHubAuth =
 
 export interface CreateOctokitOptions {
   logger?: Logger;
+  /**
+   * A check someone is waiting for (PAT check, App callbacks): GitHub's host must resolve and accept a
+   * connection within 3 s each, else "cannot reach <host>: …" at once (github-network.ts).
+   */
+  interactive?: boolean;
 }
 
 export function createOctokit(apiUrl: string, auth: GitHubAuth, options: CreateOctokitOptions = {}): GitHubClient {
@@ -25,6 +31,7 @@ export function createOctokit(apiUrl: string, auth: GitHubAuth, options: CreateO
   const common = {
     baseUrl: apiUrl,
     userAgent: "funcspace",
+    ...(options.interactive ? { connectTimeoutInMs: INTERACTIVE_CONNECT_TIMEOUT_IN_MS } : {}),
     log: {
       debug: (message: string) => log?.debug(message),
       info: (message: string) => log?.debug(message),

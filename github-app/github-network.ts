@@ -3,9 +3,13 @@
 // at once as "cannot reach GitHub" instead of being retried for ~15 s by @octokit/plugin-retry and then read as
 // "status 500". Register it before the retry plugin (`Octokit.plugin(githubNetwork, retry)`): its hook is then the
 // innermost, so it runs once per attempt and its unreachable error (not a RequestError) is never retried.
+// For checks a person waits for, `connectTimeoutInMs` first probes the host (name lookup and TCP connect, each
+// bounded; ./probe-github-host.ts), once per client: fetch has no such deadline, and offline a lookup alone can
+// take 15 s.
 import type { Octokit } from "@octokit/core";
 import type { OctokitOptions } from "@octokit/core/types";
 import { UnreachableError } from "../src/errors.js";
+import { probeGitHubHost } from "./probe-github-host.js";
 
 /** How long one attempt may wait for GitHub's answer (its headers; a streamed body has its own stall timer). */
 export const GITHUB_ATTEMPT_TIMEOUT_IN_MS = 30_000;
@@ -18,11 +22,30 @@ const DROPPED_CODES: ReadonlySet<string> = new Set(["ECONNRESET", "EPIPE", "UND_
 export interface GitHubNetworkOptions {
   /** Per-attempt deadline (default GITHUB_ATTEMPT_TIMEOUT_IN_MS). */
   githubTimeoutInMs?: number;
+  /**
+   * Interactive checks: before the first request, the host must resolve and accept a connection within this
+   * long (each); else "cannot reach <host>: …" at once. Unset: no probe (background work has its deadlines).
+   */
+  connectTimeoutInMs?: number;
 }
 
 export function githubNetwork(octokit: Octokit, options: OctokitOptions & GitHubNetworkOptions = {}): Record<string, never> {
   const timeoutInMs = options.githubTimeoutInMs ?? GITHUB_ATTEMPT_TIMEOUT_IN_MS;
+  const { connectTimeoutInMs } = options;
+  // One probe per client (a failed one is tried again by the next request).
+  let probed: Promise<void> | undefined;
   octokit.hook.wrap("request", async (request, requestOptions) => {
+    if (connectTimeoutInMs !== undefined) {
+      const url = requestOptions.baseUrl ?? options.baseUrl;
+      const callerSignal = requestOptions.request?.signal as AbortSignal | undefined;
+      if (url) {
+        probed ??= probeGitHubHost(url, { timeoutInMs: connectTimeoutInMs, abortSignal: callerSignal });
+        await probed.catch((error: unknown) => {
+          probed = undefined;
+          throw error;
+        });
+      }
+    }
     const deadline = new AbortController();
     const timer = setTimeout(
       () => deadline.abort(new DOMException(`GitHub did not answer within ${timeoutInMs / 1000} s`, "TimeoutError")),
@@ -35,9 +58,7 @@ export function githubNetwork(octokit: Octokit, options: OctokitOptions & GitHub
     } catch (error) {
       const code = networkCode(error);
       if (code && UNREACHABLE_CODES.has(code)) {
-        throw new UnreachableError(`cannot reach GitHub (${hostOf(requestOptions.url, requestOptions.baseUrl)}: ${code}); check the network, DNS and GITHUB_API_URL.`, {
-          cause: error,
-        });
+        throw new UnreachableError(unreachableMessage(hostOf(requestOptions.url, requestOptions.baseUrl), code), { cause: error });
       }
       throw error;
     } finally {
@@ -57,8 +78,34 @@ export function describeNetworkFailure(error: unknown): string | undefined {
   const cause = (error as { cause?: { name?: string; message?: string } } | null)?.cause;
   if (cause?.name === "TimeoutError") return `${cause.message ?? "GitHub did not answer in time"} (the request was given up)`;
   if (code && DROPPED_CODES.has(code)) return `the connection to GitHub dropped before the answer was complete (${code})`;
-  if (code && UNREACHABLE_CODES.has(code)) return `cannot reach GitHub (${code}); check the network, DNS and GITHUB_API_URL.`;
+  if (code && UNREACHABLE_CODES.has(code)) return unreachableMessage("GitHub", code);
   return undefined;
+}
+
+/** "cannot reach api.github.com: DNS lookup failed (ENOTFOUND); check …": the host, what failed, the code. */
+function unreachableMessage(host: string, code: string): string {
+  return `cannot reach ${host}: ${describeSocketCode(code)} (${code}); check the network, DNS and GITHUB_API_URL.`;
+}
+
+/** What a socket error code means, in words (the code itself follows in brackets). */
+export function describeSocketCode(code: string): string {
+  switch (code) {
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_FAIL":
+    case "EAI_NONAME":
+      return "DNS lookup failed";
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "EHOSTUNREACH":
+      return "no route to host";
+    case "ENETUNREACH":
+      return "network unreachable";
+    case "ETIMEDOUT":
+      return "the connection timed out";
+    default:
+      return "the connection failed";
+  }
 }
 
 /** The socket-level code under an Octokit RequestError (its cause: fetch's TypeError, whose cause is the socket error). */

@@ -30,5 +30,5 @@ export async function listInstallationRepositories(
 /** An Octokit authenticated as the installation (cached installation token). */
 export async function createInstallationOctokit(runtime: GitHubRuntime, installationId: number, options: AbortOptions = {}): Promise<GitHubClient> {
   const token = await runtime.installationTokens.get(installationId, options);
-  return createOctokit(runtime.deps.config.githubApiUrl, { kind: "token", token }, { logger: runtime.deps.logger });
+  return createOctokit(runtime.deps.config.githubApiUrl, { kind: "token", token }, { logger: runtime.deps.logger, interactive: true });
 }

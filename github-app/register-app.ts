@@ -7,6 +7,7 @@ import { BadRequestError, ConflictError } from "../src/errors.js";
 import { buildAppManifest } from "./app-manifest.js";
 import { getAppCredentials, saveAppCredentials } from "./app-credentials.js";
 import { createOctokit } from "./create-octokit.js";
+import { describePublicUrl } from "./describe-public-url.js";
 import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
 import { createSignedState, verifySignedState } from "./signed-state.js";
 
@@ -26,9 +27,11 @@ const ACCOUNT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 /** Whether an App is registered, and which (never a secret). */
 export async function getAppRegistration(deps: GitHubAppDeps, options: AbortOptions = {}): Promise<AppRegistration> {
   const credentials = await getAppCredentials(deps.secrets, options);
-  if (!credentials) return { registered: false };
+  const where = { githubWebUrl: deps.config.githubWebUrl, delivery: describePublicUrl(deps.config.publicUrl) };
+  if (!credentials) return { registered: false, ...where };
   const note = await deps.access.getNote(REGISTRATION_NOTE, options);
   return {
+    ...where,
     registered: true,
     appId: credentials.appId,
     slug: credentials.slug,
@@ -95,7 +98,7 @@ export async function completeAppRegistration(
   const existing = await getAppRegistration(deps, options);
   if (existing.registered && !overwrite) throw alreadyRegistered(existing);
 
-  const github = createOctokit(deps.config.githubApiUrl, { kind: "none" }, { logger: deps.logger });
+  const github = createOctokit(deps.config.githubApiUrl, { kind: "none" }, { logger: deps.logger, interactive: true });
   const { data } = await github.request("POST /app-manifests/{code}/conversions", {
     code,
     request: { signal: options.abortSignal },

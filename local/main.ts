@@ -7,6 +7,7 @@ import { checkAuthDeployment } from "../src/auth/check-auth-deployment.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { assertFoldersUsable } from "../src/health/folder-check.js";
 import { startAzurite, type Azurite } from "./azurite.js";
+import { describeUiUrls } from "./describe-urls.js";
 import type { LocalHost } from "./local-host.js";
 
 /**
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     host = await startLocalHost({ triggers, services, host: config.host, port: config.port, fallback: ui.fallback });
 
     console.log(`funcspace is running (local host, ${azurite ? "embedded Azurite" : "external storage"})`);
-    console.log(`  web UI     ${host.url}/`);
+    for (const line of describeUiUrls(config, host.url)) console.log(line);
     console.log(`  workspace  ${config.workspaceDir}`);
     console.log(`  secrets    ${services.secrets.description}`);
     if (debuggerUrl) console.log(`  debugger   ${debuggerUrl} (attach VS Code to 127.0.0.1:${new URL(debuggerUrl).port})`);

@@ -70,9 +70,15 @@ export function serveStaticUi(options: StaticUiOptions): StaticUi {
     const method = (req.method ?? "GET").toUpperCase();
     if (method !== "GET" && method !== "HEAD") return false;
     const url = new URL(req.url ?? "/", "http://localhost");
-    // SWA's own endpoints do not exist here: the UI reads their absence as "local developer".
-    if (url.pathname.startsWith("/.auth/")) return false;
     const wantsPage = (req.headers.accept ?? "").includes("text/html");
+    // SWA's own endpoints do not exist here: the UI reads their absence as "local developer". A person sent to
+    // one (the sign-in link of AUTH_MODE=swa, opened on this host instead of the SWA CLI) gets a page that says
+    // where sign-in lives, not the API's JSON 404.
+    if (url.pathname.startsWith("/.auth/")) {
+      if (!wantsPage) return false;
+      sendPage(res, 404, SWA_SIGN_IN_ELSEWHERE, false);
+      return true;
+    }
 
     if (state !== "ready") {
       if (!wantsPage) return false;
@@ -103,6 +109,11 @@ export function serveStaticUi(options: StaticUiOptions): StaticUi {
 
   return { fallback, ready };
 }
+
+const SWA_SIGN_IN_ELSEWHERE =
+  "Static Web Apps' sign-in (/.auth/…) is not served by funcspace's local host. With AUTH_MODE=swa, run " +
+  "`npm run start:swa` and open the UI through it: http://127.0.0.1:4280/ (its sign-in page explains how to sign in offline). " +
+  "Without Static Web Apps, `npm start` alone makes you the admin on http://127.0.0.1:7071/.";
 
 /** What Static Web Apps' globalHeaders give the pages in Azure: no framing (clickjacking), no sniffing. */
 const PAGE_HEADERS = {

@@ -68,6 +68,22 @@ export interface AppRegistration {
   /** Who registered (or last replaced) it, and when. */
   registeredBy?: string;
   registeredAt?: string;
+  /** GITHUB_WEB_URL, for links the UI builds (a token to create, the App's settings). */
+  githubWebUrl?: string;
+  /** Whether GitHub can deliver webhooks to PUBLIC_URL, said before the App is created with it. */
+  delivery?: PublicUrlCheck;
+}
+
+/** Whether GitHub can deliver webhooks to PUBLIC_URL (github-app/describe-public-url.ts). */
+export interface PublicUrlCheck {
+  publicUrl: string;
+  /** Where GitHub would deliver: PUBLIC_URL/api/github/webhooks. */
+  webhookUrl: string;
+  reachable: boolean;
+  /** Why GitHub cannot deliver there, a phrase each ("127.0.0.1 is a loopback address (this machine): …"). */
+  problems: string[];
+  /** The command that forwards webhooks to this machine instead (a smee.io channel). */
+  relayCommand: string;
 }
 
 /** `POST /api/github/app/manifest`: the form the UI posts to GitHub (GitHub's manifest flow). */

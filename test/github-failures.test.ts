@@ -1,5 +1,5 @@
 // How failures on the way to GitHub read (issue 18, item 4), against the GitHub stand-in over loopback and a
-// name that does not resolve: a host that cannot be reached is said at once ("cannot reach GitHub (…)"), a
+// name that does not resolve: a host that cannot be reached is said at once ("cannot reach <host>: …"), a
 // dropped connection is called one (not "status 500"), a corrupt archive says so, and a silent download is
 // given up after its stall deadline.
 import { readdir } from "node:fs/promises";
@@ -9,6 +9,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOctokit } from "../github-app/create-octokit.js";
 import { fetchDownload } from "../github-app/fetch-download.js";
+import { probeGitHubHost } from "../github-app/probe-github-host.js";
 import { createRepositorySource } from "../github-app/repository-source.js";
 import { SyncError } from "../src/sync/sync-error.js";
 import { syncOnce } from "../src/sync/sync-once.js";
@@ -23,11 +24,11 @@ afterAll(async () => {
 });
 
 describe("a GitHub that cannot be reached", () => {
-  it("is reported at once as \"cannot reach GitHub (host: ENOTFOUND)\", without retries", async () => {
+  it("is reported at once as \"cannot reach <host>: DNS lookup failed\", without retries", async () => {
     const source = createRepositorySource({ apiUrl: "http://github.invalid/api/v3", getToken: async () => "", owner: "o", repo: "r" });
     const began = performance.now();
     const error = (await source.getBranchHead("main").catch((e: unknown) => e)) as Error & { status?: number; code?: string };
-    expect(error.message).toMatch(/^cannot reach GitHub \(github\.invalid: (ENOTFOUND|EAI_AGAIN)\); check the network, DNS and GITHUB_API_URL\.$/);
+    expect(error.message).toMatch(/^cannot reach github\.invalid: DNS lookup failed \((ENOTFOUND|EAI_AGAIN)\); check the network, DNS and GITHUB_API_URL\.$/);
     expect(error).toMatchObject({ status: 503, code: "unreachable" });
     // Octokit's retries would take 1 + 4 + 9 s.
     expect(performance.now() - began).toBeLessThan(3_000);
@@ -42,8 +43,47 @@ describe("a GitHub that cannot be reached", () => {
     const octokit = createOctokit(`http://127.0.0.1:${port}`, { kind: "token", token: "t" });
     const began = performance.now();
     const error = (await octokit.request("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" }).catch((e: unknown) => e)) as Error;
-    expect(error.message).toBe(`cannot reach GitHub (127.0.0.1:${port}: ECONNREFUSED); check the network, DNS and GITHUB_API_URL.`);
+    expect(error.message).toBe(`cannot reach 127.0.0.1:${port}: connection refused (ECONNREFUSED); check the network, DNS and GITHUB_API_URL.`);
     expect(performance.now() - began).toBeLessThan(3_000);
+  });
+});
+
+describe("a check someone waits for (interactive clients)", () => {
+  it("gives up a name lookup that does not answer after 3 s, saying so", async () => {
+    const began = performance.now();
+    const error = (await probeGitHubHost("https://api.github.com", { lookup: () => new Promise(() => undefined) }).catch((e: unknown) => e)) as Error;
+    const elapsed = performance.now() - began;
+    expect(error.message).toBe("cannot reach api.github.com: DNS lookup took longer than 3 s; check the network, DNS and GITHUB_API_URL.");
+    expect(error).toMatchObject({ status: 503, code: "unreachable" });
+    expect(elapsed).toBeGreaterThanOrEqual(2_900);
+    expect(elapsed).toBeLessThan(3_500);
+  });
+
+  it("names a failed lookup \"DNS lookup failed\", before any request is sent", async () => {
+    const octokit = createOctokit("http://github.invalid/api/v3", { kind: "token", token: "t" }, { interactive: true });
+    const began = performance.now();
+    const error = (await octokit.request("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/^cannot reach github\.invalid: DNS lookup failed \((ENOTFOUND|EAI_AGAIN)\); check the network, DNS and GITHUB_API_URL\.$/);
+    expect(performance.now() - began).toBeLessThan(3_000);
+  });
+
+  it("lets a GitHub that answers through, probing its host once per client", async () => {
+    let connections = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"full_name":"o/r"}');
+    });
+    server.on("connection", () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const octokit = createOctokit(`http://localhost:${(server.address() as AddressInfo).port}`, { kind: "token", token: "t" }, { interactive: true });
+      for (let i = 0; i < 3; i++) expect((await octokit.request("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" })).data).toEqual({ full_name: "o/r" });
+      // The probe's connection, then fetch's (kept alive across the three requests).
+      expect(connections).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

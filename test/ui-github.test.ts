@@ -190,7 +190,7 @@ describe("GitHub settings (US-3, FR-011, FR-012a)", () => {
     const { page, context } = await host.newPage();
     await page.goto("/settings/github");
     const appSection = page.getByRole("region", { name: "Connect with GitHub" });
-    await appSection.getByRole("heading", { name: "Step 1: Create the GitHub App" }).waitFor();
+    await appSection.getByRole("heading", { name: "Step 1 of 3: Create the GitHub App" }).waitFor();
 
     // Create GitHub App: our page posts app.yml (URLs from PUBLIC_URL) to GitHub, which creates the App and
     // sends the browser back to our callback, which stores its credentials and returns to Settings.

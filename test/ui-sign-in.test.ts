@@ -51,7 +51,7 @@ describe("signing in (AUTH_MODE=github)", () => {
     await page.getByRole("button", { name: "Continue" }).click();
     await page.waitForURL("**/settings/github");
     await page.getByRole("heading", { name: "Finish setting up" }).waitFor();
-    await page.getByRole("heading", { name: "Step 1: Create the GitHub App" }).waitFor();
+    await page.getByRole("heading", { name: "Step 1 of 3: Create the GitHub App" }).waitFor();
     expect(await page.getByTestId("account-role").textContent()).toBe("admin");
     expect(await page.getByTestId("account-user").textContent()).toContain("setup");
     await saveScreenshot(page, "sign-in-setup-session");

@@ -38,7 +38,7 @@ export async function connectWithPat(input: ConnectWithPatInput, deps: PatDeps, 
   if (await deps.connections.get({ abortSignal })) {
     throw new ConflictError("This workspace is already connected to GitHub. Disconnect it first.", { code: "already_connected" });
   }
-  const octokit = createOctokit(deps.config.githubApiUrl, { kind: "token", token }, { logger: deps.logger });
+  const octokit = createOctokit(deps.config.githubApiUrl, { kind: "token", token }, { logger: deps.logger, interactive: true });
   const access = await validatePatAccess(octokit, { token, repository: `${owner}/${repo}`, branch }, { abortSignal });
   await assertWorkspaceReplaceable(deps.config.workspaceDir, input.acknowledgeOverwrite === true, { abortSignal });
 

@@ -33,7 +33,7 @@ export async function replacePatToken(
       code: "not_a_pat_connection",
     });
   }
-  const octokit = createOctokit(deps.config.githubApiUrl, { kind: "token", token }, { logger: deps.logger });
+  const octokit = createOctokit(deps.config.githubApiUrl, { kind: "token", token }, { logger: deps.logger, interactive: true });
   const access = await validatePatAccess(octokit, { token, repository: current.repository, branch: current.branch }, { abortSignal });
   await deps.secrets.set(current.tokenSecretName, token, { abortSignal });
   const log = deps.logger.child({ connectionId: current.connectionId, repository: current.repository });

@@ -6,6 +6,7 @@ import { useEffect } from "preact/hooks";
 import { NotInvitedPage } from "./auth/not-invited-page.js";
 import { SignInPage } from "./auth/sign-in-page.js";
 import { SignOut } from "./auth/sign-out.js";
+import { SwaSignInPage } from "./auth/swa-sign-in-page.js";
 import { EditorPage } from "./editor/editor-page.js";
 import { hasUnsavedChanges } from "./editor/editor-store.js";
 import { HealthPage } from "./health/health-page.js";
@@ -123,12 +124,9 @@ function Page({ current, pathname }: { current: Session; pathname: string }) {
   }
   if (!current.signedIn) {
     if (current.authMode === "github") return <SignInPage />;
-    // Behind Static Web Apps an anonymous visitor never gets here (SWA sends them to its login first).
-    return (
-      <p class="placeholder">
-        You are not signed in. <a href="/.auth/login/github">Sign in with GitHub</a>
-      </p>
-    );
+    // Behind Static Web Apps in Azure an anonymous visitor never gets here (SWA sends them to its login first);
+    // on this machine it says where sign-in lives and how to sign in offline.
+    return <SwaSignInPage />;
   }
   if (current.role === null) return <NotInvitedPage />;
 

@@ -9,6 +9,7 @@ export type {
   ConnectionStatus,
   ConnectRequest,
   InstallationRepository,
+  PublicUrlCheck,
   SyncPreview,
   SyncProgress,
   SyncRun,

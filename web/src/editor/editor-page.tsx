@@ -30,16 +30,18 @@ import {
   type Tab,
 } from "./editor-store.js";
 import { FileTree } from "./file-tree.js";
+import { FirstRun, newWorkflow, treeFilePaths } from "./first-run.js";
 import { ReadOnlyBanners } from "./read-only-banners.js";
 import { RenameDialog } from "./rename-dialog.js";
 import { RunPanel } from "./run-panel.js";
 import { TabNotices, useOutsideChangeChecks } from "./tab-notices.js";
+import { uniquePath } from "./workflow-templates.js";
 
 /** Files that may define a workflow (src/engine: .ts, .mts, .js, .mjs). */
 const SCRIPT = /\.(?:ts|mts|js|mjs)$/;
 
 type Pending =
-  | { kind: "new-file" | "new-folder"; base: string }
+  | { kind: "new-file" | "new-folder" | "new-workflow"; base: string }
   | { kind: "rename"; node: TreeNode }
   | { kind: "delete"; node: TreeNode }
   | { kind: "close-tab"; path: string };
@@ -169,6 +171,7 @@ export function EditorPage() {
       <div class="editor-layout">
         <aside class="sidebar" aria-label="Workspace">
           <div class="toolbar" role="toolbar" aria-label="File actions">
+            <button type="button" disabled={readOnly} onClick={() => setPending({ kind: "new-workflow", base: baseFolder || "workflows" })}>New workflow</button>
             <button type="button" disabled={readOnly} onClick={() => setPending({ kind: "new-file", base: baseFolder })}>New file</button>
             <button type="button" disabled={readOnly} onClick={() => setPending({ kind: "new-folder", base: baseFolder })}>New folder</button>
             <button type="button" disabled={readOnly || !selectedNode} onClick={() => selectedNode && setPending({ kind: "rename", node: selectedNode })}>
@@ -251,7 +254,11 @@ export function EditorPage() {
               class="code-host"
               hidden={!active || active.savedText === undefined}
             />
-            {!active && <p class="muted placeholder">Open a file from the tree, or create one with New file.</p>}
+            {!active && model.tree?.root.children.length === 0 && !pending ? (
+              <FirstRun status={status} roleReason={roleReason} onCreated={(path) => operator && setRunPanel({ path, token: 0 })} />
+            ) : (
+              !active && <p class="muted placeholder">Open a file from the tree, or create one with New workflow or New file.</p>
+            )}
             {runPanel && operator && <RunPanel path={runPanel.path} runToken={runPanel.token} onClose={() => setRunPanel(undefined)} />}
           </div>
         </section>
@@ -268,6 +275,19 @@ export function EditorPage() {
           error={dialogError}
           onCancel={cancel}
           onSubmit={(path) => void run(() => createFile(path))}
+        />
+      )}
+      {pending?.kind === "new-workflow" && (
+        <PromptDialog
+          title="New workflow"
+          label="Workflow file"
+          hint="A .ts or .js file; it starts as a runnable workflow named after the file. Missing folders are created."
+          initialValue={uniquePath(`${pending.base}/new-workflow.ts`, treeFilePaths())}
+          confirmLabel="Create"
+          busy={busy}
+          error={dialogError}
+          onCancel={cancel}
+          onSubmit={(path) => void run(() => newWorkflow(path))}
         />
       )}
       {pending?.kind === "new-folder" && (

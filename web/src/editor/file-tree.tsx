@@ -92,7 +92,7 @@ export function FileTree(props: FileTreeProps) {
     }
   };
 
-  if (rows.length === 0) return <p class="empty">The workspace is empty. Create a file to start.</p>;
+  if (rows.length === 0) return <p class="empty">The workspace is empty.</p>;
 
   return (
     <ul ref={list} role="tree" aria-label="Workspace files" class="tree">

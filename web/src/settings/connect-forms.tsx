@@ -1,9 +1,9 @@
-// The two ways to connect while not connected: "Connect with GitHub" (the App; registered first through
-// GitHub's manifest flow when there is none) and "Use a personal access token" (paste-in form).
+// "Connect with GitHub", the recommended way: the funcspace GitHub App (registered first through GitHub's manifest
+// flow when there is none), installed on the repository, then the repository and branch picked. Each step is
+// numbered and the flow shows which one you are on. The fallback, a personal access token, is pat-connect.tsx.
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
 import {
-  getAppRegistration,
   listInstallationRepositories,
   listRepositoryBranches,
   startAppRegistration,
@@ -13,27 +13,48 @@ import {
   type InstallationRepository,
 } from "../api/github.js";
 import { useRedirect } from "../ui/use-redirect.js";
-import { fieldOf, postForm } from "./connect-flow.js";
+import { postForm } from "./connect-flow.js";
+import { StepList, stepTitle } from "./connect-steps.js";
+import { PublicUrlWarning } from "./public-url-warning.js";
 
 export interface ConnectFormProps {
   /** Runs the connect (with the overwrite dialog when needed); rejects with the API's refusal. */
   onConnect: (request: ConnectRequest) => Promise<void>;
 }
 
-export function AppConnect({ onConnect, installationId }: ConnectFormProps & { installationId: number | undefined }) {
-  const [registration, setRegistration] = useState<AppRegistration | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  useEffect(() => {
-    getAppRegistration().then(setRegistration, (e: unknown) => setError(describeError(e)));
-  }, []);
+export const APP_STEPS = ["Create the GitHub App", "Install it on your repository", "Choose the repository and branch"] as const;
 
+export interface AppConnectProps extends ConnectFormProps {
+  installationId: number | undefined;
+  /** `GET /api/github/app`, read by the page; undefined while it loads. */
+  registration: AppRegistration | undefined;
+  registrationError: string | undefined;
+}
+
+export function AppConnect({ onConnect, installationId, registration, registrationError }: AppConnectProps) {
+  const current = !registration?.registered ? 1 : installationId === undefined ? 2 : 3;
   return (
-    <section class="card" aria-labelledby="connect-app-title">
-      <h2 id="connect-app-title">Connect with GitHub</h2>
-      <p>Install the funcspace GitHub App on the repository that holds your workflows. Pushes reach the workspace within seconds.</p>
-      {error && <p class="error" role="alert">{error}</p>}
-      {!registration && !error && <p class="muted">Checking the GitHub App…</p>}
-      {registration && !registration.registered && <CreateApp />}
+    <section class="card card-recommended" aria-labelledby="connect-app-title">
+      <h2 id="connect-app-title">
+        Connect with GitHub <span class="badge badge-good">Recommended</span>
+      </h2>
+      <p>Install the funcspace GitHub App on the repository that holds your workflows. Why the App rather than a token:</p>
+      <ul class="why" data-testid="app-why">
+        <li>
+          <strong>Fine-grained:</strong> it asks for read access to code (<em>Contents: read</em>) and nothing that could change your repository.
+        </li>
+        <li>
+          <strong>Per repository:</strong> you install it on the repositories you pick, and remove it on GitHub any time; no personal token of
+          yours is stored, only hour-long installation tokens.
+        </li>
+        <li>
+          <strong>Webhooks built in:</strong> every push arrives signed within seconds; nothing to set up on the repository.
+        </li>
+      </ul>
+      <StepList label="Steps to connect with the GitHub App" steps={APP_STEPS} current={registration || registrationError ? current : 0} />
+      {registrationError && <p class="error" role="alert">{registrationError}</p>}
+      {!registration && !registrationError && <p class="muted">Checking the GitHub App…</p>}
+      {registration && !registration.registered && <CreateApp registration={registration} />}
       {registration?.registered && !installationId && <InstallApp registration={registration} />}
       {registration?.registered && installationId !== undefined && <InstallationPicker installationId={installationId} onConnect={onConnect} />}
     </section>
@@ -41,9 +62,10 @@ export function AppConnect({ onConnect, installationId }: ConnectFormProps & { i
 }
 
 /** Step 1: GitHub creates the App from our manifest (a form POST to GitHub, then back to our callback). */
-function CreateApp() {
+function CreateApp({ registration }: { registration: AppRegistration }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  const unreachable = registration.delivery && !registration.delivery.reachable;
   const submit = async (event: Event) => {
     event.preventDefault();
     const field = (event.currentTarget as HTMLFormElement).elements.namedItem("organization") as HTMLInputElement;
@@ -61,14 +83,17 @@ function CreateApp() {
   };
   return (
     <form class="step" onSubmit={(event) => void submit(event)}>
-      <h3>Step 1: Create the GitHub App</h3>
+      <h3>{stepTitle(APP_STEPS, 1)}</h3>
       <p>No GitHub App is registered for this platform yet. GitHub creates one from our manifest; you only confirm its name.</p>
       <label>
         Organization (optional)
         <input type="text" name="organization" placeholder="your-org" autocomplete="off" spellcheck={false} />
       </label>
       <p class="hint">Leave empty to create the App on your personal account.</p>
-      <button type="submit" class="primary" disabled={busy}>{busy ? "Opening GitHub…" : "Create GitHub App"}</button>
+      {registration.delivery && <PublicUrlWarning delivery={registration.delivery} id="public-url-warning" />}
+      <button type="submit" class="primary" disabled={busy} aria-describedby={unreachable ? "public-url-warning" : undefined}>
+        {busy ? "Opening GitHub…" : "Create GitHub App"}
+      </button>
       {error && <p class="error" role="alert">{error}</p>}
     </form>
   );
@@ -78,13 +103,15 @@ function CreateApp() {
 function InstallApp({ registration }: { registration: AppRegistration }) {
   const { busy, error, go: install } = useRedirect(startInstallation);
   return (
-    <>
+    <div class="step">
+      <h3>{stepTitle(APP_STEPS, 2)}</h3>
+      <p>GitHub asks which repositories the App may read: pick the one with your workflows, then you come back here.</p>
       <p>
         <button type="button" class="primary" disabled={busy} onClick={() => void install()}>Connect with GitHub</button>{" "}
         <AppFacts registration={registration} />
       </p>
       {error && <p class="error" role="alert">{error}</p>}
-    </>
+    </div>
   );
 }
 
@@ -146,7 +173,7 @@ function InstallationPicker({ installationId, onConnect }: ConnectFormProps & { 
 
   return (
     <form class="step" onSubmit={(event) => void submit(event)}>
-      <h3>Choose the repository</h3>
+      <h3>{stepTitle(APP_STEPS, 3)}</h3>
       {!repositories && !error && <p class="muted">Loading the installation's repositories…</p>}
       {repositories && repositories.length === 0 && <p class="error">The App is installed on no repository: add one on GitHub, then reload.</p>}
       {repositories && repositories.length > 0 && (
@@ -202,66 +229,5 @@ function InstallationPicker({ installationId, onConnect }: ConnectFormProps & { 
       )}
       {error && <p class="error" role="alert">{error}</p>}
     </form>
-  );
-}
-
-export function PatConnect({ onConnect }: ConnectFormProps) {
-  const [errors, setErrors] = useState<Partial<Record<"token" | "repository" | "branch" | "form", string>>>({});
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    const form = event.currentTarget as HTMLFormElement;
-    const data = new FormData(form);
-    setBusy(true);
-    setErrors({});
-    try {
-      await onConnect({
-        kind: "pat",
-        token: String(data.get("token") ?? "").trim(),
-        repository: String(data.get("repository") ?? "").trim(),
-        branch: String(data.get("branch") ?? "").trim(),
-      });
-      // The token leaves the page with the request: never kept in the form.
-      (form.elements.namedItem("token") as HTMLInputElement).value = "";
-    } catch (error) {
-      setErrors({ [fieldOf(error) ?? "form"]: describeError(error) });
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <section class="card" aria-labelledby="connect-pat-title">
-      <h2 id="connect-pat-title">Use a personal access token</h2>
-      <p>
-        For when you cannot install the App. A fine-grained token needs <em>Contents: read</em> on the repository (and <em>Webhooks: write</em> for
-        instant updates; without it funcspace checks for changes every few minutes).
-      </p>
-      <form onSubmit={(event) => void submit(event)} class="pat-form" autocomplete="off">
-        <Field id="pat-token" label="Token" error={errors.token}>
-          <input id="pat-token" name="token" type="password" required autocomplete="new-password" spellcheck={false} aria-invalid={errors.token ? true : undefined} aria-describedby={errors.token ? "pat-token-error" : undefined} />
-        </Field>
-        <Field id="pat-repository" label="Repository" hint="owner/name, or the repository's URL" error={errors.repository}>
-          <input id="pat-repository" name="repository" type="text" required placeholder="octo-org/workflows" spellcheck={false} aria-invalid={errors.repository ? true : undefined} aria-describedby={errors.repository ? "pat-repository-error" : "pat-repository-hint"} />
-        </Field>
-        <Field id="pat-branch" label="Branch" error={errors.branch}>
-          <input id="pat-branch" name="branch" type="text" required defaultValue="main" spellcheck={false} aria-invalid={errors.branch ? true : undefined} aria-describedby={errors.branch ? "pat-branch-error" : undefined} />
-        </Field>
-        {errors.form && <p class="error" role="alert">{errors.form}</p>}
-        <button type="submit" class="primary" disabled={busy}>{busy ? "Checking…" : "Connect with token"}</button>
-      </form>
-    </section>
-  );
-}
-
-function Field(props: { id: string; label: string; hint?: string; error: string | undefined; children: preact.ComponentChildren }) {
-  return (
-    <div class="field">
-      <label for={props.id}>{props.label}</label>
-      {props.children}
-      {props.hint && <p class="hint" id={`${props.id}-hint`}>{props.hint}</p>}
-      {props.error && <p class="error" id={`${props.id}-error`} role="alert">{props.error}</p>}
-    </div>
   );
 }

@@ -28,7 +28,7 @@ export function FinishSetup() {
         </>
       ) : (
         <p>
-          You are admin for one hour through the setup code. Create the GitHub App below (Step 1); then sign in with GitHub, and your login stays
+          You are admin for one hour through the setup code. Create the GitHub App below (step 1 of 3); then sign in with GitHub, and your login stays
           admin.
         </p>
       )}

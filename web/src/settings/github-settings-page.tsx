@@ -1,15 +1,17 @@
-// Settings → GitHub: how the workspace is connected, or how to connect it.
+// Settings → GitHub: how the workspace is connected, or how to connect it: the App (recommended, with why) and
+// a personal access token as the fallback, each a numbered flow.
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
-import { connect, type ConnectRequest, type SyncPreview } from "../api/github.js";
+import { connect, getAppRegistration, type AppRegistration, type ConnectRequest, type SyncPreview } from "../api/github.js";
 import { navigate, useLocation } from "../router.js";
 import { connection, refreshConnection, session } from "../session.js";
 import { useStore } from "../store.js";
 import { tryConnect } from "./connect-flow.js";
-import { AppConnect, PatConnect } from "./connect-forms.js";
+import { AppConnect } from "./connect-forms.js";
 import { ConnectedView } from "./connected-view.js";
 import { FinishSetup } from "./finish-setup.js";
 import { OverwriteDialog } from "./overwrite-dialog.js";
+import { PatConnect } from "./pat-connect.js";
 import { SettingsNav } from "./settings-nav.js";
 
 interface PendingConfirmation {
@@ -31,7 +33,14 @@ export function GitHubSettingsPage() {
   const createdApp = url.searchParams.get("app");
   const notice = createdApp !== null ? `The GitHub App ${createdApp} was created. Now connect it to your repository.` : url.searchParams.get("error");
 
+  const [registration, setRegistration] = useState<AppRegistration | undefined>();
+  const [registrationError, setRegistrationError] = useState<string | undefined>();
+
   useEffect(() => void refreshConnection(), []);
+  useEffect(() => {
+    if (!status || status.connected) return;
+    getAppRegistration().then(setRegistration, (e: unknown) => setRegistrationError(describeError(e)));
+  }, [status?.connected]);
 
   const onConnect = async (request: ConnectRequest): Promise<void> => {
     const outcome = await tryConnect(request);
@@ -73,10 +82,13 @@ export function GitHubSettingsPage() {
       {!status && <p class="muted">Loading…</p>}
       {status?.connected && <ConnectedView status={status} />}
       {status && !status.connected && (
-        <div class="connect-options">
-          <AppConnect onConnect={onConnect} installationId={installationId} />
-          <PatConnect onConnect={onConnect} />
-        </div>
+        <>
+          <p class="muted">Connect a repository and the workspace follows it: every push is synced here, and editing moves to GitHub.</p>
+          <div class="connect-options">
+            <AppConnect onConnect={onConnect} installationId={installationId} registration={registration} registrationError={registrationError} />
+            <PatConnect onConnect={onConnect} registration={registration} />
+          </div>
+        </>
       )}
       {pending && (
         <OverwriteDialog
