@@ -107,6 +107,9 @@ describe("registration by manifest", () => {
       htmlUrl: `${github.webUrl}/apps/${app.slug}`,
       registeredBy: "alice",
       registeredAt: expect.any(String),
+      githubWebUrl: github.webUrl,
+      // PUBLIC_URL here is a .test name: the page warns that GitHub cannot deliver to it.
+      delivery: expect.objectContaining({ reachable: false, webhookUrl: `${PUBLIC_URL}/api/github/webhooks` }),
     });
     expect(await host.services.secrets.get(SECRET_NAMES.appPrivateKey)).toBe(app.pem);
     expect(await host.services.secrets.get(SECRET_NAMES.appWebhookSecret)).toBe(app.webhookSecret);

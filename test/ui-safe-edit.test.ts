@@ -120,7 +120,7 @@ describe("safe editing", () => {
     await put("outside.md", "one\n");
     const { page, context } = await host.newPage();
     await page.goto("/editor?file=outside.md");
-    await expect.poll(() => editorText(page)).toBe("one\n");
+    await expect.poll(() => editorText(page), { timeout: 15_000 }).toBe("one\n");
     const notice = page.getByTestId("outdated");
 
     // Changed through the API by someone else: nothing shows until the window comes back.
