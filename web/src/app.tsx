@@ -3,9 +3,9 @@
 // Until `/api/auth/me` answers nothing else is called; a visitor who is not signed in sees the sign-in page
 // and a person nobody invited sees "Ask to be invited", and neither makes any other API call.
 import { useEffect } from "preact/hooks";
+import { AppHeader } from "./app-header.js";
 import { NotInvitedPage } from "./auth/not-invited-page.js";
 import { SignInPage } from "./auth/sign-in-page.js";
-import { SignOut } from "./auth/sign-out.js";
 import { SwaSignInPage } from "./auth/swa-sign-in-page.js";
 import { EditorPage } from "./editor/editor-page.js";
 import { hasUnsavedChanges } from "./editor/editor-store.js";
@@ -18,16 +18,6 @@ import { SecretsSettingsPage } from "./settings/secrets-page.js";
 import { SyncPage } from "./settings/sync-page.js";
 import { useStore } from "./store.js";
 import { WorkflowsPage } from "./workflows/workflows-page.js";
-
-const PAGES = [
-  { path: "/editor", label: "Editor" },
-  { path: "/workflows", label: "Workflows" },
-  { path: "/runs", label: "Runs" },
-  { path: "/sync", label: "Sync", whenConnected: true },
-  // Settings → GitHub first; the Settings navigation (settings/settings-nav.tsx) leads on to Secrets.
-  { path: "/settings/github", section: "/settings", label: "Settings", adminOnly: true },
-  { path: "/health", label: "Health" },
-];
 
 export function App() {
   const url = useLocation();
@@ -66,27 +56,8 @@ export function App() {
   return (
     <>
       <a class="skip-link" href="#main">Skip to content</a>
-      <header class="app-header">
-        <span class="brand">funcspace</span>
-        {invited && (
-          <nav aria-label="Main">
-            {PAGES.filter((p) => (!p.adminOnly || isAdmin(current)) && (!p.whenConnected || status?.connected)).map((p) => (
-              <a key={p.path} href={p.path} onClick={followLink} aria-current={url.pathname.startsWith(p.section ?? p.path) ? "page" : undefined}>
-                {p.label}
-              </a>
-            ))}
-          </nav>
-        )}
-        <span class="header-status">
-          {invited && status?.connected && (
-            <a href="/sync" onClick={followLink} class="badge badge-neutral" title="The workspace follows this repository: see its sync status">
-              GitHub: {status.repository}@{status.branch}
-            </a>
-          )}
-          {/* Not invited: the page itself names the person and offers the one sign-out. */}
-          {invited && <Account current={current} />}
-        </span>
-      </header>
+      {/* Not invited: the page itself names the person and offers the one sign-out. */}
+      <AppHeader current={current} status={status} pathname={url.pathname} invited={invited} />
       <main id="main">
         {invited && returnedError && (
           <p class="banner banner-error" role="alert">
@@ -97,18 +68,6 @@ export function App() {
         <Page current={current} pathname={url.pathname} />
       </main>
     </>
-  );
-}
-
-function Account({ current }: { current: Session }) {
-  return (
-    <span class="account">
-      <span class="account-user" data-testid="account-user">{current.user}</span>{" "}
-      <span class="badge badge-role" data-testid="account-role" title="Your role in this funcspace">
-        {current.role}
-      </span>{" "}
-      <SignOut />
-    </span>
   );
 }
 
@@ -136,18 +95,24 @@ function Page({ current, pathname }: { current: Session; pathname: string }) {
   if (pathname.startsWith("/settings")) {
     if (isAdmin(current)) return pathname.startsWith("/settings/secrets") ? <SecretsSettingsPage /> : <GitHubSettingsPage />;
     return (
-      <p class="placeholder">
-        Settings change how the workspace is connected to GitHub and hold the secrets workflows read, so only admins can open them. You have the{" "}
-        {current.role} role.{" "}
-        <a href="/sync" onClick={followLink}>See the sync status</a>
-      </p>
+      <div class="placeholder">
+        <h1>Settings</h1>
+        <p>
+          Settings change how the workspace is connected to GitHub and hold the secrets workflows read, so only admins can open them. You have the{" "}
+          {current.role} role.{" "}
+          <a href="/sync" onClick={followLink}>See the sync status</a>
+        </p>
+      </div>
     );
   }
   if (pathname.startsWith("/health")) return <HealthPage />;
   if (pathname === "/" || pathname === "/index.html" || pathname.startsWith("/editor")) return <EditorPage />;
   return (
-    <p class="placeholder">
-      Nothing here. <a href="/editor" onClick={followLink}>Go to the editor</a>.
-    </p>
+    <div class="placeholder">
+      <h1>Page not found</h1>
+      <p>
+        Nothing here. <a href="/editor" onClick={followLink}>Go to the editor</a>.
+      </p>
+    </div>
   );
 }

@@ -9,6 +9,7 @@ import { useLocation } from "../router.js";
 import { canRun, canWrite, connection, missingRoleReason, refreshConnection, session } from "../session.js";
 import { useStore } from "../store.js";
 import { ConfirmDialog, PromptDialog } from "../ui/dialog.js";
+import { useDrawer } from "../ui/use-drawer.js";
 import { ConflictDialog } from "./conflict-dialog.js";
 import {
   activateTab,
@@ -64,6 +65,9 @@ export function EditorPage() {
   const [runPanel, setRunPanel] = useState<{ path: string; token: number } | undefined>();
   const runRequest = useStore(runRequests);
   const runRequestsSeen = useRef(runRequests.get().count);
+  // On a narrow window the tree is a drawer over the code; opening a file closes it.
+  const files = useDrawer("editor-files", { initialFocus: ['[role="tree"] [tabindex="0"]'] });
+  useEffect(() => files.close(), [model.active]);
 
   useEffect(() => {
     void reloadTree();
@@ -167,9 +171,11 @@ export function EditorPage() {
 
   return (
     <div class="editor-page">
+      <h1 class="visually-hidden">Editor</h1>
       <ReadOnlyBanners status={status} roleReason={roleReason} activePath={active?.path} />
       <div class="editor-layout">
-        <aside class="sidebar" aria-label="Workspace">
+        <aside class="sidebar drawer" aria-label="Workspace" {...files.drawerProps}>
+          <h2 class="visually-hidden">Files</h2>
           <div class="toolbar" role="toolbar" aria-label="File actions">
             <button type="button" disabled={readOnly} onClick={() => setPending({ kind: "new-workflow", base: baseFolder || "workflows" })}>New workflow</button>
             <button type="button" disabled={readOnly} onClick={() => setPending({ kind: "new-file", base: baseFolder })}>New file</button>
@@ -200,24 +206,42 @@ export function EditorPage() {
             !model.treeError && <p class="muted">Loading…</p>
           )}
         </aside>
+        {files.open && <div class="drawer-backdrop" onClick={files.close} />}
         <section class="editor-main" aria-label="Open files">
-          <div class="tabs" role="tablist" aria-label="Open files">
-            {model.tabs.map((tab) => (
-              <div key={tab.path} class={`tab${tab.path === model.active ? " active" : ""}`}>
-                <button
-                  type="button"
-                  role="tab"
-                  aria-selected={tab.path === model.active}
-                  title={tab.path}
-                  onClick={() => activateTab(tab.path)}
-                  onAuxClick={(event) => event.button === 1 && requestClose(tab)}
-                >
-                  {baseName(tab.path)}
-                  {tab.dirty && <span class="dirty-dot" aria-label="unsaved changes"> ●</span>}
-                </button>
-                <button type="button" class="tab-close" aria-label={`Close ${tab.path}`} onClick={() => requestClose(tab)}>×</button>
-              </div>
-            ))}
+          <div class="tab-strip">
+            <button class="drawer-toggle" {...files.toggleProps}>Files</button>
+            <div class="tabs" role="tablist" aria-label="Open files">
+              {model.tabs.map((tab) => (
+                // A tablist may hold only tabs (ARIA; axe's aria-required-children): the wrapper is presentational and the
+                // close button is for the mouse, while the keyboard closes the focused tab with Delete, as the APG suggests.
+                // https://www.w3.org/WAI/ARIA/apg/patterns/tabs/
+                <div key={tab.path} role="presentation" class={`tab${tab.path === model.active ? " active" : ""}`}>
+                  <button
+                    type="button"
+                    role="tab"
+                    aria-selected={tab.path === model.active}
+                    aria-keyshortcuts="Delete"
+                    title={`${tab.path} (Delete closes it)`}
+                    onClick={() => activateTab(tab.path)}
+                    onAuxClick={(event) => event.button === 1 && requestClose(tab)}
+                    onKeyDown={(event) => {
+                      if (event.key !== "Delete") return;
+                      event.preventDefault();
+                      requestClose(tab);
+                    }}
+                  >
+                    {baseName(tab.path)}
+                    {tab.dirty && (
+                      <span class="dirty-dot">
+                        <span aria-hidden="true"> ●</span>
+                        <span class="visually-hidden"> unsaved changes</span>
+                      </span>
+                    )}
+                  </button>
+                  <button type="button" class="tab-close" aria-hidden="true" tabIndex={-1} title={`Close ${tab.path}`} onClick={() => requestClose(tab)}>×</button>
+                </div>
+              ))}
+            </div>
           </div>
           {active && (
             <div class="file-bar">

@@ -7,7 +7,7 @@ import { cancelRun, isFinished, type RunRecord } from "../api/workflows.js";
 import { followLink } from "../router.js";
 import { canRun, session } from "../session.js";
 import { useStore } from "../store.js";
-import { RunView } from "../workflows/run-view.js";
+import { RunView, type RunViewProps } from "../workflows/run-view.js";
 import { queueAndRemember } from "./run-starter.js";
 import { useLiveRun } from "./use-live-run.js";
 
@@ -20,9 +20,11 @@ export interface LiveRunViewProps {
   /** The run reached its final status. */
   onFinished?: (record: RunRecord) => void;
   compact?: boolean;
+  /** The run's title level (RunView): 1 where the run is the page. */
+  headingLevel?: RunViewProps["headingLevel"];
 }
 
-export function LiveRunView({ runId, initial, onStarted, onFinished, compact }: LiveRunViewProps) {
+export function LiveRunView({ runId, initial, onStarted, onFinished, compact, headingLevel }: LiveRunViewProps) {
   const live = useLiveRun(runId, initial, { onFinished });
   const current = useStore(session);
   const [busy, setBusy] = useState<"cancel" | "rerun" | undefined>();
@@ -83,7 +85,7 @@ export function LiveRunView({ runId, initial, onStarted, onFinished, compact }: 
 
   return (
     <>
-      <RunView run={run} live={live} actions={actions} compact={compact} />
+      <RunView run={run} live={live} actions={actions} compact={compact} headingLevel={headingLevel} />
       {live.watchError && <p class="muted small" role="status">Following the run: {live.watchError} (retrying)</p>}
     </>
   );

@@ -30,7 +30,7 @@ function RunPage({ id }: { id: string }) {
       <p>
         <a href="/runs" onClick={followLink}>← All runs</a>
       </p>
-      <LiveRunView key={id} runId={id} onStarted={(record) => navigate(`/runs/${encodeURIComponent(record.id)}`)} />
+      <LiveRunView key={id} runId={id} headingLevel={1} onStarted={(record) => navigate(`/runs/${encodeURIComponent(record.id)}`)} />
     </div>
   );
 }
@@ -73,7 +73,7 @@ function RunListPage({ url }: { url: URL }) {
   return (
     <div class="runs-page">
       <div class="toolbar">
-        <h2>Runs</h2>
+        <h1>Runs</h1>
         <button type="button" onClick={list.reload}>Refresh</button>
       </div>
       <form class="filters" role="search" aria-label="Filter runs" onSubmit={(event) => event.preventDefault()}>

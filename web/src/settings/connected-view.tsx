@@ -18,6 +18,7 @@ import { canRun, githubCommitUrl, isAdmin, missingRoleReason, refreshConnection,
 import { useStore } from "../store.js";
 import { AppFacts } from "./connect-forms.js";
 import { ConfirmDialog } from "../ui/dialog.js";
+import { TableScroll } from "../ui/table-scroll.js";
 import { formatDuration } from "../workflows/run-view.js";
 
 export function ConnectedView({ status }: { status: ConnectionStatus }) {
@@ -129,7 +130,11 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
         <h2 id="history-title">Sync history</h2>
         {runsError && <p class="error" role="alert">{runsError}</p>}
         {runs && runs.length === 0 && <p class="muted">No syncs yet.</p>}
-        {runs && runs.length > 0 && <SyncHistory status={status} runs={runs} />}
+        {runs && runs.length > 0 && (
+          <TableScroll label="Syncs, newest first">
+            <SyncHistory status={status} runs={runs} />
+          </TableScroll>
+        )}
       </section>
 
       {confirmDisconnect && (

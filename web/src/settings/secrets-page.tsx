@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
 import { deleteSecret, listSecrets, setSecret, type WorkflowSecretInfo } from "../api/secrets.js";
 import { ConfirmDialog, Dialog } from "../ui/dialog.js";
+import { TableScroll } from "../ui/table-scroll.js";
 import { readSecretValue, SecretValueField } from "./secret-value-field.js";
 import { SettingsNav } from "./settings-nav.js";
 
@@ -71,7 +72,11 @@ export function SecretsSettingsPage() {
             No secrets yet. Add the first one below; workflows can read it as soon as it is saved.
           </p>
         )}
-        {secrets && secrets.length > 0 && <SecretTable secrets={secrets} onReplace={setReplacing} onDelete={setDeleting} />}
+        {secrets && secrets.length > 0 && (
+          <TableScroll label="Secrets list">
+            <SecretTable secrets={secrets} onReplace={setReplacing} onDelete={setDeleting} />
+          </TableScroll>
+        )}
       </section>
 
       <AddSecret existing={secrets} onSaved={(name) => saved(`Added ${name}. Workflows read it with ctx.secrets.get("${name}").`)} />

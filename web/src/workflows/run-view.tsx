@@ -1,6 +1,7 @@
 // One run: id (copyable), status, who started it and how, parameters (secret-looking ones masked), elapsed time or
 // duration, progress, output, logs and the error with its stack, where every workspace `file:line` is a link that
 // opens the editor at that line. Live runs pass what their events said so far (runs/use-live-run.ts).
+// Output, logs and stack scroll in boxes of their own, each a tab stop so the keyboard can scroll them too.
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { RunLogEntry, RunRecord, WorkspaceError } from "../api/workflows.js";
@@ -17,15 +18,17 @@ export interface RunViewProps {
   actions?: ComponentChildren;
   /** Headings one level down, inside a panel. */
   compact?: boolean;
+  /** The title's level (its sections one below): 1 on the run's own page; else 3, or 4 when compact. */
+  headingLevel?: 1 | 3 | 4 | undefined;
 }
 
-export function RunView({ run, live, actions, compact }: RunViewProps) {
+export function RunView({ run, live, actions, compact, headingLevel = compact ? 4 : 3 }: RunViewProps) {
   const status = live?.status || run.status;
   const lines: RunLogEntry[] = live?.lines ?? run.logs ?? [];
   const finished = isFinished(status);
   const cancelledBy = run.cancelledBy ?? (status === "cancelled" ? live?.cancellingBy : undefined);
-  const Title = compact ? "h4" : "h3";
-  const Sub = compact ? "h5" : "h4";
+  const Title = `h${headingLevel}` as const;
+  const Sub = `h${headingLevel + 1}` as "h2" | "h4" | "h5";
   return (
     <section class="run-view" aria-label="Run result" data-run-id={run.id} aria-busy={!finished}>
       <Title class="run-title">
@@ -54,7 +57,7 @@ export function RunView({ run, live, actions, compact }: RunViewProps) {
       {run.output !== undefined && (
         <>
           <Sub>Output</Sub>
-          <pre class="output" data-testid="run-output">{JSON.stringify(run.output, null, 2)}</pre>
+          <pre class="output" data-testid="run-output" tabIndex={0}>{JSON.stringify(run.output, null, 2)}</pre>
         </>
       )}
       {run.outputTruncated && <p class="muted">The output was too large to keep.</p>}
@@ -64,7 +67,7 @@ export function RunView({ run, live, actions, compact }: RunViewProps) {
         {live?.watching && <span class="badge badge-neutral live-badge" data-testid="run-live">live{live.transport === "poll" ? " (polling)" : ""}</span>}
       </Sub>
       {lines.length > 0 ? (
-        <div role="log" aria-labelledby={`logs-${run.id}`} class="log-box">
+        <div role="log" aria-labelledby={`logs-${run.id}`} class="log-box" tabIndex={0}>
           <ol class="logs" data-testid="run-logs">
             {lines.map((entry, index) => (
               <li key={index} class={`log log-${entry.level ?? "info"}`}>
@@ -149,13 +152,14 @@ function CopyRunId({ id }: { id: string }) {
     }
   };
   return (
-    <button type="button" class="link-button small" onClick={() => void copy()} aria-label={`Copy run id ${id}`}>
+    <button type="button" class="link-button small" onClick={() => void copy()}>
       {copied ? "copied" : "copy id"}
+      <span class="visually-hidden"> of run {id}</span>
     </button>
   );
 }
 
-export function RunErrorView({ error, heading: Heading = "h4" }: { error: WorkspaceError; heading?: "h4" | "h5" }) {
+export function RunErrorView({ error, heading: Heading = "h4" }: { error: WorkspaceError; heading?: "h2" | "h4" | "h5" }) {
   return (
     <div class="run-error" role="alert">
       <Heading>Error</Heading>
@@ -167,7 +171,7 @@ export function RunErrorView({ error, heading: Heading = "h4" }: { error: Worksp
           </>
         )}
       </p>
-      {error.stack && <pre class="stack">{linkifyStack(error.stack)}</pre>}
+      {error.stack && <pre class="stack" tabIndex={0}>{linkifyStack(error.stack)}</pre>}
     </div>
   );
 }

@@ -13,6 +13,7 @@ import { RunsTable } from "../runs/runs-table.js";
 import { useRunList } from "../runs/use-run-list.js";
 import { missingRoleReason, session } from "../session.js";
 import { useStore } from "../store.js";
+import { useDrawer } from "../ui/use-drawer.js";
 import { RunForm } from "./run-form.js";
 import { SourceLink } from "./run-view.js";
 
@@ -28,6 +29,9 @@ export function WorkflowsPage() {
   const starter = useRunStarter();
   const [fromParams, setFromParams] = useState<{ id: string; params: Record<string, unknown> } | undefined>();
   const history = useRunList({ workflow: selectedName }, { pageSize: 20, enabled: selectedName !== undefined });
+  // On a narrow window the list is a drawer; choosing a workflow closes it.
+  const drawer = useDrawer("workflows-list", { initialFocus: ['.workflow-list a[aria-current="page"]', ".workflow-list a"] });
+  useEffect(() => drawer.close(), [selectedName]);
 
   const loadList = async () => {
     setListError(undefined);
@@ -62,9 +66,17 @@ export function WorkflowsPage() {
 
   return (
     <div class="workflows-page">
-      <aside class="sidebar" aria-label="Workflows">
+      <div class="page-bar">
+        <h1>Workflows</h1>
+        <button class="drawer-toggle" {...drawer.toggleProps}>
+          All workflows
+          {/* The load errors are in the drawer: say there are some. */}
+          {list && list.errors.length > 0 && <span class="badge badge-bad">{list.errors.length} failed</span>}
+        </button>
+      </div>
+      <aside class="sidebar drawer" aria-label="Workflows" {...drawer.drawerProps}>
         <div class="toolbar">
-          <h2>Workflows</h2>
+          <h2>All workflows</h2>
           <button type="button" onClick={() => void loadList()}>Refresh</button>
         </div>
         {listError && <p class="error" role="alert">Could not list the workflows: {listError}</p>}
@@ -100,6 +112,7 @@ export function WorkflowsPage() {
           </section>
         )}
       </aside>
+      {drawer.open && <div class="drawer-backdrop" onClick={drawer.close} />}
       <section class="workflow-main" aria-label="Workflow">
         {!workflow && <p class="muted placeholder">{selectedName && list ? `No workflow is named "${selectedName}".` : "Choose a workflow to run it."}</p>}
         {workflow && (
