@@ -227,6 +227,8 @@ describe.each(WIDTHS)("at %i px", (width) => {
     // Opening a file from the drawer closes it, with the focus back on the toggle.
     await page.keyboard.press("Enter");
     await tree.waitFor();
+    // The drawer moves the focus into the tree as it opens: wait for it before pressing keys.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("role")), { timeout: 10_000 }).toBe("treeitem");
     await page.keyboard.press("Home");
     expect(await focusedName(page)).toContain("workflows");
     await page.keyboard.press("ArrowRight");
