@@ -6,6 +6,7 @@ import { healthTriggers } from "./health.js";
 import { githubAppTriggers } from "./github-app.js";
 import { githubConnectTriggers } from "./github-connect.js";
 import { githubPatTriggers } from "./github-pat.js";
+import { githubPinTriggers } from "./github-pin.js";
 import { githubStatusTriggers } from "./github-status.js";
 import { githubWebhooks } from "./github-webhooks.js";
 import { reconcile } from "./reconcile.js";
@@ -21,5 +22,5 @@ import { workflowWorker } from "./workflow-worker.js";
 export const triggers: readonly Trigger[] = [
   ...healthTriggers, ...authTriggers, ...workspaceTriggers, ...workflowTriggers, workflowWorker,
   githubWebhooks, ...githubAppTriggers, ...githubConnectTriggers, ...githubStatusTriggers, reconcile, sweepInterrupted, syncWorker,
-  ...githubPatTriggers, ...secretTriggers, ...runEventTriggers, pruneWorkflowRuns,
+  ...githubPatTriggers, ...githubPinTriggers, ...secretTriggers, ...runEventTriggers, pruneWorkflowRuns,
 ];

@@ -6,10 +6,11 @@ import { poisonQueueName, QUEUES, TABLES } from "../src/azure/resources.js";
 import { SyncRunStore, type SyncRunRecord } from "../src/azure/sync-run-store.js";
 import { DEFAULT_WORKSPACE_ID, type ConnectionRecord } from "../src/connection/connection-record.js";
 import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
+import { isConnectionEvent } from "./record-connection-event.js";
 
 // The status and the sync runs are the API's shapes (src/api-types.ts), written once for the server and the UI.
 export type { ConnectionStatus, SyncRun } from "../src/api-types.js";
-import type { ConnectionStatus, SyncRun } from "../src/api-types.js";
+import type { ConnectionPin, ConnectionStatus, SyncRun } from "../src/api-types.js";
 
 export async function describeConnection(
   deps: Pick<GitHubAppDeps, "connections" | "storage" | "config">,
@@ -39,6 +40,7 @@ export async function describeConnection(
     createdAt: record.createdAt,
     githubWebUrl: deps.config.githubWebUrl,
     repositoryUrl: `${deps.config.githubWebUrl}/${record.repository}`,
+    ...(record.pinnedSha ? { pin: describePin(record, record.pinnedSha) } : {}),
   };
   if (record.state === "Syncing") {
     const run = await latestRun(deps, record, options);
@@ -71,9 +73,28 @@ export async function listSyncRuns(deps: Pick<GitHubAppDeps, "storage">, limit: 
 
 async function latestRun(deps: Pick<GitHubAppDeps, "storage">, record: ConnectionRecord, options: AbortOptions): Promise<SyncRunRecord | undefined> {
   for await (const run of syncRuns(deps).list(DEFAULT_WORKSPACE_ID, options)) {
+    // A pin recorded while a run goes on sits above it in the history.
+    if (isConnectionEvent(run)) continue;
     return run.connectionId === record.connectionId ? run : undefined;
   }
   return undefined;
+}
+
+/** The pin as the status shows it, with its one-line summary ("pinned to abc1234 by alice; 3 newer commits waiting"). */
+function describePin(record: ConnectionRecord, sha: string): ConnectionPin {
+  const waiting = record.waitingCommits;
+  const parts = [`pinned to ${sha.slice(0, 7)}${record.pinnedBy ? ` by ${record.pinnedBy}` : ""}`];
+  if (waiting !== undefined) parts.push(waiting === 0 ? "no newer commits" : `${waiting} newer ${waiting === 1 ? "commit" : "commits"} waiting`);
+  if (record.pinOffBranch) parts.push(`the branch ${record.branch} no longer contains it`);
+  return {
+    sha,
+    pinnedBy: record.pinnedBy,
+    pinnedAt: record.pinnedAt ?? record.updatedAt,
+    waitingCommits: waiting,
+    headSha: record.headSha,
+    onBranch: !record.pinOffBranch,
+    summary: parts.join("; "),
+  };
 }
 
 function syncRuns(deps: Pick<GitHubAppDeps, "storage">): SyncRunStore {

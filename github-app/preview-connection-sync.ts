@@ -17,12 +17,19 @@ export type PreviewInput = Unchecked<ConnectRequest>;
 
 export async function previewConnectionSync(runtime: GitHubRuntime, input: PreviewInput, options: AbortOptions = {}): Promise<SyncPreview> {
   const { deps } = runtime;
-  let target: { repository: string; branch: string; getToken: () => Promise<string>; allowEmpty: boolean };
+  let target: { repository: string; branch: string; commitSha?: string; getToken: () => Promise<string>; allowEmpty: boolean };
   if (input.kind === undefined) {
     const stored = await deps.connections.get(options);
     if (!stored) throw new NotFoundError("The workspace is not connected to GitHub: say which repository to preview.");
     const record: ConnectionRecord = stored.record;
-    target = { repository: record.repository, branch: record.branch, getToken: () => getConnectionToken(runtime, record, options), allowEmpty: false };
+    // A pinned workspace syncs its pinned commit: that is what a sync would change now.
+    target = {
+      repository: record.repository,
+      branch: record.branch,
+      commitSha: record.pinnedSha,
+      getToken: () => getConnectionToken(runtime, record, options),
+      allowEmpty: false,
+    };
   } else if (input.kind === "app" || input.kind === "pat") {
     const { owner, repo } = parseRepositoryName(input.repository);
     const branch = readBranchName(input.branch);
@@ -45,7 +52,7 @@ export async function previewConnectionSync(runtime: GitHubRuntime, input: Previ
   }
   const [owner = "", repo = ""] = target.repository.split("/");
   return previewSync(
-    { branch: target.branch, allowEmpty: target.allowEmpty },
+    { branch: target.branch, commitSha: target.commitSha, allowEmpty: target.allowEmpty },
     {
       source: createRepositorySource({ apiUrl: deps.config.githubApiUrl, getToken: target.getToken, owner, repo, logger: deps.logger }),
       workspaceDir: deps.config.workspaceDir,

@@ -75,15 +75,19 @@ export async function reconcileConnection(runtime: GitHubRuntime, options: Abort
       { ...options, connectionId: record.connectionId },
     );
   }
-  if (!headSha || headSha === record.appliedSha) return { action: "up-to-date", sha: headSha };
+  // Pinned: the pinned commit is the target. A head that moved is still worth a run: it records the push it
+  // missed (applying nothing) and counts the commits now waiting.
+  const target = record.pinnedSha ?? headSha;
+  const missedPush = record.pinnedSha !== undefined && head !== undefined && head.sha !== record.headSha;
+  if (!target || (target === record.appliedSha && !missedPush)) return { action: "up-to-date", sha: headSha };
   if (record.state === "Syncing" && now - Date.parse(record.updatedAt) < STUCK_SYNC_AFTER_IN_MS) return { action: "skipped", reason: "syncing" };
   await enqueueSync(
     deps.storage,
-    { connectionId: record.connectionId, branch: record.branch, sha: headSha, trigger: "poll", requestedAt: new Date(now).toISOString() },
+    { connectionId: record.connectionId, branch: record.branch, sha: headSha ?? target, trigger: "poll", requestedAt: new Date(now).toISOString() },
     options,
   );
-  deps.logger.info({ connectionId: record.connectionId, sha: headSha, appliedSha: record.appliedSha }, "reconcile enqueued a sync");
-  return { action: "enqueued", sha: headSha };
+  deps.logger.info({ connectionId: record.connectionId, sha: headSha, appliedSha: record.appliedSha, pinnedSha: record.pinnedSha }, "reconcile enqueued a sync");
+  return { action: "enqueued", sha: headSha ?? target };
 }
 
 async function rejectToken(runtime: GitHubRuntime, record: ConnectionRecord): Promise<ReconcileOutcome> {

@@ -12,7 +12,7 @@ import { AppError, ForbiddenError, NotFoundError, ServiceUnavailableError, Unaut
 import type { Logger } from "../src/logger.js";
 import { fetchDownload } from "./fetch-download.js";
 import { describeNetworkFailure, githubNetwork } from "./github-network.js";
-import type { BranchHead, RepositorySource, SourceOptions, SourceTree, SourceTreeEntry } from "../src/sync/repository-source.js";
+import type { BranchHead, CommitComparison, RepositorySource, SourceOptions, SourceTree, SourceTreeEntry } from "../src/sync/repository-source.js";
 
 // githubNetwork first: a deadline per attempt and "cannot reach GitHub" without retries (github-network.ts).
 const SyncOctokit = Octokit.plugin(githubNetwork, retry, throttling);
@@ -143,6 +143,20 @@ export function createRepositorySource(options: CreateRepositorySourceOptions): 
         const body = response.data as ReadableStream<Uint8Array> | null;
         if (!body) throw new Error("the tarball answer has no body");
         return Readable.fromWeb(body as WebReadableStream<Uint8Array>);
+      }),
+
+    // https://docs.github.com/rest/commits/commits#compare-two-commits. One commit a page: only the counts are
+    // read (the files of the first page still come along; GitHub has no switch for them).
+    compareCommits: (base: string, head: string, opts: SourceOptions = {}): Promise<CommitComparison> =>
+      call(`comparison of ${base.slice(0, 7)} and ${head.slice(0, 7)}`, opts, async () => {
+        const response = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
+          owner,
+          repo,
+          basehead: `${base}...${head}`,
+          per_page: 1,
+        });
+        const data = response.data as { status: CommitComparison["status"]; ahead_by: number; behind_by: number; base_commit: { sha: string } };
+        return { status: data.status, aheadBy: data.ahead_by, behindBy: data.behind_by, baseSha: data.base_commit.sha };
       }),
   };
 }

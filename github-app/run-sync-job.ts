@@ -14,7 +14,7 @@ import { DEFAULT_WORKSPACE_ID, type ConnectionRecord } from "../src/connection/c
 import type { Logger } from "../src/logger.js";
 import type { FetchMode } from "../src/sync/fetch-changes.js";
 import { InvalidSyncJobError, isPermanentSyncFailure } from "../src/sync/sync-error.js";
-import type { SyncJob } from "../src/sync/sync-job.js";
+import { SYNC_TRIGGERS, type SyncJob } from "../src/sync/sync-job.js";
 import { syncWorkspace, type SyncWorkspaceDeps, type SyncWorkspaceOptions, type SyncWorkspaceResult } from "../src/sync/sync-workspace.js";
 import { createRepositorySource } from "./repository-source.js";
 
@@ -91,7 +91,7 @@ export function checkSyncJob(job: unknown): asserts job is SyncJob {
   if (typeof value !== "object" || value === null) throw new InvalidSyncJobError("sync job: the message is not a JSON object");
   if (typeof value.connectionId !== "string" || !value.connectionId) throw new InvalidSyncJobError("sync job: connectionId must be a non-empty string");
   if (typeof value.branch !== "string" || !value.branch) throw new InvalidSyncJobError("sync job: branch must be a non-empty string");
-  if (!["webhook", "poll", "manual", "initial"].includes(String(value.trigger))) {
-    throw new InvalidSyncJobError("sync job: trigger must be webhook, poll, manual or initial");
+  if (!(SYNC_TRIGGERS as readonly string[]).includes(String(value.trigger))) {
+    throw new InvalidSyncJobError(`sync job: trigger must be one of ${SYNC_TRIGGERS.join(", ")}`);
   }
 }

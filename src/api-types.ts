@@ -429,13 +429,40 @@ export interface ConnectionStatus {
   /** Base of links to GitHub (GITHUB_WEB_URL), and the repository's page. */
   githubWebUrl?: string;
   repositoryUrl?: string;
+  /** The workspace is held at one commit (POST /api/github/pin): pushes are recorded, not applied, until unpinned. */
+  pin?: ConnectionPin;
 }
 
 /**
- * `disconnected`: not a sync but the event that ended a connection (DELETE /api/github/connection), kept in the same history.
+ * A pin: the commit the sync engine applies instead of the branch head, who pinned it and when, and how far the
+ * branch has moved on since (counted by the sync worker at each push or poll, and when pinning).
+ */
+export interface ConnectionPin {
+  /** The full commit SHA. */
+  sha: string;
+  pinnedBy?: string;
+  pinnedAt: string;
+  /** Commits on the branch after the pinned one, waiting to be applied (absent when not counted yet). */
+  waitingCommits?: number;
+  /** The branch head they were counted against. */
+  headSha?: string;
+  /** false: the branch no longer contains the pinned commit (force-pushed); it stays applied until unpinned. */
+  onBranch: boolean;
+  /** One line for the status: "pinned to abc1234 by alice; 3 newer commits waiting". */
+  summary: string;
+}
+
+/** `POST /api/github/pin` (admins): pin the workspace to this commit of the connected branch (7–40 hex digits). Answers the ConnectionStatus. */
+export interface PinRequest {
+  sha: string;
+}
+
+/**
+ * `disconnected`, `pinned`, `unpinned`: not syncs but events kept in the same history: a connection ended
+ * (DELETE /api/github/connection), the workspace pinned to a commit (POST /api/github/pin) or unpinned (DELETE).
  * `interrupted`: the worker stopped mid-run (crash, host recycled); set by the sweeper (src/sync/sweep-interrupted-syncs.ts).
  */
-export type SyncRunResult = "running" | "noop" | "applied" | "failed" | "cancelled" | "disconnected" | "interrupted";
+export type SyncRunResult = "running" | "noop" | "applied" | "failed" | "cancelled" | "disconnected" | "pinned" | "unpinned" | "interrupted";
 
 /** One sync run as it is stored (the `syncruns` table, src/azure/sync-run-store.ts) and listed. */
 export interface SyncRunRecord {
@@ -444,15 +471,22 @@ export interface SyncRunRecord {
   connectionId?: string;
   repository: string;
   branch: string;
-  /** `webhook`, `poll`, `manual` (Sync now), `initial` (connecting), or `disconnect` (the event that ended a connection). */
+  /**
+   * `webhook`, `poll`, `manual` (Sync now), `initial` (connecting), `pin`/`unpin` (the pin event, and the sync it
+   * queued), or `disconnect` (the event that ended a connection).
+   */
   trigger: string;
   deliveryId?: string;
   /** Who started it (Sync now, connect, disconnect); absent for webhooks and polls. */
   requestedBy?: string;
   /** How many pushes the job stood for, when the webhook intake coalesced several. */
   coalesced?: number;
-  /** The commit the job was queued for; `toSha` is the one synced (the head at run time). */
+  /** The commit the job was queued for; `toSha` is the one synced (the head at run time, or the pinned commit). */
   requestedSha?: string;
+  /** The workspace was pinned to this commit: the run applied it, not the branch head (a push while pinned is recorded so). */
+  pinnedSha?: string;
+  /** While pinned: commits on the branch after the pinned one, not applied. */
+  waitingCommits?: number;
   fromSha?: string;
   toSha?: string;
   result: SyncRunResult;

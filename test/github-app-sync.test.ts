@@ -2,19 +2,17 @@
 // sync worker → file on disk; a redelivery is a no-op; a lost webhook is picked up by the reconcile timer;
 // a revoked token makes reconcile back off. The connection uses a repository webhook with its own secret
 // (the stand-in's repo hooks); the App path's own delivery is covered in github-app-connect.test.ts.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { pack as createPack } from "tar-stream";
-import { Octokit } from "@octokit/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { reconcileConnection } from "../github-app/reconcile-connection.js";
 import { getGitHubRuntime } from "../functions/github-runtime.js";
 import { readHostSettings } from "../local/host-json.js";
-import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
-import { connect, queuedJobs, resetGitHubState } from "./support/github-app-fixtures.js";
+import { connectPatWithRepoHook, queuedJobs, removeRepoHooks, resetGitHubState } from "./support/github-app-fixtures.js";
 import { checkHealth } from "../src/health/check-health.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
 import { until } from "./support/wait-for.js";
@@ -41,43 +39,9 @@ afterEach(async () => {
 
 const fileContent = (file: string) => readFile(path.join(host!.workspaceDir, file), "utf8").catch(() => undefined);
 
-/** A PAT connection with a real repository webhook on the stand-in pointing at the host. */
-async function connectWithRepoHook(testHost: TestHost, options: { hook?: boolean } = {}): Promise<{ record: ConnectionRecord; token: string }> {
-  const connectionId = randomUUID();
-  const token = `ghp_${randomBytes(12).toString("hex")}`;
-  github.addToken(token, { type: "classic", scopes: ["repo", "admin:repo_hook"] });
-  await testHost.services.secrets.set(`github-pat-${connectionId}`, token);
-  let hook: Partial<ConnectionRecord> = { deliveryMode: "polling", deliveryModeReason: "test: no webhook" };
-  if (options.hook !== false) {
-    const secret = randomBytes(32).toString("hex");
-    await testHost.services.secrets.set(`github-webhook-${connectionId}`, secret);
-    const octokit = new Octokit({ auth: token, baseUrl: github.apiUrl });
-    const { data } = await octokit.request("POST /repos/{owner}/{repo}/hooks", {
-      owner: "octo-user",
-      repo: "site",
-      config: { url: `${testHost.url}/api/github/webhooks`, content_type: "json", secret },
-      events: ["push"],
-      active: true,
-    });
-    hook = { deliveryMode: "webhook", webhookId: data.id, webhookSecretName: `github-webhook-${connectionId}` };
-  }
-  const record = await connect(testHost, {
-    connectionId,
-    kind: "pat",
-    installationId: undefined,
-    tokenSecretName: `github-pat-${connectionId}`,
-    tokenLast4: token.slice(-4),
-    state: "Connecting",
-    ...hook,
-  });
-  return { record, token };
-}
-
-async function removeHooks(token: string): Promise<void> {
-  const octokit = new Octokit({ auth: token, baseUrl: github.apiUrl });
-  const { data } = await octokit.request("GET /repos/{owner}/{repo}/hooks", { owner: "octo-user", repo: "site" });
-  for (const hook of data) await octokit.request("DELETE /repos/{owner}/{repo}/hooks/{hook_id}", { owner: "octo-user", repo: "site", hook_id: hook.id });
-}
+/** A PAT connection to octo-user/site with a real repository webhook on the stand-in pointing at the host. */
+const connectWithRepoHook = (testHost: TestHost, options: { hook?: boolean } = {}) => connectPatWithRepoHook(testHost, github, "octo-user/site", options);
+const removeHooks = (token: string) => removeRepoHooks(github, "octo-user/site", token);
 
 describe("git push → webhook → workspace", () => {
   it("syncs the pushed file into the workspace, records the run, and ignores GitHub's redelivery", async () => {

@@ -46,6 +46,8 @@ const EXPECTED: Record<string, Role> = {
   githubReplaceToken: "admin",
   githubDisconnect: "admin",
   githubSyncPreview: "admin",
+  githubPin: "admin",
+  githubUnpin: "admin",
   listSecrets: "admin",
   putSecret: "admin",
   deleteSecret: "admin",

@@ -139,6 +139,28 @@ describe("runSyncJob", () => {
     expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
   });
 
+  it("applies the pinned commit whatever the job asks, counts the commits waiting, and notices a branch that dropped it", async () => {
+    const c1 = await fx.repo.commit({ "a.txt": "a1\n", "gone.txt": "gone\n" });
+    const c2 = await fx.repo.commit({ "a.txt": "a2\n", "gone.txt": null, "b.txt": "b\n" });
+    await connections.update((record) => ({ ...record, pinnedSha: c1, pinnedBy: "alice", pinnedAt: new Date().toISOString() }));
+    expect(await runSyncJob(job({ sha: c2 }), deps())).toMatchObject({ status: "ran", runs: [{ result: "applied", requestedSha: c2, toSha: c1, pinnedSha: c1, waitingCommits: 1 }] });
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, c1, fx.root))).toEqual([]);
+    expect((await connections.get())?.record).toMatchObject({ state: "Ready", appliedSha: c1, headSha: c2, pinnedSha: c1, waitingCommits: 1 });
+    expect((await connections.get())?.record.pinOffBranch).toBeUndefined();
+
+    // The branch is replaced by an unrelated history: the pin holds, and the record says the branch lost it.
+    const rewritten = await fx.repo.forcePush({ "c.txt": "c\n" });
+    expect(await runSyncJob(job({ sha: rewritten, trigger: "poll" }), deps())).toMatchObject({ runs: [{ result: "noop", toSha: c1, pinnedSha: c1 }] });
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, c1, fx.root))).toEqual([]);
+    expect((await connections.get())?.record).toMatchObject({ appliedSha: c1, headSha: rewritten, pinOffBranch: true });
+
+    // Unpinned, the next job follows the branch again.
+    await connections.update((record) => ({ ...record, pinnedSha: undefined, pinnedBy: undefined, pinnedAt: undefined, waitingCommits: undefined, pinOffBranch: undefined }));
+    expect(await runSyncJob(job(), deps())).toMatchObject({ runs: [{ result: "applied", toSha: rewritten }] });
+    expect((await listRuns())[0]!.pinnedSha).toBeUndefined();
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, rewritten, fx.root))).toEqual([]);
+  });
+
   it("ignores a job queued for an earlier connection", async () => {
     await fx.repo.commit({ "a.txt": "a\n" });
     expect(await runSyncJob(job({ connectionId: "conn-0" }), deps())).toEqual({ status: "stale" });

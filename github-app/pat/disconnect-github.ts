@@ -5,12 +5,13 @@
 // (src/sync/sync-workspace.ts watches it) — delete the connection's secrets, and record a "disconnected"
 // event in the sync-run history. The workspace files stay as they are.
 import { TABLES } from "../../src/azure/resources.js";
-import { newSyncRunId, SyncRunStore, type SyncRunRecord } from "../../src/azure/sync-run-store.js";
+import { SyncRunStore, type SyncRunRecord } from "../../src/azure/sync-run-store.js";
 import { DEFAULT_WORKSPACE_ID } from "../../src/connection/connection-record.js";
 import { NotFoundError } from "../../src/errors.js";
 import { createOctokit } from "../create-octokit.js";
 import type { AbortOptions } from "../github-app-deps.js";
 import type { GitHubRuntime } from "../github-runtime.js";
+import { isConnectionEvent, recordConnectionEvent } from "../record-connection-event.js";
 import { deleteRepoWebhook } from "./delete-repo-webhook.js";
 
 // What DELETE /api/github/connection answers: the API's shape (src/api-types.ts).
@@ -64,32 +65,13 @@ export async function disconnectGitHub(
     }
   }
 
-  const now = new Date().toISOString();
-  const event: SyncRunRecord = {
-    runId: newSyncRunId(),
-    workspaceId: DEFAULT_WORKSPACE_ID,
-    connectionId: record.connectionId,
-    repository: record.repository,
-    branch: record.branch,
-    trigger: "disconnect",
-    ...(input.disconnectedBy ? { requestedBy: input.disconnectedBy } : {}),
-    result: "disconnected",
-    fromSha: record.appliedSha,
-    added: 0,
-    changed: 0,
-    deleted: 0,
-    skipped: 0,
-    bytesDownloaded: 0,
-    startedAt: now,
-    finishedAt: now,
-    durationMs: 0,
-    ...(problems.length ? { errorMessage: problems.join(" ").slice(0, 4000) } : {}),
-  };
-  try {
-    await runs.create(event);
-  } catch (error) {
-    log.warn({ err: error }, "disconnect could not record its event");
-  }
+  const event = await recordConnectionEvent(
+    runs,
+    record,
+    { trigger: "disconnect", result: "disconnected" },
+    { requestedBy: input.disconnectedBy, problems },
+    log,
+  );
   log.info({ kind: record.kind, disconnectedBy: input.disconnectedBy, webhookDeleted: webhook?.deleted, problems: problems.length }, "disconnected from github");
   return {
     disconnected: true,
@@ -119,7 +101,7 @@ async function waitForRunToStop(runs: SyncRunStore, connectionId: string, log: G
 async function newestRun(runs: SyncRunStore, connectionId: string): Promise<SyncRunRecord | undefined> {
   // Newest first; a connection's runs are recent, so this stops after a few entities.
   for await (const run of runs.list(DEFAULT_WORKSPACE_ID)) {
-    if (run.connectionId === connectionId && run.trigger !== "disconnect") return run;
+    if (run.connectionId === connectionId && !isConnectionEvent(run)) return run;
   }
   return undefined;
 }

@@ -185,7 +185,8 @@ function toEntity(record: ConnectionRecord, workspaceId: string): Record<string,
 const RECORD_FIELDS = [
   "connectionId", "kind", "repository", "branch", "installationId", "tokenSecretName", "tokenLast4", "deliveryMode",
   "deliveryModeReason", "webhookId", "webhookSecretName", "state", "stateReason", "appliedSha", "headSha", "headEtag",
-  "lastSyncAt", "createdAt", "updatedAt", "connectedBy", "tokenRotatedBy", "tokenRotatedAt",
+  "lastSyncAt", "createdAt", "updatedAt", "connectedBy", "tokenRotatedBy", "tokenRotatedAt", "pinnedSha", "pinnedBy", "pinnedAt",
+  "waitingCommits", "pinOffBranch",
 ] as const satisfies readonly (keyof ConnectionRecord)[];
 
 function fromEntity(entity: Record<string, unknown>): ConnectionRecord {

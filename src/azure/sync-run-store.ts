@@ -13,7 +13,7 @@ export interface SyncRunStoreOptions {
 }
 
 const FIELDS = [
-  "runId", "workspaceId", "connectionId", "repository", "branch", "trigger", "deliveryId", "requestedBy", "coalesced", "requestedSha", "fromSha", "toSha",
+  "runId", "workspaceId", "connectionId", "repository", "branch", "trigger", "deliveryId", "requestedBy", "coalesced", "requestedSha", "pinnedSha", "waitingCommits", "fromSha", "toSha",
   "result", "added", "changed", "deleted", "skipped", "bytesDownloaded", "fetchMethod", "skippedPaths", "startedAt",
   "finishedAt", "durationMs", "errorStep", "errorCode", "errorMessage", "errorPermanent", "attempt", "progressPhase", "progressDone", "progressTotal",
   "leaseGeneration",

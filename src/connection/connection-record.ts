@@ -39,6 +39,16 @@ export interface ConnectionRecord {
   /** Who last replaced the personal access token, and when. */
   tokenRotatedBy?: string;
   tokenRotatedAt?: string;
+  /**
+   * The pin (github-app/pin-workspace.ts): the commit the sync engine applies instead of the branch head, who
+   * pinned it and when. While set, pushes are recorded but not applied; `headSha` keeps following the branch.
+   */
+  pinnedSha?: string;
+  pinnedBy?: string;
+  pinnedAt?: string;
+  /** Commits on the branch after the pinned one (as last counted), and whether the branch still contains it. */
+  waitingCommits?: number;
+  pinOffBranch?: boolean;
 }
 
 /** One workspace per deployment today; the key keeps room for more. */

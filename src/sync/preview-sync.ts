@@ -18,13 +18,13 @@ export type { SyncPreview } from "../api-types.js";
 import type { SyncPreview } from "../api-types.js";
 
 export async function previewSync(
-  request: { branch: string; allowEmpty?: boolean; fetchMode?: FetchMode },
+  request: { branch: string; commitSha?: string; allowEmpty?: boolean; fetchMode?: FetchMode },
   deps: SyncDeps,
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<SyncPreview> {
   const { abortSignal } = options;
   const limits = resolveLimits(deps.maxFileBytes, deps.limits);
-  const head = await step("resolve", () => resolveHead(deps.source, request.branch, { abortSignal }));
+  const head = await step("resolve", () => resolveHead(deps.source, request.branch, { abortSignal, commitSha: request.commitSha }));
   const manifest = await step("manifest", () => readManifest(manifestPath(deps.stateDir, deps.workspaceId), deps.workspaceDir));
   const fsThreads = getFsThreads(deps.fsThreads);
   const stop = createStopFlag(abortSignal);

@@ -30,6 +30,17 @@ export interface BranchHead {
   etag?: string;
 }
 
+/** How `head` relates to `base` (GitHub's compare: `ahead` = head has commits base lacks). */
+export interface CommitComparison {
+  status: "identical" | "ahead" | "behind" | "diverged";
+  /** Commits in head that base lacks. */
+  aheadBy: number;
+  /** Commits in base that head lacks. */
+  behindBy: number;
+  /** Both sides as full SHAs (either may be given short, or as a branch name). */
+  baseSha: string;
+}
+
 export interface RepositorySource {
   /** `owner/name`, for messages and records. */
   readonly repository: string;
@@ -44,4 +55,9 @@ export interface RepositorySource {
    * (GitHub: `owner-repo-shortsha/`), which the engine strips.
    */
   getTarball(commitSha: string, options?: SourceOptions): Promise<Readable>;
+  /**
+   * How two commits relate (a pinned workspace counts the commits waiting on the branch with it). NotFoundError
+   * when either is unknown or they share no history. Optional: a source without it leaves the count unknown.
+   */
+  compareCommits?(base: string, head: string, options?: SourceOptions): Promise<CommitComparison>;
 }

@@ -1,14 +1,18 @@
 // The message on the `workspace-sync` queue. Enqueued by the webhook intake, the reconcile timer,
 // "Sync now" and the connect flows; consumed by the sync worker.
 
-export type SyncTrigger = "webhook" | "poll" | "manual" | "initial";
+/** `pin`/`unpin`: queued by pinning the workspace to a commit or unpinning it (github-app/pin-workspace.ts). */
+export type SyncTrigger = "webhook" | "poll" | "manual" | "initial" | "pin" | "unpin";
+
+/** Every trigger, for checking a message off the queue. */
+export const SYNC_TRIGGERS: readonly SyncTrigger[] = ["webhook", "poll", "manual", "initial", "pin", "unpin"];
 
 export interface SyncJob {
   /** The connection the job was queued for; a job for an earlier connection is a no-op. */
   connectionId: string;
   /** Branch name (not `refs/heads/...`). */
   branch: string;
-  /** The commit the job was queued for. The worker syncs the branch head *now* (latest wins). */
+  /** The commit the job was queued for. The worker syncs the branch head *now* (latest wins), or the pinned commit. */
   sha?: string;
   trigger: SyncTrigger;
   /** `X-GitHub-Delivery` of the webhook that caused it (the newest, when pushes were coalesced). */

@@ -52,6 +52,8 @@ export interface SyncDeps {
 
 export interface SyncRequest {
   branch: string;
+  /** Apply exactly this commit instead of the branch head (a pinned workspace); the branch is not asked. */
+  commitSha?: string;
   /** Apply even when the commit has no files while the workspace has some. */
   allowEmpty?: boolean;
   /** Force one fetch path (tests, benchmarks); `auto` picks by the plan's size. */
@@ -126,7 +128,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
   }
 
   async function syncScanned(): Promise<SyncOutcome> {
-    const head = await step("resolve", () => resolveHead(deps.source, request.branch, { abortSignal }), abortSignal);
+    const head = await step("resolve", () => resolveHead(deps.source, request.branch, { abortSignal, commitSha: request.commitSha }), abortSignal);
     if (request.session !== undefined && !request.verifyDisk) {
       const applied = await readAppliedCommit(appliedFile);
       if (

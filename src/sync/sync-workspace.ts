@@ -1,5 +1,7 @@
 // The sync worker's whole job, as DESIGN.md draws it: under the workspace's lease, sync the connected
-// branch's head into the workspace (syncOnce: resolve → plan → fetch → apply) and record the run.
+// branch's head (or the commit the workspace is pinned to) into the workspace (syncOnce: resolve → plan →
+// fetch → apply) and record the run. A pin or unpin while a run holds the lease marks it pending, and the
+// holder runs once more, reading the record anew: the last change of the pin is what ends on disk.
 // Nothing is kept in memory between runs: the manifest, the connection record and the run records are the
 // state, so a crash or a stale job re-converges next time. A failure is recorded and rethrown: queue
 // redelivery is the retry loop.
@@ -11,6 +13,7 @@ import type { Logger } from "../logger.js";
 import type { FetchMode } from "./fetch-changes.js";
 import { LeaseLostError } from "../errors.js";
 import { withLease, type LeaseFence } from "./lease.js";
+import { measurePinLag } from "./measure-pin-lag.js";
 import type { SyncLimits } from "./limits.js";
 import type { RepositorySource } from "./repository-source.js";
 import { isPermanentSyncFailure, SyncCancelledError, SyncError } from "./sync-error.js";
@@ -98,6 +101,8 @@ async function runOnce(
       .catch(() => undefined);
   }, everyMs);
 
+  // A pinned workspace gets its pinned commit, whatever the job was queued for: the push is recorded, not applied.
+  const pinnedSha = connection.pinnedSha;
   const run: SyncRunRecord = {
     runId: newSyncRunId(),
     workspaceId: deps.workspaceId,
@@ -109,6 +114,7 @@ async function runOnce(
     ...(job.requestedBy ? { requestedBy: job.requestedBy } : {}),
     coalesced: job.coalesced,
     requestedSha: job.sha,
+    ...(pinnedSha ? { pinnedSha } : {}),
     fromSha: connection.appliedSha,
     result: "running",
     added: 0,
@@ -126,9 +132,11 @@ async function runOnce(
   const progress = throttleProgress(deps, run, deps.progressEveryMs ?? 1_000, log);
 
   try {
+    const source = deps.createSource(connection);
     const outcome = await syncOnce(
       {
         branch: connection.branch,
+        commitSha: pinnedSha,
         allowEmpty: job.allowEmpty,
         fetchMode: deps.fetchMode,
         // While connected the engine is the workspace's only writer; "Sync now" still checks every file.
@@ -136,7 +144,7 @@ async function runOnce(
         verifyDisk: job.trigger === "manual",
       },
       {
-        source: deps.createSource(connection),
+        source,
         workspaceDir: deps.workspaceDir,
         stateDir: deps.stateDir,
         workspaceId: deps.workspaceId,
@@ -149,10 +157,17 @@ async function runOnce(
       },
       { abortSignal, onProgress: progress.report },
     );
+    // While pinned the branch is still followed, to say how many commits wait: best effort, the run stands without it.
+    const lag = pinnedSha
+      ? await measurePinLag(source, pinnedSha, connection.branch, { abortSignal }).catch((error: unknown) => {
+          log.warn({ err: error, pinnedSha }, "could not count the commits waiting behind the pin");
+          return undefined;
+        })
+      : undefined;
     await progress.flush();
     // The connection's state belongs to the lease's holder: a worker taken over meanwhile leaves it alone.
     await step("lease", () => fence.check({ abortSignal: leaseSignal }));
-    Object.assign(run, finished(run, started, outcome));
+    Object.assign(run, finished(run, started, outcome), lag?.waitingCommits !== undefined ? { waitingCommits: lag.waitingCommits } : {});
     await deps.syncRuns.update(run.workspaceId, run.runId, run);
     await deps.connections.update(
       (record) => ({
@@ -160,7 +175,9 @@ async function runOnce(
         state: "Ready",
         stateReason: skippedSummary(outcome.skipped),
         appliedSha: outcome.toSha,
-        headSha: outcome.toSha,
+        headSha: pinnedSha ? (lag?.headSha ?? record.headSha) : outcome.toSha,
+        // Only for the pin this run applied: an unpin or another pin meanwhile queued its own run.
+        ...(pinnedSha && lag && record.pinnedSha === pinnedSha ? { waitingCommits: lag.waitingCommits, pinOffBranch: lag.onBranch === false || undefined } : {}),
         lastSyncAt: run.finishedAt,
       }),
       { connectionId: job.connectionId },
@@ -245,8 +262,8 @@ function userMessage(error: unknown): string {
 }
 
 function logFields(run: SyncRunRecord): Record<string, unknown> {
-  const { runId, repository, branch, trigger, deliveryId, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, durationMs, errorStep, errorMessage } = run;
-  return { runId, repository, branch, trigger, deliveryId, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, durationMs, errorStep, errorMessage };
+  const { runId, repository, branch, trigger, deliveryId, pinnedSha, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, durationMs, errorStep, errorMessage } = run;
+  return { runId, repository, branch, trigger, deliveryId, pinnedSha, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, durationMs, errorStep, errorMessage };
 }
 
 /** Progress goes onto the run record at most once per interval (and on each phase change). */

@@ -1,11 +1,13 @@
 // Shared set-up of the GitHub App tests: a registered App in the host's secret store, a connection
 // record, signed deliveries sent over HTTP, and the workspace-sync queue read back.
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { Octokit } from "@octokit/core";
 import { sign } from "@octokit/webhooks-methods";
 import { saveAppCredentials, type AppCredentials } from "../../github-app/app-credentials.js";
 import { QUEUES } from "../../src/azure/resources.js";
 import type { ConnectionRecord } from "../../src/connection/connection-record.js";
 import type { SyncJob } from "../../src/sync/sync-job.js";
+import type { GitHubStandIn } from "./github-stand-in/index.js";
 import type { TestHost } from "./test-host.js";
 
 export function newAppCredentials(overrides: Partial<AppCredentials> = {}): AppCredentials {
@@ -107,4 +109,54 @@ export async function queuedJobs(host: TestHost, options: { all?: boolean } = {}
 export async function resetGitHubState(host: TestHost): Promise<void> {
   await host.services.connections.delete();
   await host.services.storage.queue(QUEUES.workspaceSync).clearMessages();
+}
+
+/**
+ * A PAT connection to `repository` on the stand-in, with a real repository webhook (its own secret) pointing at
+ * the host unless `hook: false` (then polling), the token and the secret in the host's secret store.
+ */
+export async function connectPatWithRepoHook(
+  host: TestHost,
+  github: GitHubStandIn,
+  repository: string,
+  options: { hook?: boolean } = {},
+): Promise<{ record: ConnectionRecord; token: string }> {
+  const connectionId = randomUUID();
+  const token = `ghp_${randomBytes(12).toString("hex")}`;
+  github.addToken(token, { type: "classic", scopes: ["repo", "admin:repo_hook"] });
+  await host.services.secrets.set(`github-pat-${connectionId}`, token);
+  let hook: Partial<ConnectionRecord> = { deliveryMode: "polling", deliveryModeReason: "test: no webhook" };
+  if (options.hook !== false) {
+    const secret = randomBytes(32).toString("hex");
+    await host.services.secrets.set(`github-webhook-${connectionId}`, secret);
+    const [owner = "", repo = ""] = repository.split("/");
+    const octokit = new Octokit({ auth: token, baseUrl: github.apiUrl });
+    const { data } = await octokit.request("POST /repos/{owner}/{repo}/hooks", {
+      owner,
+      repo,
+      config: { url: `${host.url}/api/github/webhooks`, content_type: "json", secret },
+      events: ["push"],
+      active: true,
+    });
+    hook = { deliveryMode: "webhook", webhookId: data.id, webhookSecretName: `github-webhook-${connectionId}` };
+  }
+  const record = await connect(host, {
+    connectionId,
+    kind: "pat",
+    repository,
+    installationId: undefined,
+    tokenSecretName: `github-pat-${connectionId}`,
+    tokenLast4: token.slice(-4),
+    state: "Connecting",
+    ...hook,
+  });
+  return { record, token };
+}
+
+/** Deletes every webhook of the repository (the stand-in outlives each test's host). */
+export async function removeRepoHooks(github: GitHubStandIn, repository: string, token: string): Promise<void> {
+  const [owner = "", repo = ""] = repository.split("/");
+  const octokit = new Octokit({ auth: token, baseUrl: github.apiUrl });
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/hooks", { owner, repo });
+  for (const hook of data) await octokit.request("DELETE /repos/{owner}/{repo}/hooks/{hook_id}", { owner, repo, hook_id: hook.id });
 }

@@ -2,7 +2,7 @@
 import { atLeast, type Permission, type StandInRepository } from "./stand-in-repository.js";
 
 /** Repository permissions, and `members` (an organization permission: org and team memberships). */
-export type PermissionName = "contents" | "metadata" | "webhooks" | "administration" | "members";
+export type PermissionName = "contents" | "metadata" | "webhooks" | "administration" | "pull_requests" | "members";
 export type PermissionLevel = "read" | "write";
 export type Permissions = Partial<Record<PermissionName, PermissionLevel>>;
 
@@ -42,6 +42,8 @@ export type AccessDecision =
 
 /** What an installation (or a user's view of one) reaches, looked up by the caller's state. */
 export interface InstallationView {
+  /** The app installed (commits an installation token makes are its bot's). */
+  app?: { id: number; slug: string };
   account: string;
   repositories: string[] | "all";
   permissions: Permissions;
@@ -85,7 +87,7 @@ function forbidden(message: string, need: Need): AccessDecision {
  * Public repositories are readable by anyone, token or not.
  */
 export function authorizeRepository(credential: Credential | undefined, repo: StandInRepository, need: Need, lookups: AccessLookups): AccessDecision {
-  const publicRead = !repo.isPrivate && need.level === "read" && (need.permission === "contents" || need.permission === "metadata");
+  const publicRead = !repo.isPrivate && need.level === "read" && (need.permission === "contents" || need.permission === "metadata" || need.permission === "pull_requests");
   if (publicRead) return allowed;
   if (!credential) return notFound;
   switch (credential.kind) {

@@ -259,7 +259,7 @@ export class AppRegistry {
   private view(installation: StandInInstallation | undefined): InstallationView | undefined {
     if (!installation) return undefined;
     const app = this.apps.get(installation.appId);
-    return { account: installation.account, repositories: installation.repositories, permissions: app?.permissions ?? {}, suspended: installation.suspendedAt !== undefined };
+    return { app: app ? { id: app.id, slug: app.slug } : undefined, account: installation.account, repositories: installation.repositories, permissions: app?.permissions ?? {}, suspended: installation.suspendedAt !== undefined };
   }
 
   private hookTargets(repo: StandInRepository): AppHookTarget[] {

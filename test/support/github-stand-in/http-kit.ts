@@ -77,8 +77,8 @@ export async function readBody(req: IncomingMessage, limitBytes = 1024 * 1024): 
 }
 
 /** A JSON object body, or GitHub's 400 "Problems parsing JSON". */
-export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const raw = (await readBody(req)).toString("utf8");
+export async function readJsonBody(req: IncomingMessage, limitBytes?: number): Promise<Record<string, unknown>> {
+  const raw = (await readBody(req, limitBytes)).toString("utf8");
   if (!raw.trim()) return {};
   try {
     const value: unknown = JSON.parse(raw);

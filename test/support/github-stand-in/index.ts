@@ -9,13 +9,17 @@ import path from "node:path";
 import type { Credential, TokenGrant } from "./access.js";
 import { AppRegistry, type CreateAppOptions, type CreateInstallationOptions, type StandInApp, type StandInInstallation } from "./app-registry.js";
 import { appRoutes, type PendingCode } from "./app-routes.js";
+import { compareRoutes } from "./compare-routes.js";
 import { createDispatcher } from "./dispatch-request.js";
 import type { StandInFaults } from "./faults.js";
+import { gitDataRoutes } from "./git-data-routes.js";
 import { postReceiveHook } from "./post-receive-hook.js";
 import { hookRoutes } from "./hook-routes.js";
+import { pullRoutes } from "./pull-routes.js";
+import { refRoutes } from "./ref-routes.js";
 import { repositoryRoutes } from "./repository-routes.js";
 import { StandInRepository, type CreateRepositoryOptions } from "./stand-in-repository.js";
-import { StandInState, type RequestRecord } from "./stand-in-state.js";
+import { StandInState, type RequestRecord, type StandInPullRequest } from "./stand-in-state.js";
 import { userRoutes } from "./user-routes.js";
 import type { AddUserOptions, StandInUser } from "./users.js";
 import type { WebhookDelivery } from "./webhook-sender.js";
@@ -25,7 +29,7 @@ export type { CreateAppOptions, CreateInstallationOptions, StandInApp, StandInIn
 export type { ClassicTokenGrant, FineGrainedTokenGrant, Permissions, TokenGrant } from "./access.js";
 export type { FailOptions, LatencyOptions, LoseWebhooksOptions, TarballBody, TruncateTreesOptions } from "./faults.js";
 export type { CommitOptions, CreateRepositoryOptions, FileChange, Permission } from "./stand-in-repository.js";
-export type { RequestRecord } from "./stand-in-state.js";
+export type { RequestRecord, StandInPullRequest } from "./stand-in-state.js";
 export type { AddUserOptions, MembershipState, OrgRole, StandInUser, TeamRole } from "./users.js";
 export type { WebhookDelivery } from "./webhook-sender.js";
 export { StandInFaults } from "./faults.js";
@@ -53,6 +57,8 @@ export interface GitHubStandIn {
   requests: RequestRecord[];
   createRepository(fullName: string, options?: CreateRepositoryOptions): Promise<StandInRepository>;
   getRepository(fullName: string): StandInRepository | undefined;
+  /** The pull requests opened on a repository through `POST /repos/{o}/{r}/pulls`, in number order. */
+  pullRequests(fullName: string): readonly StandInPullRequest[];
   /** Makes `token` valid for `Authorization: token …` / `Bearer …` with the grant's rights. */
   addToken(token: string, grant: TokenGrant): void;
   /** The token answers 401 "Bad credentials" from now on (any kind: PATs, `ghu_` user tokens; a `ghr_` refresh token stops refreshing). */
@@ -114,7 +120,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
   });
   const apps = new AppRegistry(state);
   const flow: WebFlowState = { manifestCodes: new Map<string, PendingCode>(), oauthCodes: new Map<string, PendingCode>(), nextInstallation: undefined, denyNextAuthorization: false };
-  const routes = [...repositoryRoutes, ...hookRoutes, ...appRoutes(apps, flow.manifestCodes), ...userRoutes(apps), ...webRoutes(apps, flow)];
+  const routes = [...repositoryRoutes, ...gitDataRoutes, ...refRoutes, ...compareRoutes, ...pullRoutes, ...hookRoutes, ...appRoutes(apps, flow.manifestCodes), ...userRoutes(apps), ...webRoutes(apps, flow)];
   server.on("request", createDispatcher(state, routes));
 
   return {
@@ -137,6 +143,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
       return repo;
     },
     getRepository: (fullName) => state.repositories.get(fullName.toLowerCase()),
+    pullRequests: (fullName) => state.pulls.get(fullName.toLowerCase()) ?? [],
     addToken(token, grant) {
       const login = grant.login ?? userLogin;
       state.users.add(login.toLowerCase());

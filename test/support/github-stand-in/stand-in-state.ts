@@ -40,6 +40,25 @@ export interface RefreshGrant {
   expiresAt: Date;
 }
 
+/** A pull request as the stand-in keeps it (`pull-routes.ts`); heads and bases are branches of the same repository. */
+export interface StandInPullRequest {
+  id: number;
+  number: number;
+  title: string;
+  body: string | null;
+  /** Branch names. */
+  head: string;
+  base: string;
+  /** The head's commit when it was opened (the branch's current commit is reported while it exists). */
+  headSha: string;
+  user: string;
+  draft: boolean;
+  maintainerCanModify: boolean;
+  state: "open" | "closed";
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface StandInStateOptions {
   root: string;
   origin: string;
@@ -59,6 +78,8 @@ export class StandInState {
   readonly rateLimits = new Map<string, { used: number; resetAt: number }>();
   readonly hooks = new Map<string, RepositoryHook[]>();
   readonly refreshTokens = new Map<string, RefreshGrant>();
+  /** Pull requests by repository (lower-case full name), in number order. */
+  readonly pulls = new Map<string, StandInPullRequest[]>();
   readonly webhooks: WebhookSender;
   readonly people: UserDirectory;
   lookups: AccessLookups = { installation: () => undefined, appInstallations: () => [], role: (repo, login) => this.roleOn(repo, login) };

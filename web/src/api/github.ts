@@ -5,6 +5,7 @@ import { ApiError, getJson, sendJson } from "./client.js";
 export type {
   AppRegistration,
   AppRegistrationForm,
+  ConnectionPin,
   ConnectionState,
   ConnectionStatus,
   ConnectRequest,
@@ -24,6 +25,7 @@ import type {
   DisconnectResult,
   InstallationRepository,
   InstallationRepositoryList,
+  PinRequest,
   RedirectAnswer,
   RepositoryBranches,
   SyncPreview,
@@ -80,6 +82,17 @@ export function rotateToken(token: string): Promise<ConnectionStatus> {
 
 export function disconnect(): Promise<DisconnectResult> {
   return sendJson<DisconnectResult>("DELETE", "/api/github/connection");
+}
+
+/** Pins the workspace to a commit of the connected branch (one from the sync history): pushes are recorded, not applied, until unpinned. */
+export function pinWorkspace(sha: string): Promise<ConnectionStatus> {
+  const body: PinRequest = { sha };
+  return sendJson<ConnectionStatus>("POST", "/api/github/pin", body);
+}
+
+/** The workspace follows its branch again: a sync of the head is queued. */
+export function unpinWorkspace(): Promise<ConnectionStatus> {
+  return sendJson<ConnectionStatus>("DELETE", "/api/github/pin");
 }
 
 export async function listSyncRuns(limit = 20): Promise<SyncRun[]> {
