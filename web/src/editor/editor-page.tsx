@@ -33,6 +33,8 @@ import {
 import { FileTree } from "./file-tree.js";
 import { ReadOnlyBanners } from "./read-only-banners.js";
 import { RunPanel } from "./run-panel.js";
+import { WorkspaceSearch } from "./search/workspace-search.js";
+import { ProblemsPanel } from "./typescript/problems-panel.js";
 
 /** Files that may define a workflow (src/engine: .ts, .mts, .js, .mjs). */
 const SCRIPT = /\.(?:ts|mts|js|mjs)$/;
@@ -177,6 +179,7 @@ export function EditorPage() {
             </button>
             <button type="button" onClick={() => void reloadTree()} aria-label="Refresh the tree">Refresh</button>
             <a class="button" href={ZIP_URL} download>Download .zip</a>
+            <WorkspaceSearch />
           </div>
           {model.treeError && <p class="error" role="alert">Could not load the workspace: {model.treeError}</p>}
           {model.tree ? (
@@ -251,6 +254,7 @@ export function EditorPage() {
             {!active && <p class="muted placeholder">Open a file from the tree, or create one with New file.</p>}
             {runPanel && operator && <RunPanel path={runPanel.path} runToken={runPanel.token} onClose={() => setRunPanel(undefined)} />}
           </div>
+          <ProblemsPanel />
         </section>
       </div>
 
