@@ -130,4 +130,19 @@ export default defineWorkflow({
     expect(platform).toMatchObject({ path: undefined, file: "funcspace.d.ts", name: "defineWorkflow" });
     service.setFiles({}, ["workflows/uses-helper.ts"]);
   });
+  it("checks only the part of a long file on screen first, and finds the error there", () => {
+    const steps = Array.from({ length: 80 }, (_, i) => `export function step${i}(values: number[]): number[] {\n  return values.map((v) => v * ${i}).filter((v) => v > ${i});\n}\n`).join("");
+    const text = `${steps}export const broken: number = "text";\n`;
+    service.setFiles({ "workflows/long.ts": text });
+    const from = text.indexOf("export const broken");
+    const region = service.regionDiagnostics("workflows/long.ts", [{ from, to: text.length }]);
+    // One span: the last statement, not the 80 functions above it.
+    expect(region.spans).toHaveLength(1);
+    expect(region.spans![0]!.from).toBeGreaterThanOrEqual(from - 1);
+    expect(region.items.map((d) => d.message)).toEqual(["Type 'string' is not assignable to type 'number'."]);
+    // Once the whole file has been checked, the answer is the whole file's.
+    expect(service.diagnostics("workflows/long.ts")).toHaveLength(1);
+    expect(service.regionDiagnostics("workflows/long.ts", [{ from, to: text.length }]).spans).toBeUndefined();
+    service.setFiles({}, ["workflows/long.ts"]);
+  });
 });

@@ -68,8 +68,19 @@ export interface Definition {
 /** Every request, by method: its parameters and its answer. */
 export interface Requests {
   setFiles: { params: { files: Record<string, string>; removed?: string[] }; result: boolean };
-  diagnostics: { params: { path: string }; result: FileDiagnostic[] };
-  workspaceDiagnostics: { params: Record<string, never>; result: FileDiagnostic[] };
+  /** `null`: the file was edited again before this could be answered (see ts-worker.ts). */
+  diagnostics: { params: { path: string }; result: FileDiagnostic[] | null };
+  /**
+   * The file's problems inside the given ranges (the part on screen), as TypeScript's region check finds them
+   * (tsserver's "region-prioritized diagnostics"); `spans` are the ranges it covered, absent when it checked the
+   * whole file. `null` when stale, as above.
+   */
+  regionDiagnostics: {
+    params: { path: string; ranges: { from: number; to: number }[] };
+    result: { items: FileDiagnostic[]; spans?: { from: number; to: number }[] } | null;
+  };
+  /** The files the problems list covers. */
+  checkedPaths: { params: Record<string, never>; result: string[] };
   completions: { params: { path: string; position: number; triggerCharacter?: string }; result: CompletionList | undefined };
   completionDetails: { params: { path: string; position: number; name: string; source?: string }; result: CompletionDetails | undefined };
   hover: { params: { path: string; position: number }; result: HoverInfo | undefined };

@@ -7,14 +7,15 @@ import { readFile, type TreeNode, type WorkspaceTree } from "../../api/workspace
 import { describeError } from "../../api/client.js";
 import { editorModel, reloadTree } from "../editor-store.js";
 import { problems } from "./problems.js";
-import type { Method, Requests, ResponseMessage } from "./protocol.js";
+import type { FileDiagnostic, Method, Requests, ResponseMessage } from "./protocol.js";
 
 /** Workflow and helper files (src/engine) and the declaration files that may describe them. */
 const SCRIPT_FILE = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
 /** Larger files are left out of the program: generated or vendored code, not something being edited. */
 const MAX_SCRIPT_BYTES = 1024 * 1024;
 const FETCH_CONCURRENCY = 6;
-const PROBLEMS_DELAY_MS = 400;
+/** The whole workspace is re-checked this long after the last change; the edited file's own problems come with its squiggles. */
+const PROBLEMS_DELAY_MS = 1000;
 
 export type LanguageServiceClient = ReturnType<typeof createClient>;
 
@@ -55,6 +56,8 @@ function createClient() {
   const fromServer = new Map<string, string>();
   const listeners = new Set<() => void>();
   let problemsTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Counts file updates, so a workspace check overtaken by an edit stops and starts again later. */
+  let generation = 0;
 
   worker.onmessage = (event: MessageEvent<ResponseMessage>) => {
     const message = event.data;
@@ -108,6 +111,7 @@ function createClient() {
     for (const path of Object.keys(texts)) if (live.has(path)) delete texts[path];
     for (const path of removed) fromServer.delete(path);
     if (Object.keys(texts).length === 0 && removed.length === 0) return;
+    generation++;
     await send("setFiles", { files: texts, removed });
     for (const listener of listeners) listener();
     recheckSoon();
@@ -118,13 +122,30 @@ function createClient() {
     problemsTimer = setTimeout(() => void checkWorkspace(), PROBLEMS_DELAY_MS);
   };
 
+  /** Checks the workspace one file per request, so completion and hover asked meanwhile wait for one file at most. */
   const checkWorkspace = async () => {
+    const started = generation;
     try {
-      const items = await send("workspaceDiagnostics", {});
+      const items: FileDiagnostic[] = [];
+      for (const path of await send("checkedPaths", {})) {
+        const found = await send("diagnostics", { path });
+        if (found === null || generation !== started) return recheckSoon();
+        items.push(...found);
+      }
       problems.set((state) => ({ ...state, checking: false, items, error: undefined }));
     } catch (error) {
       problems.set((state) => ({ ...state, checking: false, error: describeError(error) }));
     }
+  };
+
+  /** The problems list takes a file's fresh diagnostics at once (its squiggles were just computed with them). */
+  const showFileProblems = (path: string, found: FileDiagnostic[]) => {
+    problems.set((state) => {
+      if (state.checking) return state;
+      const others = state.items.filter((item) => item.path !== path);
+      const items = [...others, ...found].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.from - b.from));
+      return { ...state, items };
+    });
   };
 
   // The first listing: the tree the editor already has, else a fresh one.
@@ -148,15 +169,38 @@ function createClient() {
     /** The editor's text of an open file: the live version from now on. */
     updateOpenFile(path: string, text: string): void {
       live.add(path);
+      generation++;
       void send("setFiles", { files: { [path]: text } }).then((didChange) => didChange && recheckSoon());
     },
 
-    /** Problems of one file, measured as `funcspace:ts-diagnostics` in the page's performance timeline. */
+    /**
+     * Problems of one whole file (the problems list takes them too), measured as `funcspace:ts-file-diagnostics`;
+     * `null` when stale, after one more try.
+     */
     async diagnostics(path: string) {
       await ready();
       const started = performance.now();
-      const result = await send("diagnostics", { path });
-      performance.measure("funcspace:ts-diagnostics", { start: started, end: performance.now(), detail: { path, count: result.length } });
+      let result = await send("diagnostics", { path });
+      // Stale because of an update with the same text (a tab shown again): ask once more for the current one.
+      if (result === null) result = await send("diagnostics", { path });
+      if (result === null) return null;
+      performance.measure("funcspace:ts-file-diagnostics", { start: started, end: performance.now(), detail: { path, count: result.length } });
+      showFileProblems(path, result);
+      return result;
+    },
+
+    /**
+     * Problems of the part of a file on screen (the whole file when small), measured as `funcspace:ts-diagnostics`
+     * in the page's performance timeline; `null` when the file was edited again before the worker got to it.
+     */
+    async regionDiagnostics(path: string, ranges: { from: number; to: number }[]) {
+      await ready();
+      const started = performance.now();
+      let result = await send("regionDiagnostics", { path, ranges });
+      if (result === null) result = await send("regionDiagnostics", { path, ranges });
+      if (result === null) return null;
+      performance.measure("funcspace:ts-diagnostics", { start: started, end: performance.now(), detail: { path, count: result.items.length, region: result.spans !== undefined } });
+      if (!result.spans) showFileProblems(path, result.items);
       return result;
     },
 

@@ -19,7 +19,8 @@ type Handlers = { [M in Method]: (params: Requests[M]["params"]) => Requests[M][
 const handlers: Handlers = {
   setFiles: ({ files, removed }) => service.setFiles(files, removed),
   diagnostics: ({ path }) => service.diagnostics(path),
-  workspaceDiagnostics: () => service.workspaceDiagnostics(),
+  regionDiagnostics: ({ path, ranges }) => service.regionDiagnostics(path, ranges),
+  checkedPaths: () => service.checkedPaths(),
   completions: ({ path, position, triggerCharacter }) => service.completions(path, position, triggerCharacter),
   completionDetails: ({ path, position, name, source }) => service.completionDetails(path, position, name, source),
   hover: ({ path, position }) => service.hover(path, position),
@@ -30,14 +31,37 @@ const handlers: Handlers = {
 // The worker's global scope (web/tsconfig.json types the UI's window, not a worker).
 const scope = self as unknown as { onmessage: (event: MessageEvent<RequestMessage>) => void; postMessage(message: ResponseMessage): void };
 
+// Requests are answered in order, in batches: while a check runs, keystrokes queue up; a file's diagnostics
+// asked before a later edit of that same file in the batch are answered `null` (stale) instead of computed, so
+// a burst of typing costs one check, not one per key.
+const queue: RequestMessage[] = [];
+let draining = false;
+
 scope.onmessage = (event) => {
-  const { id, method, params } = event.data;
-  let response: ResponseMessage;
+  queue.push(event.data);
+  if (draining) return;
+  draining = true;
+  setTimeout(drain, 0);
+};
+
+function drain(): void {
+  draining = false;
+  const batch = queue.splice(0);
+  batch.forEach((message, index) => {
+    const stale = (message.method === "diagnostics" || message.method === "regionDiagnostics") && editedLater(batch, index, (message.params as { path: string }).path);
+    scope.postMessage(stale ? { id: message.id, result: null } : answer(message));
+  });
+}
+
+function editedLater(batch: RequestMessage[], index: number, path: string): boolean {
+  return batch.slice(index + 1).some((later) => later.method === "setFiles" && path in (later.params as { files: Record<string, string> }).files);
+}
+
+function answer({ id, method, params }: RequestMessage): ResponseMessage {
   try {
     const handler = handlers[method] as (params: unknown) => unknown;
-    response = { id, result: handler(params) };
+    return { id, result: handler(params) };
   } catch (error) {
-    response = { id, error: error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error) };
+    return { id, error: error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error) };
   }
-  scope.postMessage(response);
-};
+}

@@ -12,6 +12,8 @@ const LIB_DIR = `${PLATFORM_DIR}/lib`;
 /** Files a workflow may be written in, and the declaration files that may describe them. */
 export const SCRIPT_FILE = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
 const TYPE_CHECKED = /\.(?:ts|mts|cts)$/;
+/** Files above this size get the region check first (about 150 lines): below it the whole file is as quick. */
+const REGION_CHECK_MIN_CHARS = 6000;
 
 // The run time's rules (src/engine/worker/module-hooks.ts): every workspace file is an ES module, imports
 // may name .ts files, leave the extension off, or say .js for a .ts file; the bundler resolution accepts all
@@ -131,6 +133,11 @@ export function createWorkspaceLanguageService(platform: PlatformFiles) {
     return found.filter((diagnostic) => !isNoise(file, diagnostic)).map((diagnostic) => toDiagnostic(file, diagnostic));
   };
 
+  // Not in typescript.d.ts, but a LanguageService method since 5.6: what tsserver's region check calls.
+  const regional = service as unknown as {
+    getRegionSemanticDiagnostics?(file: string, ranges: ts.TextRange[]): { diagnostics: ts.Diagnostic[]; spans: ts.TextSpan[] } | undefined;
+  };
+
   return {
     /** Adds or replaces workspace files (path → text); true when anything changed. */
     setFiles(files: Record<string, string>, removed: string[] = []): boolean {
@@ -156,11 +163,33 @@ export function createWorkspaceLanguageService(platform: PlatformFiles) {
       return diagnosticsOf(fileOf(path));
     },
 
-    /** Every problem in the workspace's TypeScript files (JavaScript is checked only with `// @ts-check`). */
-    workspaceDiagnostics(): FileDiagnostic[] {
+    /**
+     * Problems in the given ranges of a large file, checking only the statements that overlap them (a fraction of
+     * the file: the part on screen); the whole file when it is small, already checked, or the check is unavailable.
+     */
+    regionDiagnostics(path: string, ranges: { from: number; to: number }[]): { items: FileDiagnostic[]; spans?: { from: number; to: number }[] } {
+      const file = fileOf(path);
+      const text = entries.get(file)?.text ?? "";
+      const large = text.length > REGION_CHECK_MIN_CHARS;
+      const region = large ? regional.getRegionSemanticDiagnostics?.(file, ranges.map(({ from, to }) => ({ pos: from, end: to }))) : undefined;
+      if (!region) return { items: diagnosticsOf(file) };
+      const found = [...service.getSyntacticDiagnostics(file), ...region.diagnostics];
+      return {
+        items: found.filter((diagnostic) => !isNoise(file, diagnostic)).map((diagnostic) => toDiagnostic(file, diagnostic)),
+        spans: region.spans.map((span) => ({ from: span.start, to: span.start + span.length })),
+      };
+    },
+
+    /** The files whose problems are listed: TypeScript, and JavaScript that asks with `// @ts-check`. */
+    checkedPaths(): string[] {
       return roots
         .filter((file) => !file.startsWith(`${PLATFORM_DIR}/`) && (TYPE_CHECKED.test(file) || entries.get(file)?.text.includes("@ts-check")))
-        .flatMap(diagnosticsOf);
+        .map((file) => file.slice(1));
+    },
+
+    /** Every problem in the workspace's checked files. */
+    workspaceDiagnostics(): FileDiagnostic[] {
+      return this.checkedPaths().flatMap((path) => diagnosticsOf(fileOf(path)));
     },
 
     completions(path: string, position: number, triggerCharacter?: string): CompletionList | undefined {
