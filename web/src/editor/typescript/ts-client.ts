@@ -150,8 +150,12 @@ function createClient() {
 
   // The first listing: the tree the editor already has, else a fresh one.
   let syncing: Promise<void> = Promise.resolve();
+  let firstSynced: () => void = () => undefined;
+  const firstSync = new Promise<void>((resolve) => (firstSynced = resolve));
   const follow = (tree: WorkspaceTree | undefined) => {
-    if (tree) syncing = syncing.then(() => syncWithTree(tree)).catch((error: unknown) => problems.set((state) => ({ ...state, error: describeError(error) })));
+    if (!tree) return;
+    syncing = syncing.then(() => syncWithTree(tree)).catch((error: unknown) => problems.set((state) => ({ ...state, error: describeError(error) })));
+    void syncing.then(firstSynced);
   };
   const initial = editorModel.get().tree;
   if (initial) follow(initial);
@@ -163,7 +167,9 @@ function createClient() {
     lastTree = model.tree;
     lastTabs = model.tabs;
   });
-  const ready = () => syncing;
+  // Requests wait for the first listing's files (else a helper's import would show as missing); later
+  // refetches (another person's change) update the program when they land, without holding requests up.
+  const ready = () => firstSync;
 
   return {
     /** The editor's text of an open file: the live version from now on. */
