@@ -15,6 +15,7 @@ import { listWorkspaceTree } from "../src/workspace/list-workspace-tree.js";
 import { moveWorkspaceEntry } from "../src/workspace/move-workspace-entry.js";
 import { openWorkspaceFile } from "../src/workspace/open-workspace-file.js";
 import { putWorkspaceFile } from "../src/workspace/put-workspace-file.js";
+import { searchWorkspace } from "../src/workspace/search-workspace.js";
 import type { WorkspaceDeps } from "../src/workspace/workspace-deps.js";
 import { zipWorkspace } from "../src/workspace/zip-workspace.js";
 import type {
@@ -24,6 +25,7 @@ import type {
   WorkspaceFolderRequest,
   WorkspaceMoveRequest,
   WorkspaceMoveResult,
+  WorkspaceSearchResult,
   WorkspaceTree,
 } from "../src/api-types.js";
 import { defineHttp, type Trigger } from "./define.js";
@@ -55,6 +57,17 @@ export const workspaceTree = defineHttp({
   handler: async (_request, { services }) => {
     const tree: WorkspaceTree = await listWorkspaceTree(deps(services));
     return { headers: { "cache-control": "no-store" }, jsonBody: tree };
+  },
+});
+
+export const workspaceSearch = defineHttp({
+  name: "workspaceSearch",
+  methods: ["GET"],
+  route: "workspace/search",
+  role: "reader",
+  handler: async (request, { services }) => {
+    const result: WorkspaceSearchResult = await searchWorkspace(deps(services), request.query.get("q") ?? "");
+    return { headers: { "cache-control": "no-store" }, jsonBody: result };
   },
 });
 
@@ -166,6 +179,7 @@ export const workspaceZip = defineHttp({
 
 export const workspaceTriggers: readonly Trigger[] = [
   workspaceTree,
+  workspaceSearch,
   workspaceFileRead,
   workspaceFileWrite,
   workspaceFileDelete,

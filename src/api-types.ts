@@ -313,6 +313,32 @@ export interface WorkspaceTree {
   bytes: number;
 }
 
+/** One line of a file that contains the query. */
+export interface WorkspaceSearchMatch {
+  /** 1-based. */
+  line: number;
+  /** 1-based, in UTF-16 code units (as editors count). */
+  column: number;
+  /** The line, cut to its first 240 characters. */
+  text: string;
+}
+
+/** A file whose path or text contains the query. */
+export interface WorkspaceSearchFile {
+  path: string;
+  /** The path itself contains the query. */
+  nameMatch: boolean;
+  matches: WorkspaceSearchMatch[];
+}
+
+/** `GET /api/workspace/search?q=` (readers): files whose path or text contains `q`, ignoring case, in path order. */
+export interface WorkspaceSearchResult {
+  query: string;
+  files: WorkspaceSearchFile[];
+  /** More lines matched than the answer holds (1,000, at most 100 a file): narrow the query. */
+  truncated: boolean;
+}
+
 /** `PUT /api/workspace/files/{path}` (admins; the body is the file's bytes): 201 created, 200 replaced. */
 export interface WorkspaceFileWritten {
   path: string;

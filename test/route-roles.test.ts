@@ -19,6 +19,7 @@ const EXPECTED: Record<string, Role> = {
   authSetup: "anonymous",
   authSignOut: "signedIn",
   workspaceTree: "reader",
+  workspaceSearch: "reader",
   workspaceFileRead: "reader",
   workspaceZip: "reader",
   listWorkflows: "reader",

@@ -1,6 +1,7 @@
 // Keyboard use and labels, in Chromium: the tree is reached with Tab and driven with the arrow keys, Enter,
-// F2 and Delete; the editor is reached with Tab and saves with Ctrl-S; dialogs take Enter and Escape; every
-// form field on every page has an accessible name; leaving with unsaved changes asks first.
+// F2 and Delete; the editor is reached with Tab, saves with Ctrl-S and is left with Escape then Shift-Tab;
+// dialogs take Enter and Escape; every form field on every page has an accessible name; leaving with unsaved
+// changes asks first.
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Page } from "playwright-core";
@@ -101,7 +102,9 @@ describe("keyboard and labels", () => {
     expect(await onDisk("workflows/beta.ts")).toBe("export const beta = 2;\nexport const gamma = 3;\n");
     await saveScreenshot(page, "editor-keyboard");
 
-    // Back to the tree; F2 renames through a dialog whose field has the focus; Enter confirms.
+    // Back to the tree: in the editor Tab and Shift-Tab indent, so Escape first (then Shift-Tab leaves, as
+    // CodeMirror lets keyboard users out). F2 renames through a dialog whose field has the focus; Enter confirms.
+    await page.keyboard.press("Escape");
     await tabTo(page, (e) => e.getAttribute("role") === "treeitem", { backwards: true });
     await page.keyboard.press("Home");
     await page.keyboard.press("ArrowDown");

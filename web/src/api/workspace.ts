@@ -2,12 +2,13 @@
 import { ApiError, callApi, encodePath, getJson, sendJson } from "./client.js";
 
 // Shapes shared with the server: src/api-types.ts.
-export type { FileNode, FolderNode, TreeNode, WorkspaceTree } from "../../../src/api-types.js";
+export type { FileNode, FolderNode, TreeNode, WorkspaceSearchResult, WorkspaceTree } from "../../../src/api-types.js";
 import type {
   PreconditionFailedBody,
   WorkspaceFileWritten,
   WorkspaceFolderRequest,
   WorkspaceMoveRequest,
+  WorkspaceSearchResult,
   WorkspaceTree,
 } from "../../../src/api-types.js";
 
@@ -27,6 +28,11 @@ export function fileUrl(path: string): string {
 
 export function getTree(options: { signal?: AbortSignal } = {}): Promise<WorkspaceTree> {
   return getJson<WorkspaceTree>("/api/workspace/tree", { signal: options.signal });
+}
+
+/** Files whose path or text contains `query` (ignoring case), with the matching lines. */
+export function searchWorkspace(query: string, options: { signal?: AbortSignal } = {}): Promise<WorkspaceSearchResult> {
+  return getJson<WorkspaceSearchResult>(`/api/workspace/search?q=${encodeURIComponent(query)}`, { signal: options.signal });
 }
 
 export async function readFile(path: string): Promise<LoadedFile> {

@@ -3,10 +3,12 @@
 import { basicSetup } from "codemirror";
 import { Compartment, EditorState, type Extension } from "@codemirror/state";
 import { EditorView, keymap } from "@codemirror/view";
+import { indentWithTab } from "@codemirror/commands";
 import { javascript } from "@codemirror/lang-javascript";
 import { json } from "@codemirror/lang-json";
 import { yaml } from "@codemirror/lang-yaml";
 import { markdown } from "@codemirror/lang-markdown";
+import { TYPESCRIPT_FILE, typescriptSupport } from "./typescript/typescript-extension.js";
 
 export { EditorState, EditorView };
 
@@ -66,7 +68,10 @@ export function createTabState(options: TabStateOptions): EditorState {
         { key: "Mod-Enter", preventDefault: true, run: () => (options.onRun?.(), options.onRun !== undefined) },
       ]),
       basicSetup,
+      // Tab indents; Escape then Tab (or Shift-Tab) leaves the editor, CodeMirror's way out for keyboard users.
+      keymap.of([indentWithTab]),
       languageFor(options.path),
+      TYPESCRIPT_FILE.test(options.path) ? typescriptSupport(options.path) : [],
       readOnlyCompartment.of(readOnlyExtension(options.readOnly)),
       EditorView.contentAttributes.of({ "aria-label": `Contents of ${options.path}` }),
       EditorView.updateListener.of((update) => {

@@ -35,7 +35,9 @@ import { FirstRun, newWorkflow, treeFilePaths } from "./first-run.js";
 import { ReadOnlyBanners } from "./read-only-banners.js";
 import { RenameDialog } from "./rename-dialog.js";
 import { RunPanel } from "./run-panel.js";
+import { WorkspaceSearch } from "./search/workspace-search.js";
 import { TabNotices, useOutsideChangeChecks } from "./tab-notices.js";
+import { ProblemsPanel } from "./typescript/problems-panel.js";
 import { uniquePath } from "./workflow-templates.js";
 
 /** Files that may define a workflow (src/engine: .ts, .mts, .js, .mjs). */
@@ -188,6 +190,7 @@ export function EditorPage() {
             </button>
             <button type="button" onClick={() => void reloadTree()} aria-label="Refresh the tree">Refresh</button>
             <a class="button" href={ZIP_URL} download>Download .zip</a>
+            <WorkspaceSearch />
           </div>
           {model.treeError && <p class="error" role="alert">Could not load the workspace: {model.treeError}</p>}
           {model.tree ? (
@@ -285,6 +288,7 @@ export function EditorPage() {
             )}
             {runPanel && operator && <RunPanel path={runPanel.path} runToken={runPanel.token} onClose={() => setRunPanel(undefined)} />}
           </div>
+          <ProblemsPanel />
         </section>
       </div>
 
