@@ -256,7 +256,9 @@ async function main(): Promise<void> {
     const both = [...appear, ...clear];
     const p50 = percentile(both, 50);
     const overBudget = sizes.initialJs.gzip > INITIAL_BUDGET_GZIP;
-    failed = workerBefore || workerFetches !== 1 || p50 >= GOAL_P50_MS || overBudget;
+    // Deterministic gates fail the run (laziness, the initial chunk's budget); the latency goal is reported (met or
+    // not) like every other bench's, since it moves with the machine's load.
+    failed = workerBefore || workerFetches !== 1 || overBudget;
     const row = (name: string, values: number[]) => [name, values.length, round(percentile(values, 50)), round(percentile(values, 95)), round(Math.max(...values))];
     const markdown = `## Editor: TypeScript service (\`bench/editor\`)
 
@@ -296,7 +298,7 @@ ${table(
     await rm(dir, { recursive: true, force: true });
   }
   if (failed) {
-    console.error("bench/editor: a goal or budget was missed (see above)");
+    console.error("bench/editor: the TypeScript worker was not lazy, or the initial chunk is over its budget (see above)");
     process.exit(1);
   }
 }
