@@ -198,7 +198,7 @@ describe.each(WIDTHS)("at %i px", (width) => {
     await page.goto("/editor?file=readme.md");
     await page.locator(".cm-content").filter({ hasText: "Readme" }).waitFor();
     const tree = page.getByRole("tree", { name: "Workspace files" });
-    const toggle = page.getByRole("button", { name: "Files" });
+    const toggle = page.getByRole("button", { name: "Files", exact: true });
     const code = await page.locator(".code-host").boundingBox();
     if (width >= NARROW) {
       expect(await tree.isVisible()).toBe(true);
@@ -301,7 +301,7 @@ describe.each(WIDTHS)("at %i px", (width) => {
   it("fits a dialog in the window", async () => {
     await page.goto("/editor");
     await page.locator('[role="tree"]').waitFor({ state: "attached" });
-    if (width < NARROW) await page.getByRole("button", { name: "Files" }).click();
+    if (width < NARROW) await page.getByRole("button", { name: "Files", exact: true }).click();
     await page.getByRole("button", { name: "New file" }).click();
     const dialog = page.getByRole("dialog", { name: "New file" });
     await dialog.waitFor();
