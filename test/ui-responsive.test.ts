@@ -113,11 +113,7 @@ interface AxeViolation {
   nodes: { target: string[] }[];
 }
 
-/**
- * axe-core's serious and critical violations on the page as it is now. One is left out: axe 4.14 does not count
- * CodeMirror's contenteditable `.cm-content` as focusable content of its scroller, though Tab reaches it and the
- * arrows scroll it (ui-keyboard.test.ts); dequelabs/axe-core#2091 fixed that once. Left out only while it holds.
- */
+/** axe-core's serious and critical violations on the page as it is now. */
 async function seriousViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
   const violations = await page.evaluate(async () => {
@@ -125,12 +121,8 @@ async function seriousViolations(page: Page): Promise<string[]> {
     const result = await axe.run(document, { resultTypes: ["violations"] });
     return result.violations.map(({ id, impact, help, nodes }) => ({ id, impact, help, nodes: nodes.map(({ target }) => ({ target })) }));
   });
-  const editable = await page.locator('.cm-scroller > .cm-content[contenteditable="true"]').count();
-  const codeMirrorScroller = (violation: AxeViolation) =>
-    violation.id === "scrollable-region-focusable" && editable > 0 && violation.nodes.every((node) => node.target.join(" ").endsWith(".cm-scroller"));
   return violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .filter((violation) => !codeMirrorScroller(violation))
     .map((violation) => `${violation.impact} ${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).join("; ")})`);
 }
 

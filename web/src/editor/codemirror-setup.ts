@@ -73,7 +73,9 @@ export function createTabState(options: TabStateOptions): EditorState {
       languageFor(options.path),
       TYPESCRIPT_FILE.test(options.path) ? typescriptSupport(options.path) : [],
       readOnlyCompartment.of(readOnlyExtension(options.readOnly)),
-      EditorView.contentAttributes.of({ "aria-label": `Contents of ${options.path}` }),
+      // tabindex: the content is reachable by Tab as contenteditable already, but axe-core counts only tabindex as
+      // focusable, and the scroller around it would otherwise be "a scrollable region without focusable content".
+      EditorView.contentAttributes.of({ "aria-label": `Contents of ${options.path}`, tabindex: "0" }),
       EditorView.updateListener.of((update) => {
         if (update.docChanged) options.onChange(options.path, update.state);
       }),
