@@ -3,12 +3,13 @@
 // undone; a tab notices a change made elsewhere when the window regains focus; a rename onto an existing file
 // asks in words and overwrites when told to; a copy of a workflow gets a name of its own, so the original
 // keeps loading.
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkflowListing } from "../src/engine/workflow-catalog.js";
 import { saveScreenshot, startUiHost, type UiHost } from "./support/browser.js";
+import { writeWorkspaceFile } from "./support/engine-workspace.js";
 
 let host: UiHost;
 beforeAll(async () => {
@@ -24,10 +25,7 @@ const exists = (relative: string) =>
     () => true,
     () => false,
   );
-async function put(relative: string, text: string): Promise<void> {
-  await mkdir(path.dirname(path.join(host.workspaceDir, relative)), { recursive: true });
-  await writeFile(path.join(host.workspaceDir, relative), text);
-}
+const put = (relative: string, text: string) => writeWorkspaceFile(host.workspaceDir, relative, text);
 
 /** The main editor (not the diff's), line by line. */
 const editor = (page: Page) => page.locator(".code-host .cm-content");
