@@ -1,16 +1,19 @@
 // Who am I, and signing in and out. `me` answers everyone (it tells only the caller about themselves); the
 // sign-in routes exist in `github` mode (behind Static Web Apps, SWA's own /.auth/* does this; under
 // `npm start` the loopback developer is admin).
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { completeSignIn, startSignIn } from "../github-app/sign-in/sign-in-with-github.js";
+import { peekStatePurpose } from "../github-app/signed-state.js";
 import { isSetupRequired, redeemSetupCode } from "../github-app/sign-in/setup-code.js";
 import { newFlowCookie, readFlowNonce } from "../src/auth/cookies.js";
-import { actorName } from "../src/auth/principal.js";
+import { actorName, requireRole, type Principal } from "../src/auth/principal.js";
 import { strongestRole } from "../src/auth/roles.js";
 import { endSession } from "../src/auth/sessions.js";
 import { AppError, NotFoundError } from "../src/errors.js";
 import { readJsonBody } from "../src/json-body.js";
 import type { AuthMe, RedirectAnswer, SetupCodeAnswer, SetupCodeRequest, Unchecked } from "../src/api-types.js";
 import { defineHttp, type HttpHandlerContext } from "./define.js";
+import { finishProposal } from "./drafts.js";
 import type { Services } from "./services.js";
 
 function requireGitHubMode(services: Services): void {
@@ -58,9 +61,11 @@ export const authCallback = defineHttp({
   route: "auth/callback",
   role: "anonymous",
   errorPage: { title: "Could not sign you in with GitHub", backTo: "/", backLabel: "Back to funcspace" },
-  handler: async (request, { services }) => {
+  handler: async (request, { services, principal }) => {
     requireGitHubMode(services);
     const home = `${services.config.publicUrl}/`;
+    // GitHub knows one callback URL for the App's user authorization: a proposal's round trip comes back here too.
+    if (peekStatePurpose(request.query.get("state")) === "propose") return finishProposalRedirect(request, services, principal);
     try {
       const result = await completeSignIn(
         services,
@@ -75,6 +80,19 @@ export const authCallback = defineHttp({
     }
   },
 });
+
+/** Back to the editor with the pull request opened, or with the reason it was not (a person reads it there). */
+async function finishProposalRedirect(request: HttpRequest, services: Services, principal: Principal | undefined): Promise<HttpResponseInit> {
+  const editor = `${services.config.publicUrl}/editor`;
+  try {
+    requireRole(principal, "admin");
+    const proposal = await finishProposal(request, services, principal, readFlowNonce(request.headers, services.config));
+    return { status: 302, headers: { location: `${editor}?proposed=${proposal.number}` } };
+  } catch (error) {
+    if (!(error instanceof AppError) || error.status >= 500) throw error;
+    return { status: 302, headers: { location: `${editor}?proposeError=${encodeURIComponent(error.message)}` } };
+  }
+}
 
 export const authSetup = defineHttp({
   name: "authSetup",

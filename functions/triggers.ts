@@ -2,6 +2,7 @@
 // (local/). Add a trigger here and it is served by both; a test checks that they agree.
 import type { Trigger } from "./define.js";
 import { authTriggers } from "./auth.js";
+import { draftTriggers } from "./drafts.js";
 import { healthTriggers } from "./health.js";
 import { githubAppTriggers } from "./github-app.js";
 import { githubConnectTriggers } from "./github-connect.js";
@@ -22,5 +23,5 @@ import { workflowWorker } from "./workflow-worker.js";
 export const triggers: readonly Trigger[] = [
   ...healthTriggers, ...authTriggers, ...workspaceTriggers, ...workflowTriggers, workflowWorker,
   githubWebhooks, ...githubAppTriggers, ...githubConnectTriggers, ...githubStatusTriggers, reconcile, sweepInterrupted, syncWorker,
-  ...githubPatTriggers, ...githubPinTriggers, ...secretTriggers, ...runEventTriggers, pruneWorkflowRuns,
+  ...githubPatTriggers, ...githubPinTriggers, ...draftTriggers, ...secretTriggers, ...runEventTriggers, pruneWorkflowRuns,
 ];

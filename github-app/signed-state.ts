@@ -10,7 +10,7 @@ import type { SecretStore } from "../src/azure/secret-store.js";
 import { BadRequestError } from "../src/errors.js";
 import type { AbortOptions } from "./github-app-deps.js";
 
-export type StatePurpose = "manifest" | "connect" | "authorize" | "sign-in";
+export type StatePurpose = "manifest" | "connect" | "authorize" | "sign-in" | "propose";
 
 export interface StateClaims<D> {
   purpose: StatePurpose;
@@ -80,6 +80,21 @@ export async function verifySignedState<D>(
   if (typeof parsed.exp !== "number" || parsed.exp < (options.now ?? Date.now())) throw refused;
   if (options.useOnce && (typeof parsed.n !== "string" || !(await options.useOnce(parsed.n)))) throw refused;
   return parsed.d as D;
+}
+
+/**
+ * The purpose a state claims, unverified: only for a callback shared by two flows to pick the one that then
+ * verifies it in full (sign-in and proposals share GitHub's one registered callback URL).
+ */
+export function peekStatePurpose(state: string | null | undefined): string | undefined {
+  const body = state?.split(".")[0];
+  if (!body || body.length > 4096) return undefined;
+  try {
+    const purpose = (JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as { p?: unknown }).p;
+    return typeof purpose === "string" ? purpose : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function browserHash(nonce: string): string {

@@ -658,3 +658,113 @@ export interface RepositoryBranches {
   /** The repository has more branches than the listing shows (1,000). */
   truncated: boolean;
 }
+
+// ---- Drafts (`/api/drafts/mine/...`): changes proposed from a connected workspace (issue 21). ----
+// While GitHub is connected the workspace is read-only; an admin's edits go to their own draft (kept on the
+// server, per person), which can be run (POST /api/drafts/mine/runs/{name}) and opened as a pull request.
+
+/** What a draft does to one path, compared with the workspace. */
+export type DraftChangeKind = "added" | "modified" | "deleted";
+
+/** One changed path of a draft (never its content: GET /api/drafts/mine/files/{path} reads that). */
+export interface DraftChange {
+  path: string;
+  kind: DraftChangeKind;
+  /** Bytes of the draft's content (absent for a deletion). */
+  size?: number;
+  /** The git blob of the workspace's file when the draft first changed it; absent when the draft adds the file. */
+  baseBlobSha?: string;
+  /** The change came from a rename: the path it was renamed from (that path is a `deleted` change of the draft). */
+  renamedFrom?: string;
+  /** Version of this change, for `If-Match` on the next write of the same path. */
+  etag: string;
+  updatedAt: string;
+}
+
+/** A pull request opened from a draft. */
+export interface DraftProposal {
+  number: number;
+  url: string;
+  title: string;
+  /** The branch created for it (`funcspace/<login>/<time>`), from `baseSha`. */
+  branch: string;
+  commitSha: string;
+  baseSha: string;
+  /** Whose name the commit carries: the person (their GitHub token), or the App/PAT with a trailer naming them. */
+  author: DraftAuthorMode;
+  createdAt: string;
+}
+
+/** `GET /api/drafts/mine` (admins): the caller's draft, changes sorted by path. */
+export interface Draft {
+  changes: DraftChange[];
+  /** The commit the workspace was on when the draft's first change was made. */
+  baseSha?: string;
+  updatedAt?: string;
+  /** The last pull request opened from this person's draft (the draft is emptied when it is opened). */
+  lastProposal?: DraftProposal;
+  /** Limits: bytes per file, and changed paths per draft. */
+  limits: { maxFileBytes: number; maxChanges: number };
+}
+
+/** `PUT /api/drafts/mine/files/{path}` (raw body; `If-Match` with the change's etag to refuse a lost update). */
+export interface DraftFileWritten {
+  change: DraftChange;
+}
+
+/** `POST /api/drafts/mine/moves`: rename a file in the draft (the old path becomes a deletion). */
+export interface DraftMoveRequest {
+  from: string;
+  to: string;
+}
+
+/** `DELETE /api/drafts/mine/files/{path}`: the draft deletes the file (or forgets a file the draft added). */
+export interface DraftDeleteResult {
+  /** The change now recorded for the path; absent when the path is back to the workspace's state. */
+  change?: DraftChange;
+}
+
+/**
+ * How the commit of a pull request is made: `user` with the person's own GitHub token (they signed in with
+ * GitHub; the browser goes through GitHub's authorization once), `app` with the App installation's token, `pat`
+ * with the connection's token. With `app` and `pat` the commit names the person in a `Proposed-by:` trailer.
+ */
+export type DraftAuthorMode = "user" | "app" | "pat";
+
+/** Why a change of the draft cannot be proposed as it is. */
+export interface DraftConflict {
+  path: string;
+  /**
+   * `changed_upstream`: the branch head holds another version of the file than the one the draft started from;
+   * `changed_in_workspace`: the workspace has moved on (a sync) since the draft started from it.
+   */
+  reason: "changed_upstream" | "changed_in_workspace";
+  message: string;
+}
+
+/** `GET /api/drafts/mine/check` (admins): what "Open pull request" would do, before anything is created. */
+export interface DraftCheck {
+  repository: string;
+  branch: string;
+  /** The commit the pull request's branch would start from (the workspace's). */
+  baseSha: string;
+  /** The branch head now. */
+  headSha: string;
+  conflicts: DraftConflict[];
+  author: DraftAuthorMode;
+  /** false with `reason` when it cannot be proposed now (conflicts, an empty draft, a token that can only read…). */
+  canPropose: boolean;
+  reason?: string;
+}
+
+/** `POST /api/drafts/mine/pull-request` (admins). */
+export interface ProposeRequest {
+  title: string;
+  body?: string;
+}
+
+/**
+ * The answer of proposing: `opened` (201) with the pull request; or `authorize` (202): the browser goes to `url`
+ * (GitHub's authorization of the person), which comes back to the editor with the pull request opened.
+ */
+export type ProposeAnswer = ({ kind: "opened" } & DraftProposal) | { kind: "authorize"; url: string };

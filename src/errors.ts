@@ -53,8 +53,8 @@ export class MisdirectedRequestError extends AppError {
 }
 
 export class NotFoundError extends AppError {
-  constructor(message: string, options: AppErrorOptions = {}) {
-    super(404, "not_found", message, options);
+  constructor(message: string, options: AppErrorOptions & { code?: string } = {}) {
+    super(404, options.code ?? "not_found", message, options);
   }
 }
 
@@ -71,14 +71,14 @@ export class ConflictError extends AppError {
 }
 
 export class PreconditionFailedError extends AppError {
-  constructor(message: string, options: AppErrorOptions = {}) {
-    super(412, "precondition_failed", message, options);
+  constructor(message: string, options: AppErrorOptions & { code?: string } = {}) {
+    super(412, options.code ?? "precondition_failed", message, options);
   }
 }
 
 export class PayloadTooLargeError extends AppError {
-  constructor(message: string, options: AppErrorOptions = {}) {
-    super(413, "payload_too_large", message, options);
+  constructor(message: string, options: AppErrorOptions & { code?: string } = {}) {
+    super(413, options.code ?? "payload_too_large", message, options);
   }
 }
 

@@ -69,7 +69,8 @@ export async function completeSignIn(
   return { login: user.login, roles, cookie };
 }
 
-async function exchangeCode(deps: GitHubAppDeps, app: AppCredentials, code: string): Promise<string> {
+/** The person's user-to-server token for a code GitHub sent to the sign-in callback (a 400 when GitHub refuses it). */
+export async function exchangeCode(deps: GitHubAppDeps, app: AppCredentials, code: string): Promise<string> {
   try {
     const web = createOctokit(deps.config.githubWebUrl, { kind: "none" }, { logger: deps.logger });
     const { authentication } = await exchangeWebFlowCode({
@@ -90,7 +91,7 @@ async function exchangeCode(deps: GitHubAppDeps, app: AppCredentials, code: stri
   }
 }
 
-async function requireApp(deps: GitHubAppDeps, options: AbortOptions): Promise<AppCredentials> {
+export async function requireApp(deps: GitHubAppDeps, options: AbortOptions): Promise<AppCredentials> {
   const app = await getAppCredentials(deps.secrets, options);
   if (!app) {
     throw new ConflictError("No GitHub App is registered yet, so nobody can sign in with GitHub: enter the setup code from the server log first.", {

@@ -26,6 +26,8 @@ export const TABLES = {
   workflowRunEvents: "workflowrunevents",
   /** Sign-in sessions, role grants, the setup code's state, used redirect nonces (`github` mode and flows). */
   access: "access",
+  /** Drafts of proposed changes, per person (partition) and path (src/azure/draft-store.ts). */
+  drafts: "drafts",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

@@ -80,6 +80,17 @@ export async function updateRef(bareDir: string, ref: string, newSha: string, ex
   }
 }
 
+/** Deletes `ref` if it still names `expectedOld`; false when it moved meanwhile or is gone. */
+export async function deleteRef(bareDir: string, ref: string, expectedOld: string): Promise<boolean> {
+  try {
+    await runGit(["update-ref", "-d", "-m", "stand-in: git data api", ref, expectedOld], { cwd: bareDir });
+    return true;
+  } catch (error) {
+    if (error instanceof GitError) return false;
+    throw error;
+  }
+}
+
 /** The object a ref names (not peeled), or undefined. */
 export async function readRef(bareDir: string, ref: string): Promise<string | undefined> {
   try {

@@ -1,12 +1,13 @@
-// Git references: read one, create one, move one. Shapes, messages and status codes as GitHub answers them:
+// Git references: read one, create one, move one, delete one. Shapes, messages and status codes as GitHub answers them:
 //   https://docs.github.com/rest/git/refs#get-a-reference
 //   https://docs.github.com/rest/git/refs#create-a-reference
 //   https://docs.github.com/rest/git/refs#update-a-reference
+//   https://docs.github.com/rest/git/refs#delete-a-reference
 // GitHub sends a `push` event when the API creates or moves a branch or tag; so does the stand-in, to the
 // repository's hooks and apps, before it answers (as a new hook's ping: the receiver may hear of it first).
 import { callerIdentity } from "./caller-identity.js";
 import { inspectObject, isAncestor, ZERO_SHA } from "./git-objects.js";
-import { isValidRefName, readRef, updateRef } from "./git-writes.js";
+import { deleteRef, isValidRefName, readRef, updateRef } from "./git-writes.js";
 import { invalidRequest, loadForWrite } from "./git-data-routes.js";
 import { deliverEvent } from "./hook-routes.js";
 import { HttpError, notFound, readJsonBody, sendJson } from "./http-kit.js";
@@ -21,6 +22,7 @@ const docs = {
   get: "https://docs.github.com/rest/git/refs#get-a-reference",
   create: "https://docs.github.com/rest/git/refs#create-a-reference",
   update: "https://docs.github.com/rest/git/refs#update-a-reference",
+  delete: "https://docs.github.com/rest/git/refs#delete-a-reference",
 };
 const shaShape = /^[0-9a-f]{40}$/i;
 
@@ -78,6 +80,23 @@ export const refRoutes: Route[] = [
       if (!(await updateRef(repo.bareDir, full, sha, current))) throw new HttpError(422, "Reference update failed", { documentationUrl: docs.update });
       if (current !== sha) await announcePush(ctx, repo, full, current, sha);
       sendJson(ctx.req, ctx.res, 200, await refJson(ctx, repo, full, sha), ctx.headers);
+    },
+  },
+  {
+    // 204; 422 "Reference does not exist" (GitHub's answer for a missing ref). A deleted branch is pushed as
+    // `after` = zeros, as GitHub announces it.
+    method: "DELETE",
+    area: "api",
+    pattern: new RegExp(`^${repoPath}/git/refs/(.+)$`),
+    async handle(ctx, [owner = "", name = "", ref = ""]) {
+      const repo = await loadForWrite(ctx, owner, name, docs.delete);
+      const full = `refs/${ref}`;
+      const current = (await isValidRefName(repo.bareDir, full)) ? await readRef(repo.bareDir, full) : undefined;
+      if (!current) throw new HttpError(422, "Reference does not exist", { documentationUrl: docs.delete });
+      if (!(await deleteRef(repo.bareDir, full, current))) throw new HttpError(422, "Reference update failed", { documentationUrl: docs.delete });
+      await announcePush(ctx, repo, full, current, ZERO_SHA);
+      ctx.res.writeHead(204, ctx.headers);
+      ctx.res.end();
     },
   },
 ];
