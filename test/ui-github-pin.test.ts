@@ -3,7 +3,7 @@
 // behind the GitHub stand-in and a real repository webhook. An admin pins an older commit from the synced
 // commits, a push while pinned is recorded and counted but not applied, and Unpin brings the branch head; each
 // step is checked on disk against `git archive` of the commit, not only on the page. Readers and operators see
-// the same list and banner without Pin or Unpin.
+// the same list and banner without Pin or Unpin. A pin the branch loses to a force-push is explained.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readHostSettings } from "../local/host-json.js";
@@ -244,5 +244,33 @@ describe("pin and roll back in the UI", () => {
 
     expect((await api("/api/github/pin", { method: "DELETE" })).status).toBe(200);
     await settledAt(c4!);
+  }, 180_000);
+
+  it("explains a pin the branch no longer contains (a force-push), and unpins to the rewritten branch", async () => {
+    expect(c4, "runs after the admin test").toBeDefined();
+    expect((await api("/api/github/pin", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sha: c3 }) })).status).toBe(200);
+    await settledAt(c3);
+    const { page, context } = await openAs("admin", ADMIN);
+    await page.goto("/settings/github");
+    const banner = page.getByTestId("pin-banner");
+    await expect.poll(() => banner.getByTestId("pin-summary").textContent(), SLOW).toBe(`Pinned to ${short(c3)} by ${ADMIN}; 1 newer commit waiting.`);
+    expect(await banner.getByTestId("pin-off-branch").count()).toBe(0);
+
+    // main is rewritten back to c2: the pinned c3 is no longer on it. The push is recorded, the pin holds.
+    await repo.forcePush(c2);
+    await expect.poll(() => banner.getByTestId("pin-off-branch").count(), SLOW).toBe(1);
+    expect(await banner.getByTestId("pin-off-branch").textContent()).toContain("The branch main no longer contains this commit (it was force-pushed or rewritten)");
+    expect(await banner.getByTestId("pin-summary").textContent()).toBe(`Pinned to ${short(c3)} by ${ADMIN}; no newer commits; the branch main no longer contains it.`);
+    await settledAt(c3);
+    await expectWorkspaceAt(c3);
+    await saveScreenshot(page, "settings-pinned-off-branch");
+
+    await page.getByRole("button", { name: "Unpin (follow main again)" }).click();
+    const unpin = page.getByRole("dialog", { name: "Unpin and follow main again?" });
+    await unpin.getByRole("button", { name: "Unpin", exact: true }).click();
+    await banner.waitFor({ state: "detached", timeout: 60_000 });
+    await settledAt(c2);
+    await expectWorkspaceAt(c2);
+    await context.close();
   }, 180_000);
 });
