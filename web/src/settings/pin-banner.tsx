@@ -9,7 +9,7 @@ import { connection, isAdmin, session } from "../session.js";
 import { useStore } from "../store.js";
 import { ConfirmDialog } from "../ui/dialog.js";
 import { CommitSha, shortSha } from "./commit-sha.js";
-import { waitingCommits } from "./sync-history.js";
+import { newerCommits } from "./sync-history.js";
 
 export interface PinBannerProps {
   status: ConnectionStatus;
@@ -70,7 +70,7 @@ export function PinBanner({ status, pin, onChanged }: PinBannerProps) {
             <p>
               The workspace will be synced to the head of <strong>{branch}</strong>
               {pin.headSha && <> (<code>{shortSha(pin.headSha)}</code>)</>}
-              {pin.waitingCommits ? `, applying the ${waitingCommits(pin.waitingCommits).replace(" waiting", "")} pushed since the pin` : ""}, and
+              {pin.waitingCommits ? `, applying the ${newerCommits(pin.waitingCommits)} pushed since the pin` : ""}, and
               pushes are applied again as they come.
             </p>
           }

@@ -64,9 +64,9 @@ function heldPush(run: SyncRun): boolean {
 }
 
 /** The Result column in words: what happened, and while pinned what did not. */
-export function describeResult(run: SyncRun, held = heldPush(run)): string {
+function describeResult(run: SyncRun, held = heldPush(run)): string {
   const pinned = run.pinnedSha ?? run.toSha;
-  const waiting = run.waitingCommits ? `; ${waitingCommits(run.waitingCommits)}` : "";
+  const waiting = run.waitingCommits ? `; ${newerCommits(run.waitingCommits)} waiting` : "";
   if (run.result === "pinned") return `pinned to ${pinned ? shortSha(pinned) : "a commit"}${waiting}`;
   if (run.result === "unpinned") return `unpinned: following ${run.branch} again`;
   if (run.pinnedSha && held) {
@@ -77,9 +77,9 @@ export function describeResult(run: SyncRun, held = heldPush(run)): string {
   return run.result;
 }
 
-/** "1 newer commit waiting", "3 newer commits waiting" (the words of the pin's summary). */
-export function waitingCommits(count: number): string {
-  return `${count} newer ${count === 1 ? "commit" : "commits"} waiting`;
+/** "1 newer commit", "3 newer commits" (the words of the pin's summary). */
+export function newerCommits(count: number): string {
+  return `${count} newer ${count === 1 ? "commit" : "commits"}`;
 }
 
 /** What a sync left out and why (a name the share cannot hold, a case twin, a symlink, a submodule). */
