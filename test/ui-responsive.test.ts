@@ -5,7 +5,6 @@
 // inside its own box; Health names its checks in words. Screenshots go to a temp folder (not test-results) to be
 // looked at by a person: the checks here cannot tell a sensible layout from one that merely fits.
 import { mkdtemp, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
@@ -13,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../src/api-types.js";
 import { writeWorkspaceFile } from "./support/engine-workspace.js";
 import { startUiHost, type UiHost } from "./support/browser.js";
+import { expectNoHorizontalOverflow } from "./support/expect-no-horizontal-overflow.js";
+import { seriousViolations } from "./support/serious-violations.js";
 
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const WIDTHS = [390, 768, 1440] as const;
 const HEIGHT = { 390: 844, 768: 1024, 1440: 900 } as const;
 /** Below this width the sidebars are drawers and the header's navigation a menu (styles.css). */
@@ -89,42 +89,6 @@ const PAGES: MainPage[] = [
   { name: "secrets", path: () => "/settings/secrets", ready: (page) => page.getByTestId("secrets-table").waitFor() },
   { name: "health", path: () => "/health", ready: (page) => page.getByTestId("health-status").waitFor() },
 ];
-
-/** What sticks out past the right edge of the window, for the failure message. */
-function overflowingElements(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    Array.from(document.querySelectorAll("body *"))
-      .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 0.5)
-      .slice(0, 8)
-      .map((element) => `${element.tagName.toLowerCase()}.${Array.from(element.classList).join(".")} right=${Math.round(element.getBoundingClientRect().right)}`),
-  );
-}
-
-/** The page's width fits the window: nothing makes the whole page scroll sideways. */
-async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
-  expect(scrollWidth, `the page is wider than the window: ${(await overflowingElements(page)).join(", ")}`).toBeLessThanOrEqual(innerWidth);
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** axe-core's serious and critical violations on the page as it is now. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
-    return result.violations.map(({ id, impact, help, nodes }) => ({ id, impact, help, nodes: nodes.map(({ target }) => ({ target })) }));
-  });
-  return violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.impact} ${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).join("; ")})`);
-}
 
 async function screenshot(page: Page, name: string): Promise<void> {
   await writeFile(path.join(shots, `${name}.png`), await page.screenshot({ fullPage: false }));

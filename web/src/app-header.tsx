@@ -83,8 +83,14 @@ export function AppHeader({ current, status, pathname, invited }: AppHeaderProps
             </nav>
             <span class="header-status">
               {status?.connected && (
-                <a href="/sync" onClick={followLink} class="badge badge-neutral github-badge" title="The workspace follows this repository: see its sync status">
-                  GitHub: {status.repository}@{status.branch}
+                <a
+                  href="/sync"
+                  onClick={followLink}
+                  class="badge badge-neutral github-badge"
+                  title={status.pin ? "The workspace is pinned to one commit: pushes are recorded, not applied. See its sync status" : "The workspace follows this repository: see its sync status"}
+                >
+                  {/* A pin holds back every push: worth seeing from every page, and before the name an ellipsis may cut. */}
+                  GitHub{status.pin && <> (pinned {status.pin.sha.slice(0, 7)})</>}: {status.repository}@{status.branch}
                 </a>
               )}
               <Account current={current} />

@@ -1,7 +1,8 @@
 // The connection as it stands: state (with live progress while syncing), repository, branch, applied vs
 // head commit, delivery mode and why, last sync, who connected it; Sync now (operator+), rotate token (PAT)
-// and Disconnect (admin); sync history with who asked for each run. Shown to every role (the Sync page) and
-// to admins in Settings → GitHub; each control is there only for the roles the API accepts it from.
+// and Disconnect (admin); the synced commits with Pin and, while pinned, the banner with Unpin (admin); sync
+// history with who asked for each run. Shown to every role (the Sync page) and to admins in Settings → GitHub;
+// each control is there only for the roles the API accepts it from.
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
 import {
@@ -19,7 +20,14 @@ import { useStore } from "../store.js";
 import { AppFacts } from "./connect-forms.js";
 import { ConfirmDialog } from "../ui/dialog.js";
 import { TableScroll } from "../ui/table-scroll.js";
-import { formatDuration } from "../workflows/run-view.js";
+import { CommitSha } from "./commit-sha.js";
+import { PinBanner } from "./pin-banner.js";
+import { SyncedCommits } from "./synced-commits.js";
+import { SyncHistory } from "./sync-history.js";
+
+/** Runs read for the synced commits; the history shows the newest HISTORY_ROWS of them. */
+const RUNS_READ = 100;
+const HISTORY_ROWS = 20;
 
 export function ConnectedView({ status }: { status: ConnectionStatus }) {
   const [runs, setRuns] = useState<SyncRun[] | undefined>();
@@ -37,7 +45,8 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
     if (status.kind === "app") getAppRegistration().then(setApp, () => setApp(undefined));
   }, [status.kind]);
 
-  const loadRuns = () => listSyncRuns().then((list) => (setRuns(list), setRunsError(undefined)), (e: unknown) => setRunsError(describeError(e)));
+  // More runs than the history shows: the synced commits are read from them too, and pushes while pinned add runs.
+  const loadRuns = () => listSyncRuns(RUNS_READ).then((list) => (setRuns(list), setRunsError(undefined)), (e: unknown) => setRunsError(describeError(e)));
 
   // Poll while the page is open: fast while a sync runs (live progress), slowly otherwise.
   useEffect(() => {
@@ -67,8 +76,14 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
     }
   };
 
+  const reload = () => {
+    void refreshConnection();
+    void loadRuns();
+  };
+
   return (
     <>
+      {status.pin && <PinBanner status={status} pin={status.pin} onChanged={reload} />}
       <section class="card" aria-labelledby="connection-title">
         <h2 id="connection-title">
           Connected to GitHub <StateBadge state={status.state} />
@@ -99,11 +114,16 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
             {status.createdAt && <span class="muted"> on {new Date(status.createdAt).toLocaleString()}</span>}
           </dd>
           <dt>Applied commit</dt>
-          <dd><Sha status={status} sha={status.appliedSha} /></dd>
+          <dd>
+            <CommitSha status={status} sha={status.appliedSha} />
+            {status.pin && <span class="muted"> (pinned{status.pin.sha !== status.appliedSha && <> to <CommitSha status={status} sha={status.pin.sha} />, being applied</>})</span>}
+          </dd>
           <dt>Branch head</dt>
           <dd>
-            <Sha status={status} sha={status.headSha} />
-            {status.headSha && status.appliedSha && status.headSha !== status.appliedSha && <span class="muted"> (not applied yet)</span>}
+            <CommitSha status={status} sha={status.headSha} />
+            {status.headSha && status.appliedSha && status.headSha !== status.appliedSha && (
+              <span class="muted">{status.pin ? " (not applied: the workspace is pinned)" : " (not applied yet)"}</span>
+            )}
           </dd>
           <dt>Updates</dt>
           <dd>
@@ -124,6 +144,8 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
         {error && <p class="error" role="alert">{error}</p>}
       </section>
 
+      {runs && <SyncedCommits status={status} runs={runs} onChanged={reload} />}
+
       {status.kind === "pat" && admin && <RotateToken />}
 
       <section class="card" aria-labelledby="history-title">
@@ -132,7 +154,7 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
         {runs && runs.length === 0 && <p class="muted">No syncs yet.</p>}
         {runs && runs.length > 0 && (
           <TableScroll label="Syncs, newest first">
-            <SyncHistory status={status} runs={runs} />
+            <SyncHistory status={status} runs={runs.slice(0, HISTORY_ROWS)} />
           </TableScroll>
         )}
       </section>
@@ -191,75 +213,6 @@ function RotateToken() {
       {message && <p class="ok" role="status">{message}</p>}
       {error && <p class="error" role="alert">{error}</p>}
     </section>
-  );
-}
-
-function SyncHistory({ status, runs }: { status: ConnectionStatus; runs: SyncRun[] }) {
-  return (
-    <table class="sync-history">
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Trigger</th>
-          <th scope="col">By</th>
-          <th scope="col">Commit</th>
-          <th scope="col">Changes</th>
-          <th scope="col">Duration</th>
-          <th scope="col">Result</th>
-        </tr>
-      </thead>
-      <tbody>
-        {runs.map((run) => {
-          return (
-            <tr key={run.id}>
-              <td>{run.startedAt ? new Date(run.startedAt).toLocaleString() : run.finishedAt ? new Date(run.finishedAt).toLocaleString() : "—"}</td>
-              <td>
-                {run.trigger}
-                {run.coalesced !== undefined && run.coalesced > 1 && <span class="muted"> ({run.coalesced} pushes)</span>}
-              </td>
-              <td>{run.requestedBy ?? <span class="muted">—</span>}</td>
-              <td>
-                {run.fromSha && <><Sha status={status} sha={run.fromSha} /> → </>}
-                <Sha status={status} sha={run.toSha} />
-              </td>
-              <td>
-                +{run.added} ~{run.changed} −{run.deleted}
-                {run.skipped ? <SkippedEntries count={run.skipped} lines={run.skippedPaths} /> : null}
-              </td>
-              <td>{run.durationMs !== undefined ? formatDuration(run.durationMs) : "—"}</td>
-              <td class={run.error ? "error" : ""}>{run.error ?? run.result}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
-  );
-}
-
-/** What a sync left out and why (a name the share cannot hold, a case twin, a symlink, a submodule). */
-function SkippedEntries({ count, lines }: { count: number; lines: string | undefined }) {
-  return (
-    <details class="skipped" data-testid="skipped">
-      <summary>
-        {count} skipped
-      </summary>
-      <ul>
-        {(lines ?? "").split("\n").filter(Boolean).map((line) => (
-          <li key={line}>
-            <code>{line}</code>
-          </li>
-        ))}
-      </ul>
-    </details>
-  );
-}
-
-function Sha({ status, sha }: { status: ConnectionStatus; sha: string | undefined }) {
-  if (!sha) return <span class="muted">—</span>;
-  return (
-    <a href={githubCommitUrl(status, sha)} target="_blank" rel="noreferrer" title={sha}>
-      <code>{sha.slice(0, 7)}</code>
-    </a>
   );
 }
 
