@@ -441,21 +441,33 @@ describe("the entry step (docker/entrypoint.sh, run for real)", () => {
 });
 
 describe("what the image ships (docker/collect-app.sh, run for real)", () => {
-  it("copies package.json, host.json, dist/, app.yml and the built UI, and nothing else", async () => {
+  it("copies package.json, host.json, dist/ (with the platform's declarations), app.yml and the built UI, and nothing else", async () => {
     const project = await createTempDir();
     try {
       const src = path.join(project.path, "src");
       await mkdir(path.join(src, "dist/functions"), { recursive: true });
       await mkdir(path.join(src, "web/dist"), { recursive: true });
       await mkdir(path.join(src, "node_modules/left-behind"), { recursive: true });
+      await mkdir(path.join(src, "templates/workspace"), { recursive: true });
+      await mkdir(path.join(src, "web/src/editor/typescript/types"), { recursive: true });
       await writeFile(path.join(src, "package.json"), JSON.stringify({ main: "dist/functions/index.js" }));
-      for (const file of ["package-lock.json", "host.json", "app.yml", "dist/functions/index.js", "web/dist/index.html", "web/staticwebapp.config.json", "README.md"]) {
+      for (const file of ["package-lock.json", "host.json", "app.yml", "dist/functions/index.js", "web/dist/index.html", "web/staticwebapp.config.json", "README.md", "templates/workspace/funcspace.d.ts", "templates/workspace/hello.ts", "web/src/editor/typescript/types/workflow-globals.d.ts"]) {
         await writeFile(path.join(src, file), file);
       }
       const out = path.join(project.path, "out");
       await run("sh", [path.join(root, "docker/collect-app.sh"), out], { cwd: src });
       const shipped = (await readdir(out, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(out, path.join(e.parentPath, e.name))).sort();
-      expect(shipped).toEqual(["app.yml", "dist/functions/index.js", "host.json", "package-lock.json", "package.json", "web/dist/index.html", "web/dist/staticwebapp.config.json"]);
+      expect(shipped).toEqual([
+        "app.yml",
+        "dist/functions/index.js",
+        "dist/templates/workspace/funcspace.d.ts",
+        "dist/web/src/editor/typescript/types/workflow-globals.d.ts",
+        "host.json",
+        "package-lock.json",
+        "package.json",
+        "web/dist/index.html",
+        "web/dist/staticwebapp.config.json",
+      ]);
 
       await writeFile(path.join(src, "package.json"), JSON.stringify({ main: "dist/functions/missing.js" }));
       await expect(run("sh", [path.join(root, "docker/collect-app.sh"), path.join(project.path, "out2")], { cwd: src })).rejects.toMatchObject({
@@ -472,6 +484,8 @@ describe("what the image ships (docker/collect-app.sh, run for real)", () => {
     for (const needed of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "host.json", "app.yml", "src", "functions", "docker", "web"]) {
       expect(ignored.some((pattern) => pattern === needed || needed.startsWith(`${pattern}/`))).toBe(false);
     }
+    // The check's declarations: templates/ stays out, but for funcspace.d.ts (docker/collect-app.sh ships it).
+    expect(ignored).toContain("!templates/workspace/funcspace.d.ts");
     const main = JSON.parse(await read("package.json")).main as string;
     expect(main).toBe("dist/functions/index.js");
     expect(existsSync(path.join(root, main.replace(/^dist\//, "").replace(/\.js$/, ".ts")))).toBe(true);

@@ -3,36 +3,17 @@
 // editor last sent. No DOM, no file system, no bundler specifics: the Web Worker (ts-worker.ts) feeds it, and
 // test/editor-language-service.test.ts runs it in Node against the template workspace.
 import ts from "typescript";
+import { isPackageImportNoise, messageOf, SCRIPT_FILE, TYPE_CHECKED, WORKSPACE_COMPILER_OPTIONS } from "../../../../src/typescript/workspace-typescript.js";
 import type { CompletionDetails, CompletionList, Definition, FileDiagnostic, HoverInfo, SignatureHelp } from "./protocol.js";
 
 /** Where the platform's files live in the virtual file system: `.funcspace-` names are never workspace files. */
 export const PLATFORM_DIR = "/.funcspace-platform";
 const LIB_DIR = `${PLATFORM_DIR}/lib`;
 
-/** Files a workflow may be written in, and the declaration files that may describe them. */
-export const SCRIPT_FILE = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
-const TYPE_CHECKED = /\.(?:ts|mts|cts)$/;
 /** Files above this size get the region check first (about 150 lines): below it the whole file is as quick. */
 const REGION_CHECK_MIN_CHARS = 6000;
-
-// The run time's rules (src/engine/worker/module-hooks.ts): every workspace file is an ES module, imports
-// may name .ts files, leave the extension off, or say .js for a .ts file; the bundler resolution accepts all
-// three. The rest mirrors templates/workspace/tsconfig.json, so the editor and VS Code agree.
-const COMPILER_OPTIONS: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  moduleDetection: ts.ModuleDetectionKind.Force,
-  allowImportingTsExtensions: true,
-  allowJs: true,
-  checkJs: false,
-  resolveJsonModule: true,
-  noEmit: true,
-  strict: true,
-  skipLibCheck: true,
-  lib: ["lib.es2023.d.ts"],
-  types: [],
-};
+const COMPILER_OPTIONS = WORKSPACE_COMPILER_OPTIONS;
+export { SCRIPT_FILE };
 
 export interface PlatformFiles {
   /** TypeScript's lib files by name (`lib.es2023.d.ts` and every lib it references). */
@@ -116,16 +97,7 @@ export function createWorkspaceLanguageService(platform: PlatformFiles) {
     };
   };
 
-  /**
-   * Packages are not the editor's business: a bare import the workspace cannot show types for (an npm package
-   * installed next to it) is not flagged. Relative imports that point nowhere are, as at run time.
-   */
-  const isNoise = (file: string, diagnostic: ts.Diagnostic): boolean => {
-    if (diagnostic.code !== 2307 && diagnostic.code !== 2792) return false;
-    const quoted = entries.get(file)?.text.slice(diagnostic.start ?? 0, (diagnostic.start ?? 0) + (diagnostic.length ?? 0)) ?? "";
-    const specifier = quoted.replace(/^['"`]|['"`]$/g, "");
-    return !specifier.startsWith(".") && !specifier.startsWith("/");
-  };
+  const isNoise = (file: string, diagnostic: ts.Diagnostic): boolean => isPackageImportNoise(entries.get(file)?.text, diagnostic);
 
   const diagnosticsOf = (file: string): FileDiagnostic[] => {
     if (!entries.has(file)) return [];
@@ -267,11 +239,6 @@ export function createWorkspaceLanguageService(platform: PlatformFiles) {
 }
 
 /** TypeScript's words, except its advice to add the DOM to `lib`: workflows run in Node.js, where there is none. */
-function messageOf(diagnostic: ts.Diagnostic): string {
-  const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n");
-  if (diagnostic.code !== 2584) return message;
-  return message.replace(/ Do you need to change your target library\?.*$/s, " Workflows run in Node.js, which has no DOM.");
-}
 
 function documentationOf(parts: ts.SymbolDisplayPart[] | undefined, tags: ts.JSDocTagInfo[] | undefined): string {
   const text = ts.displayPartsToString(parts);
