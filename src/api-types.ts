@@ -768,3 +768,35 @@ export interface ProposeRequest {
  * (GitHub's authorization of the person), which comes back to the editor with the pull request opened.
  */
 export type ProposeAnswer = ({ kind: "opened" } & DraftProposal) | { kind: "authorize"; url: string };
+
+// ---- Pull request checks (`/api/github/pull-checks`): what each open pull request would do (issue 22). ----
+
+/** The last check of one pull request into the connected branch. */
+export interface PullCheck {
+  number: number;
+  title: string;
+  /** The pull request's page on GitHub. */
+  url: string;
+  headRef: string;
+  /** The commit the check is of. */
+  headSha: string;
+  state: "open" | "closed";
+  status: "queued" | "in_progress" | "completed";
+  conclusion?: "success" | "failure" | "neutral" | "cancelled";
+  /** The check's one-line title ("Ready to sync: 2 added, 1 changed, 0 deleted", "3 problems: …"). */
+  summary?: string;
+  counts?: { added: number; changed: number; deleted: number };
+  /** Where GitHub shows it: a check run (App), a commit status (PAT that may write statuses), or only here. */
+  reportedVia?: "check-run" | "status" | "funcspace";
+  /** Why only here (a PAT without `statuses` write), in a sentence. */
+  reportReason?: string;
+  checkRunId?: number;
+  /** The check run's page on GitHub. */
+  checkUrl?: string;
+  updatedAt: string;
+}
+
+/** `GET /api/github/pull-checks` (readers): the connected repository's pull requests with their last check, newest first. */
+export interface PullCheckList {
+  checks: PullCheck[];
+}

@@ -6,6 +6,8 @@ export const QUEUES = {
   workspaceSync: "workspace-sync",
   /** Queued workflow runs (`POST /api/workflows/{name}/runs?wait=false`). */
   workflowRuns: "workflow-runs",
+  /** Pull request checks: `{ connectionId, repository, pullNumber, headSha, checkRunId, … }` (github-app/pull-request-checks/). */
+  pullRequestChecks: "pull-request-checks",
 } as const;
 
 /** Azure Table names: letters and digits only. */
@@ -28,6 +30,8 @@ export const TABLES = {
   access: "access",
   /** Drafts of proposed changes, per person (partition) and path (src/azure/draft-store.ts). */
   drafts: "drafts",
+  /** The last check of each open pull request (partition = connection id, row = pull request number). */
+  pullChecks: "pullchecks",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

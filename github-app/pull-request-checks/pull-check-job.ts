@@ -1,0 +1,37 @@
+// A pull request check as a queue message (queue `pull-request-checks`): which pull request, which head, and the
+// check run the webhook handler already created (in progress) for it.
+import type { AbortOptions } from "../github-app-deps.js";
+import { QUEUES } from "../../src/azure/resources.js";
+import { sendJsonMessage, type StorageClients } from "../../src/azure/storage.js";
+
+export interface PullCheckJob {
+  connectionId: string;
+  /** `owner/name`. */
+  repository: string;
+  installationId: number;
+  pullNumber: number;
+  title: string;
+  url: string;
+  headRef: string;
+  headSha: string;
+  /** The check run created for this head (in progress). */
+  checkRunId: number;
+  deliveryId?: string;
+  requestedAt: string;
+}
+
+/** The job, or `undefined` for a message that is not one (logged and completed by the worker). */
+export function readPullCheckJob(message: unknown): PullCheckJob | undefined {
+  if (!message || typeof message !== "object") return undefined;
+  const job = message as Record<string, unknown>;
+  const text = (key: string) => typeof job[key] === "string" && (job[key] as string).length > 0;
+  const count = (key: string) => Number.isSafeInteger(job[key]) && (job[key] as number) > 0;
+  if (!text("connectionId") || !text("repository") || !text("headSha") || !text("headRef") || !text("requestedAt")) return undefined;
+  if (!count("installationId") || !count("pullNumber") || !count("checkRunId")) return undefined;
+  if (!/^[0-9a-f]{40}$/.test(job.headSha as string)) return undefined;
+  return message as PullCheckJob;
+}
+
+export async function enqueuePullCheck(storage: StorageClients, job: PullCheckJob, options: AbortOptions = {}): Promise<string> {
+  return sendJsonMessage(storage.queue(QUEUES.pullRequestChecks), job, options);
+}
