@@ -7,7 +7,6 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DraftOverlay } from "../src/engine/draft-overlay.js";
-import type { RunRecord } from "../src/engine/run-record.js";
 import { writeWorkspaceFile } from "./support/engine-workspace.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
 
@@ -45,6 +44,8 @@ const SECRET = `export default {
 };
 `;
 
+const SETTINGS = `import settings from "../lib/settings.json" with { type: "json" };\nexport default { name: "settings", run: () => settings };\n`;
+
 const text = (content: string) => new TextEncoder().encode(content);
 const draft = (files: Record<string, string | null>, owner = "alice"): DraftOverlay => ({
   owner,
@@ -72,6 +73,8 @@ beforeAll(async () => {
   await writeWorkspaceFile(ws, "flows/lazy.ts", LAZY);
   await writeWorkspaceFile(ws, "lib/lazy.ts", `export const value = "lazy from the workspace";\n`);
   await writeWorkspaceFile(ws, "flows/secret-reader.mjs", SECRET);
+  await writeWorkspaceFile(ws, "flows/settings.ts", SETTINGS);
+  await writeWorkspaceFile(ws, "lib/settings.json", `{ "colour": "blue" }\n`);
   workspaceBefore = await snapshotWorkspace();
 });
 afterAll(async () => {
@@ -99,6 +102,16 @@ describe("draft runs", () => {
     const helperOnly = draft({ "lib/greet.ts": GREET.replace('"hello "', '"hi there, "') });
     expect(await run("hello", { who: "Bo" }, helperOnly)).toMatchObject({ status: "succeeded", output: { text: "hi there, Bo" } });
     expect(await run("hello", { who: "Bo" })).toMatchObject({ status: "succeeded", output: { text: "hello Bo" } });
+  });
+
+  it("reads a JSON module the draft changes or adds", async () => {
+    const overlay = draft({
+      "lib/settings.json": `{ "colour": "green" }`,
+      "lib/extra.json": `{ "size": 3 }`,
+      "flows/settings.ts": SETTINGS.replace("run: () => settings", 'run: async () => ({ ...settings, ...(await import("../lib/extra.json", { with: { type: "json" } })).default })'),
+    });
+    expect(await run("settings", {}, overlay)).toMatchObject({ status: "succeeded", output: { colour: "green", size: 3 } });
+    expect(await run("settings")).toMatchObject({ status: "succeeded", output: { colour: "blue" } });
   });
 
   it("runs a workflow the draft adds, with a helper it adds, and only in the draft", async () => {
