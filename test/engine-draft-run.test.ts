@@ -99,7 +99,8 @@ describe("draft runs", () => {
   });
 
   it("uses the draft's version of a helper the workflow imports", async () => {
-    const helperOnly = draft({ "lib/greet.ts": GREET.replace('"hello "', '"hi there, "') });
+    // As the draft store hands content over: a Buffer.
+    const helperOnly: DraftOverlay = { owner: "alice", files: new Map([["lib/greet.ts", Buffer.from(GREET.replace('"hello "', '"hi there, "'))]]) };
     expect(await run("hello", { who: "Bo" }, helperOnly)).toMatchObject({ status: "succeeded", output: { text: "hi there, Bo" } });
     expect(await run("hello", { who: "Bo" })).toMatchObject({ status: "succeeded", output: { text: "hello Bo" } });
   });
@@ -173,7 +174,7 @@ describe("draft runs", () => {
       status: 400,
       code: "draft_run_not_queued",
     });
-    for (const bad of ["../outside.ts", "/etc/passwd", "lib//greet.ts", "lib/./greet.ts"]) {
+    for (const bad of ["../outside.ts", "/etc/passwd", "lib//greet.ts", "lib/./greet.ts", "lib/greet.ts/"]) {
       await expect(run("hello", {}, draft({ [bad]: "x" }))).rejects.toMatchObject({ status: 400, code: "invalid_draft" });
     }
   });
