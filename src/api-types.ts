@@ -224,6 +224,11 @@ export interface RunRecord {
   trigger: "http" | "queue";
   /** Who started it (the signed-in person's name), for the audit trail. */
   startedBy?: string;
+  /**
+   * A draft run: the workflow ran with the files of `owner`'s draft changeset (`changes` files added, changed or
+   * deleted) over the workspace, not the workspace as it is.
+   */
+  draft?: RunDraft;
   params: Record<string, unknown>;
   output?: unknown;
   /** The output was larger than a record can hold and was dropped. */
@@ -242,6 +247,14 @@ export interface RunRecord {
   cancelRequestedBy?: string;
   /** Who cancelled it (status `cancelled`). */
   cancelledBy?: string;
+}
+
+/** The draft a run ran (RunRecord.draft). */
+export interface RunDraft {
+  /** Whose draft. */
+  owner: string;
+  /** How many files the draft adds, changes or deletes. */
+  changes: number;
 }
 
 /** A run in a list: everything but the bulky output and logs. */

@@ -17,7 +17,7 @@ export const MAX_FIELD_CHARS = CHUNK_CHARS * MAX_CHUNKS;
 
 const SUMMARY_FIELDS = [
   "RowKey", "workflow", "file", "status", "trigger", "startedBy", "paramsJson", "outputTruncated", "logsDropped",
-  "cancelRequestedBy", "cancelledBy", "createdAt", "startedAt", "timeoutMs", "finishedAt", "durationMs",
+  "cancelRequestedBy", "cancelledBy", "draftOwner", "draftChanges", "createdAt", "startedAt", "timeoutMs", "finishedAt", "durationMs",
   "errorJsonChunks", ...Array.from({ length: MAX_CHUNKS }, (_, i) => `errorJson${i}`),
 ];
 
@@ -160,6 +160,7 @@ function toEntity(record: RunRecord): Entity {
     cancelledBy: record.cancelledBy,
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) entity[key] = value;
+  if (record.draft) Object.assign(entity, { draftOwner: record.draft.owner, draftChanges: record.draft.changes });
   if (record.outputTruncated) entity.outputTruncated = true;
   if (record.logsDropped) entity.logsDropped = record.logsDropped;
   if (record.error) putChunks(entity, "errorJson", asciiJson(record.error));
@@ -186,6 +187,7 @@ function fromEntity(entity: Record<string, unknown>): RunRecord {
   if (typeof entity.durationMs === "number") record.durationMs = entity.durationMs;
   if (typeof entity.cancelRequestedBy === "string") record.cancelRequestedBy = entity.cancelRequestedBy;
   if (typeof entity.cancelledBy === "string") record.cancelledBy = entity.cancelledBy;
+  if (typeof entity.draftOwner === "string") record.draft = { owner: entity.draftOwner, changes: Number(entity.draftChanges ?? 0) };
   if (entity.outputTruncated === true) record.outputTruncated = true;
   if (typeof entity.logsDropped === "number") record.logsDropped = entity.logsDropped;
   const error = getChunks(entity, "errorJson");

@@ -4,7 +4,7 @@
 // overstays its timeout is aborted, then the thread is terminated: V8 stops even a busy loop.
 import { randomUUID } from "node:crypto";
 import { MISSING, readFingerprint } from "./find-workflow-files.js";
-import type { RunThread, RunThreads } from "./run-threads.js";
+import type { RunThread, RunThreads, SpawnOptions } from "./run-threads.js";
 import type { WorkflowDescriptor } from "./workflow-definition.js";
 import { serializeError, type SerializedError } from "./workspace-error.js";
 import type { FromWorker, LogEntry, ModuleEvent, ToWorker } from "./worker/protocol.js";
@@ -52,8 +52,9 @@ export class EngineWorker {
   #exitListeners = new Set<(error: Error) => void>();
   #pending = new Map<string, (message: FromWorker) => void>();
 
-  constructor(threads: RunThreads) {
-    this.#thread = threads.spawn();
+  /** `options.overlay`: a draft run's worker (draft-workers.ts), never one of the pool's. */
+  constructor(threads: RunThreads, options: SpawnOptions = {}) {
+    this.#thread = threads.spawn(options);
     this.#thread.on("module", (event: ModuleEvent) => this.#onModuleEvent(event));
     this.ready = new Promise<void>((resolve, reject) => {
       const onReady = (message: FromWorker) => {

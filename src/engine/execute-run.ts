@@ -9,7 +9,7 @@ import type { Logger } from "../logger.js";
 import type { RunOutcome } from "./engine-worker.js";
 import type { LogEntry, RunRecord } from "./run-record.js";
 import type { WorkflowDescriptor } from "./workflow-definition.js";
-import type { WorkerPool } from "./worker-pool.js";
+import type { RunWorkers } from "./worker-pool.js";
 import type { RunEventStore } from "../azure/run-event-store.js";
 import type { RunEvent } from "../api-types.js";
 import { RunEventWriter } from "./run-event-writer.js";
@@ -24,7 +24,8 @@ export interface ExecuteRunDeps {
   /** The parent of each run's temp folder (WORKFLOW_TEMP_DIR). */
   tempDir: string;
   defaultTimeoutInMs: number;
-  pool: WorkerPool;
+  /** Where the run's worker comes from: the pool, or a draft's own thread (draft-workers.ts). */
+  workers: RunWorkers;
   /** The workflow secrets a run may ask for (ctx.secrets). */
   secrets?: WorkflowSecretStore;
   /** The runner's user (when it has its own): owns the run's temp folder. */
@@ -75,13 +76,13 @@ export async function executeRun(
   const preparing = (async () => {
     await mkdir(tempDir, { recursive: true, mode: 0o700 });
     if (deps.runUser) await chown(tempDir, deps.runUser.uid, deps.runUser.gid);
-    return deps.pool.acquire({ file });
+    return deps.workers.acquire({ file });
   })();
   const [stored, prepared] = await Promise.allSettled([recorded, preparing]);
   if (stored.status === "fulfilled") events?.push({ kind: "status", time: running.startedAt!, status: "running" });
   if (stored.status === "rejected") {
     // Storage is down: nothing ran, nothing to record; the caller sees the platform's failure.
-    if (prepared.status === "fulfilled") deps.pool.release(prepared.value);
+    if (prepared.status === "fulfilled") deps.workers.release(prepared.value);
     await rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
     throw stored.reason;
   }
@@ -102,7 +103,7 @@ export async function executeRun(
         },
       );
     } finally {
-      deps.pool.release(worker);
+      deps.workers.release(worker);
     }
   } catch (error) {
     log.error({ err: error }, "workflow run could not start");
@@ -177,7 +178,8 @@ function collectLogs(log: Logger, secrets: ReadonlySet<string>, events?: RunEven
   };
 }
 
-function capError(error: WorkspaceError): WorkspaceError {
+/** An error as a record keeps it (the run store's budget for it). */
+export function capError(error: WorkspaceError): WorkspaceError {
   return {
     ...error,
     message: error.message.slice(0, MAX_LOG_MESSAGE_CHARS),

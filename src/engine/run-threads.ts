@@ -7,7 +7,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, Worker } from "node:worker_threads";
+import type { OverlayFiles } from "./draft-overlay.js";
 import { moduleHooksUrl } from "./worker/module-hooks.js";
+import { overlayHooksUrl } from "./worker/overlay-hooks.js";
 import type { FromWorker, ModuleEvent, ToWorker } from "./worker/protocol.js";
 import { workerBootstrap } from "./worker/worker-bootstrap.js";
 import { realPathOf } from "./real-path.js";
@@ -29,10 +31,18 @@ export interface RunThreads {
   readonly description: string;
   /** The uid workflow code runs as, when it is not the platform's own (the runner's user). */
   readonly uid?: number;
-  spawn(): RunThread;
+  spawn(options?: SpawnOptions): RunThread;
   /** Starts where the threads live now rather than at the first run; answers the debugger URL when debugging. */
   start?(): Promise<string | undefined>;
   close(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  /**
+   * A draft run's thread: these workspace files read as the draft has them (draft-overlay.ts). Such a thread is
+   * for that draft alone: its module cache holds the draft's code.
+   */
+  overlay?: OverlayFiles;
 }
 
 export interface LocalThreadsOptions {
@@ -52,9 +62,11 @@ export function createLocalThreads(options: LocalThreadsOptions): RunThreads {
   const tsxApiUrl = resolveTsxEsmApi();
   return {
     description: "in-process",
-    spawn() {
+    spawn(spawnOptions: SpawnOptions = {}) {
       const thread = new EventEmitter() as EventEmitter & RunThread;
       const realWorkspace = realPathOf(options.workspaceDir);
+      // The hooks compare the absolute paths Node resolves (through symlinks: the real workspace's).
+      const overlay = spawnOptions.overlay && new Map([...spawnOptions.overlay].map(([relative, content]) => [path.join(realWorkspace, relative), content]));
       const hooks = new MessageChannel();
       hooks.port1.on("message", (event: ModuleEvent) => thread.emit("module", event));
       hooks.port1.unref();
@@ -70,9 +82,10 @@ export function createLocalThreads(options: LocalThreadsOptions): RunThreads {
           mainUrl,
           workspaceUrl: folderUrl(realWorkspace),
           aliasUrl: realWorkspace === options.workspaceDir ? undefined : folderUrl(options.workspaceDir),
+          ...(overlay ? { overlay, overlayHooksUrl } : {}),
         },
         transferList: [hooks.port2],
-        name: "funcspace-run-worker",
+        name: overlay ? "funcspace-draft-run-worker" : "funcspace-run-worker",
         resourceLimits: { maxOldGenerationSizeMb: options.memoryLimitMb },
       });
       live.add(worker);

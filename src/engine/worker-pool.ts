@@ -7,6 +7,13 @@ import type { Logger } from "../logger.js";
 import { EngineWorker } from "./engine-worker.js";
 import type { RunThreads } from "./run-threads.js";
 
+/** Where a run or a discovery pass gets its worker, and gives it back: the pool, or a draft's own (draft-workers.ts). */
+export interface RunWorkers {
+  /** A worker for the run of `file` (or any). */
+  acquire(options?: { file?: string }): Promise<EngineWorker>;
+  release(worker: EngineWorker): void;
+}
+
 export interface WorkerPoolOptions {
   /** Where the threads live (the runner process, or this one). */
   threads: RunThreads;
@@ -21,7 +28,7 @@ export interface WorkerPoolOptions {
   maxGenerations?: number;
 }
 
-export class WorkerPool {
+export class WorkerPool implements RunWorkers {
   readonly #options: Required<WorkerPoolOptions>;
   #idle: EngineWorker[] = [];
   #spare: EngineWorker | undefined;

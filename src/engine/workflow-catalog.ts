@@ -8,13 +8,14 @@ import { realpath } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
 import type { WorkflowList } from "../api-types.js";
+import { buildWorkflowListing, type DescribedFile } from "./build-workflow-listing.js";
 import { NotFoundError } from "../errors.js";
 import type { EngineWorker } from "./engine-worker.js";
 import { findWorkflowFiles, MISSING, readFingerprint, type WorkflowFile } from "./find-workflow-files.js";
 import { realPathOf } from "./real-path.js";
 import type { WorkflowDescriptor } from "./workflow-definition.js";
 import type { WorkerPool } from "./worker-pool.js";
-import { toWorkspaceError, type SerializedError } from "./workspace-error.js";
+import type { SerializedError } from "./workspace-error.js";
 
 // The listing's shapes are the API's (src/api-types.ts).
 export type { WorkflowLoadError } from "../api-types.js";
@@ -26,6 +27,12 @@ export interface WorkflowCatalogOptions {
   ioConcurrency: number;
   /** Longest a file may take to import (its top-level code). */
   loadTimeoutInMs?: number;
+}
+
+/** What discovery knows of one workflow candidate, as `snapshot` shows it. */
+export interface CatalogEntry extends DescribedFile {
+  /** The workspace files (relative) its import loaded, or looked for in vain (MISSING). */
+  readonly dependencies: ReadonlyMap<string, string>;
 }
 
 interface CacheEntry {
@@ -52,10 +59,32 @@ export class WorkflowCatalog {
   }
 
   /** Lists the workflows; listings run one at a time (a second caller waits, then sees the files as they are). */
-  list(options: { abortSignal?: AbortSignal } = {}): Promise<WorkflowListing> {
-    const next = this.#queue.then(() => this.#refresh(options));
+  async list(options: { abortSignal?: AbortSignal } = {}): Promise<WorkflowListing> {
+    return (await this.snapshot(options)).listing;
+  }
+
+  /**
+   * The workspace as discovery sees it now (refreshed like `list`): its workflow candidates in listing order, what
+   * each one's import gave with the workspace files it imported (a draft's listing reuses those its changes do
+   * not reach: list-draft-workflows.ts), and the listing. (A refresh replaces entries, never changes one.)
+   */
+  snapshot(options: { abortSignal?: AbortSignal } = {}): Promise<{ files: string[]; entries: ReadonlyMap<string, CatalogEntry>; listing: WorkflowListing }> {
+    const next = this.#queue.then(async () => {
+      const { files, listing } = await this.#refresh(options);
+      const entries = new Map<string, CatalogEntry>();
+      for (const file of files) {
+        const entry = this.#cache.get(file);
+        if (entry) entries.set(file, entry);
+      }
+      return { files, entries, listing };
+    });
     this.#queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Longest a file may take to import for discovery (its top-level code). */
+  get loadTimeoutInMs(): number {
+    return this.#options.loadTimeoutInMs ?? 10_000;
   }
 
   /** The named workflow as its file (and what it imports) is now; NotFoundError when no file defines it. */
@@ -75,7 +104,7 @@ export class WorkflowCatalog {
     return found;
   }
 
-  async #refresh(options: { abortSignal?: AbortSignal }): Promise<WorkflowListing> {
+  async #refresh(options: { abortSignal?: AbortSignal }): Promise<{ files: string[]; listing: WorkflowListing }> {
     const { workspaceDir, ioConcurrency } = this.#options;
     const files = await findWorkflowFiles(workspaceDir, { concurrency: ioConcurrency, abortSignal: options.abortSignal });
     const present = new Set(files.map((f) => f.relativePath));
@@ -92,7 +121,7 @@ export class WorkflowCatalog {
           worker = await this.#options.pool.acquire();
         }
         this.importCount++;
-        const { descriptor, error } = await worker.describe(file.absolutePath, file.relativePath, this.#options.loadTimeoutInMs ?? 10_000);
+        const { descriptor, error } = await worker.describe(file.absolutePath, file.relativePath, this.loadTimeoutInMs);
         // The hooks speak of real paths (Node resolves symlinks; the workspace may be one).
         const real = await realpath(file.absolutePath).catch(() => path.join(realWorkspace, file.relativePath));
         const dependencies = new Map<string, string>();
@@ -106,31 +135,7 @@ export class WorkflowCatalog {
       if (worker) this.#options.pool.release(worker);
     }
 
-    const listing: WorkflowListing = { workflows: [], errors: [] };
-    const owners = new Map<string, string>();
-    for (const file of files) {
-      const entry = this.#cache.get(file.relativePath);
-      if (entry?.error) {
-        const error = toWorkspaceError(entry.error, workspaceDir);
-        listing.errors.push({ file: file.relativePath, error: error.file ? error : { ...error, file: file.relativePath } });
-      } else if (entry?.descriptor) {
-        const owner = owners.get(entry.descriptor.name);
-        if (owner) {
-          listing.errors.push({
-            file: file.relativePath,
-            error: {
-              name: "DuplicateWorkflowError",
-              message: `The workflow name "${entry.descriptor.name}" is already used by ${owner}: names must be unique.`,
-              file: file.relativePath,
-            },
-          });
-        } else {
-          owners.set(entry.descriptor.name, file.relativePath);
-          listing.workflows.push(entry.descriptor);
-        }
-      }
-    }
-    return listing;
+    return { files: files.map((file) => file.relativePath), listing: buildWorkflowListing(files.map((file) => file.relativePath), this.#cache, workspaceDir) };
   }
 
   /** The files to import: new ones, changed ones, and those of which something they import changed. */

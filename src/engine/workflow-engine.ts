@@ -2,25 +2,27 @@
 // the catalog, the worker pool and the run store; each step lives in its own module.
 import pLimit, { type LimitFunction } from "p-limit";
 import { poisonQueueName, QUEUES } from "../azure/resources.js";
-import { asciiJson, type WorkflowRunStore } from "../azure/workflow-run-store.js";
+import type { WorkflowRunStore } from "../azure/workflow-run-store.js";
 import type { Config } from "../config.js";
-import { AppError, BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError } from "../errors.js";
+import { AppError, BadRequestError, ConflictError, NotFoundError } from "../errors.js";
 import type { RunEventStore } from "../azure/run-event-store.js";
 import type { RunEvent, RunList, RunListQuery } from "../api-types.js";
 import { RunEventFeed } from "./run-event-feed.js";
 import type { Logger } from "../logger.js";
 import { executeRun, type ExecuteRunOptions } from "./execute-run.js";
 import { pruneRuns } from "./prune-runs.js";
-import { createRunId, FINISHED_STATUSES, RUN_ID_PATTERN, type RunRecord, type RunSummary, type WorkflowRunJob } from "./run-record.js";
+import { createRunRecord } from "./create-run-record.js";
+import type { DraftOverlay } from "./draft-overlay.js";
+import type { DraftWorkers } from "./draft-workers.js";
+import { listDraftWorkflows } from "./list-draft-workflows.js";
+import { FINISHED_STATUSES, RUN_ID_PATTERN, type RunRecord, type RunSummary, type WorkflowRunJob } from "./run-record.js";
+import { startDraftRun } from "./start-draft-run.js";
 import { validateParams } from "./validate-params.js";
 import { WorkflowCatalog, type WorkflowListing } from "./workflow-catalog.js";
 import type { WorkflowDescriptor } from "./workflow-definition.js";
 import type { RunThreads } from "./run-threads.js";
 import type { WorkflowSecretStore } from "./workflow-secrets.js";
-import { WorkerPool } from "./worker-pool.js";
-
-/** Params are stored in one table property (64 KiB of UTF-16). */
-const MAX_PARAMS_CHARS = 30_000;
+import { WorkerPool, type RunWorkers } from "./worker-pool.js";
 export const MAX_RUNS_LIMIT = 200;
 /** WORKFLOW_WAIT_MS's default: below the 230 s after which Azure's front end answers a request itself. */
 const DEFAULT_WAIT_IN_MS = 200_000;
@@ -57,6 +59,17 @@ export interface StartRunOptions {
   waitInMs?: number;
   /** Who started it, recorded with the run. */
   startedBy?: string;
+  /**
+   * Run the workflow as a draft changeset has it (start-draft-run.ts): the draft's files over the workspace's, in
+   * a thread of its own. Waited for only (`wait: false` is refused: a queued job carries no files).
+   */
+  overlay?: DraftOverlay;
+  abortSignal?: AbortSignal;
+}
+
+export interface ListWorkflowsOptions {
+  /** The draft's view: its added, changed, renamed or broken workflows as they would be once it is merged. */
+  overlay?: DraftOverlay;
   abortSignal?: AbortSignal;
 }
 
@@ -85,32 +98,23 @@ export class WorkflowEngine {
     this.feed = options.events ? new RunEventFeed(options.events, (id) => options.runs.get(id)) : undefined;
   }
 
-  listWorkflows(options: { abortSignal?: AbortSignal } = {}): Promise<WorkflowListing> {
-    return this.catalog.list(options);
+  async listWorkflows(options: ListWorkflowsOptions = {}): Promise<WorkflowListing> {
+    if (!options.overlay) return this.catalog.list(options);
+    return (await listDraftWorkflows(options.overlay, this.#draftDeps(), options)).listing;
   }
 
   /** Validates and runs (or queues) a workflow. BadRequestError names each bad parameter. */
   async startRun(name: string, params: unknown, options: StartRunOptions = {}): Promise<RunRecord> {
-    const workflow = await this.catalog.find(name, options);
-    const resolved = validateParams(workflow.parameters, params);
-    if (asciiJson(resolved).length > MAX_PARAMS_CHARS) {
-      throw new PayloadTooLargeError(`The parameters are larger than ${MAX_PARAMS_CHARS} characters of JSON: pass a reference (a path, a URL) instead.`);
+    if (options.overlay) {
+      const run = (record: RunRecord, workflow: WorkflowDescriptor, workers: DraftWorkers) => this.#runWithinWait(record, workflow, options, workers);
+      return startDraftRun(name, params, options.overlay, { ...this.#draftDeps(), runs: this.#options.runs, run }, options);
     }
-    const record: RunRecord = {
-      id: createRunId(),
-      workflow: name,
-      file: workflow.file,
-      status: "queued",
-      trigger: options.wait === false ? "queue" : "http",
-      ...(options.startedBy ? { startedBy: options.startedBy } : {}),
-      params: resolved,
-      logs: [],
-      createdAt: new Date().toISOString(),
-    };
+    const workflow = await this.catalog.find(name, options);
+    const record = createRunRecord(workflow, params, options);
     if (options.wait === false) {
       await this.#options.runs.upsert(record, options);
       await this.#options.enqueue(
-        { runId: record.id, workflow: name, params: resolved, ...(options.startedBy ? { startedBy: options.startedBy } : {}) },
+        { runId: record.id, workflow: name, params: record.params, ...(options.startedBy ? { startedBy: options.startedBy } : {}) },
         options,
       );
       return record;
@@ -121,16 +125,22 @@ export class WorkflowEngine {
   /**
    * Runs the workflow and waits for it at most `waitInMs` (an HTTP caller behind Azure's front end gets no answer
    * after 230 s). The run is not tied to the request: past the wait it goes on and records its own outcome.
+   * A draft run brings its own threads (`draft`), closed when the run ends.
    */
-  async #runWithinWait(record: RunRecord, workflow: WorkflowDescriptor, options: StartRunOptions): Promise<RunRecord> {
+  async #runWithinWait(record: RunRecord, workflow: WorkflowDescriptor, options: StartRunOptions, draft?: DraftWorkers): Promise<RunRecord> {
     const waitInMs = options.waitInMs ?? this.#options.config.workflowWaitMs ?? DEFAULT_WAIT_IN_MS;
     // Every thread busy: the run waits for one, so store it as queued first (a 202 must name a run that exists).
-    if (this.#limit.activeCount + this.#limit.pendingCount >= this.#limit.concurrency) await this.#options.runs.upsert(record, options);
+    try {
+      if (this.#limit.activeCount + this.#limit.pendingCount >= this.#limit.concurrency) await this.#options.runs.upsert(record, options);
+    } catch (error) {
+      void draft?.close();
+      throw error;
+    }
     let started = false;
     const running = this.#limit(() => {
       started = true;
       // Not the caller's signal: the run outlives a request that stopped waiting.
-      return this.#execute(record, workflow, {});
+      return this.#execute(record, workflow, {}, draft).finally(() => void draft?.close());
     });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waited = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitInMs)));
@@ -269,7 +279,7 @@ export class WorkflowEngine {
   }
 
   /** One run on this instance, cancellable from here (at once) or from anywhere (its record, read every second). */
-  async #execute(record: RunRecord, workflow: Parameters<typeof executeRun>[1], options: ExecuteRunOptions): Promise<RunRecord> {
+  async #execute(record: RunRecord, workflow: Parameters<typeof executeRun>[1], options: ExecuteRunOptions, workers: RunWorkers = this.pool): Promise<RunRecord> {
     const entry: { controller: AbortController; by?: string } = { controller: new AbortController() };
     this.#active.set(record.id, entry);
     const check = setInterval(() => {
@@ -285,20 +295,24 @@ export class WorkflowEngine {
     }, this.#options.cancelCheckInMs ?? 1000);
     check.unref();
     try {
-      return await executeRun(record, workflow, this.#executeDeps(), { ...options, cancelSignal: entry.controller.signal, cancelledBy: () => entry.by });
+      return await executeRun(record, workflow, this.#executeDeps(workers), { ...options, cancelSignal: entry.controller.signal, cancelledBy: () => entry.by });
     } finally {
       clearInterval(check);
       this.#active.delete(record.id);
     }
   }
 
-  #executeDeps() {
+  #draftDeps() {
+    return { catalog: this.catalog, threads: this.threads, workspaceDir: this.#options.config.workspaceDir };
+  }
+
+  #executeDeps(workers: RunWorkers) {
     const { config, logger, runs } = this.#options;
     return {
       workspaceDir: config.workspaceDir,
       tempDir: config.workflowTempDir,
       defaultTimeoutInMs: config.workflowTimeoutMs,
-      pool: this.pool,
+      workers,
       runUser: this.#options.runUser,
       secrets: this.#options.secrets,
       runs,

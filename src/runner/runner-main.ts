@@ -3,7 +3,7 @@
 // no identity and no storage client. It hosts run worker threads (the same ones the engine would start in
 // process: src/engine/run-threads.ts) and relays their messages to the platform over IPC.
 import inspector from "node:inspector";
-import { createLocalThreads, type RunThread, type RunThreads } from "../engine/run-threads.js";
+import { createLocalThreads, type RunThread, type RunThreads, type SpawnOptions } from "../engine/run-threads.js";
 import type { FromRunner, RunnerStart, ToRunner } from "./runner-protocol.js";
 
 const send = (message: FromRunner) => {
@@ -19,7 +19,7 @@ process.on("message", (message: ToRunner) => {
       start(message.start);
       break;
     case "spawn":
-      spawn(message.thread);
+      spawn(message.thread, { overlay: message.overlay });
       break;
     case "post":
       live.get(message.thread)?.postMessage(message.message);
@@ -47,9 +47,9 @@ function start(options: RunnerStart): void {
   send({ op: "started", inspectorUrl: inspector.url(), inspectorError });
 }
 
-function spawn(id: number): void {
+function spawn(id: number, options: SpawnOptions): void {
   if (!threads) throw new Error("the runner was asked for a thread before it was started");
-  const thread = threads.spawn();
+  const thread = threads.spawn(options);
   live.set(id, thread);
   thread.on("message", (message) => send({ op: "message", thread: id, message }));
   thread.on("module", (event) => send({ op: "module", thread: id, event }));

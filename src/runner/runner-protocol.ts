@@ -1,5 +1,6 @@
 // Messages between the platform and the runner process, over the child process's IPC channel (structured
 // clone). The runner only hosts run threads: it relays each thread's messages (worker/protocol.ts) both ways.
+import type { OverlayFiles } from "../engine/draft-overlay.js";
 import type { FromWorker, ModuleEvent, ToWorker } from "../engine/worker/protocol.js";
 
 export interface RunnerStart {
@@ -11,7 +12,8 @@ export interface RunnerStart {
 
 export type ToRunner =
   | { op: "start"; start: RunnerStart }
-  | { op: "spawn"; thread: number }
+  /** `overlay`: a draft run's thread (its files cross as they are: the channel clones Maps and byte arrays). */
+  | { op: "spawn"; thread: number; overlay?: OverlayFiles }
   | { op: "post"; thread: number; message: ToWorker }
   | { op: "terminate"; thread: number };
 

@@ -8,7 +8,7 @@ import { EventEmitter } from "node:events";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { RunThread, RunThreads } from "../engine/run-threads.js";
+import type { RunThread, RunThreads, SpawnOptions } from "../engine/run-threads.js";
 import type { FromWorker, ModuleEvent, ToWorker } from "../engine/worker/protocol.js";
 import type { Logger } from "../logger.js";
 import type { FromRunner, RunnerStart, ToRunner } from "./runner-protocol.js";
@@ -80,7 +80,7 @@ export class RunnerThreads implements RunThreads {
     }
   }
 
-  spawn(): RunThread {
+  spawn(options: SpawnOptions = {}): RunThread {
     if (this.#closed) throw new Error("the workflow runner is shut down");
     const runner = this.#ensureRunner();
     const id = this.#nextThread++;
@@ -110,7 +110,7 @@ export class RunnerThreads implements RunThreads {
         this.#send(runner, { op: "terminate", thread: id });
       });
     this.#threads.set(id, thread);
-    this.#send(runner, { op: "spawn", thread: id });
+    this.#send(runner, { op: "spawn", thread: id, ...(options.overlay ? { overlay: options.overlay } : {}) });
     return thread;
   }
 

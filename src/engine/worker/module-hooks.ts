@@ -13,6 +13,9 @@
 //    changed, the worker imports the entry at the next generation and gets the whole workspace graph fresh,
 //    while tsx and node_modules stay loaded. Old generations stay in memory until the worker is retired, which
 //    the pool does after a few of them.
+//  - A draft run's worker (draft-overlay.ts) is given the paths its draft adds, changes (true) or deletes (false):
+//    imports resolve as they would once the draft is merged (an added helper is found, a deleted one is not,
+//    however it is on disk); overlay-hooks.ts then serves the draft's content under the same workspace URL.
 import { BARRIER_SPECIFIER } from "./protocol.js";
 
 const source = String.raw`
@@ -25,12 +28,15 @@ let sdkUrl;
 let workspaceUrl;
 let aliasUrl;
 let port;
+/** A draft run's files (absolute real path → whether the draft has it), or none. */
+let overlay = new Map();
 
 export async function initialize(data) {
   sdkUrl = data.sdkUrl;
   workspaceUrl = data.workspaceUrl;
   aliasUrl = data.aliasUrl;
   port = data.port;
+  if (data.overlay) overlay = data.overlay;
 }
 
 export async function resolve(specifier, context, next) {
@@ -47,7 +53,7 @@ export async function resolve(specifier, context, next) {
   if (relative || specifier.startsWith(workspaceUrl)) {
     const target = new URL(specifier, parent || undefined);
     if (target.href.startsWith(workspaceUrl) && !target.pathname.includes("/node_modules/")) {
-      const { found, candidates } = await findFile(target);
+      const { found, candidates, deleted } = await findFile(target);
       // The generation travels from the entry import to every workspace module it imports (see below).
       const generation = relative ? new URL(parent).searchParams.get("gen") : target.searchParams.get("gen");
       if (fromWorkspace) {
@@ -60,6 +66,10 @@ export async function resolve(specifier, context, next) {
         found.search = generation ? "?gen=" + generation : "";
         return { url: found.href, format, shortCircuit: true };
       }
+      // Found only in a draft (a JSON file it adds): Node's own resolution would look on disk, in vain.
+      if (found && overlay.get(fileURLToPath(found)) === true) return { url: found.href, shortCircuit: true };
+      // Node would find on disk what the draft deletes: fail as the merged draft would, with Node's words.
+      if (!found && deleted) throw notFound(target, parent);
     }
   }
   return next(specifier, context);
@@ -67,7 +77,8 @@ export async function resolve(specifier, context, next) {
 
 /**
  * The file a workspace import means: as written, .js → .ts (TypeScript's convention), or without extension.
- * "candidates": every file URL it tried (without query), for the engine to watch when none exists.
+ * "candidates": every file URL it tried (without query), for the engine to watch when none exists; "deleted":
+ * one of them exists on disk for all we know, but the draft being run deletes it.
  */
 async function findFile(url) {
   const path = url.pathname;
@@ -76,16 +87,31 @@ async function findFile(url) {
   else if (path.endsWith(".mjs")) paths.push(path.slice(0, -4) + ".mts");
   else if (!/\.[^/]*$/.test(path)) paths.push(...[".ts", ".mts", ".js", ".mjs", "/index.ts", "/index.js"].map((e) => path + e));
   const candidates = [];
+  let deleted = false;
   for (const candidate of paths) {
     const found = new URL(url.href);
     found.pathname = candidate;
     found.search = "";
     candidates.push(found);
+    const drafted = overlay.get(fileURLToPath(found));
+    if (drafted === true) return { found, candidates, deleted };
+    if (drafted === false) {
+      deleted = true;
+      continue;
+    }
     try {
-      if ((await stat(fileURLToPath(found))).isFile()) return { found, candidates };
+      if ((await stat(fileURLToPath(found))).isFile()) return { found, candidates, deleted };
     } catch {}
   }
-  return { found: undefined, candidates };
+  return { found: undefined, candidates, deleted };
+}
+
+function notFound(target, parent) {
+  const path = fileURLToPath(target);
+  const from = parent ? " imported from " + fileURLToPath(parent.split("?")[0]) : "";
+  const error = new Error("Cannot find module '" + path + "'" + from);
+  error.code = "ERR_MODULE_NOT_FOUND";
+  return error;
 }
 
 /** ES modules whatever package.json says; these are tsx's names for "compile as ESM". Others: Node decides. */
