@@ -12,7 +12,10 @@ import { TABLES } from "../src/azure/resources.js";
 import { deleteDraftFile, discardDraft, revertDraftChange } from "../src/drafts/delete-draft-file.js";
 import { DEFAULT_MAX_DRAFT_CHANGES, type DraftDeps } from "../src/drafts/draft-deps.js";
 import { moveDraftFile } from "../src/drafts/move-draft-file.js";
+import { loadDraftOverlay } from "../src/drafts/load-draft-overlay.js";
 import { readDraft, readDraftFile } from "../src/drafts/read-draft.js";
+import { readRunRequest } from "../src/engine/read-run-request.js";
+import { FINISHED_STATUSES } from "../src/engine/run-record.js";
 import { writeDraftFile } from "../src/drafts/write-draft-file.js";
 import { UnauthorizedError } from "../src/errors.js";
 import { readJsonBody, requireString } from "../src/json-body.js";
@@ -25,7 +28,9 @@ import type {
   DraftProposal,
   ProposeAnswer,
   ProposeRequest,
+  RunRecord,
   Unchecked,
+  WorkflowList,
 } from "../src/api-types.js";
 import { defineHttp, type Trigger } from "./define.js";
 import { getGitHubRuntime } from "./github-runtime.js";
@@ -185,6 +190,33 @@ export const draftPropose = defineHttp({
   },
 });
 
+export const draftWorkflows = defineHttp({
+  name: "draftWorkflows",
+  methods: ["GET"],
+  route: "drafts/mine/workflows",
+  role: "admin",
+  handler: async (_request, { services, principal }) => {
+    const overlay = await loadDraftOverlay(draftDeps(services), proposerOf(principal));
+    const list: WorkflowList = await services.engine.listWorkflows({ overlay });
+    return { headers: NO_STORE, jsonBody: list };
+  },
+});
+
+export const draftRun = defineHttp({
+  name: "draftRun",
+  methods: ["POST"],
+  route: "drafts/mine/runs/{name}",
+  role: "admin",
+  handler: async (request, { services, principal }) => {
+    const { params } = await readRunRequest(request.body as AsyncIterable<Uint8Array> | null);
+    const overlay = await loadDraftOverlay(draftDeps(services), proposerOf(principal));
+    // Waited for, like a run from the editor: a queued job cannot carry the draft's files (src/engine/README.md).
+    const run: RunRecord = await services.engine.startRun(request.params.name ?? "", params, { wait: true, overlay, startedBy: actorName(principal) });
+    const headers = { ...NO_STORE, location: `/api/runs/${run.id}` };
+    return { status: FINISHED_STATUSES.includes(run.status) ? 200 : 202, headers, jsonBody: run };
+  },
+});
+
 /** GitHub's return from a proposal's authorization (dispatched from the sign-in callback: functions/auth.ts). */
 export async function finishProposal(request: HttpRequest, services: Services, principal: Principal | undefined, browser: string | undefined): Promise<DraftProposal> {
   return completeProposalAuthorization(
@@ -196,4 +228,4 @@ export async function finishProposal(request: HttpRequest, services: Services, p
   );
 }
 
-export const draftTriggers: Trigger[] = [draftRead, draftDiscard, draftFileRead, draftFileWrite, draftFileDelete, draftChangeRevert, draftMove, draftCheck, draftPropose];
+export const draftTriggers: Trigger[] = [draftRead, draftDiscard, draftFileRead, draftFileWrite, draftFileDelete, draftChangeRevert, draftMove, draftCheck, draftPropose, draftWorkflows, draftRun];

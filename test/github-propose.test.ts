@@ -254,6 +254,32 @@ describe("propose changes as a pull request", () => {
   });
 });
 
+describe("run the draft before proposing it", () => {
+  it("runs the draft's code for a draft run while a normal run keeps the workspace's, and lists the draft's workflows", async () => {
+    const workflow = (greeting: string) =>
+      `import { defineWorkflow } from "funcspace";\nimport { greet } from "../lib/greet.ts";\nexport default defineWorkflow({ name: "hello", async run() { return greet("${greeting}"); } });\n`;
+    const c1 = await startConnected({ "flows/hello.ts": workflow("v1"), "lib/greet.ts": "export const greet = (s: string) => `workspace ${s}`;\n" });
+    expect((await putDraft("lib/greet.ts", "export const greet = (s: string) => `draft ${s}`;\n")).status).toBe(200);
+    expect((await putDraft("flows/bye.ts", `import { defineWorkflow } from "funcspace";\nexport default defineWorkflow({ name: "bye", run: () => "bye from the draft" });\n`)).status).toBe(200);
+
+    const draftRun = await api("/api/drafts/mine/runs/hello", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ params: {} }) });
+    expect(draftRun.status).toBe(200);
+    expect(await draftRun.json()).toMatchObject({ status: "succeeded", output: "draft v1", draft: { owner: "local developer", changes: 2 } });
+    const normalRun = await api("/api/workflows/hello/runs", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ params: {} }) });
+    const normal = (await normalRun.json()) as { status: string; output: string; draft?: unknown };
+    expect(normal).toMatchObject({ status: "succeeded", output: "workspace v1" });
+    expect(normal.draft).toBeUndefined();
+    // A workflow only the draft has: listed in the draft's view and runnable there, unknown to the workspace.
+    const draftList = (await (await api("/api/drafts/mine/workflows")).json()) as { workflows: { name: string }[] };
+    expect(draftList.workflows.map((w) => w.name).sort()).toEqual(["bye", "hello"]);
+    const workspaceList = (await (await api("/api/workflows")).json()) as { workflows: { name: string }[] };
+    expect(workspaceList.workflows.map((w) => w.name)).toEqual(["hello"]);
+    expect(await (await api("/api/drafts/mine/runs/bye", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).json()).toMatchObject({ output: "bye from the draft" });
+    expect((await api("/api/workflows/bye/runs", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(404);
+    await expectWorkspaceAt(c1);
+  });
+});
+
 describe("draft rules", () => {
   it("refuses bad paths, case twins, oversized files and lost updates with a clear error, and keeps drafts per person", async () => {
     const alice = { "x-ms-client-principal": swaPrincipalHeader(["admin"], "alice") };

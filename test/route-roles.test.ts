@@ -57,6 +57,8 @@ const EXPECTED: Record<string, Role> = {
   draftMove: "admin",
   draftCheck: "admin",
   draftPropose: "admin",
+  draftWorkflows: "admin",
+  draftRun: "admin",
   githubUnpin: "admin",
   listSecrets: "admin",
   putSecret: "admin",
