@@ -12,6 +12,7 @@ import { githubStatusTriggers } from "./github-status.js";
 import { githubWebhooks } from "./github-webhooks.js";
 import { reconcile } from "./reconcile.js";
 import { pruneWorkflowRuns } from "./prune-runs.js";
+import { pullCheckTriggers } from "./pull-check-worker.js";
 import { runEventTriggers } from "./run-events.js";
 import { secretTriggers } from "./secrets.js";
 import { sweepInterrupted } from "./sweep-interrupted.js";
@@ -23,5 +24,5 @@ import { workflowWorker } from "./workflow-worker.js";
 export const triggers: readonly Trigger[] = [
   ...healthTriggers, ...authTriggers, ...workspaceTriggers, ...workflowTriggers, workflowWorker,
   githubWebhooks, ...githubAppTriggers, ...githubConnectTriggers, ...githubStatusTriggers, reconcile, sweepInterrupted, syncWorker,
-  ...githubPatTriggers, ...githubPinTriggers, ...draftTriggers, ...secretTriggers, ...runEventTriggers, pruneWorkflowRuns,
+  ...githubPatTriggers, ...githubPinTriggers, ...draftTriggers, ...secretTriggers, ...runEventTriggers, pruneWorkflowRuns, ...pullCheckTriggers,
 ];

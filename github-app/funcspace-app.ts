@@ -6,6 +6,7 @@ import type { GitHubAppDeps } from "./github-app-deps.js";
 import { handlePush } from "./handle-push.js";
 import { markConnectionBroken } from "./mark-connection-broken.js";
 import type { PushJobs } from "./push-jobs.js";
+import { handleCheckRunRerequest, handlePullRequest, type PullCheckHandlerDeps } from "./pull-request-checks/handle-pull-request.js";
 
 export interface FuncspaceAppOptions {
   /**
@@ -15,6 +16,8 @@ export interface FuncspaceAppOptions {
   connectionReads?: ReadonlyMap<string, Promise<StoredConnection | undefined>>;
   /** Coalesces a burst of pushes into fewer jobs (push-jobs.ts); without it each push sends its own. */
   pushJobs?: Pick<PushJobs, "enqueue">;
+  /** Pull request checks (issue 22): without it pull_request and check_run deliveries are acknowledged and left alone. */
+  pullChecks?: PullCheckHandlerDeps;
 }
 
 export function createFuncspaceApp(deps: GitHubAppDeps, options: FuncspaceAppOptions = {}): ApplicationFunction {
@@ -51,6 +54,18 @@ export function createFuncspaceApp(deps: GitHubAppDeps, options: FuncspaceAppOpt
         (r) => r.kind === "app" && r.installationId === installationId && removed.has(r.repository.toLowerCase()),
         `${who} removed the repository from the GitHub App installation. Add it back and reconnect, or disconnect to edit here.`,
       );
+    });
+
+    app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened", "pull_request.closed"], async (context) => {
+      if (!options.pullChecks) return;
+      const outcome = await handlePullRequest(context.payload, context.id, options.pullChecks);
+      context.log.info({ action: outcome.action, pullNumber: context.payload.pull_request.number, ...("reason" in outcome ? { reason: outcome.reason } : {}) }, "pull request");
+    });
+
+    app.on("check_run.rerequested", async (context) => {
+      if (!options.pullChecks) return;
+      const outcome = await handleCheckRunRerequest(context.payload, context.id, options.pullChecks);
+      context.log.info({ action: outcome.action, ...("reason" in outcome ? { reason: outcome.reason } : {}) }, "check run re-run requested");
     });
 
     app.on("ping", async (context) => {

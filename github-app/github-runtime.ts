@@ -159,7 +159,18 @@ export class GitHubRuntime {
         // secret before they reach Probot. Probot insists on credentials; the handlers never call GitHub
         // (the worker authenticates per job), so it gets an inert token and a random, never-shared secret.
         new Probot({ githubToken: "funcspace-no-app-registered", secret: randomBytes(32).toString("hex"), baseUrl: this.deps.config.githubApiUrl, log });
-    await probot.load(createFuncspaceApp(this.deps, { connectionReads: this.connectionReads, pushJobs: this.pushJobs }));
+    await probot.load(
+      createFuncspaceApp(this.deps, {
+        connectionReads: this.connectionReads,
+        pushJobs: this.pushJobs,
+        pullChecks: {
+          ...this.deps,
+          appId: app?.appId,
+          installationClient: async (installationId, options) =>
+            createOctokit(this.deps.config.githubApiUrl, { kind: "token", token: await this.installationTokens.get(installationId, options) }, { logger: this.deps.logger }),
+        },
+      }),
+    );
     return probot.ready();
   }
 }

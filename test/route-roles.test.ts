@@ -30,6 +30,7 @@ const EXPECTED: Record<string, Role> = {
   githubApp: "reader",
   githubConnectionStatus: "reader",
   githubSyncRuns: "reader",
+  listPullChecks: "reader",
   startWorkflowRun: "operator",
   githubSyncNow: "operator",
   workspaceFileWrite: "admin",

@@ -24,7 +24,7 @@ export interface PullRequestPayload {
 /** The fields of a check_run payload a re-run request carries. */
 export interface CheckRunPayload {
   action: string;
-  check_run: { name: string; head_sha: string; app?: { id: number }; pull_requests: { number: number; head: { ref: string; sha: string }; base: { ref: string } }[] };
+  check_run: { name: string; head_sha: string; app?: { id: number } | null; pull_requests: { number: number; head: { ref: string; sha: string }; base: { ref: string } }[] };
   repository: { full_name: string };
   installation?: { id: number };
 }
