@@ -11,6 +11,7 @@ export type {
   ConnectRequest,
   InstallationRepository,
   PublicUrlCheck,
+  PullCheck,
   SyncPreview,
   SyncProgress,
   SyncRun,
@@ -26,6 +27,8 @@ import type {
   InstallationRepository,
   InstallationRepositoryList,
   PinRequest,
+  PullCheck,
+  PullCheckList,
   RedirectAnswer,
   RepositoryBranches,
   SyncPreview,
@@ -98,6 +101,12 @@ export function unpinWorkspace(): Promise<ConnectionStatus> {
 export async function listSyncRuns(limit = 20): Promise<SyncRun[]> {
   const { runs } = await getJson<SyncRunList>(`/api/github/sync-runs?limit=${limit}`, { cache: "no-store" });
   return runs;
+}
+
+/** The connected repository's pull requests with their last check (issue 22), newest first. */
+export async function listPullChecks(): Promise<PullCheck[]> {
+  const { checks } = await getJson<PullCheckList>("/api/github/pull-checks", { cache: "no-store" });
+  return checks;
 }
 
 export async function listInstallationRepositories(installationId: number): Promise<InstallationRepository[]> {

@@ -8,12 +8,14 @@ import { describeError } from "../api/client.js";
 import {
   disconnect,
   getAppRegistration,
+  listPullChecks,
   listSyncRuns,
   rotateToken,
   syncNow,
   type AppRegistration,
   type ConnectionStatus,
   type SyncRun,
+  type PullCheck,
 } from "../api/github.js";
 import { canRun, githubCommitUrl, isAdmin, missingRoleReason, refreshConnection, session } from "../session.js";
 import { useStore } from "../store.js";
@@ -23,6 +25,7 @@ import { TableScroll } from "../ui/table-scroll.js";
 import { CommitSha } from "./commit-sha.js";
 import { PinBanner } from "./pin-banner.js";
 import { SyncedCommits } from "./synced-commits.js";
+import { PullChecks } from "./pull-checks.js";
 import { SyncHistory } from "./sync-history.js";
 
 /** Runs read for the synced commits; the history shows the newest HISTORY_ROWS of them. */
@@ -37,6 +40,7 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
   const [confirmDisconnect, setConfirmDisconnect] = useState(false);
   const [busy, setBusy] = useState(false);
   const [app, setApp] = useState<AppRegistration | undefined>();
+  const [pullChecks, setPullChecks] = useState<PullCheck[] | undefined>();
   const current = useStore(session);
   const admin = isAdmin(current);
   const active = status.state === "Syncing" || status.state === "Connecting";
@@ -46,7 +50,11 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
   }, [status.kind]);
 
   // More runs than the history shows: the synced commits are read from them too, and pushes while pinned add runs.
-  const loadRuns = () => listSyncRuns(RUNS_READ).then((list) => (setRuns(list), setRunsError(undefined)), (e: unknown) => setRunsError(describeError(e)));
+  const loadRuns = () => {
+    // The pull requests' checks ride along (best effort: a failure leaves the last list shown).
+    void listPullChecks().then(setPullChecks, () => undefined);
+    return listSyncRuns(RUNS_READ).then((list) => (setRuns(list), setRunsError(undefined)), (e: unknown) => setRunsError(describeError(e)));
+  };
 
   // Poll while the page is open: fast while a sync runs (live progress), slowly otherwise.
   useEffect(() => {
@@ -145,6 +153,8 @@ export function ConnectedView({ status }: { status: ConnectionStatus }) {
       </section>
 
       {runs && <SyncedCommits status={status} runs={runs} onChanged={reload} />}
+
+      {pullChecks && <PullChecks status={status} checks={pullChecks} />}
 
       {status.kind === "pat" && admin && <RotateToken />}
 
