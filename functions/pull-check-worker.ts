@@ -1,6 +1,7 @@
 // Pull request checks (issue 22). Queue trigger on pull-request-checks: one pull request check → github-app/pull-request-checks/, with
-// the App's installation token and workflow discovery by the engine over the head's changes (the overlay a draft
+// the connection's token and workflow discovery by the engine over the head's changes (the overlay a draft
 // run uses). A malformed message is logged and completed; a failure is rethrown for the host to redeliver.
+import { getConnectionToken } from "../github-app/get-connection-token.js";
 import { runPullRequestCheck, type DiscoverWorkflows } from "../github-app/pull-request-checks/run-pull-request-check.js";
 import { readPullCheckJob } from "../github-app/pull-request-checks/pull-check-job.js";
 import { PullCheckStore } from "../src/azure/pull-check-store.js";
@@ -28,7 +29,7 @@ export const pullCheckWorker = defineQueue({
     const runtime = getGitHubRuntime(services);
     const result = await runPullRequestCheck(job, {
       ...services,
-      installationToken: (installationId, options) => runtime.installationTokens.get(installationId, options),
+      connectionToken: (record, options) => getConnectionToken(runtime, record, options),
       discoverWorkflows: discoverWith(services),
     });
     log.info({ pullNumber: job.pullNumber, headSha: job.headSha, ...result }, "pull request check done");

@@ -12,6 +12,7 @@ import { DeliveryLog } from "./delivery-log.js";
 import { enqueueSync } from "./enqueue-sync.js";
 import { createFuncspaceApp } from "./funcspace-app.js";
 import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
+import { getConnectionToken } from "./get-connection-token.js";
 import { InstallationTokens } from "./installation-tokens.js";
 import { PushJobs } from "./push-jobs.js";
 import { VerifiedInstallations } from "./verified-installations.js";
@@ -156,8 +157,8 @@ export class GitHubRuntime {
           log,
         })
       : // No App registered: only PAT connections' repository webhooks arrive, verified with their own
-        // secret before they reach Probot. Probot insists on credentials; the handlers never call GitHub
-        // (the worker authenticates per job), so it gets an inert token and a random, never-shared secret.
+        // secret before they reach Probot. Probot insists on credentials; the handlers never use Probot's own
+        // client (they build one with the connection's token), so it gets an inert token and a random, never-shared secret.
         new Probot({ githubToken: "funcspace-no-app-registered", secret: randomBytes(32).toString("hex"), baseUrl: this.deps.config.githubApiUrl, log });
     await probot.load(
       createFuncspaceApp(this.deps, {
@@ -166,8 +167,8 @@ export class GitHubRuntime {
         pullChecks: {
           ...this.deps,
           appId: app?.appId,
-          installationClient: async (installationId, options) =>
-            createOctokit(this.deps.config.githubApiUrl, { kind: "token", token: await this.installationTokens.get(installationId, options) }, { logger: this.deps.logger }),
+          connectionClient: async (record, options) =>
+            createOctokit(this.deps.config.githubApiUrl, { kind: "token", token: await getConnectionToken(this, record, options) }, { logger: this.deps.logger }),
         },
       }),
     );

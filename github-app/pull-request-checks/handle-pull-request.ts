@@ -1,8 +1,7 @@
 // A pull request into the connected branch gets a check (issue 22): on `pull_request` opened, synchronize (a push
 // to it) or reopened, and on `check_run` rerequested (GitHub's "Re-run"), the App creates the check run "funcspace"
-// in progress at once, notes it as the pull request's current check, and queues the work
-// (run-pull-request-check.ts). Closing a pull request only marks it closed. App connections only: a PAT
-// connection's webhook is not subscribed to pull requests.
+// in progress at once (a pending commit status with a PAT: check-reporter.ts), notes it as the pull request's
+// current check, and queues the work (run-pull-request-check.ts). Closing a pull request only marks it closed.
 // https://docs.github.com/webhooks/webhook-events-and-payloads#pull_request
 // https://docs.github.com/webhooks/webhook-events-and-payloads#check_run
 import { PullCheckStore } from "../../src/azure/pull-check-store.js";
@@ -10,7 +9,8 @@ import { TABLES } from "../../src/azure/resources.js";
 import type { ConnectionRecord } from "../../src/connection/connection-record.js";
 import type { GitHubClient } from "../create-octokit.js";
 import type { AbortOptions, GitHubAppDeps } from "../github-app-deps.js";
-import { CHECK_NAME, createCheckRun } from "./check-run-reporter.js";
+import { CHECK_NAME } from "./check-run-reporter.js";
+import { startReport } from "./check-reporter.js";
 import { enqueuePullCheck, type PullCheckJob } from "./pull-check-job.js";
 
 /** The fields of GitHub's pull_request payload this reads. */
@@ -30,8 +30,8 @@ export interface CheckRunPayload {
 }
 
 export interface PullCheckHandlerDeps extends Pick<GitHubAppDeps, "connections" | "storage" | "config"> {
-  /** An Octokit acting as the App's installation. */
-  installationClient(installationId: number, options?: AbortOptions): Promise<GitHubClient>;
+  /** An Octokit with the connection's token (the App installation's, or the PAT). */
+  connectionClient(record: ConnectionRecord, options?: AbortOptions): Promise<GitHubClient>;
   /** The App's id: a re-run request for another App's check run is not ours. */
   appId?: number;
 }
@@ -79,25 +79,25 @@ async function startCheck(
   options: AbortOptions,
 ): Promise<PullCheckOutcome> {
   const [owner = "", repo = ""] = record.repository.split("/");
-  const github = await deps.installationClient(record.installationId!, options);
-  const checkRun = await createCheckRun(github, { owner, repo }, { headSha: pull.headSha, externalId: String(pull.number), detailsUrl: `${deps.config.publicUrl}/sync` }, options);
+  const github = await deps.connectionClient(record, options);
+  const started = await startReport(github, record, { owner, repo }, pull, `${deps.config.publicUrl}/sync`, options);
   const now = new Date().toISOString();
   // The row names the head being checked: an older job finding another head there knows it was superseded.
   await new PullCheckStore(deps.storage.table(TABLES.pullChecks)).upsert(
     record.connectionId,
-    { ...pull, state: "open", status: "in_progress", checkRunId: checkRun.id, checkUrl: checkRun.url, reportedVia: "check-run", updatedAt: now },
+    { ...pull, state: "open", status: "in_progress", ...started, updatedAt: now },
     options,
   );
   const job: PullCheckJob = {
     connectionId: record.connectionId,
     repository: record.repository,
-    installationId: record.installationId!,
     pullNumber: pull.number,
     title: pull.title,
     url: pull.url,
     headRef: pull.headRef,
     headSha: pull.headSha,
-    checkRunId: checkRun.id,
+    reportedVia: started.reportedVia,
+    ...(started.checkRunId !== undefined ? { checkRunId: started.checkRunId } : {}),
     deliveryId,
     requestedAt: now,
   };
@@ -107,9 +107,9 @@ async function startCheck(
 
 function checkTarget(record: ConnectionRecord | undefined, repository: string, installationId: number | undefined, baseRef: string): string | undefined {
   if (!record) return "not connected";
-  if (record.kind !== "app" || record.installationId === undefined) return "not an App connection";
+  // An App connection follows its own installation; a PAT connection's repository webhook carries none.
   if (repository.toLowerCase() !== record.repository.toLowerCase()) return "other repository";
-  if (installationId !== undefined && installationId !== record.installationId) return "other installation";
+  if (record.kind === "app" && installationId !== undefined && installationId !== record.installationId) return "other installation";
   if (baseRef !== record.branch) return "base is another branch";
   return undefined;
 }

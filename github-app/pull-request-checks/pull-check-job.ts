@@ -1,5 +1,5 @@
-// A pull request check as a queue message (queue `pull-request-checks`): which pull request, which head, and the
-// check run the webhook handler already created (in progress) for it.
+// A pull request check as a queue message (queue `pull-request-checks`): which pull request, which head, and where
+// the webhook handler already said on GitHub that it is being checked.
 import type { AbortOptions } from "../github-app-deps.js";
 import { QUEUES } from "../../src/azure/resources.js";
 import { sendJsonMessage, type StorageClients } from "../../src/azure/storage.js";
@@ -8,14 +8,14 @@ export interface PullCheckJob {
   connectionId: string;
   /** `owner/name`. */
   repository: string;
-  installationId: number;
   pullNumber: number;
   title: string;
   url: string;
   headRef: string;
   headSha: string;
-  /** The check run created for this head (in progress). */
-  checkRunId: number;
+  /** Where GitHub shows this check (a check run created in progress for this head, a pending commit status, or nowhere). */
+  reportedVia: "check-run" | "status" | "funcspace";
+  checkRunId?: number;
   deliveryId?: string;
   requestedAt: string;
 }
@@ -27,7 +27,8 @@ export function readPullCheckJob(message: unknown): PullCheckJob | undefined {
   const text = (key: string) => typeof job[key] === "string" && (job[key] as string).length > 0;
   const count = (key: string) => Number.isSafeInteger(job[key]) && (job[key] as number) > 0;
   if (!text("connectionId") || !text("repository") || !text("headSha") || !text("headRef") || !text("requestedAt")) return undefined;
-  if (!count("installationId") || !count("pullNumber") || !count("checkRunId")) return undefined;
+  if (!count("pullNumber") || !["check-run", "status", "funcspace"].includes(job.reportedVia as string)) return undefined;
+  if (job.reportedVia === "check-run" && !count("checkRunId")) return undefined;
   if (!/^[0-9a-f]{40}$/.test(job.headSha as string)) return undefined;
   return message as PullCheckJob;
 }

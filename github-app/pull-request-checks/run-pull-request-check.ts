@@ -15,12 +15,13 @@ import { buildCheckReport, type CheckFindings, type CodeProblem } from "../../sr
 import { checkTreeChange } from "../../src/checks/check-tree-change.js";
 import { loadPlatformTypes } from "../../src/checks/platform-types.js";
 import { typeCheckChanges } from "../../src/checks/type-check-changes.js";
+import type { ConnectionRecord } from "../../src/connection/connection-record.js";
 import { resolveLimits } from "../../src/sync/limits.js";
 import { normalizeRelativePath } from "../../src/workspace/safe-path.js";
 import { createOctokit } from "../create-octokit.js";
 import type { AbortOptions, GitHubAppDeps } from "../github-app-deps.js";
 import { createRepositorySource } from "../repository-source.js";
-import { cancelCheckRun, completeCheckRun } from "./check-run-reporter.js";
+import { cancelReport, finishReport } from "./check-reporter.js";
 import type { PullCheckJob } from "./pull-check-job.js";
 
 /** The head's files a check reads at most (blobs): past this, discovery and the type check say they did not run. */
@@ -37,7 +38,8 @@ export interface CheckOverlay {
 export type DiscoverWorkflows = (overlay: CheckOverlay, options: AbortOptions) => Promise<{ changed: string[]; problems: CodeProblem[] }>;
 
 export interface PullCheckDeps extends Pick<GitHubAppDeps, "connections" | "storage" | "config" | "logger"> {
-  installationToken(installationId: number, options?: AbortOptions): Promise<string>;
+  /** The connection's token (App installation or PAT). */
+  connectionToken(record: ConnectionRecord, options?: AbortOptions): Promise<string>;
   /** Absent: the check says discovery did not run. */
   discoverWorkflows?: DiscoverWorkflows;
 }
@@ -48,24 +50,30 @@ export async function runPullRequestCheck(job: PullCheckJob, deps: PullCheckDeps
   const log = deps.logger.child({ repository: job.repository, pullNumber: job.pullNumber, headSha: job.headSha });
   const [owner = "", repo = ""] = job.repository.split("/");
   const target = { owner, repo };
-  const getToken = () => deps.installationToken(job.installationId, options);
-  const github = createOctokit(deps.config.githubApiUrl, { kind: "token", token: await getToken() }, { logger: deps.logger });
+  const detailsUrl = `${deps.config.publicUrl}/sync`;
+  const started = { reportedVia: job.reportedVia, checkRunId: job.checkRunId, headSha: job.headSha };
   const store = new PullCheckStore(deps.storage.table(TABLES.pullChecks));
+  const record = (await deps.connections.get(options))?.record;
+  if (!record || record.connectionId !== job.connectionId) {
+    log.info("pull request check dropped: the workspace is no longer connected to this repository");
+    return { status: "skipped", reason: "The workspace is no longer connected to this repository." };
+  }
+  const getToken = () => deps.connectionToken(record, options);
+  const github = createOctokit(deps.config.githubApiUrl, { kind: "token", token: await getToken() }, { logger: deps.logger });
 
   const superseded = async (): Promise<boolean> => {
     const row = await store.get(job.connectionId, job.pullNumber, options);
     if (!row || row.headSha === job.headSha) return false;
-    await cancelCheckRun(github, target, job.checkRunId, `A newer push to this pull request (${row.headSha.slice(0, 7)}) is checked instead.`, options);
+    await cancelReport(github, target, started, `a newer push to this pull request (${row.headSha.slice(0, 7)}) is checked instead.`, detailsUrl, options);
     log.info({ newerSha: row.headSha }, "pull request check superseded");
     return true;
   };
   if (await superseded()) return { status: "superseded" };
 
-  const record = (await deps.connections.get(options))?.record;
-  const baseSha = record?.connectionId === job.connectionId ? record.appliedSha : undefined;
+  const baseSha = record.appliedSha;
   if (!baseSha) {
-    const reason = record?.connectionId === job.connectionId ? "The workspace has not finished its first sync yet." : "The workspace is no longer connected to this repository.";
-    await completeCheckRun(github, target, job.checkRunId, { conclusion: "neutral", title: "Not checked", summary: reason, annotations: [] }, options);
+    const reason = "The workspace has not finished its first sync yet.";
+    await finishReport(github, target, started, { conclusion: "neutral", title: "Not checked", summary: reason, annotations: [] }, detailsUrl, options);
     return { status: "skipped", reason };
   }
 
@@ -92,7 +100,7 @@ export async function runPullRequestCheck(job: PullCheckJob, deps: PullCheckDeps
 
   const report = buildCheckReport(findings);
   if (await superseded()) return { status: "superseded" };
-  await completeCheckRun(github, target, job.checkRunId, report, options);
+  await finishReport(github, target, started, report, detailsUrl, options);
   const row = await store.get(job.connectionId, job.pullNumber, options);
   await store.upsert(
     job.connectionId,
@@ -107,9 +115,10 @@ export async function runPullRequestCheck(job: PullCheckJob, deps: PullCheckDeps
       conclusion: report.conclusion,
       summary: report.title,
       counts: { added: tree.added.length, changed: tree.changed.length, deleted: tree.deleted.length },
-      checkRunId: job.checkRunId,
+      ...(job.checkRunId !== undefined ? { checkRunId: job.checkRunId } : {}),
       ...(row?.checkUrl ? { checkUrl: row.checkUrl } : {}),
-      reportedVia: "check-run",
+      reportedVia: job.reportedVia,
+      ...(row?.reportReason ? { reportReason: row.reportReason } : {}),
       updatedAt: new Date().toISOString(),
     },
     options,
