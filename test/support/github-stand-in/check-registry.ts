@@ -89,11 +89,13 @@ export class CheckRegistry {
     return run;
   }
 
-  /** Applies an update; annotations are appended. Sends `completed` when the run completes. */
+  /**
+   * Applies an update; annotations are appended. Sends `completed` when the update completes the run (also
+   * again, after a rerequest, for a run that had completed before).
+   */
   async updateRun(repo: StandInRepository, run: StandInCheckRun, input: CheckRunInput, sender: string): Promise<void> {
-    const wasCompleted = run.status === "completed";
     applyInput(run, input, new Date());
-    if (run.status === "completed" && !wasCompleted) await this.sendRun(repo, run, "completed", sender);
+    if (input.conclusion !== undefined) await this.sendRun(repo, run, "completed", sender);
     await this.refreshSuite(repo, this.suiteOf(repo, run), sender);
   }
 
