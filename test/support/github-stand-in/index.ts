@@ -172,8 +172,14 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
     pullRequests: (fullName) => state.pulls.get(fullName.toLowerCase()) ?? [],
     closePullRequest: (fullName, number, changeOptions = {}) => setPullRequestState(state, fullName, number, false, changeOptions.sender ?? state.people.signedIn),
     reopenPullRequest: (fullName, number, changeOptions = {}) => setPullRequestState(state, fullName, number, true, changeOptions.sender ?? state.people.signedIn),
-    checkRuns: (fullName) => checks.runs(requireRepository(state, fullName)),
-    checkSuites: (fullName) => checks.suites(requireRepository(state, fullName)),
+    checkRuns: (fullName) => {
+      const repo = state.repositories.get(fullName.toLowerCase());
+      return repo ? checks.runs(repo) : [];
+    },
+    checkSuites: (fullName) => {
+      const repo = state.repositories.get(fullName.toLowerCase());
+      return repo ? checks.suites(repo) : [];
+    },
     commitStatuses: (fullName) => state.commitStatuses.get(fullName.toLowerCase()) ?? [],
     async rerequestCheckRun(fullName, checkRunId, rerunOptions = {}) {
       const repo = requireRepository(state, fullName);

@@ -54,8 +54,8 @@ export function synchronizePullRequests(state: StandInState): PushListener {
 
 /**
  * The web UI's "Close pull request" / "Reopen pull request": changes the state and sends `closed` / `reopened`.
- * Reopening needs the head branch (GitHub: "could not be reopened" otherwise) and no other open pull request
- * between the same branches.
+ * Reopening needs the head branch and no other open pull request between the same branches (the test control
+ * throws otherwise).
  */
 export async function setPullRequestState(state: StandInState, fullName: string, number: number, open: boolean, sender: string): Promise<StandInPullRequest> {
   const repo = state.repositories.get(fullName.toLowerCase());
