@@ -1,8 +1,11 @@
 // Who may do what: GitHub's rules for classic PATs, fine-grained PATs, installation and user-to-server tokens.
 import { atLeast, type Permission, type StandInRepository } from "./stand-in-repository.js";
 
-/** Repository permissions, and `members` (an organization permission: org and team memberships). */
-export type PermissionName = "contents" | "metadata" | "webhooks" | "administration" | "pull_requests" | "members";
+/**
+ * Repository permissions, and `members` (an organization permission: org and team memberships). `checks` exists
+ * for GitHub Apps only: fine-grained personal access tokens cannot be given it on GitHub.
+ */
+export type PermissionName = "contents" | "metadata" | "webhooks" | "administration" | "pull_requests" | "checks" | "statuses" | "members";
 export type PermissionLevel = "read" | "write";
 export type Permissions = Partial<Record<PermissionName, PermissionLevel>>;
 
@@ -77,6 +80,20 @@ function covers(list: string[] | "all", repo: StandInRepository, accountOf?: str
   return list.some((name) => name.toLowerCase() === repo.fullName.toLowerCase());
 }
 
+/** What anyone may read on a public repository, token or not. */
+const publicReadable = new Set<PermissionName>(["contents", "metadata", "pull_requests", "checks", "statuses"]);
+
+/**
+ * Commit statuses with a classic token: `repo` or `repo:status` ("access to commit statuses in public and private
+ * repositories"; `public_repo` on a public one), and push access to write ("Users with push access in a repository
+ * can create commit statuses"). Anything else is hidden: 404.
+ */
+function classicStatuses(scopes: string[], repo: StandInRepository, role: Permission | undefined, need: Need): AccessDecision {
+  const scoped = scopes.includes("repo") || scopes.includes("repo:status") || (!repo.isPrivate && scopes.includes("public_repo"));
+  if (!role || !scoped) return notFound;
+  return need.level === "write" && !atLeast(role, "write") ? notFound : allowed;
+}
+
 function forbidden(message: string, need: Need): AccessDecision {
   return { allowed: false, status: 403, message, acceptedPermissions: `${need.permission}=${need.level}` };
 }
@@ -87,12 +104,13 @@ function forbidden(message: string, need: Need): AccessDecision {
  * Public repositories are readable by anyone, token or not.
  */
 export function authorizeRepository(credential: Credential | undefined, repo: StandInRepository, need: Need, lookups: AccessLookups): AccessDecision {
-  const publicRead = !repo.isPrivate && need.level === "read" && (need.permission === "contents" || need.permission === "metadata" || need.permission === "pull_requests");
+  const publicRead = !repo.isPrivate && need.level === "read" && publicReadable.has(need.permission);
   if (publicRead) return allowed;
   if (!credential) return notFound;
   switch (credential.kind) {
     case "classic": {
       const role = lookups.role(repo, credential.login);
+      if (need.permission === "statuses") return classicStatuses(credential.scopes, repo, role, need);
       if (!role || (repo.isPrivate && !credential.scopes.includes("repo"))) return notFound;
       if (need.permission === "webhooks") {
         const scopes = need.level === "read" ? ["repo", "admin:repo_hook", "write:repo_hook", "read:repo_hook"] : ["repo", "admin:repo_hook", "write:repo_hook"];

@@ -267,7 +267,7 @@ export class AppRegistry {
     for (const installation of this.installations.values()) {
       const app = this.apps.get(installation.appId);
       if (!app?.webhookUrl || !app.webhookActive || installation.suspendedAt || !this.reposOf(installation).includes(repo)) continue;
-      targets.push({ target: this.appTarget(app), installation: { id: installation.id, node_id: nodeId("Installation", installation.id) }, events: app.events });
+      targets.push({ target: this.appTarget(app), installation: { id: installation.id, node_id: nodeId("Installation", installation.id) }, appId: app.id, events: app.events, permissions: app.permissions });
     }
     return targets;
   }

@@ -6,7 +6,7 @@ import { repositoryJson } from "./repository-json.js";
 import { loadRepository } from "./repository-routes.js";
 import type { RequestContext, Route } from "./route.js";
 import type { StandInRepository } from "./stand-in-repository.js";
-import type { RepositoryHook, StandInState } from "./stand-in-state.js";
+import type { AppHookTarget, PushedRef, RepositoryHook, StandInState } from "./stand-in-state.js";
 
 const repoPath = "/repos/([^/]+)/([^/]+)";
 const docs = "https://docs.github.com/rest/repos/webhooks";
@@ -153,10 +153,7 @@ export const hookRoutes: Route[] = [
       const updates = (await readBody(ctx.req)).toString("utf8");
       const pusher = String(ctx.req.headers["x-stand-in-pusher"] ?? "") || ctx.state.options.userLogin;
       repo.pushedAt = new Date();
-      for (const update of parseRefUpdates(updates)) {
-        const payload = await buildPushPayload(ctx.state, repo, update, pusher);
-        await deliverEvent(ctx.state, repo, "push", payload);
-      }
+      for (const update of parseRefUpdates(updates)) await announcePushedRef(ctx.state, repo, update, pusher);
       ctx.res.writeHead(204).end();
     },
   },
@@ -166,13 +163,30 @@ function targetOf(hook: RepositoryHook, repo: StandInRepository) {
   return { hookId: hook.id, url: hook.config.url, contentType: hook.config.content_type, secret: hook.config.secret, targetType: "repository" as const, targetId: repo.id };
 }
 
+export interface DeliverEventOptions {
+  /** Whether repository hooks hear it (default true; GitHub keeps some actions for apps alone). */
+  hooks?: boolean;
+  /** Which installed apps hear it (default: those whose `events` include the event). */
+  apps?: (app: AppHookTarget) => boolean;
+}
+
 /** Sends a repository event to its active hooks that subscribe to it, and to the apps installed on it. */
-export async function deliverEvent(state: StandInState, repo: StandInRepository, event: string, payload: Record<string, unknown>): Promise<void> {
-  const sends = hooksOf(state, repo)
+export async function deliverEvent(state: StandInState, repo: StandInRepository, event: string, payload: Record<string, unknown>, options: DeliverEventOptions = {}): Promise<void> {
+  const sends = (options.hooks === false ? [] : hooksOf(state, repo))
     .filter((hook) => hook.active && (hook.events.includes(event) || hook.events.includes("*")))
     .map((hook) => state.webhooks.send(targetOf(hook, repo), event, payload));
+  const hears = options.apps ?? ((app: AppHookTarget) => app.events.includes(event));
   for (const app of state.appHookTargets(repo)) {
-    if (app.events.includes(event)) sends.push(state.webhooks.send(app.target, event, { ...payload, installation: app.installation }));
+    if (hears(app)) sends.push(state.webhooks.send(app.target, event, { ...payload, installation: app.installation }));
   }
   await Promise.all(sends);
+}
+
+/**
+ * What GitHub sends when a ref moves (a `git push`, or the API): the `push` event, then what listens to pushes
+ * (a pull request's `synchronize`, a check suite's `requested`).
+ */
+export async function announcePushedRef(state: StandInState, repo: StandInRepository, update: PushedRef, pusher: string): Promise<void> {
+  await deliverEvent(state, repo, "push", await buildPushPayload(state, repo, update, pusher));
+  for (const listener of state.pushListeners) await listener(repo, update, pusher);
 }

@@ -9,17 +9,22 @@ import path from "node:path";
 import type { Credential, TokenGrant } from "./access.js";
 import { AppRegistry, type CreateAppOptions, type CreateInstallationOptions, type StandInApp, type StandInInstallation } from "./app-registry.js";
 import { appRoutes, type PendingCode } from "./app-routes.js";
+import type { StandInCheckRun, StandInCheckSuite } from "./check-json.js";
+import { CheckRegistry } from "./check-registry.js";
+import { checkRunRoutes } from "./check-run-routes.js";
 import { compareRoutes } from "./compare-routes.js";
 import { createDispatcher } from "./dispatch-request.js";
 import type { StandInFaults } from "./faults.js";
 import { gitDataRoutes } from "./git-data-routes.js";
 import { postReceiveHook } from "./post-receive-hook.js";
 import { hookRoutes } from "./hook-routes.js";
+import { setPullRequestState, synchronizePullRequests } from "./pull-events.js";
 import { pullRoutes } from "./pull-routes.js";
 import { refRoutes } from "./ref-routes.js";
 import { repositoryRoutes } from "./repository-routes.js";
 import { StandInRepository, type CreateRepositoryOptions } from "./stand-in-repository.js";
-import { StandInState, type RequestRecord, type StandInPullRequest } from "./stand-in-state.js";
+import { StandInState, type RequestRecord, type StandInCommitStatus, type StandInPullRequest } from "./stand-in-state.js";
+import { statusRoutes } from "./status-routes.js";
 import { userRoutes } from "./user-routes.js";
 import type { AddUserOptions, StandInUser } from "./users.js";
 import type { WebhookDelivery } from "./webhook-sender.js";
@@ -29,7 +34,8 @@ export type { CreateAppOptions, CreateInstallationOptions, StandInApp, StandInIn
 export type { ClassicTokenGrant, FineGrainedTokenGrant, Permissions, TokenGrant } from "./access.js";
 export type { FailOptions, LatencyOptions, LoseWebhooksOptions, TarballBody, TruncateTreesOptions } from "./faults.js";
 export type { CommitOptions, CreateRepositoryOptions, FileChange, Permission } from "./stand-in-repository.js";
-export type { RequestRecord, StandInPullRequest } from "./stand-in-state.js";
+export type { RequestRecord, StandInCommitStatus, StandInPullRequest } from "./stand-in-state.js";
+export type { CheckRunAction, StandInAnnotation, StandInCheckRun, StandInCheckSuite } from "./check-json.js";
 export type { AddUserOptions, MembershipState, OrgRole, StandInUser, TeamRole } from "./users.js";
 export type { WebhookDelivery } from "./webhook-sender.js";
 export { StandInFaults } from "./faults.js";
@@ -59,6 +65,23 @@ export interface GitHubStandIn {
   getRepository(fullName: string): StandInRepository | undefined;
   /** The pull requests opened on a repository through `POST /repos/{o}/{r}/pulls`, in number order. */
   pullRequests(fullName: string): readonly StandInPullRequest[];
+  /** The web UI's "Close pull request": `pull_request` `closed` goes out (resolves after it was answered). `sender`: default the signed-in user. */
+  closePullRequest(fullName: string, number: number, options?: { sender?: string }): Promise<StandInPullRequest>;
+  /** "Reopen pull request" (its head branch must exist): `pull_request` `reopened`. */
+  reopenPullRequest(fullName: string, number: number, options?: { sender?: string }): Promise<StandInPullRequest>;
+  /** A repository's check runs (`POST /repos/{o}/{r}/check-runs`), oldest first; annotations included. */
+  checkRuns(fullName: string): readonly StandInCheckRun[];
+  /** A repository's check suites (one per app and head commit; pushes make them for apps with `checks: write`). */
+  checkSuites(fullName: string): readonly StandInCheckSuite[];
+  /** A repository's commit statuses (`POST /repos/{o}/{r}/statuses/{sha}`), oldest first. */
+  commitStatuses(fullName: string): readonly StandInCommitStatus[];
+  /**
+   * The "Re-run" button of a check run on GitHub: its check suite goes back to `queued` (no conclusion), the run is
+   * unchanged, and the app that made it receives `check_run` `rerequested` (resolves after it was answered).
+   */
+  rerequestCheckRun(fullName: string, checkRunId: number, options?: { sender?: string }): Promise<void>;
+  /** "Re-run all checks" of one app's check suite: `check_suite` `rerequested` to that app. */
+  rerequestCheckSuite(fullName: string, checkSuiteId: number, options?: { sender?: string }): Promise<void>;
   /** Makes `token` valid for `Authorization: token …` / `Bearer …` with the grant's rights. */
   addToken(token: string, grant: TokenGrant): void;
   /** The token answers 401 "Bad credentials" from now on (any kind: PATs, `ghu_` user tokens; a `ghr_` refresh token stops refreshing). */
@@ -119,8 +142,11 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
     downloadUrlTtlMs: options.downloadUrlTtlMs ?? 5 * 60_000,
   });
   const apps = new AppRegistry(state);
+  const checks = new CheckRegistry(state, apps);
+  state.pushListeners.unshift(synchronizePullRequests(state));
   const flow: WebFlowState = { manifestCodes: new Map<string, PendingCode>(), oauthCodes: new Map<string, PendingCode>(), nextInstallation: undefined, denyNextAuthorization: false };
-  const routes = [...repositoryRoutes, ...gitDataRoutes, ...refRoutes, ...compareRoutes, ...pullRoutes, ...hookRoutes, ...appRoutes(apps, flow.manifestCodes), ...userRoutes(apps), ...webRoutes(apps, flow)];
+  // Check and status routes first: `commits/{ref}/check-runs` would otherwise be read as a ref by "Get a commit".
+  const routes = [...checkRunRoutes(checks), ...statusRoutes, ...repositoryRoutes, ...gitDataRoutes, ...refRoutes, ...compareRoutes, ...pullRoutes, ...hookRoutes, ...appRoutes(apps, flow.manifestCodes), ...userRoutes(apps), ...webRoutes(apps, flow)];
   server.on("request", createDispatcher(state, routes));
 
   return {
@@ -144,6 +170,29 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
     },
     getRepository: (fullName) => state.repositories.get(fullName.toLowerCase()),
     pullRequests: (fullName) => state.pulls.get(fullName.toLowerCase()) ?? [],
+    closePullRequest: (fullName, number, changeOptions = {}) => setPullRequestState(state, fullName, number, false, changeOptions.sender ?? state.people.signedIn),
+    reopenPullRequest: (fullName, number, changeOptions = {}) => setPullRequestState(state, fullName, number, true, changeOptions.sender ?? state.people.signedIn),
+    checkRuns: (fullName) => {
+      const repo = state.repositories.get(fullName.toLowerCase());
+      return repo ? checks.runs(repo) : [];
+    },
+    checkSuites: (fullName) => {
+      const repo = state.repositories.get(fullName.toLowerCase());
+      return repo ? checks.suites(repo) : [];
+    },
+    commitStatuses: (fullName) => state.commitStatuses.get(fullName.toLowerCase()) ?? [],
+    async rerequestCheckRun(fullName, checkRunId, rerunOptions = {}) {
+      const repo = requireRepository(state, fullName);
+      const run = checks.runs(repo).find((r) => r.id === checkRunId);
+      if (!run) throw new Error(`rerequestCheckRun: no check run ${checkRunId} in ${fullName}`);
+      await checks.rerequestRun(repo, run, rerunOptions.sender ?? state.people.signedIn);
+    },
+    async rerequestCheckSuite(fullName, checkSuiteId, rerunOptions = {}) {
+      const repo = requireRepository(state, fullName);
+      const suite = checks.suites(repo).find((s) => s.id === checkSuiteId);
+      if (!suite) throw new Error(`rerequestCheckSuite: no check suite ${checkSuiteId} in ${fullName}`);
+      await checks.rerequestSuite(repo, suite, rerunOptions.sender ?? state.people.signedIn);
+    },
     addToken(token, grant) {
       const login = grant.login ?? userLogin;
       state.users.add(login.toLowerCase());
@@ -185,4 +234,10 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
       if (ownsRoot) await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+function requireRepository(state: StandInState, fullName: string): StandInRepository {
+  const repo = state.repositories.get(fullName.toLowerCase());
+  if (!repo) throw new Error(`no repository ${fullName}`);
+  return repo;
 }

@@ -1,4 +1,5 @@
-// Pull requests between branches of one repository (the stand-in has no forks): open one, read one.
+// Pull requests between branches of one repository (the stand-in has no forks): open one (a `pull_request`
+// `opened` event goes out, pull-events.ts), read one.
 //   https://docs.github.com/rest/pulls/pulls#create-a-pull-request
 //   https://docs.github.com/rest/pulls/pulls#get-a-pull-request
 // Opening one needs `pull_requests: write` (fine-grained, App) or `repo`/`public_repo` (classic), and write
@@ -6,15 +7,15 @@
 // Failed" with an `errors` list: a missing field, a head or base that is not a branch, "No commits between
 // {base} and {head}", "A pull request already exists for {owner}:{head}.".
 import { callerIdentity } from "./caller-identity.js";
-import { changedFiles, commitsBetween, mergesCleanly, relate } from "./git-compare.js";
-import { resolveCommit, toGitHubDate } from "./git-objects.js";
+import { relate } from "./git-compare.js";
+import { resolveCommit } from "./git-objects.js";
 import { invalidRequest } from "./git-data-routes.js";
 import { HttpError, notFound, readJsonBody, sendJson } from "./http-kit.js";
-import { nodeId, repositoryJson } from "./repository-json.js";
+import { deliverPullRequestEvent } from "./pull-events.js";
+import { pullJson, pullsOf } from "./pull-json.js";
 import { loadRepository } from "./repository-routes.js";
-import type { RequestContext, Route } from "./route.js";
-import type { StandInRepository } from "./stand-in-repository.js";
-import type { StandInPullRequest, StandInState } from "./stand-in-state.js";
+import type { Route } from "./route.js";
+import type { StandInPullRequest } from "./stand-in-state.js";
 
 const repoPath = "/repos/([^/]+)/([^/]+)";
 const docs = {
@@ -24,13 +25,6 @@ const docs = {
 
 function validationFailed(...errors: Record<string, string>[]): HttpError {
   return new HttpError(422, "Validation Failed", { documentationUrl: docs.create, errors });
-}
-
-export function pullsOf(state: StandInState, repo: StandInRepository): StandInPullRequest[] {
-  const key = repo.fullName.toLowerCase();
-  let list = state.pulls.get(key);
-  if (!list) state.pulls.set(key, (list = []));
-  return list;
 }
 
 export const pullRoutes: Route[] = [
@@ -80,7 +74,9 @@ export const pullRoutes: Route[] = [
       };
       pulls.push(pr);
       // GitHub works out mergeability in the background: a new pull request reports `mergeable: null`.
-      const json = await pullJson(ctx, repo, pr, { mergeability: false });
+      const json = await pullJson(ctx.state, repo, pr, { mergeability: false });
+      // Like a push through the API, the event goes out before the answer: the receiver may hear of it first.
+      await deliverPullRequestEvent(ctx.state, repo, pr, "opened", pr.user);
       sendJson(ctx.req, ctx.res, 201, json, { ...ctx.headers, location: String(json.url) });
     },
   },
@@ -92,82 +88,7 @@ export const pullRoutes: Route[] = [
       const repo = loadRepository(ctx, owner, name, { permission: "pull_requests", level: "read" });
       const pr = pullsOf(ctx.state, repo).find((p) => p.number === Number(number));
       if (!pr) throw notFound(docs.get);
-      sendJson(ctx.req, ctx.res, 200, await pullJson(ctx, repo, pr, { mergeability: true }), ctx.headers);
+      sendJson(ctx.req, ctx.res, 200, await pullJson(ctx.state, repo, pr, { mergeability: true }), ctx.headers);
     },
   },
 ];
-
-/** GitHub's `pull-request`: the branches as they are now, and counts computed by git. */
-async function pullJson(ctx: RequestContext, repo: StandInRepository, pr: StandInPullRequest, options: { mergeability: boolean }): Promise<Record<string, unknown>> {
-  const { state } = ctx;
-  const api = `${state.apiUrl}/repos/${repo.fullName}`;
-  const html = `${state.webUrl}/${repo.fullName}`;
-  const headSha = (await resolveCommit(repo.bareDir, `refs/heads/${pr.head}`)) ?? pr.headSha;
-  const baseSha = (await resolveCommit(repo.bareDir, `refs/heads/${pr.base}`)) ?? "";
-  const relation = baseSha ? await relate(repo.bareDir, baseSha, headSha) : undefined;
-  const files = relation ? await changedFiles(repo.bareDir, relation.mergeBase, headSha) : [];
-  const clean = options.mergeability && baseSha ? await mergesCleanly(repo.bareDir, baseSha, headSha) : undefined;
-  const owner = state.accountJson(repo.owner);
-  const side = (ref: string, sha: string) => ({ label: `${repo.owner}:${ref}`, ref, sha, user: owner, repo: repositoryJson(state, repo) });
-  const self = `${api}/pulls/${pr.number}`;
-  const role = state.roleOn(repo, pr.user);
-  return {
-    url: self,
-    id: pr.id,
-    node_id: nodeId("PullRequest", pr.id),
-    html_url: `${html}/pull/${pr.number}`,
-    diff_url: `${html}/pull/${pr.number}.diff`,
-    patch_url: `${html}/pull/${pr.number}.patch`,
-    issue_url: `${api}/issues/${pr.number}`,
-    commits_url: `${self}/commits`,
-    review_comments_url: `${self}/comments`,
-    review_comment_url: `${api}/pulls/comments{/number}`,
-    comments_url: `${api}/issues/${pr.number}/comments`,
-    statuses_url: `${api}/statuses/${headSha}`,
-    number: pr.number,
-    state: pr.state,
-    locked: false,
-    title: pr.title,
-    user: state.accountJson(pr.user),
-    body: pr.body,
-    labels: [],
-    milestone: null,
-    active_lock_reason: null,
-    created_at: toGitHubDate(pr.createdAt),
-    updated_at: toGitHubDate(pr.updatedAt),
-    closed_at: null,
-    merged_at: null,
-    merge_commit_sha: null,
-    assignee: null,
-    assignees: [],
-    requested_reviewers: [],
-    requested_teams: [],
-    head: side(pr.head, headSha),
-    base: side(pr.base, baseSha),
-    _links: {
-      self: { href: self },
-      html: { href: `${html}/pull/${pr.number}` },
-      issue: { href: `${api}/issues/${pr.number}` },
-      comments: { href: `${api}/issues/${pr.number}/comments` },
-      review_comments: { href: `${self}/comments` },
-      review_comment: { href: `${api}/pulls/comments{/number}` },
-      commits: { href: `${self}/commits` },
-      statuses: { href: `${api}/statuses/${headSha}` },
-    },
-    author_association: pr.user.toLowerCase() === repo.owner.toLowerCase() ? "OWNER" : role ? "COLLABORATOR" : "NONE",
-    auto_merge: null,
-    draft: pr.draft,
-    merged: false,
-    mergeable: clean ?? null,
-    rebaseable: clean ?? null,
-    mergeable_state: clean === undefined ? "unknown" : clean ? "clean" : "dirty",
-    merged_by: null,
-    comments: 0,
-    review_comments: 0,
-    maintainer_can_modify: pr.maintainerCanModify,
-    commits: relation ? (await commitsBetween(repo.bareDir, baseSha, headSha)).length : 0,
-    additions: files.reduce((sum, file) => sum + file.additions, 0),
-    deletions: files.reduce((sum, file) => sum + file.deletions, 0),
-    changed_files: files.length,
-  };
-}

@@ -9,9 +9,8 @@ import { callerIdentity } from "./caller-identity.js";
 import { inspectObject, isAncestor, ZERO_SHA } from "./git-objects.js";
 import { deleteRef, isValidRefName, readRef, updateRef } from "./git-writes.js";
 import { invalidRequest, loadForWrite } from "./git-data-routes.js";
-import { deliverEvent } from "./hook-routes.js";
+import { announcePushedRef } from "./hook-routes.js";
 import { HttpError, notFound, readJsonBody, sendJson } from "./http-kit.js";
-import { buildPushPayload } from "./push-payload.js";
 import { nodeId } from "./repository-json.js";
 import { loadRepository } from "./repository-routes.js";
 import type { RequestContext, Route } from "./route.js";
@@ -111,8 +110,7 @@ async function checkTarget(repo: StandInRepository, ref: string, sha: string, do
 async function announcePush(ctx: RequestContext, repo: StandInRepository, ref: string, before: string, after: string): Promise<void> {
   if (!ref.startsWith("refs/heads/") && !ref.startsWith("refs/tags/")) return;
   repo.pushedAt = new Date();
-  const payload = await buildPushPayload(ctx.state, repo, { ref, before, after }, callerIdentity(ctx).login);
-  await deliverEvent(ctx.state, repo, "push", payload);
+  await announcePushedRef(ctx.state, repo, { ref, before, after }, callerIdentity(ctx).login);
 }
 
 /** GitHub's `git-ref`: the ref, and the object it names (a commit, or an annotated tag's tag object). */

@@ -1,6 +1,6 @@
 // Everything the stand-in knows, in one object the route modules share.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { AccessLookups, Credential } from "./access.js";
+import type { AccessLookups, Credential, Permissions } from "./access.js";
 import { StandInFaults } from "./faults.js";
 import { toGitHubDate } from "./git-objects.js";
 import type { Permission, StandInRepository } from "./stand-in-repository.js";
@@ -28,7 +28,33 @@ export interface RepositoryHook {
 export interface AppHookTarget {
   target: WebhookTarget;
   installation: { id: number; node_id: string };
+  appId: number;
   events: string[];
+  permissions: Permissions;
+}
+
+/** A ref a push (git or the API) moved, as post-receive reports it. */
+export interface PushedRef {
+  ref: string;
+  before: string;
+  after: string;
+}
+
+/** Runs after a pushed ref's `push` event went out (pull requests' `synchronize`, check suites' `requested`). */
+export type PushListener = (repo: StandInRepository, update: PushedRef, pusher: string) => Promise<void>;
+
+/** A commit status (`POST /repos/{o}/{r}/statuses/{sha}`), kept per repository, oldest first. */
+export interface StandInCommitStatus {
+  id: number;
+  sha: string;
+  state: "error" | "failure" | "pending" | "success";
+  targetUrl: string | null;
+  description: string | null;
+  context: string;
+  /** Who created it: a user's login, or an app's `{slug}[bot]`. */
+  creator: string;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 /** A GitHub App's refresh token (`ghr_…`): one use, gives a new user token and refresh token. */
@@ -57,6 +83,7 @@ export interface StandInPullRequest {
   state: "open" | "closed";
   createdAt: Date;
   updatedAt: Date;
+  closedAt?: Date;
 }
 
 export interface StandInStateOptions {
@@ -80,6 +107,10 @@ export class StandInState {
   readonly refreshTokens = new Map<string, RefreshGrant>();
   /** Pull requests by repository (lower-case full name), in number order. */
   readonly pulls = new Map<string, StandInPullRequest[]>();
+  /** Commit statuses by repository (lower-case full name), oldest first. */
+  readonly commitStatuses = new Map<string, StandInCommitStatus[]>();
+  /** Called for each pushed ref after its `push` event (see `PushListener`). */
+  readonly pushListeners: PushListener[] = [];
   readonly webhooks: WebhookSender;
   readonly people: UserDirectory;
   lookups: AccessLookups = { installation: () => undefined, appInstallations: () => [], role: (repo, login) => this.roleOn(repo, login) };
@@ -145,19 +176,21 @@ export class StandInState {
     return repo.permissionOf(login);
   }
 
-  /** Logins the stand-in knows as users are "User"; any other owner is an organization. */
+  /** Logins the stand-in knows as users are "User", an app's `{slug}[bot]` is a "Bot"; any other owner is an organization. */
   accountJson(login: string): Record<string, unknown> {
     const id = this.accountId(login);
     const isUser = this.users.has(login.toLowerCase());
+    const bot = login.endsWith("[bot]");
+    const type = bot ? "Bot" : isUser ? "User" : "Organization";
     return {
       login,
       id,
-      node_id: Buffer.from(isUser ? `04:User${id}` : `012:Organization${id}`).toString("base64"),
+      node_id: Buffer.from(`0${type.length}:${type}${id}`).toString("base64"),
       avatar_url: `${this.webUrl}/avatars/${login}`,
       gravatar_id: "",
       url: `${this.apiUrl}/users/${login}`,
-      html_url: `${this.webUrl}/${login}`,
-      type: isUser ? "User" : "Organization",
+      html_url: bot ? `${this.webUrl}/apps/${login.slice(0, -"[bot]".length)}` : `${this.webUrl}/${login}`,
+      type,
       site_admin: false,
     };
   }
