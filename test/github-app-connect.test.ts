@@ -92,8 +92,8 @@ describe("registration by manifest", () => {
       setup_url: `${PUBLIC_URL}/api/github/connect/callback`,
       public: false,
       callback_urls: [`${PUBLIC_URL}/api/github/connect/callback`, `${PUBLIC_URL}/api/auth/callback`],
-      default_permissions: { contents: "read", metadata: "read", members: "read" },
-      default_events: ["push"],
+      default_permissions: { contents: "write", pull_requests: "write", checks: "write", metadata: "read", members: "read" },
+      default_events: ["push", "pull_request", "check_run"],
     });
 
     const { url } = await browse(action, alice, { method: "POST", body: new URLSearchParams({ manifest: JSON.stringify(manifest) }) });

@@ -157,7 +157,7 @@ describe("connect with a personal access token", () => {
 
     const [hook, ...others] = await hooksOf();
     expect(others).toEqual([]);
-    expect(hook).toMatchObject({ id: record.webhookId, active: true, events: ["push"], config: { url: "https://funcspace.example.net/api/github/webhooks", content_type: "json", secret: "********" } });
+    expect(hook).toMatchObject({ id: record.webhookId, active: true, events: ["push", "pull_request"], config: { url: "https://funcspace.example.net/api/github/webhooks", content_type: "json", secret: "********" } });
 
     expect(await queuedJobs()).toEqual([{ connectionId: record.connectionId, branch: "main", sha: headSha, trigger: "initial", requestedBy: "local developer", requestedAt: expect.any(String) }]);
 

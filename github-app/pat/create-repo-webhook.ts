@@ -1,4 +1,4 @@
-// Creates the repository webhook of a PAT connection: push events, JSON, our webhook URL, a fresh secret.
+// Creates the repository webhook of a PAT connection: push and pull_request events (pull request checks), JSON, our webhook URL, a fresh secret.
 // GitHub only allows it to repository admins whose token has Webhooks: write (fine-grained) or
 // admin:repo_hook (classic); when it refuses, the connection falls back to polling and says why.
 import { getGitHubStatus, type GitHubClient } from "../create-octokit.js";
@@ -23,7 +23,7 @@ export async function createRepoWebhook(
       repo,
       name: "web",
       active: true,
-      events: ["push"],
+      events: ["push", "pull_request"],
       config: { url: target.url, content_type: "json", secret: target.secret, insecure_ssl: "0" },
       request: { signal: options.abortSignal },
     });

@@ -17,7 +17,7 @@ export interface StartedReport {
   checkRunId?: number;
   checkUrl?: string;
   /** Why the check shows only in funcspace. */
-  reason?: string;
+  reportReason?: string;
 }
 
 /** GitHub's limit for a status's description. */
@@ -43,7 +43,7 @@ export async function startReport(
     if (status !== 403 && status !== 404) throw error;
     return {
       reportedVia: "funcspace",
-      reason:
+      reportReason:
         "The connection's token may not write commit statuses on GitHub (it needs Commit statuses: Read and write, or the classic repo scope), " +
         "so this check shows only here.",
     };

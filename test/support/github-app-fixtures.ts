@@ -119,7 +119,7 @@ export async function connectPatWithRepoHook(
   host: TestHost,
   github: GitHubStandIn,
   repository: string,
-  options: { hook?: boolean } = {},
+  options: { hook?: boolean; events?: string[] } = {},
 ): Promise<{ record: ConnectionRecord; token: string }> {
   const connectionId = randomUUID();
   const token = `ghp_${randomBytes(12).toString("hex")}`;
@@ -135,7 +135,7 @@ export async function connectPatWithRepoHook(
       owner,
       repo,
       config: { url: `${host.url}/api/github/webhooks`, content_type: "json", secret },
-      events: ["push"],
+      events: options.events ?? ["push"],
       active: true,
     });
     hook = { deliveryMode: "webhook", webhookId: data.id, webhookSecretName: `github-webhook-${connectionId}` };
