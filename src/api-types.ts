@@ -799,6 +799,8 @@ export interface PullCheck {
   /** The check's one-line title ("Ready to sync: 2 added, 1 changed, 0 deleted", "3 problems: …"). */
   summary?: string;
   counts?: { added: number; changed: number; deleted: number };
+  /** Where the check's time went (ms): the two trees, the head's blobs, discovery in the runner, the type check, all of it. */
+  timings?: { treesMs: number; fetchMs: number; discoveryMs: number; typeCheckMs: number; totalMs: number };
   /** Where GitHub shows it: a check run (App), a commit status (PAT that may write statuses), or only here. */
   reportedVia?: "check-run" | "status" | "funcspace";
   /** Why only here (a PAT without `statuses` write), in a sentence. */

@@ -9,6 +9,7 @@
 // A failure GitHub or storage may recover from is rethrown: queue redelivery is the retry.
 import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
+import pLimit from "p-limit";
 import { PullCheckStore } from "../../src/azure/pull-check-store.js";
 import { TABLES } from "../../src/azure/resources.js";
 import { buildCheckReport, type CheckFindings, type CodeProblem } from "../../src/checks/check-report.js";
@@ -27,6 +28,7 @@ import type { PullCheckJob } from "./pull-check-job.js";
 /** The head's files a check reads at most (blobs): past this, discovery and the type check say they did not run. */
 export const MAX_OVERLAY_FILES = 300;
 export const MAX_OVERLAY_BYTES = 8 * 1024 * 1024;
+const BLOBS_AT_ONCE = 16;
 
 /** The head's changes as the engine runs them: path → content, or null where the head deletes the file. */
 export interface CheckOverlay {
@@ -77,28 +79,48 @@ export async function runPullRequestCheck(job: PullCheckJob, deps: PullCheckDeps
     return { status: "skipped", reason };
   }
 
+  const startedAt = performance.now();
+  const timings = { treesMs: 0, fetchMs: 0, discoveryMs: 0, typeCheckMs: 0, totalMs: 0 };
+  const timed = async <T>(part: keyof typeof timings, work: () => Promise<T> | T): Promise<T> => {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[part] += Math.round(performance.now() - start);
+    }
+  };
   const source = createRepositorySource({ apiUrl: deps.config.githubApiUrl, getToken, owner, repo, logger: deps.logger });
-  const [baseTree, headTree] = await Promise.all([source.getTree(baseSha, options), source.getTree(job.headSha, options)]);
+  const [baseTree, headTree] = await timed("treesMs", () => Promise.all([source.getTree(baseSha, options), source.getTree(job.headSha, options)]));
   const limits = resolveLimits(deps.config.maxFileBytes);
   const tree = checkTreeChange(baseTree.entries, headTree.entries, limits, { base: baseSha, head: job.headSha });
   const findings: CheckFindings = { baseSha, headSha: job.headSha, tree, skippedParts: [] };
   if (baseTree.truncated || headTree.truncated) findings.skippedParts!.push("The repository's tree is larger than GitHub lists at once: the preview may be incomplete.");
 
   if (!tree.refused) {
-    const overlay = await readOverlay(job, tree, headTree.entries, source, options);
+    const overlay = await timed("fetchMs", () => readOverlay(job, tree, headTree.entries, source, options));
     if (!overlay) {
       findings.skippedParts!.push(`Workflow discovery and the type check: the pull request changes more than ${MAX_OVERLAY_FILES} files or ${MAX_OVERLAY_BYTES / 1024 / 1024} MB.`);
     } else {
-      if (deps.discoverWorkflows) findings.workflows = await deps.discoverWorkflows(overlay, options);
-      else findings.skippedParts!.push("Workflow discovery is not available on this host.");
+      // Discovery runs in the runner process, the type check here: side by side.
+      const discover = deps.discoverWorkflows;
       const platform = await loadPlatformTypes();
-      const typed = typeCheckChanges({ changed: [...tree.added, ...tree.changed], read: (p) => readHeadFile(deps.config.workspaceDir, overlay, p), platform });
+      const [workflows, typed] = await Promise.all([
+        discover ? timed("discoveryMs", () => discover(overlay, options)) : undefined,
+        timed("typeCheckMs", async () => {
+          // Yield first, so the discovery request is on its way before the (synchronous) check holds this thread.
+          await new Promise((resolve) => setImmediate(resolve));
+          return typeCheckChanges({ changed: [...tree.added, ...tree.changed], read: (p) => readHeadFile(deps.config.workspaceDir, overlay, p), platform });
+        }),
+      ]);
+      if (workflows) findings.workflows = workflows;
+      else findings.skippedParts!.push("Workflow discovery is not available on this host.");
       findings.typeErrors = typed.problems;
       if (typed.cut) findings.skippedParts!.push("The type check followed at most 2,000 imported files.");
     }
   }
 
   const report = buildCheckReport(findings);
+  timings.totalMs = Math.round(performance.now() - startedAt);
   if (await superseded()) return { status: "superseded" };
   await finishReport(github, target, started, report, detailsUrl, options);
   const row = await store.get(job.connectionId, job.pullNumber, options);
@@ -115,6 +137,7 @@ export async function runPullRequestCheck(job: PullCheckJob, deps: PullCheckDeps
       conclusion: report.conclusion,
       summary: report.title,
       counts: { added: tree.added.length, changed: tree.changed.length, deleted: tree.deleted.length },
+      timings,
       ...(job.checkRunId !== undefined ? { checkRunId: job.checkRunId } : {}),
       ...(row?.checkUrl ? { checkUrl: row.checkUrl } : {}),
       reportedVia: job.reportedVia,
@@ -123,7 +146,7 @@ export async function runPullRequestCheck(job: PullCheckJob, deps: PullCheckDeps
     },
     options,
   );
-  log.info({ conclusion: report.conclusion, annotations: report.annotations.length }, "pull request checked");
+  log.info({ conclusion: report.conclusion, annotations: report.annotations.length, ...timings }, "pull request checked");
   return { status: "reported", conclusion: report.conclusion };
 }
 
@@ -141,12 +164,10 @@ async function readOverlay(
   if (wanted.length > MAX_OVERLAY_FILES || bytes > MAX_OVERLAY_BYTES) return undefined;
   const files = new Map<string, Uint8Array | null>();
   for (const p of tree.deleted) files.set(p, null);
-  // A handful at a time: each is one request to GitHub.
-  for (let i = 0; i < wanted.length; i += 8) {
-    const batch = wanted.slice(i, i + 8);
-    const blobs = await Promise.all(batch.map((p) => source.getBlob(byPath.get(p)!.sha, options)));
-    batch.forEach((p, j) => files.set(p, blobs[j]!));
-  }
+  // Sixteen at a time: each is one request to GitHub (well under its concurrency limit for one token).
+  const limit = pLimit(BLOBS_AT_ONCE);
+  const blobs = await Promise.all(wanted.map((p) => limit(() => source.getBlob(byPath.get(p)!.sha, options))));
+  wanted.forEach((p, i) => files.set(p, blobs[i]!));
   return { owner: `pull request #${job.pullNumber}`, files };
 }
 

@@ -31,7 +31,7 @@ export class PullCheckStore {
   /** Replaces the row with `check` (the newest check of the pull request wins). */
   async upsert(connectionId: string, check: PullCheck, options: PullCheckStoreOptions = {}): Promise<void> {
     const entity: Record<string, unknown> = { partitionKey: connectionId, rowKey: rowOf(check.number) };
-    for (const [key, value] of Object.entries(check)) if (value !== undefined) entity[key] = key === "counts" ? JSON.stringify(value) : value;
+    for (const [key, value] of Object.entries(check)) if (value !== undefined) entity[key] = key === "counts" || key === "timings" ? JSON.stringify(value) : value;
     await this.#table.upsertEntity(entity as never, "Replace", { abortSignal: options.abortSignal });
   }
 
@@ -47,6 +47,7 @@ export class PullCheckStore {
 function fromEntity(entity: Record<string, unknown>): PullCheck {
   const text = (key: string) => (typeof entity[key] === "string" ? (entity[key] as string) : undefined);
   const counts = text("counts");
+  const timings = text("timings");
   return {
     number: Number(entity.number),
     title: text("title") ?? "",
@@ -60,6 +61,7 @@ function fromEntity(entity: Record<string, unknown>): PullCheck {
     ...(typeof entity.checkRunId === "number" ? { checkRunId: entity.checkRunId } : {}),
     ...(text("checkUrl") ? { checkUrl: text("checkUrl") } : {}),
     ...(counts ? { counts: JSON.parse(counts) as PullCheck["counts"] } : {}),
+    ...(timings ? { timings: JSON.parse(timings) as PullCheck["timings"] } : {}),
     ...(text("reportedVia") ? { reportedVia: text("reportedVia") as PullCheck["reportedVia"] } : {}),
     ...(text("reportReason") ? { reportReason: text("reportReason") } : {}),
     updatedAt: text("updatedAt") ?? "",

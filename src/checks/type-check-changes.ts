@@ -15,6 +15,9 @@ import type { CodeProblem } from "./check-report.js";
 const ROOT = "/.funcspace-check/";
 const PLATFORM = "/.funcspace-platform/";
 
+/** TypeScript's lib files, parsed once per process: they never change, and parsing them is most of a small check. */
+const libSourceFiles = new Map<string, ts.SourceFile>();
+
 export interface PlatformTypes {
   /** templates/workspace/funcspace.d.ts */
   funcspaceTypes: string;
@@ -67,8 +70,14 @@ export function typeCheckChanges(input: TypeCheckInput): TypeCheckResult {
 
   const host: ts.CompilerHost = {
     getSourceFile: (file, languageVersion) => {
+      const lib = file.startsWith(libDir + "/");
+      const cached = lib ? libSourceFiles.get(file) : undefined;
+      if (cached) return cached;
       const text = textOf(file);
-      return text === undefined ? undefined : ts.createSourceFile(file, text, languageVersion, true);
+      if (text === undefined) return undefined;
+      const source = ts.createSourceFile(file, text, languageVersion, true);
+      if (lib) libSourceFiles.set(file, source);
+      return source;
     },
     getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
     getDefaultLibLocation: () => libDir,
