@@ -56,6 +56,8 @@ async function startConnected(
   host = await startTestHost({ env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl, ...env }, settings });
   await resetGitHubState(host);
   ({ token } = await connectPatWithRepoHook(host, github, repo.fullName));
+  // The file's storage outlives each test's host: start every test with an empty draft.
+  expect((await api("/api/drafts/mine", { method: "DELETE" })).status).toBe(204);
   await syncTo(c1);
   return c1;
 }

@@ -11,6 +11,8 @@ export interface DraftDeps {
   maxFileBytes: number;
   /** Changed paths one draft may hold. */
   maxChanges: number;
+  /** Bytes of content one draft may hold in all (default MAX_DRAFT_TOTAL_BYTES). */
+  maxTotalBytes?: number;
 }
 
 export interface DraftCallOptions {
@@ -23,3 +25,5 @@ export interface DraftCaller extends DraftOwner {
 }
 
 export const DEFAULT_MAX_DRAFT_CHANGES = 200;
+/** All of a draft's content together: what a draft run sends to the runner and a proposal uploads. */
+export const MAX_DRAFT_TOTAL_BYTES = 16 * 1024 * 1024;

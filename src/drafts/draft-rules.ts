@@ -5,7 +5,7 @@ import type { ConnectionRecord } from "../connection/connection-record.js";
 import { BadRequestError, ConflictError, PayloadTooLargeError } from "../errors.js";
 import { caseConflict, findCaseTwin } from "../workspace/find-case-twin.js";
 import { caseFoldKey } from "../workspace/share-names.js";
-import type { DraftCallOptions, DraftCaller, DraftDeps } from "./draft-deps.js";
+import { MAX_DRAFT_TOTAL_BYTES, type DraftCallOptions, type DraftCaller, type DraftDeps } from "./draft-deps.js";
 
 /** The connection record; 409 `not_connected` when GitHub does not manage the workspace. */
 export async function assertDraftable(deps: DraftDeps, options: DraftCallOptions = {}): Promise<ConnectionRecord> {
@@ -25,6 +25,18 @@ export async function assertRoomFor(deps: DraftDeps, caller: DraftCaller, option
     throw new PayloadTooLargeError(
       `Your draft already changes ${changes.length} paths, the most one draft may hold. Open a pull request with these, or discard some, then go on.`,
       { code: "draft_full", details: { maxChanges: deps.maxChanges } },
+    );
+  }
+}
+
+/** 413 when the draft's content with `bytes` more for `relative` would pass MAX_DRAFT_TOTAL_BYTES. */
+export async function assertTotalRoom(deps: DraftDeps, caller: DraftCaller, relative: string, bytes: number, options: DraftCallOptions = {}): Promise<void> {
+  const others = (await deps.drafts.listChanges(caller, options)).filter((c) => c.path !== relative).reduce((sum, c) => sum + (c.size ?? 0), 0);
+  const max = deps.maxTotalBytes ?? MAX_DRAFT_TOTAL_BYTES;
+  if (others + bytes > max) {
+    throw new PayloadTooLargeError(
+      `Your draft would hold more than ${Math.round((max / 1024 / 1024) * 10) / 10} MiB of content. Open a pull request with what it has, or discard some changes, then go on.`,
+      { code: "draft_full", details: { maxTotalBytes: max } },
     );
   }
 }

@@ -9,7 +9,7 @@ import { drainBody } from "../workspace/drain-body.js";
 import { assertVisiblePath } from "../workspace/hidden-names.js";
 import { normalizeRelativePath } from "../workspace/safe-path.js";
 import { assertShareName } from "../workspace/share-names.js";
-import { assertDraftable, assertRoomFor, draftCaseTwin, notAFile } from "./draft-rules.js";
+import { assertDraftable, assertRoomFor, assertTotalRoom, draftCaseTwin, notAFile } from "./draft-rules.js";
 import type { DraftCallOptions, DraftCaller, DraftDeps } from "./draft-deps.js";
 import { readWorkspaceVersion } from "./workspace-version.js";
 
@@ -33,7 +33,7 @@ export async function writeDraftFile(
   options: WriteDraftOptions = {},
 ): Promise<DraftChange | undefined> {
   const relative = checkDraftPath(path);
-  const content = Buffer.isBuffer(body) ? body : await readLimited(body, relative, deps.maxFileBytes, options.contentLength);
+  const content = Buffer.isBuffer(body) ? checkSize(body, relative, deps.maxFileBytes) : await readLimited(body, relative, deps.maxFileBytes, options.contentLength);
   const record = await assertDraftable(deps, options);
 
   const existing = await deps.drafts.getChange(caller, relative, options);
@@ -54,6 +54,7 @@ export async function writeDraftFile(
     }
     await assertRoomFor(deps, caller, options);
   }
+  await assertTotalRoom(deps, caller, relative, content.byteLength, options);
   // Back to the workspace's bytes: nothing left to propose for this path.
   if (!added && baseBlobSha === hashGitBlob(content) && !options.renamedFrom) {
     await deps.drafts.deleteChange(caller, relative, { ...options, ifMatch: existing?.etag });
@@ -92,13 +93,20 @@ export async function touchDraft(deps: DraftDeps, caller: DraftCaller, appliedSh
   await deps.drafts.updateMeta(caller, { updatedAt: now, ...(first ? { baseSha: appliedSha ?? null } : {}) }, options).catch(() => undefined);
 }
 
+function checkSize(content: Buffer, relative: string, maxBytes: number): Buffer {
+  if (content.byteLength > maxBytes) throw tooLargeForDraft(relative, maxBytes);
+  return content;
+}
+
+const tooLargeForDraft = (relative: string, maxBytes: number) =>
+  new PayloadTooLargeError(
+    `"${relative}" is larger than the ${Math.floor(maxBytes / 1024)} KiB a draft can hold for one file. Nothing was written; change a file this big in a clone.`,
+    { details: { maxBytes } },
+  );
+
 async function readLimited(body: AsyncIterable<Uint8Array>, relative: string, maxBytes: number, declared: number | undefined): Promise<Buffer> {
   const iterator = body[Symbol.asyncIterator]();
-  const refuse = () =>
-    new PayloadTooLargeError(
-      `"${relative}" is larger than the ${Math.floor(maxBytes / 1024)} KiB a draft can hold for one file. Nothing was written; change a file this big in a clone.`,
-      { details: { maxBytes } },
-    );
+  const refuse = () => tooLargeForDraft(relative, maxBytes);
   if (declared !== undefined && declared > maxBytes) {
     await drainBody(iterator);
     throw refuse();
