@@ -22,9 +22,11 @@ export interface LiveRunViewProps {
   compact?: boolean;
   /** The run's title level (RunView): 1 where the run is the page. */
   headingLevel?: RunViewProps["headingLevel"];
+  /** A run of the caller's draft (the editor's run panel): Re-run runs the draft again; the Workflows page cannot. */
+  draft?: boolean;
 }
 
-export function LiveRunView({ runId, initial, onStarted, onFinished, compact, headingLevel }: LiveRunViewProps) {
+export function LiveRunView({ runId, initial, onStarted, onFinished, compact, headingLevel, draft }: LiveRunViewProps) {
   const live = useLiveRun(runId, initial, { onFinished });
   const current = useStore(session);
   const [busy, setBusy] = useState<"cancel" | "rerun" | undefined>();
@@ -55,7 +57,7 @@ export function LiveRunView({ runId, initial, onStarted, onFinished, compact, he
     setBusy("rerun");
     setActionError(undefined);
     try {
-      onStarted?.(await queueAndRemember(run.workflow, run.params ?? {}));
+      onStarted?.(await queueAndRemember(run.workflow, run.params ?? {}, { draft }));
     } catch (error) {
       setActionError(describeError(error));
     } finally {
@@ -76,9 +78,11 @@ export function LiveRunView({ runId, initial, onStarted, onFinished, compact, he
           {busy === "rerun" ? "Starting…" : "Re-run"}
         </button>
       )}
-      <a class="button" href={`/workflows?name=${encodeURIComponent(run.workflow)}&from=${encodeURIComponent(run.id)}`} onClick={followLink}>
-        Edit and re-run
-      </a>
+      {!draft && (
+        <a class="button" href={`/workflows?name=${encodeURIComponent(run.workflow)}&from=${encodeURIComponent(run.id)}`} onClick={followLink}>
+          Edit and re-run
+        </a>
+      )}
       {actionError && <p class="error" role="alert">{actionError}</p>}
     </>
   ) : undefined;
