@@ -8,20 +8,38 @@ import * as drafts from "../api/drafts.js";
 import * as workspace from "../api/workspace.js";
 import type { FileCheck, LoadedFile, WorkspaceTree, WriteOptions } from "../api/workspace.js";
 import { filesUnder, overlayDraft } from "./propose/draft-tree.js";
-import { isProposing, proposeMode, refreshDraft } from "./propose/propose-mode.js";
+import { isProposing, modeGeneration, proposeMode, refreshDraft } from "./propose/propose-mode.js";
 
 export type { FileCheck, LoadedFile };
 
 /** Marks a tab's ETag as the workspace's version: no `If-Match` goes with the draft write that follows it. */
 const WORKSPACE_VERSION = "workspace:";
 
-export async function getTree(): Promise<WorkspaceTree> {
-  if (!isProposing()) return workspace.getTree();
-  const [tree, draft] = await Promise.all([workspace.getTree(), refreshDraft()]);
-  return overlayDraft(tree, draft.changes);
+/**
+ * Reads again when the mode switched while reading (propose mode resuming as the page opens the file of its
+ * address): an answer about the other side must not land in a tab, or its ETag would go with the next write.
+ */
+async function readInCurrentMode<T>(read: () => Promise<T>): Promise<T> {
+  for (;;) {
+    const started = modeGeneration();
+    const result = await read();
+    if (started === modeGeneration()) return result;
+  }
 }
 
-export async function readFile(path: string): Promise<LoadedFile> {
+export function getTree(): Promise<WorkspaceTree> {
+  return readInCurrentMode(async () => {
+    if (!isProposing()) return workspace.getTree();
+    const [tree, draft] = await Promise.all([workspace.getTree(), refreshDraft()]);
+    return overlayDraft(tree, draft.changes);
+  });
+}
+
+export function readFile(path: string): Promise<LoadedFile> {
+  return readInCurrentMode(() => readEditable(path));
+}
+
+async function readEditable(path: string): Promise<LoadedFile> {
   if (!isProposing()) return workspace.readFile(path);
   const draft = await drafts.readDraftFile(path);
   if (draft.state === "deleted") throw deletedInDraft(path);

@@ -29,6 +29,10 @@ export function ProposeBanner(props: ReadOnlyBannersProps) {
   const allowed = canPropose();
   const proposing = state.on && allowed;
   const count = state.draft?.changes.length ?? 0;
+  // GitHub disconnected (or the role taken away) while proposing: the tabs hold the draft's text, not the files'.
+  useEffect(() => {
+    if (state.on && !allowed && status !== undefined) void stopProposing();
+  }, [allowed]);
 
   const act = async (action: () => Promise<void>) => {
     setBusy(true);

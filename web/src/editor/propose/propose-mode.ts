@@ -29,7 +29,15 @@ export function isProposing(): boolean {
   return proposeMode.get().on && canPropose();
 }
 
+let generation = 0;
+
+/** Counts the mode's switches: a read that started before one is about the other side (editor-files.ts). */
+export function modeGeneration(): number {
+  return generation;
+}
+
 export function setProposing(on: boolean): void {
+  if (on !== proposeMode.get().on) generation++;
   proposeMode.set((state) => ({ ...state, on }));
 }
 
