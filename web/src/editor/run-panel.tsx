@@ -36,7 +36,7 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
   const proposing = isProposing();
   const [runDraft, setRunDraft] = useState(true);
   const draftRun = proposing && runDraft;
-  // Which version the run shown ran: the answer does not say it until run records carry their draft.
+  // Which version the run shown ran (its record says so too: RunRecord.draft).
   const [ranDraft, setRanDraft] = useState(false);
 
   const load = async () => {
@@ -134,7 +134,7 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
           />
           <p class="muted small">Ctrl+Enter (⌘+Enter) in the editor runs it again with these values.</p>
           {starter.runError && <p class="error" role="alert">{starter.runError}</p>}
-          {run && ranDraft && (
+          {run && (ranDraft || run.draft) && (
             <p class="notice small" data-testid="draft-run">
               <strong>Draft run</strong>: your draft's version of the workflow, with the draft's files over the workspace's.
             </p>
