@@ -5,8 +5,8 @@
 // request. Then git: the pull request's branch, fetched, is the base commit plus exactly those changes, and the
 // workspace folder never changed. A save over a draft changed in another tab is refused and shown (the conflict
 // dialog); a change pushed upstream (its webhook lost) is a conflict in the pull request dialog, and a token that
-// can only read says so: in both the button stays disabled with the reason. "Run draft" is not here: its route
-// (POST /api/drafts/mine/runs/{name}) is not in this branch yet.
+// can only read says so: in both the button stays disabled with the reason. "Run draft" in the run panel runs the
+// draft's version (one only the draft has too), labelled as a draft run, and the workspace's when chosen.
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -337,6 +337,47 @@ describe("Propose changes in the editor (issue 21)", () => {
     await expect.poll(() => page.url(), SLOW).not.toContain("proposeError");
     await page.getByTestId("propose-banner").waitFor(SLOW);
     expect((await readDraft()).changes.map((change) => change.path)).toEqual(["flows/hello.ts"]);
+    await context.close();
+  }, 240_000);
+  it("runs the draft's version of a workflow from the run panel (one only the draft has too), and the workspace's when chosen", async () => {
+    await startConnected();
+    const { page, context } = await host.newPage();
+    await startProposing(page, "flows/hello.ts");
+    await replaceEditorText(page, HELLO("draft v2"));
+    await page.getByRole("button", { name: "Run…" }).click();
+    const panel = page.locator(".run-panel");
+    await panel.getByRole("heading", { name: /Run draft of hello/ }).waitFor(SLOW);
+    // Unsaved text is saved to the draft first, then the draft's version runs; the run says it was a draft run.
+    await panel.getByRole("button", { name: "Run draft" }).click();
+    await expect.poll(() => panel.getByTestId("run-output").textContent(), SLOW).toContain("draft v2");
+    await panel.getByTestId("draft-run").waitFor();
+    expect(await panel.getByTestId("run-draft").textContent()).toBe("draft run");
+    expect(await panel.getByRole("link", { name: "Edit and re-run" }).count()).toBe(0);
+    expect(await (await host.fetch("/api/drafts/mine/files/flows/hello.ts")).text()).toBe(HELLO("draft v2"));
+    await saveScreenshot(page, "editor-propose-run-draft");
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The workspace's version, when chosen.
+    await panel.getByLabel("The workspace, as synced").check();
+    await panel.getByRole("heading", { name: /^Run hello/ }).waitFor(SLOW);
+    await panel.getByRole("button", { name: "Run", exact: true }).click();
+    await expect.poll(() => panel.getByTestId("run-output").textContent(), SLOW).toContain('"v1"');
+    expect(await panel.getByTestId("draft-run").count()).toBe(0);
+
+    // A workflow only the draft has: listed from the draft (GET /api/drafts/mine/workflows), and run from it.
+    await page.getByRole("button", { name: "New workflow" }).click();
+    await page.getByLabel("Workflow file").fill("flows/added.ts");
+    await page.getByRole("button", { name: "Create" }).click();
+    await page.getByRole("tab", { name: "added.ts" }).waitFor(SLOW);
+    await page.getByRole("treeitem", { name: /added\.ts.*added in your draft/ }).waitFor(SLOW);
+    await page.getByRole("button", { name: "Run…" }).click();
+    await panel.getByText("does not define a workflow in the workspace").waitFor(SLOW);
+    await panel.getByLabel("Your draft (saved first)").check();
+    await panel.getByRole("heading", { name: /Run draft of added/ }).waitFor(SLOW);
+    await panel.getByLabel("Input").fill("from the draft");
+    await panel.getByRole("button", { name: "Run draft" }).click();
+    await expect.poll(() => panel.getByTestId("run-output").textContent(), SLOW).toContain("from the draft");
+    await panel.getByTestId("draft-run").waitFor();
     await context.close();
   }, 240_000);
 });

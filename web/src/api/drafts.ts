@@ -1,6 +1,6 @@
 // The caller's draft of a GitHub-connected workspace (functions/drafts.ts; admins only): its changes, each
-// file's draft bytes, writes, deletes, renames and reverts, the check before proposing, the pull request, and a
-// run of the draft's version of a workflow. The workspace folder is never written through these routes.
+// file's draft bytes, writes, deletes, renames and reverts, the check before proposing, the pull request, and the
+// draft's version of the workflows (listed, and run). The workspace folder is never written through these routes.
 import { ApiError, callApi, encodePath, getJson, sendJson } from "./client.js";
 
 // Shapes shared with the server: src/api-types.ts (type-only, nothing of the server reaches the bundle).
@@ -26,6 +26,7 @@ import type {
   ProposeRequest,
   RunRecord,
   RunRequest,
+  WorkflowList,
 } from "../../../src/api-types.js";
 
 const draftFileUrl = (path: string) => `/api/drafts/mine/files/${encodePath(path)}`;
@@ -101,6 +102,11 @@ export function conflictsOf(error: unknown): DraftConflict[] {
   if (!(error instanceof ApiError) || error.code !== "draft_conflicts") return [];
   const conflicts = error.body.conflicts;
   return Array.isArray(conflicts) ? (conflicts as DraftConflict[]) : [];
+}
+
+/** The workflows as they would be once the draft is merged (the draft's added, changed and broken ones included). */
+export function listDraftWorkflows(): Promise<WorkflowList> {
+  return getJson<WorkflowList>("/api/drafts/mine/workflows", { cache: "no-store" });
 }
 
 /**

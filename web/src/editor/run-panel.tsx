@@ -2,10 +2,11 @@
 // used in this browser), and the run watched live, whose error `file:line` links open the editor at that line.
 // Opened by the file bar's Run button or Ctrl/Cmd-Enter, which also runs; a file with unsaved changes is saved
 // first, since a run uses the code on disk. In propose mode it runs the person's draft of the workflow by default
-// ("Run draft": the draft's files over the workspace's, nothing written), or the workspace's version when asked,
-// and says which one a run was.
+// ("Run draft": the draft's files over the workspace's, nothing written; the workflow and its parameters are the
+// draft's, from GET /api/drafts/mine/workflows), or the workspace's version when asked, and says which one a run was.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
+import { listDraftWorkflows } from "../api/drafts.js";
 import { listWorkflows, type RunRecord, type WorkflowList } from "../api/workflows.js";
 import { LiveRunView } from "../runs/live-run-view.js";
 import { recallParams } from "../runs/run-params.js";
@@ -41,12 +42,20 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
 
   const load = async () => {
     try {
-      setList(await listWorkflows());
+      setList(await (draftRun ? listDraftWorkflows() : listWorkflows()));
       setListError(undefined);
     } catch (error) {
       setListError(describeError(error));
     }
   };
+  // The other version chosen: its workflows (the draft may add one, or change its parameters).
+  const shownVersion = useRef(draftRun);
+  useEffect(() => {
+    if (shownVersion.current === draftRun) return;
+    shownVersion.current = draftRun;
+    setList(undefined);
+    void load();
+  }, [draftRun]);
   useEffect(() => {
     setRun(undefined);
     starter.clear();
@@ -94,6 +103,17 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
         </h2>
         <button type="button" class="link-button" onClick={onClose} aria-label="Close the run panel">Close</button>
       </div>
+      {proposing && (
+        <fieldset class="run-version">
+          <legend>Version to run</legend>
+          <label class="checkbox">
+            <input type="radio" name="run-version" checked={runDraft} onChange={() => setRunDraft(true)} /> Your draft (saved first)
+          </label>
+          <label class="checkbox">
+            <input type="radio" name="run-version" checked={!runDraft} onChange={() => setRunDraft(false)} /> The workspace, as synced
+          </label>
+        </fieldset>
+      )}
       {listError && <p class="error" role="alert">Could not list the workflows: {listError}</p>}
       {!list && !listError && <p class="muted">Loading…</p>}
       {list && !workflow && loadError && (
@@ -104,24 +124,13 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
       )}
       {list && !workflow && !loadError && (
         <p class="muted">
-          {proposing
-            ? `${path} does not define a workflow in the workspace. A workflow your draft adds is not listed here yet, so it cannot be run from this panel until it is merged and synced.`
-            : `${path} does not define a workflow: its default export must be defineWorkflow(…). Save it, then press Ctrl+Enter again.`}
+          {proposing && !draftRun
+            ? `${path} does not define a workflow in the workspace (as synced): choose your draft to run the draft's version.`
+            : `${path} does not define a workflow${draftRun ? " in your draft" : ""}: its default export must be defineWorkflow(…). Save it, then press Ctrl+Enter again.`}
         </p>
       )}
       {workflow && (
         <>
-          {proposing && (
-            <fieldset class="run-version">
-              <legend>Version to run</legend>
-              <label class="checkbox">
-                <input type="radio" name="run-version" checked={runDraft} onChange={() => setRunDraft(true)} /> Your draft (saved first)
-              </label>
-              <label class="checkbox">
-                <input type="radio" name="run-version" checked={!runDraft} onChange={() => setRunDraft(false)} /> The workspace, as synced
-              </label>
-            </fieldset>
-          )}
           <RunForm
             key={workflow.name}
             workflow={workflow}
