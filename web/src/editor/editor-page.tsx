@@ -48,9 +48,9 @@ export function EditorPage() {
   const managedByGitHub = status?.connected === true;
   const roleReason = missingRoleReason(current, "admin");
   // Propose mode (admins of a connected workspace): edits go to the person's draft (propose/).
-  const { on: proposeOn, draft } = useStore(proposeMode);
+  const { on: proposeOn, settling, draft } = useStore(proposeMode);
   const proposing = proposeOn && canPropose();
-  const readOnly = (managedByGitHub && !proposing) || !canWrite(current);
+  const readOnly = (managedByGitHub && !(proposing && !settling)) || !canWrite(current);
   const [pending, setPending] = useState<FileAction | undefined>();
   const editorHost = useRef<HTMLDivElement>(null);
   const active = model.tabs.find((tab) => tab.path === model.active);

@@ -9,7 +9,7 @@ import { createStore } from "../store.js";
 import type { EditorState, EditorView } from "./codemirror-setup.js";
 // The workspace's files, or in propose mode the person's draft of them.
 import * as files from "./editor-files.js";
-import { draftChangeOf, isProposing } from "./propose/propose-mode.js";
+import { canEditDraft, draftChangeOf, isProposing } from "./propose/propose-mode.js";
 
 export interface Tab {
   path: string;
@@ -71,7 +71,7 @@ let view: EditorView | undefined;
 
 /** Read-only while GitHub manages the workspace (unless proposing changes), and for anyone without the admin role. */
 export function isReadOnly(): boolean {
-  return (connection.get()?.connected === true && !isProposing()) || !canWrite(session.get());
+  return (connection.get()?.connected === true && !canEditDraft()) || !canWrite(session.get());
 }
 
 export function updateTab(path: string, change: Partial<Tab>): void {
@@ -177,8 +177,11 @@ export async function openFile(path: string, options: { line?: number } = {}): P
 
 export async function loadIntoTab(path: string): Promise<void> {
   updateTab(path, { loading: true, error: undefined });
+  const before = states.get(path);
   try {
     const [file, cm] = await Promise.all([files.readFile(path), loadCodeMirror()]);
+    // Typed into while this was read (another load of the tab finished first, e.g. as propose mode starts): keep it.
+    if (states.get(path) !== before && getTab(path)?.dirty) return updateTab(path, { loading: false });
     if (file.text !== undefined) states.set(path, makeState(cm, path, file.text));
     else states.delete(path);
     updateTab(path, { etag: file.etag, savedText: file.text, contentType: file.contentType, loading: false, dirty: false, conflict: undefined });

@@ -5,7 +5,7 @@
 import { discardDraft, revertDraftChange, type DraftChange } from "../../api/drafts.js";
 import { closeTab, editorModel, loadIntoTab, refreshReadOnly, reloadTree } from "../editor-store.js";
 import { checkOpenTabs } from "../tab-versions.js";
-import { canPropose, proposeMode, refreshDraft, setProposing } from "./propose-mode.js";
+import { canPropose, proposeMode, refreshDraft, setProposing, settleProposing } from "./propose-mode.js";
 
 /** "Propose changes": the editor becomes editable, and every save, new file, rename and delete goes to the draft. */
 export async function startProposing(): Promise<void> {
@@ -35,10 +35,15 @@ export async function resumeProposing(): Promise<void> {
   await reloadEditor();
 }
 
+/** Reads the tree and every tab again after the mode switched, then lets the editor be typed in. */
 async function reloadEditor(): Promise<void> {
-  await reloadTree();
-  await Promise.all(editorModel.get().tabs.map((tab) => loadIntoTab(tab.path)));
-  refreshReadOnly();
+  try {
+    await reloadTree();
+    await Promise.all(editorModel.get().tabs.map((tab) => loadIntoTab(tab.path)));
+  } finally {
+    settleProposing();
+    refreshReadOnly();
+  }
 }
 
 /** Forgets one change (with the deletion that was the other half of its rename). */

@@ -12,12 +12,17 @@ export type ProposeNotice = { kind: "opened"; number: number; url: string | unde
 export interface ProposeState {
   /** The person chose to propose changes (or came back to a draft with changes). */
   on: boolean;
+  /**
+   * The mode just switched and the open tabs are being read again from the other side: the editor stays read-only
+   * meanwhile, or what is typed would be replaced by the version being read.
+   */
+  settling: boolean;
   /** The draft as last read; `undefined` until then. */
   draft: Draft | undefined;
   notice: ProposeNotice | undefined;
 }
 
-export const proposeMode = createStore<ProposeState>({ on: false, draft: undefined, notice: undefined });
+export const proposeMode = createStore<ProposeState>({ on: false, settling: false, draft: undefined, notice: undefined });
 
 /** Drafts exist for admins of a GitHub-connected workspace only; every other person keeps the read-only editor. */
 export function canPropose(): boolean {
@@ -36,9 +41,19 @@ export function modeGeneration(): number {
   return generation;
 }
 
+/** The editor edits the draft and may be typed in (the tabs hold the draft's versions). */
+export function canEditDraft(): boolean {
+  return isProposing() && !proposeMode.get().settling;
+}
+
+/** Switches the mode; `settling` until the caller has read the tabs again (settleProposing). */
 export function setProposing(on: boolean): void {
   if (on !== proposeMode.get().on) generation++;
-  proposeMode.set((state) => ({ ...state, on }));
+  proposeMode.set((state) => ({ ...state, on, settling: true }));
+}
+
+export function settleProposing(): void {
+  proposeMode.set((state) => ({ ...state, settling: false }));
 }
 
 export function setProposeNotice(notice: ProposeNotice | undefined): void {
