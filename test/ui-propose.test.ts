@@ -4,9 +4,10 @@
 // mode survives a reload → Open pull request (the check's base, head and author) → the notice links the pull
 // request. Then git: the pull request's branch, fetched, is the base commit plus exactly those changes, and the
 // workspace folder never changed. A save over a draft changed in another tab is refused and shown (the conflict
-// dialog); a change pushed upstream (its webhook lost) is a conflict in the pull request dialog, and a token that
-// can only read says so: in both the button stays disabled with the reason. "Run draft" in the run panel runs the
-// draft's version (one only the draft has too), labelled as a draft run, and the workspace's when chosen.
+// dialog); a rename goes to the draft; a change pushed upstream (its webhook lost) is a conflict in the pull
+// request dialog, and a token that can only read says so: in both the button stays disabled with the reason.
+// "Run draft" in the run panel runs the draft's version (one only the draft has too), labelled as a draft run,
+// and the workspace's when chosen.
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -261,7 +262,7 @@ describe("Propose changes in the editor (issue 21)", () => {
     await context.close();
   }, 300_000);
 
-  it("shows a lost update of the draft and a file changed upstream as conflicts, the button disabled, and Discard all empties the draft", async () => {
+  it("shows a lost update of the draft and a file changed upstream as conflicts, the button disabled; renames in the draft; Discard all empties it", async () => {
     await startConnected();
     // Webhooks off for the next push: the workspace stays at c1 while the branch moves on.
     github.faults.loseWebhooks({ count: 1, event: "push" });
@@ -302,10 +303,23 @@ describe("Propose changes in the editor (issue 21)", () => {
     await saveScreenshot(page, "editor-propose-conflict");
     await dialog.getByRole("button", { name: "Cancel" }).click();
 
-    // Discard all asks first, then the draft is empty and the tab shows the workspace's version again.
+    // A rename in the draft: the old path deleted, the new one added and saying where it came from.
+    await page.getByRole("treeitem", { name: "README.md" }).click();
+    await page.getByRole("button", { name: "Rename", exact: true }).click();
+    await page.getByLabel("New path").fill("docs/readme.md");
+    await page.getByRole("button", { name: "Rename", exact: true }).last().click();
+    await page.getByRole("tab", { name: "readme.md" }).waitFor(SLOW);
+    await expect.poll(() => changedPaths(page), SLOW).toEqual(["README.md", "docs/readme.md", "flows/hello.ts"]);
+    await page.getByTestId("changes-panel").getByText("(renamed from README.md)").waitFor();
+    await page.getByRole("treeitem", { name: /README\.md.*deleted in your draft/ }).waitFor(SLOW);
+    expect(await (await host.fetch("/api/drafts/mine/files/docs/readme.md")).text()).toBe("# site\n");
+
+    // Discard all asks first, then the draft is empty and the tabs show the workspace's versions again.
     await page.getByRole("button", { name: "Discard all" }).click();
     await page.getByRole("dialog", { name: "Discard all changes?" }).getByRole("button", { name: "Discard all" }).click();
     await page.getByTestId("changes-panel").getByText("No changes yet").waitFor(SLOW);
+    await expect.poll(() => page.getByRole("tab", { name: "readme.md" }).count(), SLOW).toBe(0);
+    await page.getByRole("tab", { name: "hello.ts" }).click();
     await page.locator(".cm-content").filter({ hasText: "v1" }).waitFor(SLOW);
     expect((await readDraft()).changes).toEqual([]);
     await context.close();
