@@ -7,6 +7,7 @@ import { describeError } from "../api/client.js";
 import { Dialog } from "../ui/dialog.js";
 import "./conflict-dialog.css";
 import { isReadOnly, tabText, type Tab } from "./editor-store.js";
+import { isProposing } from "./propose/propose-mode.js";
 import { keepEditing, overwriteTheirs, readTheirs, reloadTheirs, saveCopyOfMine } from "./tab-versions.js";
 
 type Theirs = { state: "loading" } | { state: "loaded"; text: string | undefined; etag: string } | { state: "deleted" } | { state: "failed"; error: string };
@@ -84,7 +85,10 @@ export function ConflictDialog({ tab }: { tab: Tab }) {
       }
     >
       <p>
-        {fromSave ? (
+        {fromSave && isProposing() ? (
+          // A draft is one person's: the other writer was this person, in another tab or window.
+          <>Your draft of <code>{tab.path}</code> changed in another tab or window after you opened it, so your save was not applied.</>
+        ) : fromSave ? (
           <>Someone saved <code>{tab.path}</code> after you opened it, so your save was not applied.</>
         ) : (
           <><code>{tab.path}</code> was changed outside this tab (another tab, a person or a sync).</>

@@ -1,5 +1,6 @@
-// The conflict dialog's side-by-side diff (@codemirror/merge), loaded with the dialog: the tab's text on the
-// left, the server's on the right, both read-only (text can be selected and copied), unchanged stretches folded.
+// The side-by-side diff (@codemirror/merge), loaded with the dialog that shows it: in the conflict dialog the tab's
+// text on the left and the server's on the right; in propose mode a change's workspace version and the draft's
+// (propose/change-diff-dialog.tsx). Both read-only (text can be selected and copied), unchanged stretches folded.
 import { MergeView } from "@codemirror/merge";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { EditorState, type Extension } from "@codemirror/state";
@@ -10,6 +11,8 @@ export interface DiffViewOptions {
   path: string;
   mine: string;
   theirs: string;
+  /** What each side is, for a screen reader (the conflict dialog's wording unless told). */
+  labels?: { mine: string; theirs: string };
 }
 
 const theme = EditorView.theme({
@@ -31,8 +34,8 @@ function side(label: string, path: string): Extension {
 
 export function createDiffView(parent: HTMLElement, options: DiffViewOptions): { destroy(): void } {
   return new MergeView({
-    a: { doc: options.mine, extensions: side(`Your text of ${options.path} (not saved)`, options.path) },
-    b: { doc: options.theirs, extensions: side(`${options.path} on the server`, options.path) },
+    a: { doc: options.mine, extensions: side(options.labels?.mine ?? `Your text of ${options.path} (not saved)`, options.path) },
+    b: { doc: options.theirs, extensions: side(options.labels?.theirs ?? `${options.path} on the server`, options.path) },
     parent,
     gutter: true,
     highlightChanges: true,

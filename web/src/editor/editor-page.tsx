@@ -1,23 +1,19 @@
 // The script editor: the workspace tree on the left, open files in tabs on the right, CodeMirror below.
 // In read-only mode (GitHub connected, or a person without the admin role) a banner says why (the repository,
 // or the role), the editor is read-only and every control that would change a file is disabled; the API
-// refuses such calls anyway.
+// refuses such calls anyway. An admin of a connected workspace can "Propose changes" instead (propose/): the
+// editor then edits their own draft, listed in the Changes panel and opened as a pull request.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { describeError } from "../api/client.js";
 import { ZIP_URL, fileUrl, type TreeNode } from "../api/workspace.js";
 import { useLocation } from "../router.js";
 import { canRun, canWrite, connection, missingRoleReason, refreshConnection, session } from "../session.js";
 import { useStore } from "../store.js";
-import { ConfirmDialog, PromptDialog } from "../ui/dialog.js";
 import { useDrawer } from "../ui/use-drawer.js";
 import { ConflictDialog } from "./conflict-dialog.js";
 import {
   activateTab,
   attachView,
   closeTab,
-  createFile,
-  createFolder,
-  deletePath,
   editorModel,
   loadCodeMirror,
   openFile,
@@ -30,24 +26,19 @@ import {
   toggleFolder,
   type Tab,
 } from "./editor-store.js";
+import { FileActionDialogs, type FileAction } from "./file-action-dialogs.js";
 import { FileTree } from "./file-tree.js";
-import { FirstRun, newWorkflow, treeFilePaths } from "./first-run.js";
-import { ReadOnlyBanners } from "./read-only-banners.js";
-import { RenameDialog } from "./rename-dialog.js";
+import { FirstRun } from "./first-run.js";
+import { ChangesPanel } from "./propose/changes-panel.js";
+import { ProposeBanner } from "./propose/propose-banner.js";
+import { canPropose, draftMarks, proposeMode } from "./propose/propose-mode.js";
 import { RunPanel } from "./run-panel.js";
 import { WorkspaceSearch } from "./search/workspace-search.js";
 import { TabNotices, useOutsideChangeChecks } from "./tab-notices.js";
 import { ProblemsPanel } from "./typescript/problems-panel.js";
-import { uniquePath } from "./workflow-templates.js";
 
 /** Files that may define a workflow (src/engine: .ts, .mts, .js, .mjs). */
 const SCRIPT = /\.(?:ts|mts|js|mjs)$/;
-
-type Pending =
-  | { kind: "new-file" | "new-folder" | "new-workflow"; base: string }
-  | { kind: "rename"; node: TreeNode }
-  | { kind: "delete"; node: TreeNode }
-  | { kind: "close-tab"; path: string };
 
 export function EditorPage() {
   const model = useStore(editorModel);
@@ -56,10 +47,11 @@ export function EditorPage() {
   const current = useStore(session);
   const managedByGitHub = status?.connected === true;
   const roleReason = missingRoleReason(current, "admin");
-  const readOnly = managedByGitHub || !canWrite(current);
-  const [pending, setPending] = useState<Pending | undefined>();
-  const [dialogError, setDialogError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  // Propose mode (admins of a connected workspace): edits go to the person's draft (propose/).
+  const { on: proposeOn, settling, draft } = useStore(proposeMode);
+  const proposing = proposeOn && canPropose();
+  const readOnly = (managedByGitHub && !(proposing && !settling)) || !canWrite(current);
+  const [pending, setPending] = useState<FileAction | undefined>();
   const editorHost = useRef<HTMLDivElement>(null);
   const active = model.tabs.find((tab) => tab.path === model.active);
   const operator = canRun(current);
@@ -148,24 +140,6 @@ export function EditorPage() {
   const baseFolder = selectedNode ? (selectedNode.type === "folder" ? selectedNode.path : parentOf(selectedNode.path)) : "";
   const dirtyPaths = model.tabs.filter((tab) => tab.dirty).map((tab) => tab.path);
 
-  const run = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setDialogError(undefined);
-    try {
-      await action();
-      setPending(undefined);
-    } catch (error) {
-      setDialogError(describeError(error));
-      if (managedByGitHub) await refreshConnection();
-    } finally {
-      setBusy(false);
-    }
-  };
-  const cancel = () => {
-    setPending(undefined);
-    setDialogError(undefined);
-  };
-
   const requestClose = (tab: Tab) => {
     if (tab.dirty) setPending({ kind: "close-tab", path: tab.path });
     else closeTab(tab.path);
@@ -174,14 +148,21 @@ export function EditorPage() {
   return (
     <div class="editor-page">
       <h1 class="visually-hidden">Editor</h1>
-      <ReadOnlyBanners status={status} roleReason={roleReason} activePath={active?.path} />
+      <ProposeBanner status={status} roleReason={roleReason} activePath={active?.path} />
       <div class="editor-layout">
         <aside class="sidebar drawer" aria-label="Workspace" {...files.drawerProps}>
           <h2 class="visually-hidden">Files</h2>
           <div class="toolbar" role="toolbar" aria-label="File actions">
             <button type="button" disabled={readOnly} onClick={() => setPending({ kind: "new-workflow", base: baseFolder || "workflows" })}>New workflow</button>
             <button type="button" disabled={readOnly} onClick={() => setPending({ kind: "new-file", base: baseFolder })}>New file</button>
-            <button type="button" disabled={readOnly} onClick={() => setPending({ kind: "new-folder", base: baseFolder })}>New folder</button>
+            <button
+              type="button"
+              disabled={readOnly || proposing}
+              title={proposing ? "A draft holds files: create a file in the new folder instead" : undefined}
+              onClick={() => setPending({ kind: "new-folder", base: baseFolder })}
+            >
+              New folder
+            </button>
             <button type="button" disabled={readOnly || !selectedNode} onClick={() => selectedNode && setPending({ kind: "rename", node: selectedNode })}>
               Rename
             </button>
@@ -192,6 +173,7 @@ export function EditorPage() {
             <a class="button" href={ZIP_URL} download>Download .zip</a>
             <WorkspaceSearch />
           </div>
+          {proposing && <ChangesPanel onOpen={(path) => void openFile(path)} />}
           {model.treeError && <p class="error" role="alert">Could not load the workspace: {model.treeError}</p>}
           {model.tree ? (
             <FileTree
@@ -199,6 +181,7 @@ export function EditorPage() {
               expanded={model.expanded}
               selected={model.selected}
               dirtyPaths={dirtyPaths}
+              marks={proposing ? draftMarks(draft) : undefined}
               onSelect={selectPath}
               onOpenFile={(path) => void openFile(path)}
               onToggle={toggleFolder}
@@ -292,78 +275,7 @@ export function EditorPage() {
         </section>
       </div>
 
-      {pending?.kind === "new-file" && (
-        <PromptDialog
-          title="New file"
-          label="File path"
-          hint="A path inside the workspace, e.g. workflows/hello.ts. Missing folders are created."
-          initialValue={pending.base ? `${pending.base}/new-workflow.ts` : "new-workflow.ts"}
-          confirmLabel="Create"
-          busy={busy}
-          error={dialogError}
-          onCancel={cancel}
-          onSubmit={(path) => void run(() => createFile(path))}
-        />
-      )}
-      {pending?.kind === "new-workflow" && (
-        <PromptDialog
-          title="New workflow"
-          label="Workflow file"
-          hint="A .ts or .js file; it starts as a runnable workflow named after the file. Missing folders are created."
-          initialValue={uniquePath(`${pending.base}/new-workflow.ts`, treeFilePaths())}
-          confirmLabel="Create"
-          busy={busy}
-          error={dialogError}
-          onCancel={cancel}
-          onSubmit={(path) => void run(() => newWorkflow(path))}
-        />
-      )}
-      {pending?.kind === "new-folder" && (
-        <PromptDialog
-          title="New folder"
-          label="Folder path"
-          initialValue={pending.base ? `${pending.base}/new-folder` : "new-folder"}
-          confirmLabel="Create"
-          busy={busy}
-          error={dialogError}
-          onCancel={cancel}
-          onSubmit={(path) => void run(() => createFolder(path))}
-        />
-      )}
-      {pending?.kind === "rename" && (
-        <RenameDialog node={pending.node} onDone={cancel} onCancel={cancel} onRefused={() => void (managedByGitHub && refreshConnection())} />
-      )}
-      {pending?.kind === "delete" && (
-        <ConfirmDialog
-          title={`Delete ${pending.node.type}`}
-          message={
-            pending.node.type === "folder" ? (
-              <p>Delete the folder <code>{pending.node.path}</code> and everything in it? This cannot be undone.</p>
-            ) : (
-              <p>Delete <code>{pending.node.path}</code>? This cannot be undone.</p>
-            )
-          }
-          confirmLabel="Delete"
-          danger
-          busy={busy}
-          error={dialogError}
-          onCancel={cancel}
-          onConfirm={() => void run(() => deletePath(pending.node.path, pending.node.type))}
-        />
-      )}
-      {pending?.kind === "close-tab" && (
-        <ConfirmDialog
-          title="Discard changes?"
-          message={<p><code>{pending.path}</code> has unsaved changes. Close it and lose them?</p>}
-          confirmLabel="Discard changes"
-          danger
-          onCancel={cancel}
-          onConfirm={() => {
-            closeTab(pending.path);
-            cancel();
-          }}
-        />
-      )}
+      {pending && <FileActionDialogs pending={pending} proposing={proposing} onDone={() => setPending(undefined)} />}
       {active?.conflict && <ConflictDialog tab={active} />}
     </div>
   );

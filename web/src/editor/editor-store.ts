@@ -3,11 +3,13 @@
 // state. The page renders it; the functions here and in tab-versions.ts (conflicts, outside changes) are
 // every action the page can take.
 import { ApiError, describeError } from "../api/client.js";
-import * as files from "../api/workspace.js";
 import type { WorkspaceTree } from "../api/workspace.js";
 import { canWrite, connection, loadSession, missingRoleReason, refreshConnection, session } from "../session.js";
 import { createStore } from "../store.js";
 import type { EditorState, EditorView } from "./codemirror-setup.js";
+// The workspace's files, or in propose mode the person's draft of them.
+import * as files from "./editor-files.js";
+import { canEditDraft, draftChangeOf, isProposing } from "./propose/propose-mode.js";
 
 export interface Tab {
   path: string;
@@ -67,9 +69,9 @@ export const loadCodeMirror = (): Promise<CodeMirror> => (codeMirror ??= import(
 const states = new Map<string, EditorState>();
 let view: EditorView | undefined;
 
-/** Read-only while GitHub manages the workspace, and for anyone without the admin role. */
+/** Read-only while GitHub manages the workspace (unless proposing changes), and for anyone without the admin role. */
 export function isReadOnly(): boolean {
-  return connection.get()?.connected === true || !canWrite(session.get());
+  return (connection.get()?.connected === true && !canEditDraft()) || !canWrite(session.get());
 }
 
 export function updateTab(path: string, change: Partial<Tab>): void {
@@ -175,8 +177,11 @@ export async function openFile(path: string, options: { line?: number } = {}): P
 
 export async function loadIntoTab(path: string): Promise<void> {
   updateTab(path, { loading: true, error: undefined });
+  const before = states.get(path);
   try {
     const [file, cm] = await Promise.all([files.readFile(path), loadCodeMirror()]);
+    // Typed into while this was read (another load of the tab finished first, e.g. as propose mode starts): keep it.
+    if (states.get(path) !== before && getTab(path)?.dirty) return updateTab(path, { loading: false });
     if (file.text !== undefined) states.set(path, makeState(cm, path, file.text));
     else states.delete(path);
     updateTab(path, { etag: file.etag, savedText: file.text, contentType: file.contentType, loading: false, dirty: false, conflict: undefined });
@@ -267,7 +272,7 @@ export async function saveTab(path: string, options: { overwriteEtag?: string; c
 }
 
 async function handleWriteError(path: string, error: unknown): Promise<void> {
-  if (error instanceof ApiError && error.status === 412) {
+  if (files.isStaleWrite(error)) {
     updateTab(path, { conflict: { currentEtag: files.currentEtagOf(error), reason: "save" } });
     return;
   }
@@ -320,6 +325,7 @@ export async function movePath(from: string, to: string, options: { overwrite?: 
     states.delete(path);
     states.set(next, makeState(cm, next, state.doc.toString()));
   }
+  const moved = editorModel.get().tabs.filter((tab) => rename(tab.path) !== tab.path).map((tab) => rename(tab.path));
   editorModel.set((model) => ({
     ...model,
     tabs: model.tabs.map((tab) => ({ ...tab, path: rename(tab.path) })),
@@ -327,6 +333,8 @@ export async function movePath(from: string, to: string, options: { overwrite?: 
     expanded: model.expanded.map(rename),
   }));
   await reloadTree();
+  // A rename in a draft is a new change at the new path: the moved tabs' next saves go over that one.
+  if (isProposing()) for (const path of moved) updateTab(path, { etag: draftChangeOf(path)?.etag ?? "" });
   revealPath(to);
   await showActive();
 }

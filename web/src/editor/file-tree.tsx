@@ -1,14 +1,19 @@
 // The workspace folder tree, as a WAI-ARIA tree: one tab stop (roving tabindex), arrows to move, Right/Left
-// to open/close folders, Enter to open a file, F2 to rename, Delete to delete.
+// to open/close folders, Enter to open a file, F2 to rename, Delete to delete. In propose mode each path the draft
+// changes carries its mark (A, M, D: propose/change-badge.tsx); a deleted file stays, struck through, until reverted.
 // https://www.w3.org/WAI/ARIA/apg/patterns/treeview/
 import { useLayoutEffect, useRef } from "preact/hooks";
+import type { DraftChangeKind } from "../api/drafts.js";
 import type { FolderNode, TreeNode } from "../api/workspace.js";
+import { ChangeBadge } from "./propose/change-badge.js";
 
 export interface FileTreeProps {
   root: FolderNode;
   expanded: string[];
   selected: string | undefined;
   dirtyPaths: string[];
+  /** What a draft does to each path it changes (propose mode). */
+  marks?: Record<string, DraftChangeKind>;
   onSelect: (path: string) => void;
   onOpenFile: (path: string) => void;
   onToggle: (path: string, open?: boolean) => void;
@@ -101,6 +106,7 @@ export function FileTree(props: FileTreeProps) {
         const isFolder = node.type === "folder";
         const isOpen = isFolder && expanded.has(node.path);
         const dirty = props.dirtyPaths.includes(node.path);
+        const mark = props.marks?.[node.path];
         return (
           <li
             key={node.path}
@@ -110,7 +116,7 @@ export function FileTree(props: FileTreeProps) {
             aria-selected={node.path === props.selected}
             tabIndex={index === focusIndex ? 0 : -1}
             data-path={node.path}
-            class={`tree-item ${isFolder ? "folder" : "file"}${node.path === props.selected ? " selected" : ""}`}
+            class={`tree-item ${isFolder ? "folder" : "file"}${node.path === props.selected ? " selected" : ""}${mark === "deleted" ? " deleted" : ""}`}
             style={{ paddingLeft: `${(row.depth - 1) * 14 + 6}px` }}
             onClick={() => {
               props.onSelect(node.path);
@@ -123,6 +129,7 @@ export function FileTree(props: FileTreeProps) {
             <span class="tree-icon" aria-hidden="true">{isFolder ? (isOpen ? "▾" : "▸") : "·"}</span>
             <span class="tree-name">{node.name}</span>
             {dirty && <span class="dirty-dot" title="Unsaved changes" aria-label="unsaved changes">●</span>}
+            {mark && <ChangeBadge kind={mark} />}
           </li>
         );
       })}

@@ -6,9 +6,10 @@ import { useState } from "preact/hooks";
 import { ApiError, describeError } from "../api/client.js";
 import type { ConnectionStatus } from "../api/github.js";
 import { listWorkflows } from "../api/workflows.js";
-import * as files from "../api/workspace.js";
+import type { TreeNode } from "../api/workspace.js";
 import { githubFileUrl } from "../session.js";
 import "../ui/guide.css";
+import { writeFile } from "./editor-files.js";
 import { editorModel, openFile, reloadTree } from "./editor-store.js";
 import { FIRST_WORKFLOW, uniqueName, workflowNameFromPath, workflowSkeleton } from "./workflow-templates.js";
 
@@ -74,7 +75,7 @@ export function FirstRun({ status, roleReason, onCreated }: FirstRunProps) {
 export async function createFirstWorkflow(): Promise<void> {
   for (const file of FIRST_WORKFLOW.files) {
     try {
-      await files.writeFile(file.path, file.text, { createOnly: true });
+      await writeFile(file.path, file.text, { createOnly: true });
     } catch (error) {
       // Written by another tab a moment ago: theirs stands, and is what opens.
       if (!(error instanceof ApiError && error.status === 412)) throw error;
@@ -92,7 +93,7 @@ export async function newWorkflow(path: string): Promise<void> {
     (): string[] => [],
   );
   const name = uniqueName(workflowNameFromPath(path), taken);
-  await files.writeFile(path, workflowSkeleton(name, path), { createOnly: true });
+  await writeFile(path, workflowSkeleton(name, path), { createOnly: true });
   await reloadTree();
   await openFile(path);
 }
@@ -100,7 +101,7 @@ export async function newWorkflow(path: string): Promise<void> {
 /** Every file path in the tree as loaded (for a new file name nobody uses yet). */
 export function treeFilePaths(): string[] {
   const paths: string[] = [];
-  const walk = (nodes: files.TreeNode[]) => {
+  const walk = (nodes: TreeNode[]) => {
     for (const node of nodes) {
       if (node.type === "folder") walk(node.children);
       else paths.push(node.path);

@@ -1,5 +1,7 @@
 // Why the editor is read-only, above it: the person's role (no write access), and/or GitHub managing the
-// workspace (with a link to the open file on GitHub, where it can be changed).
+// workspace (with a link to the open file on GitHub, where it can be changed, and for admins "Propose changes":
+// propose/propose-banner.tsx).
+import type { ComponentChildren } from "preact";
 import type { ConnectionStatus } from "../api/github.js";
 import { githubFileUrl } from "../session.js";
 
@@ -8,9 +10,11 @@ export interface ReadOnlyBannersProps {
   /** Why this person cannot write (missingRoleReason), when they cannot. */
   roleReason: string | undefined;
   activePath: string | undefined;
+  /** Shown at the end of the "Managed by GitHub" banner. */
+  githubAction?: ComponentChildren;
 }
 
-export function ReadOnlyBanners({ status, roleReason, activePath }: ReadOnlyBannersProps) {
+export function ReadOnlyBanners({ status, roleReason, activePath, githubAction }: ReadOnlyBannersProps) {
   return (
     <>
       {roleReason && (
@@ -27,6 +31,7 @@ export function ReadOnlyBanners({ status, roleReason, activePath }: ReadOnlyBann
           <a href={githubFileUrl(status, activePath)} target="_blank" rel="noreferrer">
             {activePath ? `Open ${activePath} on GitHub` : "Open the repository on GitHub"}
           </a>
+          {githubAction}
         </div>
       )}
     </>

@@ -1,16 +1,21 @@
 // The run panel beside the code: the workflow the file defines, its run form (starting from the last parameters
 // used in this browser), and the run watched live, whose error `file:line` links open the editor at that line.
 // Opened by the file bar's Run button or Ctrl/Cmd-Enter, which also runs; a file with unsaved changes is saved
-// first, since a run uses the code on disk.
+// first, since a run uses the code on disk. In propose mode it runs the person's draft of the workflow by default
+// ("Run draft": the draft's files over the workspace's, nothing written; the workflow and its parameters are the
+// draft's, from GET /api/drafts/mine/workflows), or the workspace's version when asked, and says which one a run was.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../api/client.js";
+import { listDraftWorkflows } from "../api/drafts.js";
 import { listWorkflows, type RunRecord, type WorkflowList } from "../api/workflows.js";
 import { LiveRunView } from "../runs/live-run-view.js";
 import { recallParams } from "../runs/run-params.js";
 import { useRunStarter } from "../runs/run-starter.js";
 import { RunForm } from "../workflows/run-form.js";
 import { SourceLink } from "../workflows/run-view.js";
+import { useStore } from "../store.js";
 import { editorModel, isDirty, saveTab } from "./editor-store.js";
+import { isProposing, proposeMode } from "./propose/propose-mode.js";
 
 export interface RunPanelProps {
   /** The workflow file the panel runs. */
@@ -28,15 +33,29 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
   const [pendingRun, setPendingRun] = useState(0);
   const form = useRef<HTMLFormElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
+  useStore(proposeMode);
+  const proposing = isProposing();
+  const [runDraft, setRunDraft] = useState(true);
+  const draftRun = proposing && runDraft;
+  // Which version the run shown ran (its record says so too: RunRecord.draft).
+  const [ranDraft, setRanDraft] = useState(false);
 
   const load = async () => {
     try {
-      setList(await listWorkflows());
+      setList(await (draftRun ? listDraftWorkflows() : listWorkflows()));
       setListError(undefined);
     } catch (error) {
       setListError(describeError(error));
     }
   };
+  // The other version chosen: its workflows (the draft may add one, or change its parameters).
+  const shownVersion = useRef(draftRun);
+  useEffect(() => {
+    if (shownVersion.current === draftRun) return;
+    shownVersion.current = draftRun;
+    setList(undefined);
+    void load();
+  }, [draftRun]);
   useEffect(() => {
     setRun(undefined);
     starter.clear();
@@ -68,18 +87,33 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
   };
   const onRun = async (params: Record<string, unknown>) => {
     if (!workflow) return;
-    const record = await starter.start(workflow.name, params, { before: saveFirst });
-    if (record) setRun(record);
+    // A workspace run in propose mode does not need the tab's text: it is the draft's, not the workspace's.
+    const record = await starter.start(workflow.name, params, { before: draftRun || !proposing ? saveFirst : undefined, draft: draftRun });
+    if (record) {
+      setRanDraft(draftRun);
+      setRun(record);
+    }
   };
 
   return (
     <aside class="run-panel" aria-labelledby="run-panel-title" data-path={path}>
       <div class="run-panel-head">
         <h2 id="run-panel-title" tabIndex={-1} ref={heading}>
-          Run {workflow ? <code>{workflow.name}</code> : path}
+          {draftRun ? "Run draft of" : "Run"} {workflow ? <code>{workflow.name}</code> : path}
         </h2>
         <button type="button" class="link-button" onClick={onClose} aria-label="Close the run panel">Close</button>
       </div>
+      {proposing && (
+        <fieldset class="run-version">
+          <legend>Version to run</legend>
+          <label class="checkbox">
+            <input type="radio" name="run-version" checked={runDraft} onChange={() => setRunDraft(true)} /> Your draft (saved first)
+          </label>
+          <label class="checkbox">
+            <input type="radio" name="run-version" checked={!runDraft} onChange={() => setRunDraft(false)} /> The workspace, as synced
+          </label>
+        </fieldset>
+      )}
       {listError && <p class="error" role="alert">Could not list the workflows: {listError}</p>}
       {!list && !listError && <p class="muted">Loading…</p>}
       {list && !workflow && loadError && (
@@ -89,13 +123,18 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
         </div>
       )}
       {list && !workflow && !loadError && (
-        <p class="muted">{path} does not define a workflow: its default export must be defineWorkflow(…). Save it, then press Ctrl+Enter again.</p>
+        <p class="muted">
+          {proposing && !draftRun
+            ? `${path} does not define a workflow in the workspace (as synced): choose your draft to run the draft's version.`
+            : `${path} does not define a workflow${draftRun ? " in your draft" : ""}: its default export must be defineWorkflow(…). Save it, then press Ctrl+Enter again.`}
+        </p>
       )}
       {workflow && (
         <>
           <RunForm
             key={workflow.name}
             workflow={workflow}
+            runLabel={draftRun ? "Run draft" : "Run"}
             busy={starter.busy}
             fieldErrors={starter.fieldErrors}
             initialValues={recallParams(workflow.name)}
@@ -104,7 +143,12 @@ export function RunPanel({ path, runToken, onClose }: RunPanelProps) {
           />
           <p class="muted small">Ctrl+Enter (⌘+Enter) in the editor runs it again with these values.</p>
           {starter.runError && <p class="error" role="alert">{starter.runError}</p>}
-          {run && <LiveRunView key={run.id} runId={run.id} initial={run} compact onStarted={setRun} />}
+          {run && (ranDraft || run.draft) && (
+            <p class="notice small" data-testid="draft-run">
+              <strong>Draft run</strong>: your draft's version of the workflow, with the draft's files over the workspace's.
+            </p>
+          )}
+          {run && <LiveRunView key={run.id} runId={run.id} initial={run} compact onStarted={setRun} draft={ranDraft} />}
         </>
       )}
     </aside>

@@ -4,7 +4,7 @@
 // until the next save).
 import { ApiError, describeError } from "../api/client.js";
 import { listWorkflows } from "../api/workflows.js";
-import * as files from "../api/workspace.js";
+import * as files from "./editor-files.js";
 import { editorModel, getTab, loadIntoTab, openFile, reloadTree, replaceTabText, saveTab, tabText, updateTab } from "./editor-store.js";
 import { planWorkflowCopy } from "./workflow-copy.js";
 

@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 import { ApiError, describeError } from "../api/client.js";
 import { cancelRun, isFinished, type RunRecord } from "../api/workflows.js";
 import { followLink } from "../router.js";
-import { canRun, session } from "../session.js";
+import { canRun, canWrite, session } from "../session.js";
 import { useStore } from "../store.js";
 import { RunView, type RunViewProps } from "../workflows/run-view.js";
 import { queueAndRemember } from "./run-starter.js";
@@ -22,9 +22,11 @@ export interface LiveRunViewProps {
   compact?: boolean;
   /** The run's title level (RunView): 1 where the run is the page. */
   headingLevel?: RunViewProps["headingLevel"];
+  /** A run of the caller's draft (the editor's run panel; a record with `draft` says so too). */
+  draft?: boolean;
 }
 
-export function LiveRunView({ runId, initial, onStarted, onFinished, compact, headingLevel }: LiveRunViewProps) {
+export function LiveRunView({ runId, initial, onStarted, onFinished, compact, headingLevel, draft }: LiveRunViewProps) {
   const live = useLiveRun(runId, initial, { onFinished });
   const current = useStore(session);
   const [busy, setBusy] = useState<"cancel" | "rerun" | undefined>();
@@ -36,6 +38,10 @@ export function LiveRunView({ runId, initial, onStarted, onFinished, compact, he
   }
   const finished = isFinished(live.status || run.status);
   const operator = canRun(current);
+  // A draft run is re-run from the caller's own draft (an admin's: drafts are theirs); the Workflows page runs
+  // the workspace's version, so it offers no "Edit and re-run" for one.
+  const draftRun = draft === true || run.draft !== undefined;
+  const canRerun = draftRun ? canWrite(current) : true;
 
   const cancel = async () => {
     setBusy("cancel");
@@ -55,7 +61,7 @@ export function LiveRunView({ runId, initial, onStarted, onFinished, compact, he
     setBusy("rerun");
     setActionError(undefined);
     try {
-      onStarted?.(await queueAndRemember(run.workflow, run.params ?? {}));
+      onStarted?.(await queueAndRemember(run.workflow, run.params ?? {}, { draft: draftRun }));
     } catch (error) {
       setActionError(describeError(error));
     } finally {
@@ -71,14 +77,16 @@ export function LiveRunView({ runId, initial, onStarted, onFinished, compact, he
           {cancelling || busy === "cancel" ? "Cancelling…" : "Cancel run"}
         </button>
       )}
-      {onStarted && (
+      {onStarted && canRerun && (
         <button type="button" onClick={() => void rerun()} disabled={busy === "rerun"}>
-          {busy === "rerun" ? "Starting…" : "Re-run"}
+          {busy === "rerun" ? "Starting…" : draftRun ? "Re-run your draft" : "Re-run"}
         </button>
       )}
-      <a class="button" href={`/workflows?name=${encodeURIComponent(run.workflow)}&from=${encodeURIComponent(run.id)}`} onClick={followLink}>
-        Edit and re-run
-      </a>
+      {!draftRun && (
+        <a class="button" href={`/workflows?name=${encodeURIComponent(run.workflow)}&from=${encodeURIComponent(run.id)}`} onClick={followLink}>
+          Edit and re-run
+        </a>
+      )}
       {actionError && <p class="error" role="alert">{actionError}</p>}
     </>
   ) : undefined;

@@ -1,14 +1,21 @@
 // Starting a run from the UI, one way everywhere (the Workflows page's form, the editor's run panel, Re-run):
 // queued (the answer comes at once, and the run is watched live), its parameters remembered for the next form
 // (secret-looking ones never), and a refusal read back onto the form: a 400's problems under their fields, the
-// rest as one message.
+// rest as one message. A draft run (the editor's run panel in propose mode) runs the caller's draft's version of the
+// workflow instead of the workspace's.
 import { useState } from "preact/hooks";
+import { runDraftWorkflow } from "../api/drafts.js";
 import { queueRun, type RunRecord } from "../api/workflows.js";
 import { readParamProblems, rememberParams } from "./run-params.js";
 
-/** Queues a run and remembers its parameters for the next form of that workflow. */
-export async function queueAndRemember(workflow: string, params: Record<string, unknown>): Promise<RunRecord> {
-  const record = await queueRun(workflow, params);
+export interface StartRunOptions {
+  /** Run the caller's draft of the workspace (POST /api/drafts/mine/runs/{name}), not the workspace. */
+  draft?: boolean;
+}
+
+/** Queues a run (a draft run is waited for: it cannot be queued) and remembers its parameters for the next form. */
+export async function queueAndRemember(workflow: string, params: Record<string, unknown>, options: StartRunOptions = {}): Promise<RunRecord> {
+  const record = options.draft ? await runDraftWorkflow(workflow, params) : await queueRun(workflow, params);
   rememberParams(workflow, params);
   return record;
 }
@@ -23,7 +30,7 @@ export interface RunStarter {
    * Queues the run (after `before`, whose failure is reported like the run's); resolves with the queued record,
    * or undefined when it was refused (the reason is in `runError` / `fieldErrors`).
    */
-  start: (workflow: string, params: Record<string, unknown>, options?: { before?: () => Promise<void> }) => Promise<RunRecord | undefined>;
+  start: (workflow: string, params: Record<string, unknown>, options?: StartRunOptions & { before?: () => Promise<void> }) => Promise<RunRecord | undefined>;
   setRunError: (message: string | undefined) => void;
   /** Forgets the last refusal (another workflow was chosen). */
   clear: () => void;
@@ -42,7 +49,7 @@ export function useRunStarter(): RunStarter {
     clear();
     try {
       await options.before?.();
-      return await queueAndRemember(workflow, params);
+      return await queueAndRemember(workflow, params, { draft: options.draft });
     } catch (error) {
       const { byField, other } = readParamProblems(error);
       setFieldErrors(byField);

@@ -39,6 +39,9 @@ export function RunView({ run, live, actions, compact, headingLevel = compact ? 
         <a href={`/runs?workflow=${encodeURIComponent(run.workflow)}`} onClick={followLink}>{run.workflow}</a>
         {run.startedBy ? <> · started by <span data-testid="run-started-by">{run.startedBy}</span></> : " · started without a person"}
         {" "}<span title="How it was started: http (the caller waited for it) or queue (?wait=false)">via {run.trigger}</span>
+        {run.draft && (
+          <> · <span class="badge badge-neutral" data-testid="run-draft">draft run</span> of {run.draft.owner}'s draft ({run.draft.changes === 1 ? "1 file" : `${run.draft.changes} files`} changed)</>
+        )}
         {run.startedAt && <> · {new Date(run.startedAt).toLocaleString()}</>}
         {" · "}
         <span data-testid="run-elapsed">
