@@ -210,8 +210,15 @@ describe.each(WIDTHS)("at %i px", (width) => {
     await page.locator(".cm-content").filter({ hasText: "defineWorkflow" }).waitFor();
     await page.getByRole("button", { name: "Run…" }).click();
     await page.getByLabel("Who to greet").waitFor();
-    const code = (await page.locator(".code-host").boundingBox())!;
-    const panel = (await page.locator(".run-panel").boundingBox())!;
+    // Measured once the layout has settled (the panel's arrival resizes the code; on a loaded machine a frame later).
+    const boxes = async () => ({ code: (await page.locator(".code-host").boundingBox())!, panel: (await page.locator(".run-panel").boundingBox())! });
+    await expect
+      .poll(async () => {
+        const { code: c, panel: p } = await boxes();
+        return width >= NARROW ? p.x >= c.x + c.width - 1 : p.y >= c.y + c.height - 1;
+      }, { timeout: 10_000 })
+      .toBe(true);
+    const { code, panel } = await boxes();
     await screenshot(page, `editor-run-panel-${width}`);
     await expectNoHorizontalOverflow(page);
     if (width >= NARROW) {
