@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../local/azurite.js";
 import { ConnectionStore } from "../src/azure/connection-store.js";
 import { LeaseStore } from "../src/azure/lease-store.js";
-import { TABLES } from "../src/azure/resources.js";
+import { QUEUES, TABLES } from "../src/azure/resources.js";
 import { createStorageClients, type StorageClients } from "../src/azure/storage.js";
 import { SyncRunStore, type SyncRunRecord } from "../src/azure/sync-run-store.js";
 import { sweepInterruptedSyncs } from "../src/sync/sweep-interrupted-syncs.js";
@@ -115,7 +115,12 @@ describe("two instances on one storage account and one workspace", () => {
   };
   /** No run running and the connection Ready, twice in a row a second apart (queued jobs drained). */
   const waitForQuiet = async (ignoreRunId?: string) => {
-    const quiet = async () => (await runs()).every((r) => r.result !== "running" || r.runId === ignoreRunId) && (await connections().get())?.record.state === "Ready";
+    // No run going, the record Ready, and no sync job left on the queue (visible or not: a "Sync now" sent while
+    // polling can still be on its way on a loaded machine, and would make the record Syncing a moment later).
+    const quiet = async () =>
+      (await runs()).every((r) => r.result !== "running" || r.runId === ignoreRunId) &&
+      (await connections().get())?.record.state === "Ready" &&
+      ((await storage.queue(QUEUES.workspaceSync).getProperties()).approximateMessagesCount ?? 0) === 0;
     await waitFor("the instances to go quiet", async () => (await quiet()) && (await new Promise((r) => setTimeout(r, 1_000)), await quiet()), {
       timeoutInMs: 30_000,
       intervalInMs: 200,
