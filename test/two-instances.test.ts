@@ -116,11 +116,11 @@ describe("two instances on one storage account and one workspace", () => {
   /** No run running and the connection Ready, twice in a row a second apart (queued jobs drained). */
   const waitForQuiet = async (ignoreRunId?: string) => {
     // No run going, the record Ready, and no sync job left on the queue (visible or not: a "Sync now" sent while
-    // polling can still be on its way on a loaded machine, and would make the record Syncing a moment later).
+    // polling can still be on its way on a loaded machine, and would make the record Syncing a moment later). A
+    // killed holder's run is ignored, and so is its message, which stays invisible until its visibility timeout.
+    const queueEmpty = async () => ignoreRunId !== undefined || ((await storage.queue(QUEUES.workspaceSync).getProperties()).approximateMessagesCount ?? 0) === 0;
     const quiet = async () =>
-      (await runs()).every((r) => r.result !== "running" || r.runId === ignoreRunId) &&
-      (await connections().get())?.record.state === "Ready" &&
-      ((await storage.queue(QUEUES.workspaceSync).getProperties()).approximateMessagesCount ?? 0) === 0;
+      (await runs()).every((r) => r.result !== "running" || r.runId === ignoreRunId) && (await connections().get())?.record.state === "Ready" && (await queueEmpty());
     await waitFor("the instances to go quiet", async () => (await quiet()) && (await new Promise((r) => setTimeout(r, 1_000)), await quiet()), {
       timeoutInMs: 30_000,
       intervalInMs: 200,
