@@ -23,6 +23,7 @@ import { ensureStorageResources } from "../../src/azure/storage.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { startGitHubStandIn } from "../../test/support/github-stand-in/index.js";
+import { textish } from "../support/textish.js";
 import { machineLine, median, percentile, round, shouldWrite, table, writeSection } from "../support/report.js";
 
 const run = promisify(execFile);
@@ -45,7 +46,7 @@ try {
   const repo = await github.createRepository("octo-user/bench-checks", { private: true });
   const files: Record<string, string> = { "lib/label.ts": "export const label = (i: number, n: number): string => `workflow ${i}: ${n}`;\n" };
   for (let i = 0; i < CHANGED; i++) files[`flows/w${String(i).padStart(3, "0")}.ts`] = workflow(i, 1);
-  for (let i = 0, count = CHANGED + 1; count < FILES; i++, count++) files[`data/${String(i % 100).padStart(2, "0")}/f${i}.txt`] = `${"x".repeat(1024 + ((i * 7907) % 8192))}\n`;
+  for (let i = 0, count = CHANGED + 1; count < FILES; i++, count++) files[`data/${String(i % 100).padStart(2, "0")}/f${i}.txt`] = textish(i, 1024 + ((i * 7907) % 8192)).toString("utf8");
   const base = await repo.commit(files, { message: "base" });
 
   const config = loadConfig(

@@ -27,6 +27,7 @@ import { syncOnce, type SyncDeps } from "../../src/sync/sync-once.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "../../test/support/github-stand-in/index.js";
 import { smbUnavailable, startSmbShare } from "../../test/support/smb-share.js";
 import { machineLine, median, round, shouldWrite, table, writeSection } from "../support/report.js";
+import { textish } from "../support/textish.js";
 
 /** rsync is not on a fresh Debian machine: without it the rsync baseline is skipped, and the report says how to add it. */
 const HAS_RSYNC = spawnSync("rsync", ["--version"], { stdio: "ignore" }).status === 0;
@@ -41,20 +42,6 @@ const SMB_ONLY = process.env.BENCH_SYNC_ONLY === "smb";
 const SMB_REPEAT = Number(process.env.BENCH_SYNC_SMB_REPEAT ?? 1);
 const CLI = fileURLToPath(new URL("../../bin/funcspace-sync.js", import.meta.url));
 const TOKEN = "ghp_benchmark_token_000000000000000000";
-
-/** Deterministic pseudo-random bytes that compress like source code (~3x), not like zeros or noise. */
-function textish(seed: number, size: number): Buffer {
-  const words = ["const", "function", "return", "await", "import", "export", "value", "workflow", "if", "else", "=>", "{", "}", "(", ")", ";", "\n", "  "];
-  const out = Buffer.alloc(size);
-  let x = seed * 2654435761 + 1;
-  let at = 0;
-  while (at < size) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    const word = x % 7 === 0 ? (x >>> 8).toString(36) : words[x % words.length]!;
-    at += out.write(`${word} `, at);
-  }
-  return out;
-}
 
 /** Mixed sizes: mostly 1-9 KB, a tenth 10-50 KB, one in 500 256-512 KB; ~80 MB for 10,000 files. */
 function fileSize(i: number): number {
