@@ -13,7 +13,8 @@ import { connect, connectPatWithRepoHook, registerApp, resetGitHubState } from "
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import type { StandInCheckRun } from "./support/github-stand-in/check-json.js";
 import { readTreeState } from "./support/sync-fixtures.js";
-import { startTestHost, type TestHost } from "./support/test-host.js";
+import { startUiHost, type UiHost } from "./support/browser.js";
+import { startTestHost } from "./support/test-host.js";
 import { waitFor } from "./support/wait-for.js";
 
 const run = promisify(execFile);
@@ -21,7 +22,7 @@ const hostSettings = readHostSettings();
 const settings = { ...hostSettings, queues: { ...hostSettings.queues, visibilityTimeoutInMs: 200, maxPollingIntervalInMs: 100 } };
 
 let github: GitHubStandIn;
-let host: TestHost;
+let host: UiHost;
 let repo: StandInRepository;
 let owner: Octokit;
 let base: string;
@@ -49,7 +50,7 @@ async function startAppHost(): Promise<void> {
     },
     { message: "base" },
   );
-  host = await startTestHost({ env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl }, settings });
+  host = await startUiHost({ env: { GITHUB_API_URL: github.apiUrl, GITHUB_WEB_URL: github.webUrl }, settings });
   await resetGitHubState(host);
   const app = await github.createApp({
     name: "funcspace-checks",
@@ -114,6 +115,20 @@ describe("pull request checks", () => {
       ((await (await host.fetch("/api/github/pull-checks")).json()) as PullCheckList).checks.find((c) => c.number === number && c.status === "completed"),
     );
     expect(listed).toMatchObject({ conclusion: "success", headSha: head, counts: { added: 1, changed: 1, deleted: 0 }, reportedVia: "check-run", title: "Add bye" });
+
+    // The sync page lists it beside the history, in Chromium: the pull request, its head, the outcome, the counts.
+    const { context, page } = await host.newPage();
+    try {
+      await page.goto("/sync");
+      const region = page.getByRole("region", { name: "Pull requests into main" });
+      const row = region.getByRole("row").filter({ hasText: `#${number} Add bye` });
+      await row.waitFor();
+      expect(await row.getByTestId(`pull-check-${number}`).textContent()).toContain("passes: Ready to sync: 1 added, 1 changed, 0 deleted");
+      expect(await row.textContent()).toContain("+1 ~1 −0");
+      expect(await row.getByRole("link", { name: `#${number} Add bye` }).getAttribute("href")).toBe(listed.url);
+    } finally {
+      await context.close();
+    }
   });
 
   it("fails a pull request that breaks a workflow's import, with an annotation on the line", async () => {
