@@ -9,7 +9,7 @@ import { Octokit } from "@octokit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readHostSettings } from "../local/host-json.js";
 import type { ConnectionStatus, PullCheckList } from "../src/api-types.js";
-import { connect, connectPatWithRepoHook, registerApp, resetGitHubState } from "./support/github-app-fixtures.js";
+import { connect, connectPatWithRepoHook, deliver, registerApp, resetGitHubState } from "./support/github-app-fixtures.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import type { StandInCheckRun } from "./support/github-stand-in/check-json.js";
 import { readTreeState } from "./support/sync-fixtures.js";
@@ -26,6 +26,8 @@ let host: UiHost;
 let repo: StandInRepository;
 let owner: Octokit;
 let base: string;
+let appSecret: string;
+let installationId: number;
 
 const workflow = (name: string, body: string) =>
   `import { defineWorkflow } from "funcspace";\nimport { greet } from "../lib/greet.ts";\n\nexport default defineWorkflow({\n  name: "${name}",\n  async run() {\n    ${body}\n  },\n});\n`;
@@ -61,6 +63,8 @@ async function startAppHost(): Promise<void> {
   // Registered before anything is delivered: the host reads the App's credentials once per few minutes.
   await registerApp(host, { appId: app.id, slug: app.slug, privateKey: app.pem, clientId: app.clientId, clientSecret: app.clientSecret, webhookSecret: app.webhookSecret });
   const installation = await github.createInstallation(app.id, { account: "octo-user", repositories: [repo.fullName] });
+  appSecret = app.webhookSecret;
+  installationId = installation.id;
   await connect(host, { kind: "app", repository: repo.fullName, installationId: installation.id, state: "Connecting", deliveryMode: "webhook" });
   expect((await host.fetch("/api/github/sync", { method: "POST" })).status).toBe(202);
   await waitFor("the first sync", async () => {
@@ -157,6 +161,44 @@ describe("pull request checks", () => {
     expect(twin?.message).toMatch(/"(README|readme)\.md" is the same name on a case-insensitive share/);
     expect(check.output.summary).toContain("README.md");
     expect(check.output.summary).toContain("readme.md");
+  });
+
+  it("sends more than GitHub's 50 annotations per request in batches, every one arriving", async () => {
+    const bad: Record<string, string> = {};
+    for (let i = 0; i < 60; i++) bad[`names/bad:${i}.txt`] = `${i}\n`;
+    const { head } = await openPullRequest(bad, "Sixty names the share cannot hold");
+    const check = await completedCheck(head);
+    expect(check.conclusion).toBe("failure");
+    expect(check.output.title).toBe("60 problems: the workspace would break");
+    // Every update the stand-in took held at most 50 (it refuses more with 422); together they are all 60.
+    expect(new Set(check.annotations.map((a) => a.path))).toEqual(new Set(Object.keys(bad)));
+  });
+
+  it("never runs the code of a pull request from a fork: discovery is skipped and said so, the rest is checked", async () => {
+    // A workflow whose top-level code throws: discovery (which imports it) would report that; nothing else runs it.
+    await run("git", ["-C", repo.bareDir, "branch", "fork-head", base]);
+    const head = await repo.commit({ "flows/evil.ts": `throw new Error("top-level code ran");\nexport default 1;\n` }, { branch: "fork-head", message: "fork" });
+    const payload = {
+      action: "opened",
+      number: 900,
+      pull_request: {
+        number: 900,
+        title: "From a fork",
+        html_url: `${github.webUrl}/${repo.fullName}/pull/900`,
+        state: "open",
+        head: { ref: "fork-head", sha: head, repo: { full_name: "mallory/checked" } },
+        base: { ref: "main", sha: base, repo: { full_name: repo.fullName } },
+      },
+      repository: { full_name: repo.fullName, name: "checked", owner: { login: "octo-user" } },
+      installation: { id: installationId },
+      sender: { login: "mallory" },
+    };
+    expect((await deliver(host, payload, { event: "pull_request", secret: appSecret })).status).toBe(202);
+    const check = await completedCheck(head);
+    expect(check.conclusion).toBe("neutral");
+    expect(check.output.summary).toContain("does not do for a pull request from a fork");
+    expect(JSON.stringify(check)).not.toContain("top-level code ran");
+    expect(check.output.summary).toContain("| added | 1 |");
   });
 
   it("supersedes the check of an older head when the pull request gets a newer push, and re-runs from GitHub's button", async () => {

@@ -16,7 +16,14 @@ import { enqueuePullCheck, type PullCheckJob } from "./pull-check-job.js";
 /** The fields of GitHub's pull_request payload this reads. */
 export interface PullRequestPayload {
   action: string;
-  pull_request: { number: number; title: string; html_url: string; state: string; head: { ref: string; sha: string }; base: { ref: string } };
+  pull_request: {
+    number: number;
+    title: string;
+    html_url: string;
+    state: string;
+    head: { ref: string; sha: string; repo?: { full_name: string } | null };
+    base: { ref: string };
+  };
   repository: { full_name: string };
   installation?: { id: number };
 }
@@ -24,7 +31,12 @@ export interface PullRequestPayload {
 /** The fields of a check_run payload a re-run request carries. */
 export interface CheckRunPayload {
   action: string;
-  check_run: { name: string; head_sha: string; app?: { id: number } | null; pull_requests: { number: number; head: { ref: string; sha: string }; base: { ref: string } }[] };
+  check_run: {
+    name: string;
+    head_sha: string;
+    app?: { id: number } | null;
+    pull_requests: { number: number; head: { ref: string; sha: string; repo?: { id: number } }; base: { ref: string; repo?: { id: number } } }[];
+  };
   repository: { full_name: string };
   installation?: { id: number };
 }
@@ -50,7 +62,9 @@ export async function handlePullRequest(payload: PullRequestPayload, deliveryId:
     return { action: "closed" };
   }
   if (!["opened", "synchronize", "reopened"].includes(payload.action)) return { action: "ignored", reason: `action ${payload.action}` };
-  return startCheck(record!, { number: pull.number, title: pull.title, url: pull.html_url, headRef: pull.head.ref, headSha: pull.head.sha }, deliveryId, deps, options);
+  // A deleted fork leaves `head.repo` null: still not this repository's code.
+  const fromFork = pull.head.repo?.full_name.toLowerCase() !== payload.repository.full_name.toLowerCase();
+  return startCheck(record!, { number: pull.number, title: pull.title, url: pull.html_url, headRef: pull.head.ref, headSha: pull.head.sha, fromFork }, deliveryId, deps, options);
 }
 
 export async function handleCheckRunRerequest(payload: CheckRunPayload, deliveryId: string, deps: PullCheckHandlerDeps, options: AbortOptions = {}): Promise<PullCheckOutcome> {
@@ -64,7 +78,14 @@ export async function handleCheckRunRerequest(payload: CheckRunPayload, delivery
   const known = await new PullCheckStore(deps.storage.table(TABLES.pullChecks)).get(record!.connectionId, pull.number, options);
   return startCheck(
     record!,
-    { number: pull.number, title: known?.title ?? `#${pull.number}`, url: known?.url ?? "", headRef: pull.head.ref, headSha: run.head_sha },
+    {
+      number: pull.number,
+      title: known?.title ?? `#${pull.number}`,
+      url: known?.url ?? "",
+      headRef: pull.head.ref,
+      headSha: run.head_sha,
+      fromFork: pull.head.repo?.id === undefined || pull.head.repo.id !== pull.base.repo?.id,
+    },
     deliveryId,
     deps,
     options,
@@ -73,7 +94,7 @@ export async function handleCheckRunRerequest(payload: CheckRunPayload, delivery
 
 async function startCheck(
   record: ConnectionRecord,
-  pull: { number: number; title: string; url: string; headRef: string; headSha: string },
+  pull: { number: number; title: string; url: string; headRef: string; headSha: string; fromFork: boolean },
   deliveryId: string,
   deps: PullCheckHandlerDeps,
   options: AbortOptions,
@@ -83,9 +104,10 @@ async function startCheck(
   const started = await startReport(github, record, { owner, repo }, pull, `${deps.config.publicUrl}/sync`, options);
   const now = new Date().toISOString();
   // The row names the head being checked: an older job finding another head there knows it was superseded.
+  const { fromFork, ...shown } = pull;
   await new PullCheckStore(deps.storage.table(TABLES.pullChecks)).upsert(
     record.connectionId,
-    { ...pull, state: "open", status: "in_progress", ...started, updatedAt: now },
+    { ...shown, state: "open", status: "in_progress", ...started, updatedAt: now },
     options,
   );
   const job: PullCheckJob = {
@@ -96,6 +118,7 @@ async function startCheck(
     url: pull.url,
     headRef: pull.headRef,
     headSha: pull.headSha,
+    ...(fromFork ? { fromFork } : {}),
     reportedVia: started.reportedVia,
     ...(started.checkRunId !== undefined ? { checkRunId: started.checkRunId } : {}),
     deliveryId,

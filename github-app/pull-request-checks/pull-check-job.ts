@@ -13,6 +13,11 @@ export interface PullCheckJob {
   url: string;
   headRef: string;
   headSha: string;
+  /**
+   * The head is in another repository (a fork): its code is not run. Discovery imports workflow files, which runs
+   * their top-level code, and anyone may open a pull request from a fork (as GitHub Actions treats them).
+   */
+  fromFork?: boolean;
   /** Where GitHub shows this check (a check run created in progress for this head, a pending commit status, or nowhere). */
   reportedVia: "check-run" | "status" | "funcspace";
   checkRunId?: number;

@@ -102,7 +102,8 @@ export async function runPullRequestCheck(job: PullCheckJob, deps: PullCheckDeps
       findings.skippedParts!.push(`Workflow discovery and the type check: the pull request changes more than ${MAX_OVERLAY_FILES} files or ${MAX_OVERLAY_BYTES / 1024 / 1024} MB.`);
     } else {
       // Discovery runs in the runner process, the type check here: side by side.
-      const discover = deps.discoverWorkflows;
+      // Discovery runs the head's code (top-level statements of workflow files): never a fork's.
+      const discover = job.fromFork ? undefined : deps.discoverWorkflows;
       const platform = await loadPlatformTypes();
       const [workflows, typed] = await Promise.all([
         discover ? timed("discoveryMs", () => discover(overlay, options)) : undefined,
@@ -113,7 +114,11 @@ export async function runPullRequestCheck(job: PullCheckJob, deps: PullCheckDeps
         }),
       ]);
       if (workflows) findings.workflows = workflows;
-      else findings.skippedParts!.push("Workflow discovery is not available on this host.");
+      else if (job.fromFork) {
+        findings.skippedParts!.push(
+          "Workflow discovery: it runs the workflows' code, which funcspace does not do for a pull request from a fork. Push the branch to this repository to have it checked whole.",
+        );
+      } else findings.skippedParts!.push("Workflow discovery is not available on this host.");
       findings.typeErrors = typed.problems;
       if (typed.cut) findings.skippedParts!.push("The type check followed at most 2,000 imported files.");
     }
