@@ -1,6 +1,6 @@
 // The check run on GitHub: created in progress when a pull request's head appears, completed with the report.
 // GitHub takes at most 50 annotations per request and adds up those of successive updates, so the report goes
-// out as one update with the conclusion and the first 50, then updates carrying the rest.
+// out as updates of 50 while the run is in progress, the last one with the conclusion.
 // https://docs.github.com/rest/checks/runs#create-a-check-run   https://docs.github.com/rest/checks/runs#update-a-check-run
 import type { CheckAnnotation, CheckReport } from "../../src/checks/check-report.js";
 import type { GitHubClient } from "../create-octokit.js";
@@ -38,24 +38,24 @@ export async function createCheckRun(
 
 export async function completeCheckRun(github: GitHubClient, target: CheckRunTarget, checkRunId: number, report: CheckReport, options: AbortOptions = {}): Promise<void> {
   const annotations = report.annotations.slice(0, MAX_ANNOTATIONS).map(toGitHub);
+  const batches: ReturnType<typeof toGitHub>[][] = [];
+  for (let start = 0; start < annotations.length; start += ANNOTATIONS_PER_REQUEST) batches.push(annotations.slice(start, start + ANNOTATIONS_PER_REQUEST));
+  const last = batches.pop() ?? [];
   const output = (batch: ReturnType<typeof toGitHub>[]) => ({ title: report.title, summary: report.summary, annotations: batch });
+  // Every batch but the last while the run is still in progress, then the last with the conclusion: whoever sees
+  // the run completed (GitHub's UI, a required check) sees all of its annotations.
+  for (const batch of batches) {
+    await github.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { ...target, check_run_id: checkRunId, output: output(batch), request: { signal: options.abortSignal } });
+  }
   await github.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
     ...target,
     check_run_id: checkRunId,
     status: "completed",
     conclusion: report.conclusion,
     completed_at: new Date().toISOString(),
-    output: output(annotations.slice(0, ANNOTATIONS_PER_REQUEST)),
+    output: output(last),
     request: { signal: options.abortSignal },
   });
-  for (let start = ANNOTATIONS_PER_REQUEST; start < annotations.length; start += ANNOTATIONS_PER_REQUEST) {
-    await github.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
-      ...target,
-      check_run_id: checkRunId,
-      output: output(annotations.slice(start, start + ANNOTATIONS_PER_REQUEST)),
-      request: { signal: options.abortSignal },
-    });
-  }
 }
 
 /** Ends a check run that no longer matters (a newer push to the pull request), saying why. */
