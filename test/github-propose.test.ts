@@ -13,7 +13,7 @@ import type { ConnectionStatus, Draft, DraftCheck, DraftFileWritten, ProposeAnsw
 import { connectPatWithRepoHook, removeRepoHooks, resetGitHubState } from "./support/github-app-fixtures.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { classicToken, fineGrainedToken } from "./support/pat-tokens.js";
-import { archiveState, diffWorkspace, type FileState } from "./support/sync-fixtures.js";
+import { archiveState, diffWorkspace, fetchedState, type FileState } from "./support/sync-fixtures.js";
 import { createTempDir } from "./support/temp-dir.js";
 import { startTestHost, swaPrincipalHeader, type TestHost } from "./support/test-host.js";
 import { waitFor } from "./support/wait-for.js";
@@ -83,21 +83,7 @@ async function expectWorkspaceAt(sha: string): Promise<void> {
   expect(await diffWorkspace(host!.workspaceDir, await archiveState(repo, sha, scratch.path))).toEqual([]);
 }
 
-/** The files of `ref` in the bare repository, through a real `git fetch` into a scratch clone. */
-async function fetchedTree(ref: string): Promise<Map<string, FileState>> {
-  const clone = path.join(scratch.path, `clone-${Math.random().toString(36).slice(2, 8)}`);
-  await run("git", ["init", "-q", clone]);
-  await run("git", ["-C", clone, "fetch", "-q", repo.bareDir, `${ref}:refs/remotes/proposed`]);
-  const listing = (await run("git", ["-C", clone, "ls-tree", "-r", "refs/remotes/proposed"], { maxBuffer: 1 << 24 })).stdout.trim().split("\n");
-  const files = new Map<string, FileState>();
-  for (const line of listing.filter(Boolean)) {
-    const [meta = "", file = ""] = line.split("\t");
-    const [mode = "", , sha = ""] = meta.split(" ");
-    const content = (await run("git", ["-C", clone, "cat-file", "blob", sha], { encoding: "buffer", maxBuffer: 1 << 24 })).stdout as unknown as Buffer;
-    files.set(file, { content, executable: mode === "100755" } as FileState);
-  }
-  return files;
-}
+const fetchedTree = (ref: string) => fetchedState(repo, ref, scratch.path);
 
 function expectSameFiles(actual: Map<string, FileState>, expected: Map<string, FileState>): void {
   const render = (m: Map<string, FileState>) => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, f]) => [p, `${f.executable ? "x " : ""}${f.content.toString("utf8")}`]));

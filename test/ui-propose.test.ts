@@ -9,7 +9,6 @@
 // "Run draft" in the run panel runs the draft's version (one only the draft has too), labelled as a draft run,
 // and the workspace's when chosen.
 import { execFile } from "node:child_process";
-import path from "node:path";
 import { promisify } from "node:util";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -21,7 +20,7 @@ import { connectPatWithRepoHook, removeRepoHooks, resetGitHubState } from "./sup
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { classicToken } from "./support/pat-tokens.js";
 import { seriousViolations } from "./support/serious-violations.js";
-import { archiveState, diffWorkspace, type FileState } from "./support/sync-fixtures.js";
+import { archiveState, diffWorkspace, fetchedState, type FileState } from "./support/sync-fixtures.js";
 import { createTempDir } from "./support/temp-dir.js";
 import { waitFor } from "./support/wait-for.js";
 
@@ -95,21 +94,7 @@ async function syncTo(sha: string): Promise<void> {
 
 const readDraft = async (): Promise<Draft> => (await host.fetch("/api/drafts/mine")).json() as Promise<Draft>;
 
-/** The files of `ref` in the bare repository, through a real `git fetch` into a scratch clone. */
-async function fetchedTree(ref: string): Promise<Map<string, FileState>> {
-  const clone = path.join(scratch.path, `clone-${Math.random().toString(36).slice(2, 8)}`);
-  await run("git", ["init", "-q", clone]);
-  await run("git", ["-C", clone, "fetch", "-q", repo.bareDir, `${ref}:refs/remotes/proposed`]);
-  const listing = (await run("git", ["-C", clone, "ls-tree", "-r", "refs/remotes/proposed"], { maxBuffer: 1 << 24 })).stdout.trim().split("\n");
-  const files = new Map<string, FileState>();
-  for (const line of listing.filter(Boolean)) {
-    const [meta = "", file = ""] = line.split("\t");
-    const [mode = "", , sha = ""] = meta.split(" ");
-    const content = (await run("git", ["-C", clone, "cat-file", "blob", sha], { encoding: "buffer", maxBuffer: 1 << 24 })).stdout as unknown as Buffer;
-    files.set(file, { content, executable: mode === "100755" });
-  }
-  return files;
-}
+const fetchedTree = (ref: string) => fetchedState(repo, ref, scratch.path);
 
 const render = (files: Map<string, FileState>) =>
   Object.fromEntries([...files].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, f]) => [p, `${f.executable ? "x " : ""}${f.content.toString("utf8")}`]));

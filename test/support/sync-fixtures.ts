@@ -95,6 +95,25 @@ export async function archiveState(repo: StandInRepository, sha: string, scratch
 }
 
 /**
+ * The files of `ref` in the repository as a client gets them: a real `git fetch` of the ref into a fresh scratch
+ * clone, then each file of its tree with its executable bit (a pull request's branch, checked against the oracle).
+ */
+export async function fetchedState(repo: StandInRepository, ref: string, scratchDir: string): Promise<Map<string, FileState>> {
+  const clone = path.join(scratchDir, `clone-${Math.random().toString(36).slice(2, 8)}`);
+  await run("git", ["init", "-q", clone]);
+  await run("git", ["-C", clone, "fetch", "-q", repo.bareDir, `${ref}:refs/remotes/fetched`]);
+  const listing = (await run("git", ["-C", clone, "ls-tree", "-r", "refs/remotes/fetched"], { maxBuffer: 1 << 24 })).stdout.trim().split("\n");
+  const files = new Map<string, FileState>();
+  for (const line of listing.filter(Boolean)) {
+    const [meta = "", file = ""] = line.split("\t");
+    const [mode = "", , sha = ""] = meta.split(" ");
+    const content = (await run("git", ["-C", clone, "cat-file", "blob", sha], { encoding: "buffer", maxBuffer: 1 << 24 })).stdout as unknown as Buffer;
+    files.set(file, { content, executable: mode === "100755" } as FileState);
+  }
+  return files;
+}
+
+/**
  * The oracle minus what no case-insensitive share can hold twice: of the paths that are one name under case
  * folding (the file or any folder on its way), the first in byte order stays (ASCII folding is enough for
  * the names the tests use; the engine's own rule is src/workspace/share-names.ts).
