@@ -4,7 +4,7 @@
 // secrets (POST /api/drafts/mine/runs/{name}), which is what the admin role already allows.
 import type { HttpRequest } from "@azure/functions";
 import { completeProposalAuthorization, startProposalAuthorization } from "../github-app/authorize-proposal.js";
-import { checkDraft, proposeDraft, readProposalText, type Proposer } from "../github-app/propose-draft.js";
+import { authorMode, checkDraft, proposeDraft, readProposalText, type Proposer } from "../github-app/propose-draft.js";
 import { newFlowCookie } from "../src/auth/cookies.js";
 import { actorName, type Principal } from "../src/auth/principal.js";
 import { DraftStore, MAX_DRAFT_FILE_BYTES } from "../src/azure/draft-store.js";
@@ -179,7 +179,7 @@ export const draftPropose = defineHttp({
     const deps = draftDeps(services);
     const proposer = proposerOf(principal);
     const record = (await services.connections.get())?.record;
-    if (proposer.signedInWithApp && record?.kind === "app") {
+    if (record && authorMode(record, proposer) === "user") {
       // Written as the person: the browser first goes through GitHub's authorization (authorize-proposal.ts).
       const flow = newFlowCookie(services.config);
       const answer: ProposeAnswer = { kind: "authorize", url: await startProposalAuthorization(runtime, deps, proposer, text, { browser: flow.nonce }) };

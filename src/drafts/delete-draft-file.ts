@@ -15,7 +15,9 @@ export interface DeleteDraftOptions extends DraftCallOptions {
 export async function deleteDraftFile(deps: DraftDeps, caller: DraftCaller, path: string, options: DeleteDraftOptions = {}): Promise<DraftChange | undefined> {
   const relative = checkDraftPath(path);
   const record = await assertDraftable(deps, options);
-  const existing = await deps.drafts.getChange(caller, relative, options);
+  const changes = await deps.drafts.listChanges(caller, options);
+  const existing = changes.find((c) => c.path === relative);
+  const others = changes.filter((c) => c !== existing);
   if (options.ifMatch && existing?.etag !== options.ifMatch) {
     throw new ConflictError(`Your draft of "${relative}" changed in another tab or window since you opened it. Reload it, then try again.`, { code: "draft_changed" });
   }
@@ -30,7 +32,7 @@ export async function deleteDraftFile(deps: DraftDeps, caller: DraftCaller, path
     if (workspace.kind === "absent") throw new NotFoundError(`"${relative}" is neither in the workspace nor in your draft.`);
     if (workspace.kind !== "file") throw notAFile(relative, workspace.kind);
     baseBlobSha = workspace.blobSha;
-    await assertRoomFor(deps, caller, options);
+    assertRoomFor(deps, others);
   }
   const now = new Date().toISOString();
   const change = await deps.drafts.putChange(
@@ -39,7 +41,7 @@ export async function deleteDraftFile(deps: DraftDeps, caller: DraftCaller, path
     undefined,
     { ...options, ifMatch: existing?.etag ?? "absent" },
   );
-  await touchDraft(deps, caller, record.appliedSha, now, options);
+  await touchDraft(deps, caller, { now, startsWith: others.length === 0 ? record.appliedSha : undefined }, options);
   return change;
 }
 

@@ -5,7 +5,8 @@ import type { ConnectionRecord } from "../connection/connection-record.js";
 import { BadRequestError, ConflictError, PayloadTooLargeError } from "../errors.js";
 import { caseConflict, findCaseTwin } from "../workspace/find-case-twin.js";
 import { caseFoldKey } from "../workspace/share-names.js";
-import { MAX_DRAFT_TOTAL_BYTES, type DraftCallOptions, type DraftCaller, type DraftDeps } from "./draft-deps.js";
+import type { DraftChange } from "../api-types.js";
+import { MAX_DRAFT_TOTAL_BYTES, type DraftCallOptions, type DraftDeps } from "./draft-deps.js";
 
 /** The connection record; 409 `not_connected` when GitHub does not manage the workspace. */
 export async function assertDraftable(deps: DraftDeps, options: DraftCallOptions = {}): Promise<ConnectionRecord> {
@@ -18,22 +19,23 @@ export async function assertDraftable(deps: DraftDeps, options: DraftCallOptions
   return stored.record;
 }
 
-/** 413 when the draft already holds as many paths as it may. */
-export async function assertRoomFor(deps: DraftDeps, caller: DraftCaller, options: DraftCallOptions = {}): Promise<void> {
-  const changes = await deps.drafts.listChanges(caller, options);
-  if (changes.length >= deps.maxChanges) {
+// The rules below take the draft's changes as listed once by the caller (one table query per edit, not one per rule).
+
+/** 413 when the draft, whose other changes are `others`, already holds as many paths as it may. */
+export function assertRoomFor(deps: DraftDeps, others: readonly DraftChange[]): void {
+  if (others.length >= deps.maxChanges) {
     throw new PayloadTooLargeError(
-      `Your draft already changes ${changes.length} paths, the most one draft may hold. Open a pull request with these, or discard some, then go on.`,
+      `Your draft already changes ${others.length} paths, the most one draft may hold. Open a pull request with these, or discard some, then go on.`,
       { code: "draft_full", details: { maxChanges: deps.maxChanges } },
     );
   }
 }
 
-/** 413 when the draft's content with `bytes` more for `relative` would pass MAX_DRAFT_TOTAL_BYTES. */
-export async function assertTotalRoom(deps: DraftDeps, caller: DraftCaller, relative: string, bytes: number, options: DraftCallOptions = {}): Promise<void> {
-  const others = (await deps.drafts.listChanges(caller, options)).filter((c) => c.path !== relative).reduce((sum, c) => sum + (c.size ?? 0), 0);
+/** 413 when the draft's other changes (`others`) and `bytes` more would pass MAX_DRAFT_TOTAL_BYTES. */
+export function assertTotalRoom(deps: DraftDeps, others: readonly DraftChange[], bytes: number): void {
+  const held = others.reduce((sum, c) => sum + (c.size ?? 0), 0);
   const max = deps.maxTotalBytes ?? MAX_DRAFT_TOTAL_BYTES;
-  if (others + bytes > max) {
+  if (held + bytes > max) {
     throw new PayloadTooLargeError(
       `Your draft would hold more than ${Math.round((max / 1024 / 1024) * 10) / 10} MiB of content. Open a pull request with what it has, or discard some changes, then go on.`,
       { code: "draft_full", details: { maxTotalBytes: max } },
@@ -41,13 +43,13 @@ export async function assertTotalRoom(deps: DraftDeps, caller: DraftCaller, rela
   }
 }
 
-/** 409 `case_conflict` when `relative` (a path the draft adds) is another spelling of a workspace entry or of a path the draft adds. */
-export async function draftCaseTwin(deps: DraftDeps, caller: DraftCaller, relative: string, options: DraftCallOptions & { allow?: string } = {}): Promise<void> {
+/** 409 `case_conflict` when `relative` (a path the draft adds) is another spelling of a workspace entry or of a path the draft (`changes`) adds. */
+export async function draftCaseTwin(deps: DraftDeps, changes: readonly DraftChange[], relative: string, options: { allow?: string } = {}): Promise<void> {
   const twin = await findCaseTwin(deps.workspaceDir, relative, { allow: options.allow });
   if (twin) throw caseConflict("add", relative, twin);
   const mine = relative.split("/");
-  for (const change of await deps.drafts.listChanges(caller, options)) {
-    if (change.kind !== "added" || change.path === options.allow) continue;
+  for (const change of changes) {
+    if (change.kind !== "added" || change.path === options.allow || change.path === relative) continue;
     const theirs = change.path.split("/");
     // The same name, or a folder of it, spelled another way (`Src/x.ts` beside the draft's `src/y.ts`).
     for (let i = 1; i <= Math.min(mine.length, theirs.length); i++) {

@@ -36,7 +36,9 @@ export async function writeDraftFile(
   const content = Buffer.isBuffer(body) ? checkSize(body, relative, deps.maxFileBytes) : await readLimited(body, relative, deps.maxFileBytes, options.contentLength);
   const record = await assertDraftable(deps, options);
 
-  const existing = await deps.drafts.getChange(caller, relative, options);
+  const changes = await deps.drafts.listChanges(caller, options);
+  const existing = changes.find((c) => c.path === relative);
+  const others = changes.filter((c) => c !== existing);
   if (options.ifMatch && existing?.etag !== options.ifMatch) {
     throw new ConflictError(`Your draft of "${relative}" changed in another tab or window since you opened it. Reload it, then apply your edit again.`, {
       code: "draft_changed",
@@ -50,11 +52,11 @@ export async function writeDraftFile(
     if (workspace.kind === "file") baseBlobSha = workspace.blobSha;
     else {
       added = true;
-      await draftCaseTwin(deps, caller, relative, { ...options, allow: options.allowTwin });
+      await draftCaseTwin(deps, others, relative, { allow: options.allowTwin });
     }
-    await assertRoomFor(deps, caller, options);
+    assertRoomFor(deps, others);
   }
-  await assertTotalRoom(deps, caller, relative, content.byteLength, options);
+  assertTotalRoom(deps, others, content.byteLength);
   // Back to the workspace's bytes: nothing left to propose for this path.
   if (!added && baseBlobSha === hashGitBlob(content) && !options.renamedFrom) {
     await deps.drafts.deleteChange(caller, relative, { ...options, ifMatch: existing?.etag });
@@ -73,7 +75,7 @@ export async function writeDraftFile(
     content,
     { ...options, ifMatch: existing?.etag ?? "absent" },
   );
-  await touchDraft(deps, caller, record.appliedSha, now, options);
+  await touchDraft(deps, caller, { now, startsWith: others.length === 0 ? record.appliedSha : undefined }, options);
   return change;
 }
 
@@ -85,12 +87,12 @@ export function checkDraftPath(path: string): string {
   return relative;
 }
 
-/** Notes when the draft last changed, and the commit it started from when it is its first change. */
-export async function touchDraft(deps: DraftDeps, caller: DraftCaller, appliedSha: string | undefined, now: string, options: DraftCallOptions): Promise<void> {
-  const meta = await deps.drafts.getMeta(caller, options);
-  const changes = await deps.drafts.listChanges(caller, options);
-  const first = changes.length <= 1 || !meta.baseSha;
-  await deps.drafts.updateMeta(caller, { updatedAt: now, ...(first ? { baseSha: appliedSha ?? null } : {}) }, options).catch(() => undefined);
+/**
+ * Notes when the draft last changed and, for its first change (`startsWith` given), the commit it starts from.
+ * Informational only: a write of the meta row that loses to another tab's is not worth failing the edit for.
+ */
+export async function touchDraft(deps: DraftDeps, caller: DraftCaller, touch: { now: string; startsWith?: string }, options: DraftCallOptions): Promise<void> {
+  await deps.drafts.updateMeta(caller, { updatedAt: touch.now, ...(touch.startsWith ? { baseSha: touch.startsWith } : {}) }, options).catch(() => undefined);
 }
 
 function checkSize(content: Buffer, relative: string, maxBytes: number): Buffer {
