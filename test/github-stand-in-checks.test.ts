@@ -1,42 +1,19 @@
 // The stand-in's pull request checks (issue 22, item 5): check runs and their annotations, commit statuses, and
 // the `pull_request`, `check_run` and `check_suite` webhooks, through real Octokit, a real GitHub App installation
 // token and real HTTP receivers that verify each delivery's signature.
-import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/core";
 import { request } from "@octokit/request";
-import { RequestError } from "@octokit/request-error";
+import type { RequestError } from "@octokit/request-error";
+import { requestFailure } from "./support/request-failure.js";
 import { verify } from "@octokit/webhooks-methods";
+import { startWebhookReceiver, type ReceivedDelivery, type WebhookReceiver } from "./support/webhook-receiver.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGitHubStandIn, type GitHubStandIn, type StandInApp, type StandInRepository } from "./support/github-stand-in/index.js";
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-interface Receiver {
-  url: string;
-  received: Received[];
-  close(): Promise<void>;
-}
-
-/** A real webhook receiver: records each request's headers and raw body, answers 204. */
-async function startReceiver(): Promise<Receiver> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/webhooks`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
+type Received = ReceivedDelivery;
+type Receiver = WebhookReceiver;
+const startReceiver = () => startWebhookReceiver({ status: 204 });
 
 type Payload = Record<string, unknown> & { action?: string };
 
@@ -48,14 +25,7 @@ function eventsOf(receiver: Receiver, event: string, action?: string): { raw: Re
     .filter((e) => action === undefined || e.payload.action === action);
 }
 
-async function failure(promise: Promise<unknown>): Promise<RequestError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof RequestError)) throw new Error(`expected a RequestError, got ${String(error)}`);
-  return error;
-}
+const failure = requestFailure;
 
 /** GitHub's error body (Octokit's message appends the documentation URL). */
 const bodyOf = (error: RequestError) => error.response?.data as { message?: string; errors?: unknown[]; documentation_url?: string };

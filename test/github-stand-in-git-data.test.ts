@@ -7,7 +7,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { Octokit } from "@octokit/core";
-import { RequestError } from "@octokit/request-error";
+import type { RequestError } from "@octokit/request-error";
+import { requestFailure } from "./support/request-failure.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { createTempDir } from "./support/temp-dir.js";
@@ -24,14 +25,7 @@ const blobId = (bytes: Buffer | string) => {
 /** GitHub's `message` (Octokit's error message appends the documentation URL). */
 const messageOf = (error: RequestError) => (error.response?.data as { message?: string } | undefined)?.message;
 
-async function failure(promise: Promise<unknown>): Promise<RequestError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof RequestError)) throw new Error(`expected a RequestError, got ${String(error)}`);
-  return error;
-}
+const failure = requestFailure;
 
 let standIn: GitHubStandIn;
 let repo: StandInRepository;

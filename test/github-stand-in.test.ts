@@ -1,8 +1,6 @@
 // The GitHub stand-in against real Octokit and real git: what it serves must equal what git says.
 import { execFile, execFileSync } from "node:child_process";
 import { createSign, generateKeyPairSync } from "node:crypto";
-import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,6 +11,7 @@ import { request } from "@octokit/request";
 import { RequestError } from "@octokit/request-error";
 import { verify } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startWebhookReceiver } from "./support/webhook-receiver.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInApp, type StandInRepository } from "./support/github-stand-in/index.js";
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, maxBuffer: 64 * 1024 * 1024 });
@@ -309,26 +308,7 @@ interface PushPayload {
   installation?: unknown;
 }
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A real HTTP receiver for webhooks: records each request's headers and raw body. */
-async function startReceiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-      res.writeHead(202).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/webhooks`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
+const startReceiver = () => startWebhookReceiver({ status: 202 });
 
 describe("github stand-in: repository webhooks", () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
