@@ -8,14 +8,13 @@
 // propagation, the container starting, the SWA-to-app handshake) is listed in infra/README.md.
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import YAML from "yaml";
 import { QUEUES, TABLES, poisonQueueName } from "../src/azure/resources.js";
 import { ConfigError, loadConfig, type Env } from "../src/config.js";
+import { createArmValidator } from "./support/arm-schemas.js";
 
 const root = path.resolve(import.meta.dirname, "..");
-const validatorPath = path.resolve(root, "../shared/arm-schemas/validate-arm.mjs");
 
 /**
  * Every role the app's identity gets, and nothing else: Azure's built-in role definition ids (the same in every
@@ -201,11 +200,9 @@ function evaluate(expression: string, given: Record<string, unknown> = {}): unkn
 
 describe("infra/azuredeploy.json against the ARM schemas", () => {
   it("validates with 0 errors and 0 warnings, and the validator does catch a broken copy", async () => {
-    const { createValidator, parseTemplateText } = (await import(pathToFileURL(validatorPath).href)) as {
-      createValidator(): Promise<{ validate(t: unknown): { errors: unknown[]; warnings: unknown[]; checked: unknown[] } }>;
-      parseTemplateText(text: string): unknown;
-    };
-    const validator = await createValidator();
+    // The shared schemas plus test/arm-schemas/ (workbooks, scheduledQueryRules, actionGroups).
+    const { validator, parseTemplateText, dispose } = await createArmValidator();
+    onTestFinished(dispose);
     const report = validator.validate(parseTemplateText(text));
     expect(report.errors).toEqual([]);
     expect(report.warnings).toEqual([]);
