@@ -216,7 +216,12 @@ describe("infra/azuredeploy.json against the ARM schemas", () => {
     mount.mountPath = "/home/workspace";
     const auth = broken.resources.find((r) => r.type === "Microsoft.Web/sites/config")!.properties as { globalValidation: Record<string, unknown> };
     auth.globalValidation.unauthenticatedClientAction = "Return402";
-    expect(validator.validate(broken).errors).toHaveLength(3);
+    // The monitoring resources are checked too (their schemas: test/arm-schemas/).
+    const rule = broken.resources.find((r) => r.type === "Microsoft.Insights/scheduledQueryRules")!.properties as { criteria: { allOf: { operator: string }[] } };
+    rule.criteria.allOf[0]!.operator = "Bigger";
+    const group = broken.resources.find((r) => r.type === "Microsoft.Insights/actionGroups")!.properties as { emailReceivers: { useCommonAlertSchema: unknown }[] };
+    group.emailReceivers[0]!.useCommonAlertSchema = "yes";
+    expect(validator.validate(broken).errors).toHaveLength(5);
   }, 60_000);
 });
 
