@@ -155,6 +155,8 @@ describe("the workbook", () => {
     expect(resource.dependsOn).toEqual([`[${componentId}]`]);
     expect(template.variables.workbookSerializedData!.startsWith("{"), "a literal, not an ARM expression").toBe(true);
     expect(serialized().fallbackResourceIds).toEqual([COMPONENT_ID_PLACEHOLDER]);
+    // The schema: version "should match the workbook in serializedData".
+    expect(resource.properties.version).toBe(serialized().version);
   });
 
   it("has a workbook's shape: Notebook/1.0, named items, Logs queries on the component, parameters that exist", () => {
