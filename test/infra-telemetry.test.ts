@@ -115,7 +115,7 @@ describe("infra/telemetry/ and the template", () => {
     expect(kustoDiagnostics('requests | where sucess == "False" | summarize count() by nme', APP_INSIGHTS_TABLES)).toHaveLength(2);
     expect(kustoDiagnostics("customMetrics | summarize percentilez(valueSum, 50)", APP_INSIGHTS_TABLES)).not.toEqual([]);
     expect(kustoDiagnostics("AppRequests | take 1", APP_INSIGHTS_TABLES)).not.toEqual([]);
-  });
+  }, 90_000); // loading the language service (a 30 MB Bridge.NET build) takes ~10 s
 
   it("every query names only metrics and attributes of src/telemetry/telemetry-names.ts, with values it lists", () => {
     const attributesOf = documentedAttributes();

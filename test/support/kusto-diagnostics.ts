@@ -23,6 +23,11 @@ function kusto(): KustoLanguage {
   if (!language) {
     // A Bridge.NET build: the runtime and the library attach themselves to globalThis.
     const require = createRequire(import.meta.url);
+    try {
+      require.resolve("@kusto/language-service-next/bridge.min.js");
+    } catch (cause) {
+      throw new Error("@kusto/language-service-next is not installed: run npm install (it is a devDependency)", { cause });
+    }
     require("@kusto/language-service-next/bridge.min.js");
     require("@kusto/language-service-next/Kusto.Language.Bridge.min.js");
     language = (globalThis as unknown as { Kusto: { Language: KustoLanguage } }).Kusto.Language;
