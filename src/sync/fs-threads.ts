@@ -91,6 +91,13 @@ export interface FsThreads {
    * Rejects with the file-system error (code kept), `ECANCELED` once `stop` is set.
    */
   walkFolder(folder: string, options: { descend: boolean; stop: StopFlag }): Promise<FolderWalk>;
+  // --- resume (issue 23): hashing staged files a dead run left, see resume-staging.ts ---
+  /**
+   * The git blob id of each file (read in 1 MB pieces: memory stays bounded whatever the file's size), or ""
+   * when it cannot be read or does not hold exactly `size` bytes. Files not yet started once `stop` is set get "".
+   */
+  hashFiles(files: { file: string; size: number }[], options: { stop: StopFlag }): Promise<string[]>;
+  // --- end resume ---
   /** Threads running now (started, not yet stopped for idleness). */
   readonly running: number;
   /** Stops the threads (after their current request). */
@@ -216,8 +223,38 @@ function walkFolder(root, descend, stop) {
   return { folders, deferred, paths: paths.join("\0"), numbers: new Float64Array(numbers).buffer };
 }
 
+// --- resume (issue 23) ---
+let hashBuffer;
+function hashFiles(files, stop) {
+  hashBuffer ??= Buffer.allocUnsafe(1024 * 1024);
+  return files.map(({ file, size }) => {
+    if (Atomics.load(stop, 0) !== 0) return "";
+    let fd;
+    try {
+      fd = fs.openSync(file, "r");
+      const hash = createHash("sha1").update("blob " + size + "\0");
+      let seen = 0;
+      for (let n; (n = fs.readSync(fd, hashBuffer, 0, hashBuffer.length, null)) > 0; ) {
+        seen += n;
+        if (seen > size) return "";
+        hash.update(hashBuffer.subarray(0, n));
+      }
+      return seen === size ? hash.digest("hex") : "";
+    } catch {
+      return "";
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  });
+}
+// --- end resume ---
+
 parentPort.on("message", (message) => {
   const stop = new Int32Array(message.stop);
+  if (message.type === "hash") {
+    parentPort.postMessage({ id: message.id, value: hashFiles(message.files, stop) });
+    return;
+  }
   if (message.type === "write") {
     const outcomes = writeFiles(message.files, message.buffer, stop, message.stat !== false);
     parentPort.postMessage({ id: message.id, value: { outcomes, buffer: message.buffer } }, [message.buffer]);
@@ -331,6 +368,7 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
       return threads.length;
     },
     writeFiles: (batch, { stop }) => send({ type: "write", files: batch.files, buffer: batch.buffer, stat: batch.stat, stop: stop.buffer }, [batch.buffer]),
+    hashFiles: (files, { stop }) => send({ type: "hash", files, stop: stop.buffer }),
     async walkFolder(folder, { descend, stop }) {
       const answer = await send<WalkAnswer>({ type: "walk", folder, descend, stop: stop.buffer });
       const numbers = new Float64Array(answer.numbers);
