@@ -12,6 +12,8 @@
 // are there: a cold sync, a one-file push and the no-ops next to `tar -xzf` into the same share, in their own
 // section (BENCH_SYNC_ONLY=smb runs these alone; BENCH_SYNC_SMB_REPEAT, default 1). Without them the section
 // is skipped with the reason, and BENCHMARKS.md keeps its last figures.
+// Resume (issue 23): a sync resumed after a kill at the end of its download next to a cold sync, in pairs, on
+// disk and in RAM (`resumeRows`; BENCH_SYNC_ONLY=resume runs these alone, printed, never written).
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -26,6 +28,7 @@ import { DEFAULT_FS_THREADS } from "../../src/sync/fs-threads.js";
 import { syncOnce, type SyncDeps } from "../../src/sync/sync-once.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "../../test/support/github-stand-in/index.js";
 import { smbUnavailable, startSmbShare } from "../../test/support/smb-share.js";
+import { runSyncKilledAt } from "../../test/support/run-sync-cli.js";
 import { machineLine, median, round, shouldWrite, table, writeSection } from "../support/report.js";
 import { textish } from "../support/textish.js";
 
@@ -39,6 +42,7 @@ const LARGE_MB = Number(process.env.BENCH_SYNC_LARGE_MB ?? 1024);
 /** BENCH_SYNC_ONLY=cold: the cold-sync rows alone, printed, never written (for quick comparisons). */
 const COLD_ONLY = process.env.BENCH_SYNC_ONLY === "cold";
 const SMB_ONLY = process.env.BENCH_SYNC_ONLY === "smb";
+const RESUME_ONLY = process.env.BENCH_SYNC_ONLY === "resume";
 const SMB_REPEAT = Number(process.env.BENCH_SYNC_SMB_REPEAT ?? 1);
 const CLI = fileURLToPath(new URL("../../bin/funcspace-sync.js", import.meta.url));
 const TOKEN = "ghp_benchmark_token_000000000000000000";
@@ -202,6 +206,11 @@ async function main(): Promise<void> {
       await smbSection({ repo, work, tarball, notes, deps, warm: (at, blobsOf) => memory.warm(at, blobsOf) });
       return;
     }
+    if (RESUME_ONLY) {
+      const resumed = await resumeRows({ github, repo, sha, root, deps });
+      console.log(`\n${notes.join(" ")}\n\n${table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], resumed)}\n`);
+      return;
+    }
 
     // 1. Cold sync vs tar -xzf, in pairs run back to back, the order alternating: whichever runs first after
     // the previous pair's `rm` pays for the file system's deferred work (measured: up to 2× the system time).
@@ -249,6 +258,9 @@ async function main(): Promise<void> {
         await rm(shm, { recursive: true, force: true });
       }
     }
+
+    // Resume (issue 23): next to the cold rows, its own pairs (see resumeRows).
+    if (!COLD_ONLY) rows.push(...(await resumeRows({ github, repo, sha, root, deps })));
 
     if (COLD_ONLY) {
       console.log(`\n${table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], rows)}\n`);
@@ -474,6 +486,72 @@ async function smbSection(context: {
     await share.close();
     await rm(states, { recursive: true, force: true });
   }
+}
+
+/**
+ * Resume (issue 23): a sync killed at the end of its download (a child process that SIGKILLs itself as its
+ * apply opens: test/support/sync-killed-at.ts, over HTTP to the stand-in), then the resumed sync timed, next
+ * to a cold sync of the same commit into an empty workspace, in pairs, the order alternating; on disk and in
+ * RAM. The resumed run downloads nothing: it hashes every staged file again (what proves it whole) and applies.
+ */
+async function resumeRows(context: {
+  github: GitHubStandIn;
+  repo: StandInRepository;
+  sha: string;
+  root: string;
+  deps: (workspaceDir: string, stateDir: string) => SyncDeps;
+}): Promise<(string | number)[][]> {
+  const { github, repo, deps } = context;
+  const rows: (string | number)[][] = [];
+  const pairs = async (dir: string) => {
+    const result: { cold: number; resumed: number; files: number; bytes: number; fetched: string }[] = [];
+    for (let r = 0; r < REPEAT; r++) {
+      const coldWs = path.join(dir, `resume-cold-${r}`);
+      const ws = path.join(dir, `resume-${r}`);
+      await Promise.all([mkdir(coldWs), mkdir(ws)]);
+      const killed = await runSyncKilledAt(
+        { token: TOKEN, github, repo, workspaceDir: ws, stateDir: path.join(dir, `resume-killed-state-${r}`) },
+        "apply",
+        { fetch: "tarball" },
+      );
+      if (killed.signal !== "SIGKILL") throw new Error(`the sync to be killed ended with ${killed.code}: ${killed.stderr}`);
+      const pair = { cold: 0, resumed: 0, files: 0, bytes: 0, fetched: "" };
+      const runCold = async () => {
+        pair.cold = (await time(() => syncOnce({ branch: "main" }, deps(coldWs, path.join(dir, `resume-cold-state-${r}`))))).ms;
+      };
+      const runResumed = async () => {
+        const { ms: took, value } = await time(() => syncOnce({ branch: "main" }, deps(ws, path.join(dir, `resume-state-${r}`))));
+        Object.assign(pair, { resumed: took, files: value.resumedFiles, bytes: value.resumedBytes, fetched: `${value.bytesDownloaded} bytes via ${value.fetchMethod}` });
+      };
+      if (r % 2 === 0) await runCold().then(runResumed);
+      else await runResumed().then(runCold);
+      result.push(pair);
+      await Promise.all([rm(coldWs, { recursive: true }), rm(ws, { recursive: true })]);
+    }
+    return result;
+  };
+  const add = (where: string, measured: Awaited<ReturnType<typeof pairs>>) => {
+    const { files, bytes, fetched } = measured[0]!;
+    const ratios = measured.map((p) => p.resumed / p.cold);
+    rows.push([
+      `resumed sync after a kill at the end of the download${where} (${files} files, ${round(bytes / 1024 / 1024)} MB adopted; ${fetched})`,
+      ms(median(measured.map((p) => p.resumed))),
+      "cold sync, same commit, same run",
+      ms(median(measured.map((p) => p.cold))),
+      `${round(median(ratios), 3)}× (pairs ${round(Math.min(...ratios), 2)}–${round(Math.max(...ratios), 2)}×)`,
+      "no second download",
+    ]);
+  };
+  add("", await pairs(context.root));
+  const shm = await mkdtemp("/dev/shm/bench-sync-resume-").catch(() => undefined);
+  if (shm) {
+    try {
+      add(", in RAM (`/dev/shm`)", await pairs(shm));
+    } finally {
+      await rm(shm, { recursive: true, force: true });
+    }
+  }
+  return rows;
 }
 
 function ms(value: number): string {

@@ -2,8 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isOwnerGone } from "./resume-staging.js";
-import { createStaged, createStaging, openStaging, OWNER_FILE, readOwner, type StagingOwner } from "./staging.js";
+import { createStaged, createStaging, openStaging, OWNER_FILE, readOwner } from "./staging.js";
 
 let workspace: string;
 beforeEach(async () => {
@@ -68,23 +67,5 @@ describe("staging", () => {
     await staging.reset();
     expect([...staging.files.keys()]).toEqual(["a/kept.txt"]);
     expect((await readdir(staging.dir, { recursive: true })).sort()).toEqual([OWNER_FILE, "a", "a/kept.txt", "b"].sort());
-  });
-});
-
-describe("isOwnerGone: whose staging a run may adopt", () => {
-  const self: StagingOwner = { host: "here", pid: process.pid };
-  it.each([
-    ["a process of this host that no longer runs", { host: "here", pid: 2 ** 22 + 1 }, self, true],
-    ["a process of this host that still runs (a frozen holder), even of an older generation", { host: "here", pid: process.ppid, generation: 1 }, { ...self, generation: 5 }, false],
-    ["another host, older lease generation", { host: "there", pid: 1, generation: 4 }, { ...self, generation: 5 }, true],
-    ["another host, the same generation (a live holder's)", { host: "there", pid: 1, generation: 5 }, { ...self, generation: 5 }, false],
-    ["another host, a newer generation (this run is the stale one)", { host: "there", pid: 1, generation: 6 }, { ...self, generation: 5 }, false],
-    ["another host, another token of the folder lock this run holds", { host: "there", pid: 1, lock: "a" }, { ...self, lock: "b" }, true],
-    ["another host, this run's own lock token", { host: "there", pid: 1, lock: "b" }, { ...self, lock: "b" }, false],
-    ["another host, a lease generation while this run holds a folder lock", { host: "there", pid: 1, generation: 1 }, { ...self, lock: "b" }, false],
-    ["another host, no tenure known", { host: "there", pid: 1 }, self, false],
-    ["this very process without a tenure (a run may be going on)", { host: "here", pid: process.pid }, self, false],
-  ] as const)("%s → %s", (_, owner, me, gone) => {
-    expect(isOwnerGone(owner, me)).toBe(gone);
   });
 });
