@@ -25,16 +25,18 @@ afterAll(async () => {
 });
 
 /** `count` files of `size` random bytes (hex) under `folder`, a fresh commit; returns its sha and blob ids. */
-async function commitFiles(folder: string, count: number, size: number): Promise<{ sha: string; blobs: Map<string, string> }> {
+async function commitFiles(folder: string, count: number, size: number): Promise<{ sha: string; blobs: Map<string, string>; contents: Map<string, string> }> {
   const changes: Record<string, string> = {};
   const blobs = new Map<string, string>();
+  const contents = new Map<string, string>();
   for (let i = 0; i < count; i++) {
     const content = randomBytes(size / 2).toString("hex");
     const name = `${folder}/${i % 5}/f${String(i).padStart(4, "0")}.txt`;
     changes[name] = content;
     blobs.set(name, hashGitBlob(Buffer.from(content)));
+    contents.set(name, content);
   }
-  return { sha: await fx.repo.commit(changes), blobs };
+  return { sha: await fx.repo.commit(changes), blobs, contents };
 }
 
 const DOWNLOAD = /\/tarball(\/|$)|\/_codeload\/|\/git\/blobs\//;
@@ -139,6 +141,25 @@ describe("a sync killed after or during its download resumes from its staging", 
     expect(tarballsSince(mark)).toHaveLength(1);
     expect(blobsSince(mark)).toEqual([]);
     expect(run.stderr).toContain(`fetch (${1000 - run.resumedFiles} files)`);
+    await expectConverged(sha);
+  }, 60_000);
+
+  it("a staging of another commit: a staged file is adopted for any path whose blob it holds (content-addressed)", async () => {
+    const { contents } = await commitFiles("j", 100, 1000);
+    await killedAt("apply", "tarball");
+    // The branch moved on before the rerun: the folder was renamed (same blobs, other paths), one file changed.
+    const changes: Record<string, string | null> = {};
+    for (const [p, content] of contents) {
+      changes[p] = null;
+      changes[p.replace(/^j\//, "k/")] = content;
+    }
+    changes["k/0/f0000.txt"] = "changed\n";
+    const sha = await fx.repo.commit(changes);
+    const mark = fx.github.requests.length;
+    const run = await rerun();
+    expect(run.resumedFiles).toBe(99);
+    expect(tarballsSince(mark)).toEqual([]);
+    expect(blobsSince(mark)).toEqual([hashGitBlob(Buffer.from("changed\n"))]);
     await expectConverged(sha);
   }, 60_000);
 

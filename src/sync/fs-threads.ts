@@ -43,6 +43,11 @@ export interface WrittenFile extends FileStats {
   sha: string;
 }
 
+/** A file hashed by `hashFiles` (resume): its blob id, "" when unreadable or not of the expected size. */
+export interface HashedFile extends FileStats {
+  sha: string;
+}
+
 /** Why one file of a batch failed (the others went on). */
 export interface FailedFile {
   code: string;
@@ -93,10 +98,11 @@ export interface FsThreads {
   walkFolder(folder: string, options: { descend: boolean; stop: StopFlag }): Promise<FolderWalk>;
   // --- resume (issue 23): hashing staged files a dead run left, see resume-staging.ts ---
   /**
-   * The git blob id of each file (read in 1 MB pieces: memory stays bounded whatever the file's size), or ""
-   * when it cannot be read or does not hold exactly `size` bytes. Files not yet started once `stop` is set get "".
+   * Each file's git blob id (read in 1 MB pieces: memory stays bounded whatever the file's size) and its stat
+   * (fstat of the open file: no second lookup by name). `sha` is "" when the file cannot be read, or does not
+   * hold exactly `size` bytes when a size is given; files not yet started once `stop` is set get "" too.
    */
-  hashFiles(files: { file: string; size: number }[], options: { stop: StopFlag }): Promise<string[]>;
+  hashFiles(files: { file: string; size?: number }[], options: { stop: StopFlag }): Promise<HashedFile[]>;
   // --- end resume ---
   /** Threads running now (started, not yet stopped for idleness). */
   readonly running: number;
@@ -227,21 +233,26 @@ function walkFolder(root, descend, stop) {
 let hashBuffer;
 function hashFiles(files, stop) {
   hashBuffer ??= Buffer.allocUnsafe(1024 * 1024);
+  const none = { sha: "", size: -1, mtimeMs: 0, mode: 0 };
   return files.map(({ file, size }) => {
-    if (Atomics.load(stop, 0) !== 0) return "";
+    if (Atomics.load(stop, 0) !== 0) return none;
     let fd;
     try {
       fd = fs.openSync(file, "r");
-      const hash = createHash("sha1").update("blob " + size + "\0");
+      const stats = fs.fstatSync(fd);
+      const found = { sha: "", size: stats.size, mtimeMs: stats.mtimeMs, mode: stats.mode };
+      if (!stats.isFile() || (size !== undefined && stats.size !== size)) return found;
+      const hash = createHash("sha1").update("blob " + stats.size + "\0");
       let seen = 0;
       for (let n; (n = fs.readSync(fd, hashBuffer, 0, hashBuffer.length, null)) > 0; ) {
         seen += n;
-        if (seen > size) return "";
+        if (seen > stats.size) return found;
         hash.update(hashBuffer.subarray(0, n));
       }
-      return seen === size ? hash.digest("hex") : "";
+      if (seen === stats.size) found.sha = hash.digest("hex");
+      return found;
     } catch {
-      return "";
+      return none;
     } finally {
       if (fd !== undefined) fs.closeSync(fd);
     }

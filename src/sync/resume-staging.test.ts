@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,7 +35,7 @@ describe("hashFiles: what proves a staged file whole", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("answers each file's blob id, read in pieces; \"\" for a file of another size or none", async () => {
+  it("answers each file's blob id (read in pieces) and stat; \"\" for a file of another size than expected, or none", async () => {
     const threads = createFsThreads({ threads: 2 });
     const stop = createStopFlag();
     try {
@@ -46,17 +46,19 @@ describe("hashFiles: what proves a staged file whole", () => {
       const answer = await threads.hashFiles(
         [
           { file: path.join(dir, "small"), size: small.byteLength },
-          { file: path.join(dir, "large"), size: large.byteLength },
+          { file: path.join(dir, "large") }, // its own size
           { file: path.join(dir, "small"), size: small.byteLength + 1 }, // cut short (the file is shorter)
           { file: path.join(dir, "large"), size: large.byteLength - 1 }, // longer than it should be
           { file: path.join(dir, "missing"), size: 1 },
         ],
         { stop: stop.flag },
       );
-      expect(answer).toEqual([hashGitBlob(small), hashGitBlob(large), "", "", ""]);
+      expect(answer.map((a) => a.sha)).toEqual([hashGitBlob(small), hashGitBlob(large), "", "", ""]);
+      expect(answer.map((a) => a.size)).toEqual([small.byteLength, large.byteLength, small.byteLength, large.byteLength, -1]);
+      expect(answer[0]!.mtimeMs).toBe((await stat(path.join(dir, "small"))).mtimeMs);
       expect(hashGitBlob(small)).toBe("ce013625030ba8dba906f756967f9e9ca394464a"); // git hash-object
       stop.stop();
-      expect(await threads.hashFiles([{ file: path.join(dir, "small"), size: small.byteLength }], { stop: stop.flag })).toEqual([""]);
+      expect((await threads.hashFiles([{ file: path.join(dir, "small"), size: small.byteLength }], { stop: stop.flag }))[0]!.sha).toBe("");
     } finally {
       stop.dispose();
       await threads.close();

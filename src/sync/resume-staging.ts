@@ -27,13 +27,12 @@
 // Then the folder holds only what the plan wants: files not adopted are deleted, folders left without an
 // adopted file removed, so a folder moved into the workspace whole by apply-plan.ts carries nothing else.
 // A file adopted for another path than where it sits moves to a numbered name (one rename).
-import { chmod, mkdir, rename, rm, unlink } from "node:fs/promises";
+import { chmod, mkdir, readdir, rename, rm, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "../logger.js";
-import type { FsThreads, StopFlag } from "./fs-threads.js";
+import type { FsThreads, HashedFile, StopFlag } from "./fs-threads.js";
 import { parentOf, type PlannedWrite } from "./plan-sync.js";
-import { scanWorkspace } from "./scan-workspace.js";
-import { FALLBACK_FOLDER, fileMode, openStaging, readOwner, writeOwner, type StagedFile, type Staging, type StagingOwner } from "./staging.js";
+import { FALLBACK_FOLDER, fileMode, openStaging, OWNER_FILE, readOwner, writeOwner, type StagedFile, type Staging, type StagingOwner } from "./staging.js";
 import { SyncCancelledError, throwIfCancelled } from "./sync-error.js";
 import { RESERVED_PREFIX } from "./target-tree.js";
 
@@ -117,79 +116,87 @@ export function isOwnerGone(owner: StagingOwner, self: StagingOwner): boolean {
 
 async function adopt(dir: string, options: ResumeStagingOptions): Promise<{ files: Map<string, StagedFile>; bytes: number; nextFallback: number }> {
   const { writes, fsThreads, stop, abortSignal } = options;
-  const scan = await scanWorkspace(dir, { fsThreads, stop, abortSignal });
-  const fallbackDir = path.join(dir, FALLBACK_FOLDER);
-  const numbered = scan.leftovers.includes(FALLBACK_FOLDER)
-    ? (await fsThreads.walkFolder(fallbackDir, { descend: false, stop })).files.map((f) => ({ ...f, path: `${FALLBACK_FOLDER}/${f.path}` }))
-    : [];
+  // One listing per folder, names and kinds only: no stat per file (the hash's fstat gives size and mtime).
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  throwIfCancelled(abortSignal);
+  const dirs: string[] = [];
+  const found: { relative: string; numbered: boolean; file: boolean }[] = [];
   let nextFallback = 0;
-  for (const f of numbered) nextFallback = Math.max(nextFallback, Number(path.posix.basename(f.path)) + 1 || 0);
+  for (const entry of entries) {
+    const parent = entry.parentPath.length > dir.length ? `${entry.parentPath.slice(dir.length + 1).split(path.sep).join("/")}/` : "";
+    const relative = parent + entry.name;
+    if (relative === OWNER_FILE || relative === FALLBACK_FOLDER) continue;
+    const numbered = parent === `${FALLBACK_FOLDER}/`;
+    if (entry.isDirectory()) dirs.push(relative);
+    else found.push({ relative, numbered, file: entry.isFile() });
+    if (numbered) nextFallback = Math.max(nextFallback, (Number(entry.name) || 0) + 1);
+  }
 
+  // Every file is hashed: at a planned path against that write's size (a file of another size is not read),
+  // elsewhere by its own size (content-addressed, for a write of another path).
   const byPath = new Map(writes.map((w) => [w.path, w]));
-  const sizes = new Set(writes.map((w) => w.size));
-  const found = [
-    ...[...scan.files].map(([relative, e]) => ({ relative, size: e.size, executable: e.executable, mtimeMs: e.mtimeMs, kind: e.kind, numbered: false })),
-    ...numbered.map((f) => ({ relative: f.path, size: f.size, executable: (f.mode & 0o100) !== 0, mtimeMs: f.mtimeMs, kind: f.kind, numbered: true })),
-  ];
-  // Only a file of a size some write has can hold its blob: the others are not read.
-  const candidates = found.filter((f) => f.kind === "file" && sizes.has(f.size));
-  const shas = new Map<string, string>();
-  const batches: (typeof candidates)[] = [];
-  for (let i = 0; i < candidates.length; i += HASH_BATCH) batches.push(candidates.slice(i, i + HASH_BATCH));
+  const stagedNow = found.filter((f) => f.file);
+  const hashed = new Map<string, HashedFile>();
+  const batches: (typeof stagedNow)[] = [];
+  for (let i = 0; i < stagedNow.length; i += HASH_BATCH) batches.push(stagedNow.slice(i, i + HASH_BATCH));
   await Promise.all(
     batches.map(async (batch) => {
       const answer = await fsThreads.hashFiles(
-        batch.map((f) => ({ file: path.join(dir, f.relative), size: f.size })),
+        batch.map((f) => ({ file: path.join(dir, f.relative), size: f.numbered ? undefined : byPath.get(f.relative)?.size })),
         { stop },
       );
-      batch.forEach((f, i) => shas.set(f.relative, answer[i]!));
+      batch.forEach((f, i) => hashed.set(f.relative, answer[i]!));
     }),
   );
   throwIfCancelled(abortSignal);
 
   // First every file at its own path, then by content for the writes still open.
   const files = new Map<string, StagedFile>();
-  const claimed = new Map<string, PlannedWrite>();
-  for (const f of candidates) {
+  const claimed = new Set<string>();
+  for (const f of stagedNow) {
     const write = byPath.get(f.relative);
-    if (!f.numbered && write && shas.get(f.relative) === write.sha) {
-      claimed.set(f.relative, write);
-      files.set(write.path, stagedFile(dir, f.relative, write, f));
+    const hash = hashed.get(f.relative)!;
+    if (!f.numbered && write && hash.sha === write.sha) {
+      claimed.add(f.relative);
+      files.set(write.path, stagedFile(path.join(dir, f.relative), write, hash));
     }
   }
   const open = new Map<string, PlannedWrite[]>();
   for (const w of writes) if (!files.has(w.path)) open.set(w.sha, [...(open.get(w.sha) ?? []), w]);
-  const moves: { from: string; write: PlannedWrite; f: (typeof candidates)[number] }[] = [];
-  for (const f of candidates) {
-    if (claimed.has(f.relative)) continue;
-    const waiting = open.get(shas.get(f.relative) ?? "");
-    const write = waiting?.shift();
-    if (!write) continue;
-    claimed.set(f.relative, write);
-    moves.push({ from: f.relative, write, f });
+  const moves: { from: string; numbered: boolean; write: PlannedWrite; hash: HashedFile }[] = [];
+  if (open.size > 0) {
+    for (const f of stagedNow) {
+      if (claimed.has(f.relative)) continue;
+      const hash = hashed.get(f.relative)!;
+      const write = hash.sha === "" ? undefined : open.get(hash.sha)?.shift();
+      if (!write) continue;
+      claimed.add(f.relative);
+      moves.push({ from: f.relative, numbered: f.numbered, write, hash });
+    }
   }
 
   // In place: what stays where it is, and the folders on its way.
   const keepDirs = new Set<string>();
-  for (const [relative, write] of claimed) {
-    if (relative !== write.path) continue;
+  for (const relative of files.keys()) {
     for (let d = parentOf(relative); d !== "" && !keepDirs.has(d); d = parentOf(d)) keepDirs.add(d);
   }
-  if (moves.some((m) => !m.f.numbered)) await mkdir(fallbackDir, { recursive: true });
-  for (const { from, write, f } of moves) {
+  if (moves.some((m) => !m.numbered)) await mkdir(path.join(dir, FALLBACK_FOLDER), { recursive: true });
+  for (const { from, numbered, write, hash } of moves) {
     throwIfCancelled(abortSignal);
     let relative = from;
-    if (!f.numbered) {
+    if (!numbered) {
       relative = `${FALLBACK_FOLDER}/${nextFallback++}`;
       await rename(path.join(dir, from), path.join(dir, relative));
     }
-    files.set(write.path, stagedFile(dir, relative, write, f));
+    files.set(write.path, stagedFile(path.join(dir, relative), write, hash));
   }
-  const stays = new Set([...files.values()].map((s) => s.file));
-  // Everything else goes: files beside adopted ones one by one, whole folders holding none at once.
-  const junk = found.filter((f) => !stays.has(path.join(dir, f.relative)) && (f.numbered || keepDirs.has(parentOf(f.relative)) || parentOf(f.relative) === ""));
-  for (const f of junk) await unlink(path.join(dir, f.relative)).catch(ignoreMissing);
-  for (const d of scan.dirs) {
+  // Everything else goes: entries beside adopted files one by one, whole folders holding none at once.
+  for (const f of found) {
+    if (claimed.has(f.relative)) continue;
+    const parent = parentOf(f.relative);
+    if (f.numbered || parent === "" || keepDirs.has(parent)) await unlink(path.join(dir, f.relative)).catch(ignoreMissing);
+  }
+  for (const d of dirs) {
     if (keepDirs.has(d) || (parentOf(d) !== "" && !keepDirs.has(parentOf(d)))) continue;
     await rm(path.join(dir, d), { recursive: true, force: true });
   }
@@ -207,14 +214,8 @@ async function adopt(dir: string, options: ResumeStagingOptions): Promise<{ file
   return { files, bytes, nextFallback };
 }
 
-function stagedFile(dir: string, relative: string, write: PlannedWrite, f: { size: number; mtimeMs: number; executable: boolean }): StagedFile {
-  return {
-    file: path.join(dir, relative),
-    sha: write.sha,
-    size: f.size,
-    executable: write.executable,
-    stats: { size: f.size, mtimeMs: f.mtimeMs, mode: 0o100000 | (f.executable ? 0o755 : 0o644) },
-  };
+function stagedFile(file: string, write: PlannedWrite, hash: HashedFile): StagedFile {
+  return { file, sha: write.sha, size: hash.size, executable: write.executable, stats: { size: hash.size, mtimeMs: hash.mtimeMs, mode: hash.mode } };
 }
 
 function isAlive(pid: number): boolean {
