@@ -13,7 +13,7 @@
 // section (BENCH_SYNC_ONLY=smb runs these alone; BENCH_SYNC_SMB_REPEAT, default 1). Without them the section
 // is skipped with the reason, and BENCHMARKS.md keeps its last figures.
 // Resume (issue 23): a sync resumed after a kill at the end of its download next to a cold sync, in pairs, on
-// disk and in RAM (`resumeRows`; BENCH_SYNC_ONLY=resume runs these alone, printed, never written).
+// disk and in RAM, in their own section (`resumeSection`; BENCH_SYNC_ONLY=resume runs it alone, --write too).
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -207,8 +207,7 @@ async function main(): Promise<void> {
       return;
     }
     if (RESUME_ONLY) {
-      const resumed = await resumeRows({ github, repo, sha, root, deps });
-      console.log(`\n${notes.join(" ")}\n\n${table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], resumed)}\n`);
+      await resumeSection({ github, repo, sha, root, deps, notes });
       return;
     }
 
@@ -259,8 +258,8 @@ async function main(): Promise<void> {
       }
     }
 
-    // Resume (issue 23): next to the cold rows, its own pairs (see resumeRows).
-    if (!COLD_ONLY) rows.push(...(await resumeRows({ github, repo, sha, root, deps })));
+    // Resume (issue 23): its own pairs and section (see resumeSection), with the cold sync's repository.
+    if (!COLD_ONLY) await resumeSection({ github, repo, sha, root, deps, notes: notes.slice(0, 1) });
 
     if (COLD_ONLY) {
       console.log(`\n${table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], rows)}\n`);
@@ -494,13 +493,14 @@ async function smbSection(context: {
  * to a cold sync of the same commit into an empty workspace, in pairs, the order alternating; on disk and in
  * RAM. The resumed run downloads nothing: it hashes every staged file again (what proves it whole) and applies.
  */
-async function resumeRows(context: {
+async function resumeSection(context: {
   github: GitHubStandIn;
   repo: StandInRepository;
   sha: string;
   root: string;
   deps: (workspaceDir: string, stateDir: string) => SyncDeps;
-}): Promise<(string | number)[][]> {
+  notes: string[];
+}): Promise<void> {
   const { github, repo, deps } = context;
   const rows: (string | number)[][] = [];
   const pairs = async (dir: string) => {
@@ -551,7 +551,16 @@ async function resumeRows(context: {
       await rm(shm, { recursive: true, force: true });
     }
   }
-  return rows;
+  const markdown = [
+    "### Sync engine: resume after a kill (`bench/sync`, `BENCH_SYNC_ONLY=resume`)",
+    "",
+    machineLine(),
+    `${context.notes.join(" ")} A sync killed at the end of its download (test/support/sync-killed-at.ts: SIGKILL as its apply opens, over HTTP to the stand-in), then the next sync timed, next to a cold sync of the same commit into an empty workspace: ${REPEAT} pairs, the order alternating, each timed after a \`sync\`; ratio = median of the pairs' ratios (range in brackets). Both take GitHub's answers from memory (the cold one's tarball from a file, so its download costs nothing here: on a network it would cost more, and the resumed run saves it whole). The resumed run downloads nothing: it lists the staging folder, hashes every staged file again (what proves it whole, see src/sync/README.md, Resume) and applies.`,
+    "",
+    table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], rows),
+  ].join("\n");
+  console.log(`\n${markdown}\n`);
+  if (shouldWrite) await writeSection("sync-resume", markdown);
 }
 
 function ms(value: number): string {
