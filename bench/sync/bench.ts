@@ -17,7 +17,7 @@
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -503,6 +503,7 @@ async function resumeSection(context: {
 }): Promise<void> {
   const { github, repo, deps } = context;
   const rows: (string | number)[][] = [];
+  const loadBefore = round(os.loadavg()[0]!, 2);
   const pairs = async (dir: string) => {
     const result: { cold: number; resumed: number; files: number; bytes: number; fetched: string }[] = [];
     for (let r = 0; r < REPEAT; r++) {
@@ -555,7 +556,7 @@ async function resumeSection(context: {
     "### Sync engine: resume after a kill (`bench/sync`, `BENCH_SYNC_ONLY=resume`)",
     "",
     machineLine(),
-    `${context.notes.join(" ")} A sync killed at the end of its download (test/support/sync-killed-at.ts: SIGKILL as its apply opens, over HTTP to the stand-in), then the next sync timed, next to a cold sync of the same commit into an empty workspace: ${REPEAT} pairs, the order alternating, each timed after a \`sync\`; ratio = median of the pairs' ratios (range in brackets). Both take GitHub's answers from memory (the cold one's tarball from a file, so its download costs nothing here: on a network it would cost more, and the resumed run saves it whole). The resumed run downloads nothing: it lists the staging folder, hashes every staged file again (what proves it whole, see src/sync/README.md, Resume) and applies.`,
+    `${context.notes.join(" ")} A sync killed at the end of its download (test/support/sync-killed-at.ts: SIGKILL as its apply opens, over HTTP to the stand-in), then the next sync timed, next to a cold sync of the same commit into an empty workspace: ${REPEAT} pairs, the order alternating, each timed after a \`sync\`; ratio = median of the pairs' ratios (range in brackets). Both take GitHub's answers from memory (the cold one's tarball from a file, so its download costs nothing here: on a network it would cost more, and the resumed run saves it whole). The resumed run downloads nothing: it lists the staging folder, hashes every staged file again (what proves it whole, see src/sync/README.md, Resume) and applies. Load average (1 min) ${loadBefore} before, ${round(os.loadavg()[0]!, 2)} after: other work on a shared machine inflates both times; compare within the pairs.`,
     "",
     table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], rows),
   ].join("\n");
