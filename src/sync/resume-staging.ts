@@ -54,6 +54,8 @@ export interface ResumeStagingOptions {
   stop: StopFlag;
   /** The file system keeps executable bits (probe-workspace.ts): a staged copy's bit is set to the target's. */
   holdsModes: boolean;
+  /** Called once before the first claim (the caller frees `name`: its own staging, still empty). */
+  beforeClaim?: () => Promise<void>;
   logger?: Logger;
   abortSignal?: AbortSignal;
 }
@@ -81,6 +83,7 @@ export async function resumeStaging(workspaceDir: string, options: ResumeStaging
   // The newest first: the likeliest to hold this commit.
   candidates.sort((a, b) => (a.since < b.since ? 1 : -1));
   const dir = path.join(workspaceDir, options.name);
+  if (candidates.length > 0) await options.beforeClaim?.();
   for (const { name } of candidates) {
     throwIfCancelled(options.abortSignal);
     try {

@@ -247,12 +247,14 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
       // tree was staged whole from the tarball while planning: nothing left to spare.)
       const resumed =
         loaded.origin !== "tarball" && plan.writes.length > 0 && plan.leftovers.length > 0
-          ? await step("fetch", async () => {
-              // Its folder takes this run's staging name: this run's own, still empty, goes first.
-              await staging?.remove();
-              staging = undefined;
-              return resumeStaging(deps.workspaceDir, {
+          ? await step("fetch", () =>
+              resumeStaging(deps.workspaceDir, {
                 name: stagingName,
+                // Its folder takes this run's staging name: this run's own, still empty, goes first.
+                beforeClaim: async () => {
+                  await staging?.remove();
+                  staging = undefined;
+                },
                 leftovers: plan.leftovers,
                 owner,
                 writes: plan.writes,
@@ -261,8 +263,8 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
                 holdsModes: traits.holdsModes,
                 logger: deps.logger,
                 abortSignal,
-              });
-            }, abortSignal)
+              }),
+            abortSignal)
           : undefined;
       if (resumed) staging = resumed.staging;
       const remaining = resumed ? plan.writes.filter((w) => !resumed.staging.files.has(w.path)) : plan.writes;
