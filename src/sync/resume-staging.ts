@@ -7,8 +7,10 @@
 // file may have been changed since (a tool, a disk), and on an SMB share neither inode numbers nor mtimes
 // are identities. A journal of verified files would spare these reads on a local disk, but it costs every
 // sync a write per batch, vouches for a file only by size and mtime (which move on the share after close,
-// where a re-hash would be needed anyway) and can itself be torn by the kill; content cannot lie.
-// (bench/sync, resumed rows: hashing 10,000 staged files is a fraction of the download it saves.)
+// where a re-hash would be needed anyway) and can itself be torn by the kill; content cannot lie. The cost:
+// one listing per folder (names only) and, per file, an open, an fstat and its bytes read once, on the
+// file-system threads (bench/sync, sync-resume section: resuming 10,000 staged files, 80 MB, took about a
+// third of a cold sync that downloaded nothing over a network, the tarball coming from a local file).
 // Content-addressed: a staged file is adopted for any planned write of its blob id, so a staging of another
 // commit (the branch moved on while the dead run was downloading) still spares every unchanged file.
 //
