@@ -144,6 +144,18 @@ describe("a sync killed after or during its download resumes from its staging", 
     await expectConverged(sha);
   }, 60_000);
 
+  it("a tarball that breaks off during the resumed run is fetched again, and the adopted files are kept", async () => {
+    const { sha } = await commitFiles("m", 1000, 400);
+    await killedAt("fetch:64", "tarball");
+    fx.github.faults.dropTarballAfter(50_000);
+    const mark = fx.github.requests.length;
+    const run = await rerun();
+    expect(run.resumedFiles).toBeGreaterThanOrEqual(64);
+    // Two downloads: the one cut off and its retry (fetch-changes.ts), which starts over from the adopted files.
+    expect(tarballsSince(mark)).toHaveLength(2);
+    await expectConverged(sha);
+  }, 60_000);
+
   it("a staging of another commit: a staged file is adopted for any path whose blob it holds (content-addressed)", async () => {
     const { contents } = await commitFiles("j", 100, 1000);
     await killedAt("apply", "tarball");
