@@ -135,14 +135,14 @@ async function main(argv: string[]): Promise<number> {
       return EXIT_LOCKED;
     }
     const progress = createProgressReporter();
-    const outcome = await syncOnce(request, { ...deps, fence: lock }, { abortSignal: AbortSignal.any([abort.signal, lock.signal]), onProgress: progress.report })
+    const outcome = await syncOnce(request, { ...deps, fence: lock, owner: { lock: lock.token } }, { abortSignal: AbortSignal.any([abort.signal, lock.signal]), onProgress: progress.report })
       .finally(progress.stop)
       .finally(() => lock.release());
     const c = outcome.counts;
     process.stdout.write(
       `${outcome.result} ${outcome.repository}@${outcome.branch} ${short(outcome.fromSha)} -> ${short(outcome.toSha)}: ` +
         `${c.added} added, ${c.changed} changed, ${c.deleted} deleted, ${c.skipped} skipped, ` +
-        `${outcome.bytesDownloaded} bytes via ${outcome.fetchMethod}, ${outcome.durationMs} ms\n`,
+        `${outcome.bytesDownloaded} bytes via ${outcome.fetchMethod}, ${outcome.resumedFiles} files (${outcome.resumedBytes} bytes) resumed, ${outcome.durationMs} ms\n`,
     );
     for (const s of outcome.skipped) process.stdout.write(`! ${s.path} (${s.kind}, skipped)\n`);
     return outcome.result === "applied" ? EXIT_CHANGED : EXIT_UNCHANGED;

@@ -536,6 +536,9 @@ export interface SyncRunRecord {
   skipped: number;
   bytesDownloaded: number;
   fetchMethod?: string;
+  /** Files (and their bytes) adopted from the staging of an interrupted run instead of downloaded again (src/sync/resume-staging.ts). */
+  resumedFiles?: number;
+  resumedBytes?: number;
   /** The skipped entries, `kind:path — reason` one per line (cut at 16 KB). */
   skippedPaths?: string;
   startedAt: string;

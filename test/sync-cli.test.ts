@@ -1,6 +1,7 @@
 // The funcspace-sync command against the stand-in, as a user runs it (a child process): exit codes, dry run,
 // failures; and crash safety for real: the process is SIGKILLed at random points of its fetch and apply,
-// then a second run must leave the folder identical to `git archive` of the commit.
+// then a second run must leave the folder identical to `git archive` of the commit (and, killed once its
+// download was complete, download nothing again: test/sync-resume.test.ts has the exact kill points).
 import { randomBytes } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -85,8 +86,15 @@ describe("funcspace-sync", () => {
       const fetchMode = round < 2 ? "tarball" : "blobs";
       const killed = await runCli([...baseArgs(), "--fetch", fetchMode], { killWhen: { line: phase, afterMs } });
       kills.push(`${fetchMode} ${phase.source} +${afterMs}ms → ${killed.signal ?? `exit ${killed.code}`}`);
+      const mark = fx.github.requests.length;
       const repaired = await runCli(baseArgs());
       expect([0, 3], `${kills.join("; ")}\n${repaired.stderr}`).toContain(repaired.code);
+      // Killed once the download was complete (its apply had begun): the rerun resumes from what was staged
+      // (or finds it applied) and downloads nothing again (issue 23).
+      if (killed.signal === "SIGKILL" && phase.source === "\\napply") {
+        const downloads = fx.github.requests.slice(mark).filter((r) => /\/tarball(\/|$)|\/_codeload\/|\/git\/blobs\//.test(r.path));
+        expect(downloads, `${kills.join("; ")}\n${repaired.stdout}`).toEqual([]);
+      }
       expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root)), kills.join("; ")).toEqual([]);
       expect((await readdir(fx.workspaceDir)).filter((n) => n.startsWith(".funcspace-sync-"))).toEqual([]);
     }

@@ -1,16 +1,18 @@
 // The sync engine on a real SMB share (Samba + smbnetfs, see support/smb-share/), the stand-in for Azure
 // Files: case-insensitive, case-preserving, no modes, no symlinks, names it cannot hold, mtime that moves
 // after close and rename, inode numbers per spelling. Each file of a commit is checked against `git archive`.
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forgetWorkspaceProbes, probeWorkspace } from "../src/sync/probe-workspace.js";
+import { hashGitBlob } from "../src/sync/git-blob.js";
 import { syncOnce } from "../src/sync/sync-once.js";
 import { listWorkspaceTree } from "../src/workspace/list-workspace-tree.js";
 import { moveWorkspaceEntry } from "../src/workspace/move-workspace-entry.js";
 import { putWorkspaceFile } from "../src/workspace/put-workspace-file.js";
 import { UnsafePathError } from "../src/workspace/safe-path.js";
 import { startGitHubStandIn, type GitHubStandIn } from "./support/github-stand-in/index.js";
+import { runSyncKilledAt } from "./support/run-sync-cli.js";
 import { startSmbShare, type SmbShare } from "./support/smb-share.js";
 import { checkSyncEquivalence } from "./support/sync-equivalence-property.js";
 import { archiveState, createSyncFixture, diffWorkspace, type FileState, type SyncFixture } from "./support/sync-fixtures.js";
@@ -229,6 +231,29 @@ describe("on an SMB share", () => {
     expect(await readFile(path.join(workspaceDir, "README.md"), "utf8")).toBe("readme\n");
     expect((await readdir(path.join(workspaceDir, "dir"))).sort()).toEqual(["File.txt", "Sub"]);
   });
+
+  it("resumes after a kill at the end of the download: only a staged file cut short is downloaded again (issue 23)", async () => {
+    const fx = await fixture();
+    try {
+      const changes: Record<string, string> = {};
+      for (let i = 0; i < 60; i++) changes[`r/${i % 4}/f${i}.txt`] = `${"x".repeat(200 + i)}\n`;
+      const sha = await fx.repo.commit(changes);
+      const killed = await runSyncKilledAt(fx, "apply", { fetch: "tarball" });
+      expect(killed.signal, killed.stderr).toBe("SIGKILL");
+      const [folder = ""] = (await readdir(fx.workspaceDir)).filter((n) => n.startsWith(".funcspace-sync-"));
+      await truncate(path.join(fx.workspaceDir, folder, "r/1/f1.txt"), 10);
+      const mark = github.requests.length;
+      const outcome = await syncOnce({ branch: "main" }, fx.deps());
+      expect(outcome).toMatchObject({ result: "applied", resumedFiles: 59, fetchMethod: "blobs" });
+      const downloads = github.requests.slice(mark).filter((r) => /\/tarball(\/|$)|\/_codeload\/|\/git\/blobs\//.test(r.path));
+      expect(downloads.map((r) => r.path.split("/").pop())).toEqual([hashGitBlob(Buffer.from(changes["r/1/f1.txt"]!))]);
+      expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root), { modes: false })).toEqual([]);
+      expect((await readdir(fx.workspaceDir)).filter((n) => n.startsWith(".funcspace-sync-"))).toEqual([]);
+      await expectSettled(fx);
+    } finally {
+      await fx.close();
+    }
+  }, 120_000);
 
   it("equals git archive after random commit sequences through both fetch paths", async () => {
     await checkSyncEquivalence(github, { runs: RUNS, workspaceDir: () => share.newFolder("prop"), modes: false, settleHashes: SETTLE_HASHES });

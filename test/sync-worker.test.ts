@@ -16,6 +16,7 @@ import type { SyncJob } from "../src/sync/sync-job.js";
 import { sweepInterruptedSyncs } from "../src/sync/sweep-interrupted-syncs.js";
 import { syncLeaseKey } from "../src/sync/sync-workspace.js";
 import { startGitHubStandIn, type GitHubStandIn } from "./support/github-stand-in/index.js";
+import { runSyncKilledAt } from "./support/run-sync-cli.js";
 import { useTestStorage } from "./support/storage.js";
 import { waitFor } from "./support/wait-for.js";
 import { archiveState, createSyncFixture, diffWorkspace, type SyncFixture } from "./support/sync-fixtures.js";
@@ -126,6 +127,22 @@ describe("runSyncJob", () => {
     // A job the intake made of several pushes (github-app/push-jobs.ts) says so in the history.
     await runSyncJob(job({ deliveryId: "d-4", coalesced: 3, deliveryIds: ["d-2", "d-3", "d-4"] }), deps());
     expect((await listRuns())[0]).toMatchObject({ result: "noop", deliveryId: "d-4", coalesced: 3 });
+  });
+
+  it("resumes from the staging of a worker killed at the end of its download, and records what it adopted (issue 23)", async () => {
+    const changes: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) changes[`r/${i % 4}/f${i}.txt`] = `${i}`.repeat(100);
+    const sha = await fx.repo.commit(changes);
+    const killed = await runSyncKilledAt(fx, "apply", { fetch: "tarball" });
+    expect(killed.signal, killed.stderr).toBe("SIGKILL");
+    const mark = github.requests.length;
+    expect(await runSyncJob(job({ sha }), deps())).toMatchObject({ status: "ran" });
+    const [run] = await listRuns();
+    const bytes = Object.values(changes).reduce((sum, c) => sum + c.length, 0);
+    expect(run).toMatchObject({ result: "applied", added: 100, resumedFiles: 100, resumedBytes: bytes, bytesDownloaded: 0, fetchMethod: "none" });
+    expect(github.requests.slice(mark).filter((r) => /\/tarball(\/|$)|\/_codeload\/|\/git\/blobs\//.test(r.path))).toEqual([]);
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
+    expect((await readdir(fx.workspaceDir)).filter((n) => n.startsWith(".funcspace-sync-"))).toEqual([]);
   });
 
   it("answers a job for the applied commit from its record; Sync now checks the disk and repairs it", async () => {

@@ -12,10 +12,12 @@
 // are there: a cold sync, a one-file push and the no-ops next to `tar -xzf` into the same share, in their own
 // section (BENCH_SYNC_ONLY=smb runs these alone; BENCH_SYNC_SMB_REPEAT, default 1). Without them the section
 // is skipped with the reason, and BENCHMARKS.md keeps its last figures.
+// Resume (issue 23): a sync resumed after a kill at the end of its download next to a cold sync, in pairs, on
+// disk and in RAM, in their own section (`resumeSection`; BENCH_SYNC_ONLY=resume runs it alone, --write too).
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -26,6 +28,7 @@ import { DEFAULT_FS_THREADS } from "../../src/sync/fs-threads.js";
 import { syncOnce, type SyncDeps } from "../../src/sync/sync-once.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "../../test/support/github-stand-in/index.js";
 import { smbUnavailable, startSmbShare } from "../../test/support/smb-share.js";
+import { runSyncKilledAt } from "../../test/support/run-sync-cli.js";
 import { machineLine, median, round, shouldWrite, table, writeSection } from "../support/report.js";
 import { textish } from "../support/textish.js";
 
@@ -39,6 +42,7 @@ const LARGE_MB = Number(process.env.BENCH_SYNC_LARGE_MB ?? 1024);
 /** BENCH_SYNC_ONLY=cold: the cold-sync rows alone, printed, never written (for quick comparisons). */
 const COLD_ONLY = process.env.BENCH_SYNC_ONLY === "cold";
 const SMB_ONLY = process.env.BENCH_SYNC_ONLY === "smb";
+const RESUME_ONLY = process.env.BENCH_SYNC_ONLY === "resume";
 const SMB_REPEAT = Number(process.env.BENCH_SYNC_SMB_REPEAT ?? 1);
 const CLI = fileURLToPath(new URL("../../bin/funcspace-sync.js", import.meta.url));
 const TOKEN = "ghp_benchmark_token_000000000000000000";
@@ -202,6 +206,10 @@ async function main(): Promise<void> {
       await smbSection({ repo, work, tarball, notes, deps, warm: (at, blobsOf) => memory.warm(at, blobsOf) });
       return;
     }
+    if (RESUME_ONLY) {
+      await resumeSection({ github, repo, sha, root, deps, notes });
+      return;
+    }
 
     // 1. Cold sync vs tar -xzf, in pairs run back to back, the order alternating: whichever runs first after
     // the previous pair's `rm` pays for the file system's deferred work (measured: up to 2× the system time).
@@ -249,6 +257,9 @@ async function main(): Promise<void> {
         await rm(shm, { recursive: true, force: true });
       }
     }
+
+    // Resume (issue 23): its own pairs and section (see resumeSection), with the cold sync's repository.
+    if (!COLD_ONLY) await resumeSection({ github, repo, sha, root, deps, notes: notes.slice(0, 1) });
 
     if (COLD_ONLY) {
       console.log(`\n${table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], rows)}\n`);
@@ -474,6 +485,83 @@ async function smbSection(context: {
     await share.close();
     await rm(states, { recursive: true, force: true });
   }
+}
+
+/**
+ * Resume (issue 23): a sync killed at the end of its download (a child process that SIGKILLs itself as its
+ * apply opens: test/support/sync-killed-at.ts, over HTTP to the stand-in), then the resumed sync timed, next
+ * to a cold sync of the same commit into an empty workspace, in pairs, the order alternating; on disk and in
+ * RAM. The resumed run downloads nothing: it hashes every staged file again (what proves it whole) and applies.
+ */
+async function resumeSection(context: {
+  github: GitHubStandIn;
+  repo: StandInRepository;
+  sha: string;
+  root: string;
+  deps: (workspaceDir: string, stateDir: string) => SyncDeps;
+  notes: string[];
+}): Promise<void> {
+  const { github, repo, deps } = context;
+  const rows: (string | number)[][] = [];
+  const loadBefore = round(os.loadavg()[0]!, 2);
+  const pairs = async (dir: string) => {
+    const result: { cold: number; resumed: number; files: number; bytes: number; fetched: string }[] = [];
+    for (let r = 0; r < REPEAT; r++) {
+      const coldWs = path.join(dir, `resume-cold-${r}`);
+      const ws = path.join(dir, `resume-${r}`);
+      await Promise.all([mkdir(coldWs), mkdir(ws)]);
+      const killed = await runSyncKilledAt(
+        { token: TOKEN, github, repo, workspaceDir: ws, stateDir: path.join(dir, `resume-killed-state-${r}`) },
+        "apply",
+        { fetch: "tarball" },
+      );
+      if (killed.signal !== "SIGKILL") throw new Error(`the sync to be killed ended with ${killed.code}: ${killed.stderr}`);
+      const pair = { cold: 0, resumed: 0, files: 0, bytes: 0, fetched: "" };
+      const runCold = async () => {
+        pair.cold = (await time(() => syncOnce({ branch: "main" }, deps(coldWs, path.join(dir, `resume-cold-state-${r}`))))).ms;
+      };
+      const runResumed = async () => {
+        const { ms: took, value } = await time(() => syncOnce({ branch: "main" }, deps(ws, path.join(dir, `resume-state-${r}`))));
+        Object.assign(pair, { resumed: took, files: value.resumedFiles, bytes: value.resumedBytes, fetched: `${value.bytesDownloaded} bytes via ${value.fetchMethod}` });
+      };
+      if (r % 2 === 0) await runCold().then(runResumed);
+      else await runResumed().then(runCold);
+      result.push(pair);
+      await Promise.all([rm(coldWs, { recursive: true }), rm(ws, { recursive: true })]);
+    }
+    return result;
+  };
+  const add = (where: string, measured: Awaited<ReturnType<typeof pairs>>) => {
+    const { files, bytes, fetched } = measured[0]!;
+    const ratios = measured.map((p) => p.resumed / p.cold);
+    rows.push([
+      `resumed sync after a kill at the end of the download${where} (${files} files, ${round(bytes / 1024 / 1024)} MB adopted; ${fetched})`,
+      ms(median(measured.map((p) => p.resumed))),
+      "cold sync, same commit, same run",
+      ms(median(measured.map((p) => p.cold))),
+      `${round(median(ratios), 3)}× (pairs ${round(Math.min(...ratios), 2)}–${round(Math.max(...ratios), 2)}×)`,
+      "no second download",
+    ]);
+  };
+  add("", await pairs(context.root));
+  const shm = await mkdtemp("/dev/shm/bench-sync-resume-").catch(() => undefined);
+  if (shm) {
+    try {
+      add(", in RAM (`/dev/shm`)", await pairs(shm));
+    } finally {
+      await rm(shm, { recursive: true, force: true });
+    }
+  }
+  const markdown = [
+    "### Sync engine: resume after a kill (`bench/sync`, `BENCH_SYNC_ONLY=resume`)",
+    "",
+    machineLine(),
+    `${context.notes.join(" ")} A sync killed at the end of its download (test/support/sync-killed-at.ts: SIGKILL as its apply opens, over HTTP to the stand-in), then the next sync timed, next to a cold sync of the same commit into an empty workspace: ${REPEAT} pairs, the order alternating, each timed after a \`sync\`; ratio = median of the pairs' ratios (range in brackets). Both take GitHub's answers from memory (the cold one's tarball from a file, so its download costs nothing here: on a network it would cost more, and the resumed run saves it whole). The resumed run downloads nothing: it lists the staging folder, hashes every staged file again (what proves it whole, see src/sync/README.md, Resume) and applies. Load average (1 min) ${loadBefore} before, ${round(os.loadavg()[0]!, 2)} after: other work on a shared machine inflates both times; compare within the pairs.`,
+    "",
+    table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], rows),
+  ].join("\n");
+  console.log(`\n${markdown}\n`);
+  if (shouldWrite) await writeSection("sync-resume", markdown);
 }
 
 function ms(value: number): string {

@@ -14,7 +14,7 @@ export interface SyncRunStoreOptions {
 
 const FIELDS = [
   "runId", "workspaceId", "connectionId", "repository", "branch", "trigger", "deliveryId", "requestedBy", "coalesced", "requestedSha", "pinnedSha", "waitingCommits", "fromSha", "toSha",
-  "result", "added", "changed", "deleted", "skipped", "bytesDownloaded", "fetchMethod", "skippedPaths", "startedAt",
+  "result", "added", "changed", "deleted", "skipped", "bytesDownloaded", "fetchMethod", "resumedFiles", "resumedBytes", "skippedPaths", "startedAt",
   "finishedAt", "durationMs", "errorStep", "errorCode", "errorMessage", "errorPermanent", "attempt", "progressPhase", "progressDone", "progressTotal",
   "leaseGeneration",
 ] as const satisfies readonly (keyof SyncRunRecord)[];

@@ -41,6 +41,8 @@ export interface FolderLockHolder {
 export interface FolderLock {
   /** Aborts when the lock file no longer names this holder. */
   readonly signal: AbortSignal;
+  /** This holder's token (a sync run writes it into its staging folder: resume-staging.ts). */
+  readonly token: string;
   /** The fence: throws FolderLockedError when the lock file no longer names this holder. One small read. */
   check(): Promise<void>;
   release(): Promise<void>;
@@ -110,6 +112,7 @@ export async function acquireFolderLock(dir: string, options: FolderLockOptions)
 
   return {
     signal: lost.signal,
+    token: me.token,
     check,
     async release() {
       clearInterval(heartbeat);

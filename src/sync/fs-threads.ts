@@ -43,6 +43,11 @@ export interface WrittenFile extends FileStats {
   sha: string;
 }
 
+/** A file hashed by `hashFiles` (resume): its blob id, "" when unreadable or not of the expected size. */
+export interface HashedFile extends FileStats {
+  sha: string;
+}
+
 /** Why one file of a batch failed (the others went on). */
 export interface FailedFile {
   code: string;
@@ -91,6 +96,14 @@ export interface FsThreads {
    * Rejects with the file-system error (code kept), `ECANCELED` once `stop` is set.
    */
   walkFolder(folder: string, options: { descend: boolean; stop: StopFlag }): Promise<FolderWalk>;
+  // --- resume (issue 23): hashing staged files a dead run left, see resume-staging.ts ---
+  /**
+   * Each file's git blob id (read in 1 MB pieces: memory stays bounded whatever the file's size) and its stat
+   * (fstat of the open file: no second lookup by name). `sha` is "" when the file cannot be read, or does not
+   * hold exactly `size` bytes when a size is given; files not yet started once `stop` is set get "" too.
+   */
+  hashFiles(files: { file: string; size?: number }[], options: { stop: StopFlag }): Promise<HashedFile[]>;
+  // --- end resume ---
   /** Threads running now (started, not yet stopped for idleness). */
   readonly running: number;
   /** Stops the threads (after their current request). */
@@ -216,8 +229,43 @@ function walkFolder(root, descend, stop) {
   return { folders, deferred, paths: paths.join("\0"), numbers: new Float64Array(numbers).buffer };
 }
 
+// --- resume (issue 23) ---
+let hashBuffer;
+function hashFiles(files, stop) {
+  hashBuffer ??= Buffer.allocUnsafe(1024 * 1024);
+  const none = { sha: "", size: -1, mtimeMs: 0, mode: 0 };
+  return files.map(({ file, size }) => {
+    if (Atomics.load(stop, 0) !== 0) return none;
+    let fd;
+    try {
+      fd = fs.openSync(file, "r");
+      const stats = fs.fstatSync(fd);
+      const found = { sha: "", size: stats.size, mtimeMs: stats.mtimeMs, mode: stats.mode };
+      if (!stats.isFile() || (size !== undefined && stats.size !== size)) return found;
+      const hash = createHash("sha1").update("blob " + stats.size + "\0");
+      let seen = 0;
+      for (let n; (n = fs.readSync(fd, hashBuffer, 0, hashBuffer.length, null)) > 0; ) {
+        seen += n;
+        if (seen > stats.size) return found;
+        hash.update(hashBuffer.subarray(0, n));
+      }
+      if (seen === stats.size) found.sha = hash.digest("hex");
+      return found;
+    } catch {
+      return none;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  });
+}
+// --- end resume ---
+
 parentPort.on("message", (message) => {
   const stop = new Int32Array(message.stop);
+  if (message.type === "hash") {
+    parentPort.postMessage({ id: message.id, value: hashFiles(message.files, stop) });
+    return;
+  }
   if (message.type === "write") {
     const outcomes = writeFiles(message.files, message.buffer, stop, message.stat !== false);
     parentPort.postMessage({ id: message.id, value: { outcomes, buffer: message.buffer } }, [message.buffer]);
@@ -331,6 +379,7 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
       return threads.length;
     },
     writeFiles: (batch, { stop }) => send({ type: "write", files: batch.files, buffer: batch.buffer, stat: batch.stat, stop: stop.buffer }, [batch.buffer]),
+    hashFiles: (files, { stop }) => send({ type: "hash", files, stop: stop.buffer }),
     async walkFolder(folder, { descend, stop }) {
       const answer = await send<WalkAnswer>({ type: "walk", folder, descend, stop: stop.buffer });
       const numbers = new Float64Array(answer.numbers);

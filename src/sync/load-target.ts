@@ -73,6 +73,7 @@ function hashOnlyStaging(): Staging {
     files: new Map(),
     place: () => Promise.reject(new Error("internal: a dry run stages nothing")),
     isInPlace: () => false,
+    adopted: new Set(),
     reset: async () => undefined,
     remove: async () => undefined,
   };

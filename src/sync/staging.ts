@@ -2,7 +2,11 @@
 // workspace root, so it sits on the same file system (Azure Files share) and each file reaches its place by
 // one rename. Until the renames start, the visible workspace is untouched: a rejected archive, a failed
 // download or a cancel only removes this folder. A crash leaves it behind; the next plan finds it by its
-// reserved prefix and removes it.
+// reserved prefix and, unless it can resume from it (resume-staging.ts), removes it.
+//
+// The folder's root holds `.funcspace-sync-owner`, written before any file: who made it (host, pid, and the
+// lease generation or folder-lock token the run held), so a later run can tell a dead owner's staging, which
+// it may adopt, from a live one's, which it must not.
 //
 // Inside, files keep their repository paths (`<staging>/src/a.ts`), like `tar -x` would lay them out: creating
 // many files in one flat folder serialises on that folder's lock, and a folder the workspace does not have
@@ -11,7 +15,8 @@
 // case-insensitive share, a retried download) falls back to a numbered file in a reserved sub-folder.
 import { randomUUID } from "node:crypto";
 import { stat as statCallback, writeFile as writeFileCallback } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import os from "node:os";
 import { promisify } from "node:util";
 import path from "node:path";
 import { RESERVED_PREFIX } from "./target-tree.js";
@@ -46,25 +51,71 @@ export interface Staging {
   place(relative: string, options?: { fallback?: boolean }): Promise<string>;
   /** True when `file` sits at `<staging>/<relative>`, so it moves with its folder. */
   isInPlace(relative: string, file: string): boolean;
-  /** Empties the folder and the map (a download that starts over). */
+  /**
+   * Paths whose staged copy was adopted from an interrupted run's staging (resume-staging.ts): verified, so
+   * kept by `reset`.
+   */
+  adopted: Set<string>;
+  /** Empties the folder and the map (a download that starts over), but for the adopted files. */
   reset(): Promise<void>;
   remove(): Promise<void>;
 }
 
 /** Numbered fallback files: a reserved root name, which no repository path may use. */
-const FALLBACK_FOLDER = `${RESERVED_PREFIX}files`;
+export const FALLBACK_FOLDER = `${RESERVED_PREFIX}files`;
+
+/** The owner record at a staging folder's root (a reserved name: never a repository path, never moved). */
+export const OWNER_FILE = `${RESERVED_PREFIX}owner`;
+
+/** Who a staging folder belongs to (see resume-staging.ts for how a later run judges it). */
+export interface StagingOwner {
+  host: string;
+  pid: number;
+  /** The workspace lease's generation the run held (sync worker). */
+  generation?: number;
+  /** The folder lock's token the run held (CLI). */
+  lock?: string;
+}
+
+/** This process, with the tenure it holds. */
+export function currentOwner(tenure: { generation?: number; lock?: string } = {}): StagingOwner {
+  return { host: os.hostname(), pid: process.pid, ...tenure };
+}
+
+export async function writeOwner(dir: string, owner: StagingOwner): Promise<void> {
+  await writeFile(path.join(dir, OWNER_FILE), `${JSON.stringify({ ...owner, since: new Date().toISOString() })}\n`);
+}
+
+/** The owner a staging folder names, or undefined when it names none (killed before it was written, or not one). */
+export async function readOwner(dir: string): Promise<(StagingOwner & { since?: string }) | undefined> {
+  try {
+    const owner = JSON.parse(await readFile(path.join(dir, OWNER_FILE), "utf8")) as StagingOwner & { since?: string };
+    return typeof owner.host === "string" && Number.isInteger(owner.pid) ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A fresh staging folder name (known before the folder exists, so a scan running meanwhile can pass it over). */
 export function newStagingName(): string {
   return `${RESERVED_PREFIX}${randomUUID().slice(0, 8)}`;
 }
 
-export async function createStaging(workspaceDir: string, name: string = newStagingName()): Promise<Staging> {
+export async function createStaging(workspaceDir: string, name: string = newStagingName(), options: { owner?: StagingOwner } = {}): Promise<Staging> {
   const dir = path.join(workspaceDir, name);
   await mkdir(dir);
+  await writeOwner(dir, options.owner ?? currentOwner());
+  return openStaging(dir);
+}
+
+/**
+ * The Staging of a folder that exists and already holds `files` (adopted from an interrupted run), its
+ * numbered fallback names starting at `nextFallback`.
+ */
+export function openStaging(dir: string, options: { files?: Map<string, StagedFile>; nextFallback?: number } = {}): Staging {
   // One mkdir per folder, shared by every file in it (creation is idempotent, but a call per file is not free).
   let folders = new Map<string, Promise<unknown>>();
-  let next = 0;
+  let next = options.nextFallback ?? 0;
   const ensureFolder = (relative: string): Promise<unknown> => {
     let ready = folders.get(relative);
     if (!ready) {
@@ -75,7 +126,8 @@ export async function createStaging(workspaceDir: string, name: string = newStag
   };
   const staging: Staging = {
     dir,
-    files: new Map(),
+    files: new Map(options.files),
+    adopted: new Set(options.files?.keys()),
     async place(relative, options = {}) {
       if (options.fallback) {
         await ensureFolder(FALLBACK_FOLDER);
@@ -88,14 +140,35 @@ export async function createStaging(workspaceDir: string, name: string = newStag
     // `relative` is a checked repository path (no ".", "..", "//"): the join needs no normalising.
     isInPlace: (relative, file) => file.length === dir.length + 1 + relative.length && file.startsWith(dir) && file.endsWith(relative) && file[dir.length] === "/",
     async reset() {
-      staging.files.clear();
-      folders = new Map();
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir);
+      if (staging.adopted.size === 0) {
+        staging.files.clear();
+        folders = new Map();
+        const owner = await readOwner(dir);
+        await rm(dir, { recursive: true, force: true });
+        await mkdir(dir);
+        if (owner) await writeOwner(dir, owner);
+        return;
+      }
+      // Verified copies stay; everything else goes, a half-written file of the broken download included.
+      const keep = new Set<string>();
+      for (const [relative, staged] of staging.files) {
+        if (staging.adopted.has(relative)) keep.add(staged.file);
+        else staging.files.delete(relative);
+      }
+      await removeFilesBut(dir, keep);
     },
     remove: () => rm(dir, { recursive: true, force: true }),
   };
   return staging;
+}
+
+/** Removes every file under `dir` but those in `keep` and the owner record (folders stay). */
+async function removeFilesBut(dir: string, keep: ReadonlySet<string>): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const at = path.join(dir, entry.name);
+    if (entry.isDirectory()) await removeFilesBut(at, keep);
+    else if (!keep.has(at) && !(entry.name === OWNER_FILE && path.dirname(at) === dir)) await unlink(at).catch(() => undefined);
+  }
 }
 
 /** Creation failures a numbered name avoids: the name is taken, or a folder on its path cannot be made. */

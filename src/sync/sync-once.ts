@@ -18,7 +18,8 @@ import type { RepositorySource } from "./repository-source.js";
 import { probeWorkspace, type WorkspaceTraits } from "./probe-workspace.js";
 import { resolveHead } from "./resolve-head.js";
 import { scanWorkspace, type WorkspaceScan } from "./scan-workspace.js";
-import { createStaging, newStagingName, type Staging } from "./staging.js";
+import { resumeStaging } from "./resume-staging.js";
+import { createStaging, currentOwner, newStagingName, type Staging } from "./staging.js";
 import { SyncCancelledError, SyncError, throwIfCancelled, type SyncStep } from "./sync-error.js";
 import type { SkippedEntry } from "./target-tree.js";
 
@@ -48,6 +49,12 @@ export interface SyncDeps {
    * writes nothing more. The CLI passes its folder lock (folder-lock.ts), whose check re-reads the lock file.
    */
   fence?: Pick<LeaseFence, "check">;
+  /**
+   * The tenure this run holds, written into its staging folder: the lease's generation (sync worker) or the
+   * folder lock's token (CLI). A later run adopts an interrupted run's staging only when its owner is over
+   * (resume-staging.ts); without one, only the staging of a process of this host that no longer runs.
+   */
+  owner?: { generation?: number; lock?: string };
 }
 
 export interface SyncRequest {
@@ -95,6 +102,9 @@ export interface SyncOutcome {
   /** `applied`: the session's record of the commit on disk was trusted; nothing was stat'ed. */
   targetOrigin: LoadedTarget["origin"] | "applied";
   hashed: number;
+  /** Files (and their bytes) adopted from an interrupted run's staging instead of downloaded (resume-staging.ts). */
+  resumedFiles: number;
+  resumedBytes: number;
   durationMs: number;
 }
 
@@ -111,6 +121,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
 
   progress("resolve");
   const stagingName = newStagingName();
+  const owner = currentOwner(deps.owner);
   const stopScan = new AbortController();
   let scanning: Promise<WorkspaceScan> | undefined;
   const fsThreads = getFsThreads(deps.fsThreads);
@@ -150,6 +161,8 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
           fetchMethod: "none",
           targetOrigin: "applied",
           hashed: 0,
+          resumedFiles: 0,
+          resumedBytes: 0,
           durationMs: Math.round(performance.now() - started),
         };
       }
@@ -190,7 +203,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
       const { loaded, plan, traits } = await step("plan", async () => {
         const traits = await probing;
         // A truncated tree is planned from the tarball itself, staged as it streams: create the staging first.
-        staging = manifest?.commitSha === head.sha ? undefined : await createStaging(deps.workspaceDir, stagingName);
+        staging = manifest?.commitSha === head.sha ? undefined : await createStaging(deps.workspaceDir, stagingName, { owner });
         const loaded = await loadTarget(head.sha, manifest, {
           source: deps.source,
           limits,
@@ -230,15 +243,42 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
         return outcome("noop", plan, loaded, { method: "none", bytesDownloaded: 0 });
       }
 
-      const fetchTotal = loaded.origin === "tarball" ? 0 : plan.writes.length;
+      // An interrupted run's staging: what it fetched and still checks out is not downloaded again. (A truncated
+      // tree was staged whole from the tarball while planning: nothing left to spare.)
+      const resumed =
+        loaded.origin !== "tarball" && plan.writes.length > 0 && plan.leftovers.length > 0
+          ? await step("fetch", () =>
+              resumeStaging(deps.workspaceDir, {
+                name: stagingName,
+                // Its folder takes this run's staging name: this run's own, still empty, goes first.
+                beforeClaim: async () => {
+                  await staging?.remove();
+                  staging = undefined;
+                },
+                leftovers: plan.leftovers,
+                owner,
+                writes: plan.writes,
+                fsThreads,
+                stop: stop.flag,
+                holdsModes: traits.holdsModes,
+                logger: deps.logger,
+                abortSignal,
+              }),
+            abortSignal)
+          : undefined;
+      if (resumed) staging = resumed.staging;
+      const remaining = resumed ? plan.writes.filter((w) => !resumed.staging.files.has(w.path)) : plan.writes;
+      const fetchTotal = loaded.origin === "tarball" ? 0 : remaining.length;
       let fetched = 0;
       progress("fetch", 0, fetchTotal);
       const download =
         loaded.origin === "tarball"
           ? ({ method: "tarball", bytesDownloaded: loaded.bytesDownloaded } as const)
           : await step("fetch", async () => {
-              staging ??= await createStaging(deps.workspaceDir, stagingName);
-              return fetchChanges(head.sha, plan.writes, {
+              staging ??= await createStaging(deps.workspaceDir, stagingName, { owner });
+              // The rest only, by the usual rule: a few files come as blobs, many as the tarball (of which only
+              // these are written): k blob requests against one download of the whole repository, as for a push.
+              return fetchChanges(head.sha, remaining, {
                 source: deps.source,
                 staging,
                 limits,
@@ -284,14 +324,20 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
       }, abortSignal);
       progress("done", applyTotal, applyTotal);
       const changed = !(plan.isEmpty);
-      return outcome(changed ? "applied" : "noop", plan, loaded, download);
+      return outcome(changed ? "applied" : "noop", plan, loaded, download, resumed);
     } finally {
       // A failure before the renames leaves the visible workspace as it was: only the staging goes.
       const leftover = staging as Staging | undefined;
       await leftover?.remove().catch(() => undefined);
     }
 
-    function outcome(result: SyncOutcome["result"], plan: SyncPlan, loaded: LoadedTarget, fetched: Pick<FetchResult, "method" | "bytesDownloaded">): SyncOutcome {
+    function outcome(
+      result: SyncOutcome["result"],
+      plan: SyncPlan,
+      loaded: LoadedTarget,
+      fetched: Pick<FetchResult, "method" | "bytesDownloaded">,
+      resumed?: { files: number; bytes: number },
+    ): SyncOutcome {
       return {
         result,
         repository: deps.source.repository,
@@ -304,6 +350,8 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
         fetchMethod: fetched.method,
         targetOrigin: loaded.origin,
         hashed: plan.hashed,
+        resumedFiles: resumed?.files ?? 0,
+        resumedBytes: resumed?.bytes ?? 0,
         durationMs: Math.round(performance.now() - started),
       };
     }

@@ -154,6 +154,7 @@ async function runOnce(
         limits: deps.limits,
         logger: log,
         fence,
+        owner: { generation: fence.generation },
       },
       { abortSignal, onProgress: progress.report },
     );
@@ -232,6 +233,7 @@ function finished(run: SyncRunRecord, started: number, outcome: SyncOutcome): Pa
     skipped: outcome.counts.skipped,
     bytesDownloaded: outcome.bytesDownloaded,
     fetchMethod: outcome.fetchMethod,
+    ...(outcome.resumedFiles > 0 ? { resumedFiles: outcome.resumedFiles, resumedBytes: outcome.resumedBytes } : {}),
     skippedPaths: outcome.skipped.length ? outcome.skipped.map(describeSkipped).join("\n").slice(0, 16_384) : undefined,
     finishedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - started),
@@ -262,8 +264,8 @@ function userMessage(error: unknown): string {
 }
 
 function logFields(run: SyncRunRecord): Record<string, unknown> {
-  const { runId, repository, branch, trigger, deliveryId, pinnedSha, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, durationMs, errorStep, errorMessage } = run;
-  return { runId, repository, branch, trigger, deliveryId, pinnedSha, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, durationMs, errorStep, errorMessage };
+  const { runId, repository, branch, trigger, deliveryId, pinnedSha, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, resumedFiles, resumedBytes, durationMs, errorStep, errorMessage } = run;
+  return { runId, repository, branch, trigger, deliveryId, pinnedSha, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, resumedFiles, resumedBytes, durationMs, errorStep, errorMessage };
 }
 
 /** Progress goes onto the run record at most once per interval (and on each phase change). */

@@ -43,3 +43,37 @@ export function runSyncCli(fx: SyncFixture, args: string[], options: RunSyncCliO
 export function syncCliArgs(fx: SyncFixture, ...extra: string[]): string[] {
   return ["--repository", fx.repo.fullName, "--branch", "main", "--workspace", fx.workspaceDir, "--state-dir", fx.stateDir, ...extra];
 }
+
+const KILLED_AT = fileURLToPath(new URL("./sync-killed-at.ts", import.meta.url));
+
+/**
+ * The engine in a child process that SIGKILLs itself at `killAt` (see sync-killed-at.ts): `apply` (download
+ * complete, nothing renamed) or `fetch:<k>` (k files staged). Resolves once it is gone.
+ */
+export function runSyncKilledAt(
+  fx: Pick<SyncFixture, "token" | "github" | "repo" | "workspaceDir" | "stateDir">,
+  killAt: string,
+  options: { fetch?: "auto" | "blobs" | "tarball" } = {},
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", KILLED_AT], {
+      env: {
+        ...process.env,
+        GITHUB_TOKEN: fx.token,
+        GITHUB_API_URL: fx.github.apiUrl,
+        SYNC_REPOSITORY: fx.repo.fullName,
+        SYNC_WORKSPACE: fx.workspaceDir,
+        SYNC_STATE_DIR: fx.stateDir,
+        SYNC_FETCH: options.fetch ?? "auto",
+        SYNC_KILL_AT: killAt,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
