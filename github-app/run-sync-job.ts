@@ -70,7 +70,9 @@ function startSync(job: SyncJob, deps: RunSyncJobDeps, logger: Logger, options: 
         const [owner = "", repo = ""] = connection.repository.split("/");
         return createRepositorySource({
           apiUrl: deps.config.githubApiUrl,
-          getToken: () => deps.getToken(connection),
+          // An installation token is cached by its provider, and renewed there before it expires (a long run
+          // must not keep an old one); a PAT is read once per run.
+          getToken: connection.kind === "pat" ? tokenPerRun(() => deps.getToken(connection)) : () => deps.getToken(connection),
           owner,
           repo,
           logger,
@@ -83,6 +85,22 @@ function startSync(job: SyncJob, deps: RunSyncJobDeps, logger: Logger, options: 
     },
     options,
   );
+}
+
+/**
+ * One token read per run, not per request: a PAT lives in the secret store (Key Vault in Azure: a round trip
+ * per read, three or more per push otherwise). A failed read is not kept, so a retried request asks again.
+ * `createSource` is called once per run, so a token replaced meanwhile is read by the next run.
+ */
+function tokenPerRun(read: () => Promise<string>): () => Promise<string> {
+  let token: Promise<string> | undefined;
+  return () => {
+    token ??= read().catch((error: unknown) => {
+      token = undefined;
+      throw error;
+    });
+    return token;
+  };
 }
 
 /** A malformed message is a bug upstream: an error naming the field, logged; retrying it cannot help. */

@@ -342,3 +342,78 @@ describe("runSyncJob", () => {
     expect((await runs.get(workspaceId, finished.runId))?.result).toBe("applied");
   });
 });
+
+// Push → disk (issue 23): the pushed commit's tree is asked for alongside the branch head, the run's records
+// are written meanwhile, and a PAT is read once per run.
+describe("a webhook job's path to the disk", () => {
+  const treeRequests = (from: number) => github.requests.slice(from).filter((r) => r.method === "GET" && /\/git\/trees\//.test(r.path));
+
+  it("asks for the pushed commit's tree while the branch head is resolved, and reads the PAT once", async () => {
+    const first = await fx.repo.commit({ "a.txt": "a\n" });
+    await runSyncJob(job({ sha: first }), deps());
+    const sha = await fx.repo.commit({ "a.txt": "a2\n", "b.txt": "b\n" });
+    // The branch answers slowly: a tree asked for only after it would arrive after its answer.
+    github.faults.addLatency({ path: /\/branches\//, ms: 300, count: 1 });
+    let tokenReads = 0;
+    const before = github.requests.length;
+    const result = await runSyncJob(job({ sha }), deps({ getToken: async () => (tokenReads++, fx.token) }));
+    expect(result).toMatchObject({ status: "ran", runs: [{ result: "applied", toSha: sha, changed: 1, added: 1 }] });
+    const branch = github.requests.slice(before).find((r) => /\/branches\//.test(r.path))!;
+    const trees = treeRequests(before);
+    expect(trees.map((r) => r.path)).toEqual([expect.stringContaining(`/git/trees/${sha}`)]);
+    expect(trees[0]!.at!).toBeLessThan(branch.at! + branch.durationMs!);
+    // Branch, tree, two blobs: one token read for the run, not one per request.
+    expect(github.requests.length - before).toBe(4);
+    expect(tokenReads).toBe(1);
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
+  });
+
+  it("lists the head's own tree when the branch moved on after the push, and never asks for a redelivered commit's", async () => {
+    const pushed = await fx.repo.commit({ "a.txt": "a\n" });
+    const head = await fx.repo.commit({ "a.txt": "a\n", "later.txt": "later\n" });
+    const before = github.requests.length;
+    expect(await runSyncJob(job({ sha: pushed }), deps())).toMatchObject({ status: "ran", runs: [{ result: "applied", toSha: head }] });
+    expect(treeRequests(before).map((r) => r.path.split("/").at(-1)).sort()).toEqual([head, pushed].sort());
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, head, fx.root))).toEqual([]);
+
+    // A redelivery of the push that is on disk: a no-op from the applied record, no tree listed.
+    const again = github.requests.length;
+    expect(await runSyncJob(job({ sha: head, deliveryId: "d-2" }), deps())).toMatchObject({ status: "ran", runs: [{ result: "noop" }] });
+    expect(treeRequests(again)).toEqual([]);
+  });
+
+  it("asks again when the early listing failed, and a pinned workspace never asks for the pushed commit", async () => {
+    const sha = await fx.repo.commit({ "a.txt": "a\n" });
+    github.faults.failNext({ path: new RegExp(`/git/trees/${sha}$`), status: 404, count: 1 });
+    expect(await runSyncJob(job({ sha }), deps())).toMatchObject({ status: "ran", runs: [{ result: "applied", toSha: sha }] });
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
+
+    await connections.update((r) => ({ ...r, pinnedSha: sha }));
+    const pushed = await fx.repo.commit({ "a.txt": "a2\n" });
+    const before = github.requests.length;
+    expect(await runSyncJob(job({ sha: pushed, deliveryId: "d-2" }), deps())).toMatchObject({ status: "ran", runs: [{ toSha: sha }] });
+    expect(treeRequests(before).filter((r) => r.path.endsWith(pushed))).toEqual([]);
+    expect(await readFile(path.join(fx.workspaceDir, "a.txt"), "utf8")).toBe("a\n");
+  });
+
+  it("changes nothing on disk when the run cannot be recorded (the records are written while GitHub is asked)", async () => {
+    const sha = await fx.repo.commit({ "a.txt": "a\n", "b/c.txt": "c\n" });
+    // A real storage failure: the run table is gone (recreated below for the other tests).
+    await storage.tableService.deleteTable(TABLES.syncRuns);
+    try {
+      await expect(runSyncJob(job({ sha }), deps())).rejects.toThrow();
+      expect(await readdir(fx.workspaceDir)).toEqual([]);
+    } finally {
+      // Azurite may refuse a table's name for a moment after its deletion.
+      await waitFor("the run table to be created again", async () => {
+        try {
+          await storage.tableService.createTable(TABLES.syncRuns);
+          return true;
+        } catch {
+          return false;
+        }
+      }, { timeoutInMs: 60_000 });
+    }
+    expect(await runSyncJob(job({ sha }), deps())).toMatchObject({ status: "ran", runs: [{ result: "applied" }] });
+  });
+});

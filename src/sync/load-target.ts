@@ -8,7 +8,7 @@ import { fetchTarball, type FetchOptions } from "./fetch-changes.js";
 import type { FsThreads, StopFlag } from "./fs-threads.js";
 import type { SyncLimits } from "./limits.js";
 import type { Manifest } from "./manifest.js";
-import type { RepositorySource } from "./repository-source.js";
+import type { RepositorySource, SourceTree } from "./repository-source.js";
 import { buildTargetTree, skipCaseTwins, type TargetFile, type TargetTree } from "./target-tree.js";
 import type { Staging } from "./staging.js";
 
@@ -29,7 +29,14 @@ export interface LoadTargetOptions {
   staging?: Staging;
   /** See FetchOptions.statWritten. */
   statWritten?: boolean;
+  /** A listing already asked for (sync-once.ts: the commit a push announced); used when it is this commit's. */
+  prefetched?: PrefetchedTree;
   abortSignal?: AbortSignal;
+}
+
+export interface PrefetchedTree {
+  commitSha: string;
+  tree: Promise<SourceTree>;
 }
 
 export async function loadTarget(commitSha: string, manifest: Manifest | undefined, options: LoadTargetOptions): Promise<LoadedTarget> {
@@ -42,7 +49,9 @@ export async function loadTarget(commitSha: string, manifest: Manifest | undefin
     }
     return { target: { commitSha, files, skipped: manifest.skipped, totalBytes }, origin: "manifest", bytesDownloaded: 0 };
   }
-  const tree = await options.source.getTree(commitSha, { abortSignal: options.abortSignal });
+  const listTree = () => options.source.getTree(commitSha, { abortSignal: options.abortSignal });
+  // A failed early listing is asked again, as if there had been none: its error is not this step's to report.
+  const tree = options.prefetched?.commitSha === commitSha ? await options.prefetched.tree.catch(listTree) : await listTree();
   if (!tree.truncated) return { target: buildTargetTree(commitSha, tree.entries, options.limits), origin: "tree", bytesDownloaded: 0 };
 
   const files = new Map<string, TargetFile>();

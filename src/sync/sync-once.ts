@@ -11,7 +11,7 @@ import { createStopFlag, getFsThreads } from "./fs-threads.js";
 import { fetchChanges, type FetchMode, type FetchResult } from "./fetch-changes.js";
 import { resolveLimits, type SyncLimits } from "./limits.js";
 import type { LeaseFence } from "./lease.js";
-import { loadTarget, type LoadedTarget } from "./load-target.js";
+import { loadTarget, type LoadedTarget, type PrefetchedTree } from "./load-target.js";
 import { manifestPath, readManifest, writeManifest, type Manifest } from "./manifest.js";
 import { planSync, type SyncCounts, type SyncPlan } from "./plan-sync.js";
 import type { RepositorySource } from "./repository-source.js";
@@ -73,6 +73,11 @@ export interface SyncRequest {
   session?: string;
   /** Check every file on disk even when the session's record says the commit is applied ("Sync now"). */
   verifyDisk?: boolean;
+  /**
+   * The commit a push announced (the webhook job's SHA). Its tree is asked for alongside the branch head, one
+   * round trip instead of two, and used only if the head is still that commit (latest wins).
+   */
+  expectedSha?: string;
 }
 
 export type SyncPhase = "resolve" | "plan" | "fetch" | "apply" | "done";
@@ -139,9 +144,10 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
   }
 
   async function syncScanned(): Promise<SyncOutcome> {
+    const applied = request.session !== undefined && !request.verifyDisk ? await readAppliedCommit(appliedFile) : undefined;
+    const prefetched = prefetchTree(request, applied?.commitSha, deps.source, abortSignal);
     const head = await step("resolve", () => resolveHead(deps.source, request.branch, { abortSignal, commitSha: request.commitSha }), abortSignal);
-    if (request.session !== undefined && !request.verifyDisk) {
-      const applied = await readAppliedCommit(appliedFile);
+    if (applied) {
       if (
         applied?.commitSha === head.sha &&
         applied.session === request.session &&
@@ -212,6 +218,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
           stop: stop.flag,
           staging,
           statWritten: traits.stableMtime,
+          prefetched,
           abortSignal,
         }).catch(
           async (error: unknown) => {
@@ -376,4 +383,18 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
       }
       throw new SyncError(name, { cause: error });
   }
+}
+
+/**
+ * The tree of the commit a push announced, asked for at once (see SyncRequest.expectedSha). Not when the
+ * workspace is pinned (the branch is not followed) or when the session's record already holds that commit (a
+ * redelivery or the tail of a burst: a no-op that must not cost a tree listing).
+ */
+function prefetchTree(request: SyncRequest, appliedSha: string | undefined, source: RepositorySource, abortSignal?: AbortSignal): PrefetchedTree | undefined {
+  const sha = request.expectedSha;
+  if (!sha || request.commitSha || !/^[0-9a-f]{40}$/.test(sha) || sha === appliedSha) return undefined;
+  const tree = source.getTree(sha, { abortSignal });
+  // Observed here: when the head moved on, nobody awaits it.
+  tree.catch(() => undefined);
+  return { commitSha: sha, tree };
 }

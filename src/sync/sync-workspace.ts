@@ -127,9 +127,21 @@ async function runOnce(
     ...(attempt ? { attempt: attempt.number } : {}),
   };
   const started = performance.now();
-  await deps.syncRuns.create(run);
-  await deps.connections.update((record) => ({ ...record, state: "Syncing" }), { connectionId: job.connectionId });
-  const progress = throttleProgress(deps, run, deps.progressEveryMs ?? 1_000, log);
+  // The run's record and the connection's "Syncing" are written while the engine asks GitHub for the head and
+  // the tree (a push reaches the disk one round trip sooner); nothing on disk changes before both are stored:
+  // every destructive step passes the fence, which waits for them first.
+  const recorded = (async () => {
+    await deps.syncRuns.create(run);
+    await deps.connections.update((record) => ({ ...record, state: "Syncing" }), { connectionId: job.connectionId });
+  })();
+  recorded.catch(() => undefined);
+  const recordedFence: Pick<LeaseFence, "check"> = {
+    check: async (checkOptions) => {
+      await recorded;
+      await fence.check(checkOptions);
+    },
+  };
+  const progress = throttleProgress(deps, run, deps.progressEveryMs ?? 1_000, log, recorded);
 
   try {
     const source = deps.createSource(connection);
@@ -142,6 +154,7 @@ async function runOnce(
         // While connected the engine is the workspace's only writer; "Sync now" still checks every file.
         session: job.connectionId,
         verifyDisk: job.trigger === "manual",
+        expectedSha: job.trigger === "webhook" ? job.sha : undefined,
       },
       {
         source,
@@ -153,7 +166,7 @@ async function runOnce(
         fsThreads: deps.fsThreads,
         limits: deps.limits,
         logger: log,
-        fence,
+        fence: recordedFence,
         owner: { generation: fence.generation },
       },
       { abortSignal, onProgress: progress.report },
@@ -165,6 +178,7 @@ async function runOnce(
           return undefined;
         })
       : undefined;
+    await recorded;
     await progress.flush();
     // The connection's state belongs to the lease's holder: a worker taken over meanwhile leaves it alone.
     await step("lease", () => fence.check({ abortSignal: leaseSignal }));
@@ -186,6 +200,8 @@ async function runOnce(
     log.info(logFields(run), "sync run");
     return run;
   } catch (error) {
+    // Without its record there is nothing to mark failed: the storage error is the run's (the queue retries).
+    await recorded;
     await progress.flush();
     const leaseLost = error instanceof LeaseLostError || (error instanceof SyncError && error.cause instanceof LeaseLostError) || leaseSignal.reason instanceof LeaseLostError;
     const cancelled = leaseLost || error instanceof SyncCancelledError || (error instanceof SyncError && error.cause instanceof SyncCancelledError);
@@ -269,8 +285,9 @@ function logFields(run: SyncRunRecord): Record<string, unknown> {
 }
 
 /** Progress goes onto the run record at most once per interval (and on each phase change). */
-function throttleProgress(deps: SyncWorkspaceDeps, run: SyncRunRecord, everyMs: number, log: Logger) {
-  let writing = Promise.resolve();
+function throttleProgress(deps: SyncWorkspaceDeps, run: SyncRunRecord, everyMs: number, log: Logger, recorded: Promise<void>) {
+  // Not before the record exists (a merge onto no entity fails).
+  let writing = recorded.catch(() => undefined);
   let lastAt = 0;
   let lastPhase = "";
   const write = (p: SyncProgress) => {

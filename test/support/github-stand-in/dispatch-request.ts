@@ -24,7 +24,8 @@ async function dispatch(state: StandInState, routes: Route[], req: IncomingMessa
   const method = (req.method ?? "GET").toUpperCase();
   // The repositories' own push reports are machinery, not GitHub traffic: no log entry, no faults.
   const internal = url.pathname.startsWith("/_stand-in/");
-  if (!internal) res.once("close", () => state.requests.push({ method, path: url.pathname, status: res.statusCode }));
+  const at = Date.now();
+  if (!internal) res.once("close", () => state.requests.push({ method, path: url.pathname, status: res.statusCode, at, durationMs: Date.now() - at }));
 
   const area = areaOf(state, url.pathname);
   const ctx: RequestContext = {

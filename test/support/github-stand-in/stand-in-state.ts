@@ -12,6 +12,9 @@ export interface RequestRecord {
   /** Path as received, without the query string (which may hold a download token). */
   path: string;
   status: number;
+  /** When the request arrived (epoch ms) and how long its answer took. */
+  at?: number;
+  durationMs?: number;
 }
 
 export interface RepositoryHook {
