@@ -30,7 +30,7 @@ async function until(check: () => boolean): Promise<void> {
 /** Lets pending promise callbacks run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-function track(promise: Promise<void>) {
+function track(promise: Promise<unknown>) {
   const state = { done: false, error: undefined as unknown };
   promise.then(
     () => (state.done = true),
