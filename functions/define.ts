@@ -175,7 +175,13 @@ export async function invokeQueue(
     {
       kind: SpanKind.CONSUMER,
       parent,
-      attributes: { [ATTRIBUTES.functionName]: trigger.name, "messaging.destination.name": trigger.queueName, "messaging.message.delivery_count": Number(dequeueCount ?? 1) },
+      attributes: {
+        [ATTRIBUTES.functionName]: trigger.name,
+        "messaging.destination.name": trigger.queueName,
+        "messaging.message.delivery_count": Number(dequeueCount ?? 1),
+        // The Azure Monitor exporter names a CONSUMER span's request only from this attribute (else it is blank).
+        "ai.operation.name": `queue ${trigger.queueName}`,
+      },
     },
     async () => {
       try {
