@@ -145,7 +145,7 @@ describe("PushJobs", () => {
     const next = jobs.enqueue(job(2));
     await expect(stuck).rejects.toMatchObject({ name: "TimeoutError" });
     expect(signals[0]!.aborted).toBe(true);
-    await expect(next).resolves.toBeUndefined();
+    await expect(next).resolves.toMatchObject({ deliveryId: "d2" }); // the job that was sent for it
     expect(calls).toBe(2);
     expect(jobs.activeLanes).toBe(0);
   });
