@@ -56,7 +56,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const telemetry = getTelemetry();
   // With telemetry on (src/telemetry/), each line also becomes a log record in the caller's context (its operation
   // id). The line it gets is the one written: redacted and scrubbed by then, so there is no second, rawer path.
-  const destination = telemetry.enabled ? alsoToTelemetry(options.destination ?? pino.destination(1), telemetry.emitLogLine) : options.destination;
+  const destination = telemetry.enabled ? alsoToTelemetry(options.destination ?? pino.destination(1)) : options.destination;
   return pino(
     {
       level: options.level ?? "info",
@@ -70,12 +70,14 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   );
 }
 
-function alsoToTelemetry(destination: DestinationStream, emit: (line: string) => void): DestinationStream {
+function alsoToTelemetry(destination: DestinationStream): DestinationStream {
   const flushable = destination as DestinationStream & { flush?: (cb?: (error?: Error) => void) => void; flushSync?: () => void };
   return {
     write(line: string) {
       destination.write(line);
-      emit(line);
+      // Read per line: after shutdown (or with telemetry switched off) nothing more is emitted.
+      const telemetry = getTelemetry();
+      if (telemetry.enabled) telemetry.emitLogLine(line);
     },
     ...(flushable.flush ? { flush: flushable.flush.bind(flushable) } : {}),
     ...(flushable.flushSync ? { flushSync: flushable.flushSync.bind(flushable) } : {}),
