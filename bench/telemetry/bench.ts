@@ -5,6 +5,8 @@
 // (test/support/ingestion-stand-in.ts); "off" is the no-op every host gets without a connection string. Each
 // round runs both modes, the order alternating; the figures are the medians over all rounds and the on/off ratio
 // (goal ≤ 1.10).
+import { fork } from "node:child_process";
+import { once } from "node:events";
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -24,7 +26,6 @@ import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { startTelemetry } from "../../src/telemetry/start-telemetry.js";
 import { setTelemetry } from "../../src/telemetry/telemetry.js";
-import { startIngestionStandIn } from "../../test/support/ingestion-stand-in.js";
 import { startHttpLoad } from "../support/http-load.js";
 import { machineLine, median, percentile, round, shouldWrite, table, writeSection } from "../support/report.js";
 
@@ -37,7 +38,14 @@ const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 600);
 const root = await mkdtemp(path.join(tmpdir(), "fs-bench-telemetry-"));
 // The runner's user (nobody, when the bench runs as root) must pass through it.
 await chmod(root, 0o711);
-const ingestion = await startIngestionStandIn();
+// The stand-in runs in its own process (stand-in-child.ts): a real ingestion endpoint is another machine.
+const standInChild = fork(new URL("./stand-in-child.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"] });
+const [ingestion] = (await once(standInChild, "message")) as [{ connectionString: string; ca: string }];
+const envelopeCount = async (): Promise<number> => {
+  standInChild.send({ kind: "count" });
+  const [answer] = (await once(standInChild, "message")) as [{ envelopes: number }];
+  return answer.envelopes;
+};
 const azurite = await startAzurite();
 const config = loadConfig(
   {
@@ -125,10 +133,25 @@ async function runWorkflows(count: number): Promise<number[]> {
 
 type Mode = "off" | "on";
 const MODES: Mode[] = ["off", "on"];
-const results = Object.fromEntries(MODES.map((m) => [m, { webhookLatencies: [] as number[], webhookRates: [] as number[], runLatencies: [] as number[] }])) as Record<
-  Mode,
-  { webhookLatencies: number[]; webhookRates: number[]; runLatencies: number[] }
->;
+interface ModeResults {
+  webhookLatencies: number[];
+  webhookRates: number[];
+  runLatencies: number[];
+  /** The host process's CPU time (user + system) for the deliveries / the runs, their export included ("on" flushes inside). */
+  webhookCpuMs: number;
+  runCpuMs: number;
+}
+const results = Object.fromEntries(
+  MODES.map((m): [Mode, ModeResults] => [m, { webhookLatencies: [], webhookRates: [], runLatencies: [], webhookCpuMs: 0, runCpuMs: 0 }]),
+) as Record<Mode, ModeResults>;
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
+/** With telemetry on, what the batch processors still hold is exported inside the measured CPU window. */
+const flushIf = async (mode: Mode) => {
+  if (mode === "on") await telemetry.flush();
+};
 
 // Warm-up in both modes: Probot built, connections open, the JIT settled, the runner's thread booted.
 for (const mode of MODES) {
@@ -137,23 +160,35 @@ for (const mode of MODES) {
   await runWorkflows(10);
 }
 const loadBefore = loadavg()[0]!;
-const envelopesBefore = ingestion.envelopes.length;
+const envelopesBefore = await envelopeCount();
 for (let i = 0; i < ROUNDS; i++) {
   for (const mode of i % 2 === 0 ? MODES : [...MODES].reverse()) {
     switchTelemetry(mode === "on");
+    await flushIf("on");
+    let cpu = process.cpuUsage();
     const delivered = await deliver(DELIVERIES);
+    await flushIf(mode);
+    results[mode].webhookCpuMs += cpuMs(cpu);
     results[mode].webhookLatencies.push(...delivered.latencies);
     results[mode].webhookRates.push(delivered.perSecond);
+    cpu = process.cpuUsage();
     results[mode].runLatencies.push(...(await runWorkflows(RUNS)));
+    await flushIf(mode);
+    results[mode].runCpuMs += cpuMs(cpu);
   }
 }
 switchTelemetry(true);
 await telemetry.flush();
 const loadAfter = loadavg()[0]!;
-const envelopes = ingestion.envelopes.length - envelopesBefore;
+await new Promise((resolve) => setTimeout(resolve, 1000));
+const envelopes = (await envelopeCount()) - envelopesBefore;
 
 const row = (what: string, off: number, on: number, lowerIsBetter: boolean) => [what, round(off, 2), round(on, 2), `${round(lowerIsBetter ? on / off : off / on, 3)}×`];
+const perOp = (mode: Mode, what: "webhook" | "run") =>
+  what === "webhook" ? results[mode].webhookCpuMs / (ROUNDS * DELIVERIES) : results[mode].runCpuMs / (ROUNDS * RUNS);
 const rows = [
+  row("host CPU ms per webhook delivery", perOp("off", "webhook"), perOp("on", "webhook"), true),
+  row("host CPU ms per warm workflow run", perOp("off", "run"), perOp("on", "run"), true),
   row("webhook delivery p50 latency (ms)", median(results.off.webhookLatencies), median(results.on.webhookLatencies), true),
   row("webhook delivery p90 latency (ms)", percentile(results.off.webhookLatencies, 90), percentile(results.on.webhookLatencies, 90), true),
   row("webhook deliveries/s (median of rounds)", median(results.off.webhookRates), median(results.on.webhookRates), false),
@@ -166,8 +201,9 @@ const markdown = [
   machineLine(),
   `Load average ${round(loadBefore, 2)} before, ${round(loadAfter, 2)} after (the machine is shared). ${ROUNDS} rounds, each mode in turn (order alternating): ` +
     `${DELIVERIES} verified push deliveries (${CONCURRENCY} in flight, from a separate process) and ${RUNS} warm workflow runs through \`POST /api/workflows/hello/runs\` (runner process). ` +
-    `"on" exports request spans, storage dependencies, log records and metrics to the ingestion stand-in on loopback (${envelopes} envelopes during the rounds); ` +
-    `"off" is the no-op of a host without \`APPLICATIONINSIGHTS_CONNECTION_STRING\` (no context manager). Ratio: on ÷ off for latency, off ÷ on for throughput; goal ≤ 1.10×.`,
+    `"on" exports request spans, storage dependencies, log records and metrics to the ingestion stand-in on loopback, in a process of its own (${envelopes} envelopes during the rounds); ` +
+    `"off" is the no-op of a host without \`APPLICATIONINSIGHTS_CONNECTION_STRING\` (no context manager). Ratio: on ÷ off for latency and CPU, off ÷ on for throughput; goal ≤ 1.10×. ` +
+    `The CPU rows (the platform process's user + system time, export included) are the steadier figure on a shared machine; the latency rows move with the other processes' load.`,
   "",
   table(["what", "off", "on", "ratio"], rows),
   "",
@@ -181,6 +217,6 @@ await host.close();
 await telemetry.shutdown();
 await services.engine.close?.();
 await azurite.stop();
-await ingestion.close();
+standInChild.send({ kind: "close" });
 await rm(root, { recursive: true, force: true }).catch(() => undefined);
 process.exit(0);
