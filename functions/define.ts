@@ -10,6 +10,8 @@ import { toErrorResponse } from "../src/errors.js";
 import type { Logger } from "../src/logger.js";
 import { renderErrorPage, wantsPage, type ErrorPage } from "./error-page.js";
 import type { Services } from "./services.js";
+import { contextFromTraceparent, recordMetric, SpanKind, withSpan } from "../src/telemetry/telemetry.js";
+import { ATTRIBUTES, METRICS } from "../src/telemetry/telemetry-names.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
 
@@ -70,6 +72,29 @@ function childLogger(services: Services, name: string, invocation: InvocationCon
 
 /** Runs an HTTP trigger: principal, role check, handler; every error becomes its mapped JSON answer. */
 export async function invokeHttp(
+  trigger: HttpTrigger,
+  request: HttpRequest,
+  invocation: InvocationContext,
+  services: Services,
+): Promise<HttpResponseInit> {
+  // One request span per invocation, named by the route template: never the concrete URL, whose query may carry
+  // an OAuth code or state. The host's traceparent (Azure) is its parent when present.
+  return withSpan(
+    `${request.method} /api/${trigger.route}`,
+    {
+      kind: SpanKind.SERVER,
+      parent: contextFromTraceparent(invocation.traceContext?.traceParent),
+      attributes: { "http.request.method": request.method, "http.route": `/api/${trigger.route}`, [ATTRIBUTES.functionName]: trigger.name },
+    },
+    async (span) => {
+      const response = await answerHttp(trigger, request, invocation, services);
+      span?.setAttribute("http.response.status_code", response.status ?? 200);
+      return response;
+    },
+  );
+}
+
+async function answerHttp(
   trigger: HttpTrigger,
   request: HttpRequest,
   invocation: InvocationContext,
@@ -139,12 +164,34 @@ export async function invokeQueue(
 ): Promise<void> {
   const log = childLogger(services, trigger.name, invocation);
   const dequeueCount = invocation.triggerMetadata?.dequeueCount;
-  try {
-    await trigger.handler(message, { services, invocation, log });
-  } catch (error) {
-    log.error({ err: error, dequeueCount }, "queue message failed");
-    throw error;
-  }
+  const insertedAt = Date.parse(String(invocation.triggerMetadata?.insertionTime ?? ""));
+  if (Number.isFinite(insertedAt)) recordMetric(METRICS.queueAge, Math.max(0, Date.now() - insertedAt), { queue: trigger.queueName });
+  // The job's span continues the trace of whoever queued it (a webhook delivery's traceparent travels in the
+  // message: src/azure/storage.ts sendJsonMessage), so a push and its sync share one operation id.
+  const carried = typeof message === "object" && message !== null ? (message as { traceparent?: unknown }).traceparent : undefined;
+  const parent = contextFromTraceparent(carried) ?? contextFromTraceparent(invocation.traceContext?.traceParent);
+  await withSpan(
+    `queue ${trigger.queueName}`,
+    {
+      kind: SpanKind.CONSUMER,
+      parent,
+      attributes: {
+        [ATTRIBUTES.functionName]: trigger.name,
+        "messaging.destination.name": trigger.queueName,
+        "messaging.message.delivery_count": Number(dequeueCount ?? 1),
+        // The Azure Monitor exporter names a CONSUMER span's request only from this attribute (else it is blank).
+        "ai.operation.name": `queue ${trigger.queueName}`,
+      },
+    },
+    async () => {
+      try {
+        await trigger.handler(message, { services, invocation, log });
+      } catch (error) {
+        log.error({ err: error, dequeueCount }, "queue message failed");
+        throw error;
+      }
+    },
+  );
 }
 
 export async function invokeTimer(
@@ -154,10 +201,16 @@ export async function invokeTimer(
   services: Services,
 ): Promise<void> {
   const log = childLogger(services, trigger.name, invocation);
-  try {
-    await trigger.handler(timer, { services, invocation, log });
-  } catch (error) {
-    log.error({ err: error }, "timer failed");
-    throw error;
-  }
+  await withSpan(
+    `timer ${trigger.name}`,
+    { kind: SpanKind.SERVER, parent: contextFromTraceparent(invocation.traceContext?.traceParent), attributes: { [ATTRIBUTES.functionName]: trigger.name } },
+    async () => {
+      try {
+        await trigger.handler(timer, { services, invocation, log });
+      } catch (error) {
+        log.error({ err: error }, "timer failed");
+        throw error;
+      }
+    },
+  );
 }

@@ -15,6 +15,7 @@ export const githubWebhooks = defineHttp({
   role: "anonymous",
   body: "webhook",
   handler: async (request, { services }) => {
+    const receivedAt = performance.now();
     // Headers first: a request that cannot be a delivery is refused before a byte of its body is read.
     checkDeliveryHeaders(request.headers);
     const runtime = getGitHubRuntime(services);
@@ -24,7 +25,7 @@ export const githubWebhooks = defineHttp({
       name: request.headers.get("x-github-event"),
       signature: request.headers.get("x-hub-signature-256"),
       body,
-    });
+    }, { receivedAt });
     return { status: result.status, jsonBody: { outcome: result.outcome } };
   },
 });

@@ -2,6 +2,8 @@
 import { app } from "@azure/functions";
 import { assertFoldersUsable } from "../src/health/folder-check.js";
 import { checkAuthDeployment } from "../src/auth/check-auth-deployment.js";
+import { loadConfig } from "../src/config.js";
+import { startTelemetry } from "../src/telemetry/start-telemetry.js";
 import { announceSetupCode } from "./announce-setup.js";
 import { registerTriggers } from "./register.js";
 import { getServices } from "./services.js";
@@ -10,6 +12,9 @@ import { triggers } from "./triggers.js";
 // Request bodies arrive as streams, so uploads are written to disk with the size limit enforced while reading.
 app.setup({ enableHttpStream: true });
 
+// Telemetry first: the services' logger sends its lines as log records when it is on (src/telemetry/).
+const telemetry = await startTelemetry(loadConfig(process.env, { profile: "container" }).telemetry);
+if (telemetry) app.hook.appTerminate(() => telemetry.shutdown());
 const services = getServices();
 const { config } = services;
 // Fail closed: a mode whose identity source cannot be trusted here never serves a request.

@@ -7,6 +7,7 @@ import { WorkflowRunStore } from "../src/azure/workflow-run-store.js";
 import { DEFAULT_WORKSPACE_ID } from "../src/connection/connection-record.js";
 import { sweepInterruptedRuns } from "../src/engine/sweep-interrupted-runs.js";
 import { sweepInterruptedSyncs } from "../src/sync/sweep-interrupted-syncs.js";
+import { recordOperationalState } from "../src/telemetry/record-operational-state.js";
 import { defineTimer } from "./define.js";
 
 export const sweepInterrupted = defineTimer({
@@ -26,5 +27,7 @@ export const sweepInterrupted = defineTimer({
       { abortSignal },
     );
     log.debug({ runs: runs.length, syncs: syncs.length }, "sweep");
+    // Sampled here for the alerts (funcspace.queue.poison, funcspace.connection.failed); best effort.
+    await recordOperationalState(services, { abortSignal }).catch((error: unknown) => log.warn({ err: error }, "operational state not recorded"));
   },
 });

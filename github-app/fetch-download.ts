@@ -4,6 +4,7 @@
 // sentence saying which; the caller's signal still cancels it.
 import { Readable, Transform, pipeline } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { traceDependency } from "../src/telemetry/trace-dependency.js";
 
 export interface FetchDownloadOptions {
   abortSignal?: AbortSignal;
@@ -20,7 +21,8 @@ export async function fetchDownload(url: string, options: FetchDownloadOptions =
   let timer = setTimeout(() => deadline.abort(new Error(`the download did not start within ${startTimeoutInMs / 1000} s`)), startTimeoutInMs);
   let response: Response;
   try {
-    response = await fetch(url, { signal });
+    // A dependency without the link itself: its query is a short-lived signature.
+    response = await traceDependency({ method: "GET", template: "{download}", host: hostOf(url), system: "GitHub" }, () => fetch(url, { signal }), (r) => r.status);
   } finally {
     clearTimeout(timer);
   }
@@ -48,4 +50,12 @@ export async function fetchDownload(url: string, options: FetchDownloadOptions =
   // The body's error (a stall, a cut connection) reaches the reader through `watched`.
   pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), watched, () => undefined);
   return watched;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "download";
+  }
 }

@@ -4,6 +4,7 @@ import type { ApplicationFunction } from "probot";
 import type { StoredConnection } from "../src/azure/connection-store.js";
 import type { GitHubAppDeps } from "./github-app-deps.js";
 import { handlePush } from "./handle-push.js";
+import { noteWebhookOutcome } from "./webhook-outcomes.js";
 import { markConnectionBroken } from "./mark-connection-broken.js";
 import type { PushJobs } from "./push-jobs.js";
 import { handleCheckRunRerequest, handlePullRequest, type PullCheckHandlerDeps } from "./pull-request-checks/handle-pull-request.js";
@@ -29,8 +30,14 @@ export function createFuncspaceApp(deps: GitHubAppDeps, options: FuncspaceAppOpt
         jobs: options.pushJobs,
       });
       if (outcome.action === "enqueued") {
-        context.log.info({ sha: outcome.job.sha, connectionId: outcome.job.connectionId }, "push enqueued");
+        // A coalesced push names the operation of the job it joined: that is where its sync is.
+        noteWebhookOutcome(context.id, outcome.joinedTraceId ? "coalesced" : "enqueued");
+        context.log.info(
+          { sha: outcome.job.sha, commit: outcome.job.sha, deliveryId: context.id, connectionId: outcome.job.connectionId, ...(outcome.joinedTraceId ? { joinedOperationId: outcome.joinedTraceId } : {}) },
+          outcome.joinedTraceId ? "push joined a queued sync job" : "push enqueued",
+        );
       } else {
+        noteWebhookOutcome(context.id, "ignored");
         context.log.debug({ reason: outcome.reason, ref: context.payload.ref }, "push ignored");
       }
     });

@@ -9,6 +9,7 @@
 import type { Octokit } from "@octokit/core";
 import type { OctokitOptions } from "@octokit/core/types";
 import { UnreachableError } from "../src/errors.js";
+import { traceDependency } from "../src/telemetry/trace-dependency.js";
 import { probeGitHubHost } from "./probe-github-host.js";
 
 /** How long one attempt may wait for GitHub's answer (its headers; a streamed body has its own stall timer). */
@@ -46,24 +47,29 @@ export function githubNetwork(octokit: Octokit, options: OctokitOptions & GitHub
         });
       }
     }
-    const deadline = new AbortController();
-    const timer = setTimeout(
-      () => deadline.abort(new DOMException(`GitHub did not answer within ${timeoutInMs / 1000} s`, "TimeoutError")),
-      timeoutInMs,
-    );
-    const callerSignal = requestOptions.request?.signal as AbortSignal | undefined;
-    const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal;
-    try {
-      return await request({ ...requestOptions, request: { ...requestOptions.request, signal } });
-    } catch (error) {
-      const code = networkCode(error);
-      if (code && UNREACHABLE_CODES.has(code)) {
-        throw new UnreachableError(unreachableMessage(hostOf(requestOptions.url, requestOptions.baseUrl), code), { cause: error });
+    // Each attempt is one dependency, named by Octokit's route template (`GET /repos/{owner}/{repo}/git/trees/{tree_sha}`):
+    // never the expanded URL, whose query a signed download link or an OAuth code could sit in.
+    const dependency = { method: requestOptions.method, template: routeTemplate(requestOptions.url), host: hostOf(requestOptions.url, requestOptions.baseUrl), system: "GitHub" };
+    return traceDependency(dependency, async () => {
+      const deadline = new AbortController();
+      const timer = setTimeout(
+        () => deadline.abort(new DOMException(`GitHub did not answer within ${timeoutInMs / 1000} s`, "TimeoutError")),
+        timeoutInMs,
+      );
+      const callerSignal = requestOptions.request?.signal as AbortSignal | undefined;
+      const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal;
+      try {
+        return await request({ ...requestOptions, request: { ...requestOptions.request, signal } });
+      } catch (error) {
+        const code = networkCode(error);
+        if (code && UNREACHABLE_CODES.has(code)) {
+          throw new UnreachableError(unreachableMessage(hostOf(requestOptions.url, requestOptions.baseUrl), code), { cause: error });
+        }
+        throw error;
+      } finally {
+        clearTimeout(timer);
       }
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
+    }, (response) => response.status);
   });
   return {};
 }
@@ -116,6 +122,21 @@ function networkCode(error: unknown): string | undefined {
     current = current.cause as typeof current;
   }
   return undefined;
+}
+
+/** A route's template without any query, and an absolute URL's path only (a redirect target's query is a signature). */
+export function routeTemplate(url: string | undefined): string {
+  if (!url) return "/";
+  const path = /^https?:\/\//i.test(url) ? safePathOf(url) : url;
+  return path.split("?")[0] || "/";
+}
+
+function safePathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return "/";
+  }
 }
 
 function hostOf(url: string | undefined, baseUrl: string | undefined): string {

@@ -3,6 +3,8 @@
 import type { StoredConnection } from "../src/azure/connection-store.js";
 import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import type { SyncJob } from "../src/sync/sync-job.js";
+import { annotateActiveSpan, currentTraceparent } from "../src/telemetry/telemetry.js";
+import { ATTRIBUTES } from "../src/telemetry/telemetry-names.js";
 import { enqueueSync } from "./enqueue-sync.js";
 import type { AbortOptions, GitHubAppDeps } from "./github-app-deps.js";
 import type { PushJobs } from "./push-jobs.js";
@@ -17,7 +19,8 @@ export interface PushPayload {
 }
 
 export type PushOutcome =
-  | { action: "enqueued"; job: SyncJob }
+  /** `joinedTraceId`: the push shared a job queued by another delivery (push-jobs.ts), whose operation this is. */
+  | { action: "enqueued"; job: SyncJob; joinedTraceId?: string }
   | { action: "ignored"; reason: "not-connected" | "other-repository" | "other-installation" | "not-a-branch" | "other-branch" | "branch-deleted" };
 
 export interface HandlePushOptions extends AbortOptions {
@@ -36,6 +39,8 @@ export async function handlePush(
   deps: Pick<GitHubAppDeps, "connections" | "storage">,
   options: HandlePushOptions = {},
 ): Promise<PushOutcome> {
+  // "What happened to push abc1234?": the delivery's request carries the commit it announced.
+  annotateActiveSpan({ [ATTRIBUTES.commit]: payload.after, [ATTRIBUTES.deliveryId]: deliveryId });
   const connection = await (options.connection ?? deps.connections.get(options));
   const ignored = checkPush(payload, connection?.record);
   if (ignored) return { action: "ignored", reason: ignored };
@@ -48,9 +53,16 @@ export async function handlePush(
     deliveryId,
     requestedAt: new Date().toISOString(),
   };
-  if (options.jobs) await options.jobs.enqueue(job, options);
-  else await enqueueSync(deps.storage, job, options);
-  return { action: "enqueued", job };
+  // The job continues this delivery's operation (functions/define.ts invokeQueue reads it).
+  const traceparent = currentTraceparent();
+  if (traceparent) job.traceparent = traceparent;
+  if (!options.jobs) {
+    await enqueueSync(deps.storage, job, options);
+    return { action: "enqueued", job };
+  }
+  const sent = await options.jobs.enqueue(job, options);
+  const joinedTraceId = sent.traceparent && sent.traceparent !== job.traceparent ? sent.traceparent.split("-")[1] : undefined;
+  return { action: "enqueued", job, ...(joinedTraceId ? { joinedTraceId } : {}) };
 }
 
 function checkPush(payload: PushPayload, record: ConnectionRecord | undefined): Exclude<PushOutcome, { action: "enqueued" }>["reason"] | undefined {

@@ -30,7 +30,7 @@ async function until(check: () => boolean): Promise<void> {
 /** Lets pending promise callbacks run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-function track(promise: Promise<void>) {
+function track(promise: Promise<unknown>) {
   const state = { done: false, error: undefined as unknown };
   promise.then(
     () => (state.done = true),
@@ -145,9 +145,21 @@ describe("PushJobs", () => {
     const next = jobs.enqueue(job(2));
     await expect(stuck).rejects.toMatchObject({ name: "TimeoutError" });
     expect(signals[0]!.aborted).toBe(true);
-    await expect(next).resolves.toBeUndefined();
+    await expect(next).resolves.toMatchObject({ deliveryId: "d2" }); // the job that was sent for it
     expect(calls).toBe(2);
     expect(jobs.activeLanes).toBe(0);
+  });
+
+  it("answers each push with the job that went to the queue: a coalesced push learns the traceparent of the job it joined", async () => {
+    const { sends, jobs } = await withFirstSendInFlight();
+    const second = jobs.enqueue(job(2, { traceparent: "00-22222222222222222222222222222222-2222222222222222-01" }));
+    const third = jobs.enqueue(job(3, { traceparent: "00-33333333333333333333333333333333-3333333333333333-01" }));
+    sends[0]!.finish();
+    await until(() => sends.length === 2);
+    sends[1]!.finish();
+    const [sentForSecond, sentForThird] = await Promise.all([second, third]);
+    expect(sentForSecond).toBe(sentForThird);
+    expect(sentForSecond).toMatchObject({ deliveryIds: ["d2", "d3"], traceparent: "00-33333333333333333333333333333333-3333333333333333-01" });
   });
 
   it("a group waits for a slow send ahead of it at most stallAfterInMs, then goes out alongside it", async () => {

@@ -31,8 +31,9 @@ interface Group {
   jobs: SyncJob[];
   /** Its job has gone to `send`: the group is fixed. */
   sent: boolean;
-  settle: { resolve: () => void; reject: (error: unknown) => void };
-  done: Promise<void>;
+  settle: { resolve: (sent: SyncJob) => void; reject: (error: unknown) => void };
+  /** Resolves with the job that was sent for the group. */
+  done: Promise<SyncJob>;
 }
 
 interface Lane {
@@ -58,9 +59,10 @@ export class PushJobs {
   /**
    * Resolves once a job that covers `job` is on the queue; rejects with the send's error (every delivery of
    * the group then fails together, and each is redelivered on its own). The send is shared by the group:
-   * aborting takes this job out of a group not yet sent, or stops waiting for one already sent.
+   * aborting takes this job out of a group not yet sent, or stops waiting for one already sent. Resolves with the
+   * job that went to the queue (the merged one when the push was coalesced: its traceparent says which operation).
    */
-  enqueue(job: SyncJob, options: AbortOptions = {}): Promise<void> {
+  enqueue(job: SyncJob, options: AbortOptions = {}): Promise<SyncJob> {
     if (options.abortSignal?.aborted) return Promise.reject(options.abortSignal.reason);
     const key = `${job.connectionId}\0${job.branch}\0${job.trigger}`;
     let lane = this.#lanes.get(key);
@@ -104,11 +106,13 @@ export class PushJobs {
     // Sent on a later tick, never inside the caller's stack: a send that throws synchronously still
     // settles the group, and the lane's bookkeeping runs in one place.
     Promise.resolve()
-      .then(() => {
+      .then(async () => {
         const abortSignal = AbortSignal.timeout(this.#sendTimeoutInMs);
-        return abortable(this.#send(mergeJobs(group.jobs), { abortSignal }), abortSignal);
+        const merged = mergeJobs(group.jobs);
+        await abortable(this.#send(merged, { abortSignal }), abortSignal);
+        return merged;
       })
-      .then(() => group.settle.resolve(), (error: unknown) => group.settle.reject(error))
+      .then((sent) => group.settle.resolve(sent), (error: unknown) => group.settle.reject(error))
       .finally(() => {
         lane.sending--;
         if (lane.next) this.#flush(key, lane);
@@ -129,7 +133,7 @@ function checkDelay(name: string, value: number): number {
   return value;
 }
 
-function waitFor(group: Group, job: SyncJob, abortSignal: AbortSignal | undefined): Promise<void> {
+function waitFor(group: Group, job: SyncJob, abortSignal: AbortSignal | undefined): Promise<SyncJob> {
   if (!abortSignal) return group.done;
   return abortable(group.done, abortSignal, () => {
     // Still waiting to be sent: leave the group (a sent group's jobs are already fixed).
@@ -155,7 +159,7 @@ function abortable<T>(promise: Promise<T>, abortSignal: AbortSignal, onAbort?: (
 
 function newGroup(first?: SyncJob): Group {
   let settle!: Group["settle"];
-  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  const done = new Promise<SyncJob>((resolve, reject) => (settle = { resolve, reject }));
   // A group whose every waiter went away must not become an unhandled rejection.
   done.catch(() => undefined);
   return { jobs: first ? [first] : [], sent: false, settle, done };

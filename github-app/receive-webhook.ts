@@ -7,7 +7,10 @@ import type { StoredConnection } from "../src/azure/connection-store.js";
 import { BadRequestError, UnauthorizedError } from "../src/errors.js";
 import type { AbortOptions } from "./github-app-deps.js";
 import type { GitHubRuntime } from "./github-runtime.js";
+import { annotateActiveSpan, recordMetric } from "../src/telemetry/telemetry.js";
+import { ATTRIBUTES, METRICS } from "../src/telemetry/telemetry-names.js";
 import { checkDeliveryHeaders, SIGNATURE_REFUSED } from "./webhook-intake.js";
+import { takeWebhookOutcome, type WebhookOutcome } from "./webhook-outcomes.js";
 
 export interface WebhookDelivery {
   /** X-GitHub-Delivery */
@@ -25,10 +28,33 @@ export type WebhookResult =
   | { status: 200; outcome: "duplicate" };
 
 
+/** Receives one delivery and records its intake time and outcome (funcspace.webhook.duration). */
 export async function receiveWebhook(
   runtime: GitHubRuntime,
   delivery: WebhookDelivery,
-  options: AbortOptions = {},
+  options: AbortOptions & { receivedAt?: number } = {},
+): Promise<WebhookResult> {
+  const started = options.receivedAt ?? performance.now();
+  let outcome: WebhookOutcome = "failed";
+  if (delivery.id) annotateActiveSpan({ [ATTRIBUTES.deliveryId]: delivery.id, "funcspace.webhook.event": delivery.name ?? "" });
+  try {
+    const result = await receiveVerifiedWebhook(runtime, delivery, options);
+    outcome = result.outcome === "duplicate" ? "duplicate" : (takeWebhookOutcome(delivery.id!) ?? "ignored");
+    return result;
+  } catch (error) {
+    outcome = error instanceof UnauthorizedError || error instanceof BadRequestError ? "refused" : "failed";
+    throw error;
+  } finally {
+    if (delivery.id) takeWebhookOutcome(delivery.id);
+    annotateActiveSpan({ "funcspace.webhook.outcome": outcome });
+    recordMetric(METRICS.webhookDuration, performance.now() - started, { event: delivery.name ?? "unknown", outcome });
+  }
+}
+
+async function receiveVerifiedWebhook(
+  runtime: GitHubRuntime,
+  delivery: WebhookDelivery,
+  options: AbortOptions,
 ): Promise<WebhookResult> {
   checkDeliveryHeaders({
     get: (header) => ({ "x-github-delivery": delivery.id, "x-github-event": delivery.name, "x-hub-signature-256": delivery.signature })[header] ?? null,

@@ -16,6 +16,8 @@ import type { FetchMode } from "../src/sync/fetch-changes.js";
 import { InvalidSyncJobError, isPermanentSyncFailure } from "../src/sync/sync-error.js";
 import { SYNC_TRIGGERS, type SyncJob } from "../src/sync/sync-job.js";
 import { syncWorkspace, type SyncWorkspaceDeps, type SyncWorkspaceOptions, type SyncWorkspaceResult } from "../src/sync/sync-workspace.js";
+import { annotateActiveSpan } from "../src/telemetry/telemetry.js";
+import { ATTRIBUTES } from "../src/telemetry/telemetry-names.js";
 import { createRepositorySource } from "./repository-source.js";
 
 export interface RunSyncJobDeps {
@@ -43,7 +45,11 @@ export async function runSyncJob(job: SyncJob, deps: RunSyncJobDeps, options: Sy
   const logger = deps.logger.child({ component: "sync" });
   try {
     checkSyncJob(job);
-    return await startSync(job, deps, logger, options);
+    annotateActiveSpan({ ...(job.sha ? { [ATTRIBUTES.commit]: job.sha } : {}), ...(job.deliveryId ? { [ATTRIBUTES.deliveryId]: job.deliveryId } : {}) });
+    const result = await startSync(job, deps, logger, options);
+    // A run's own result is on the span already (src/telemetry/record-sync-run.ts); these two ran nothing.
+    if (result.status !== "ran") annotateActiveSpan({ [ATTRIBUTES.syncResult]: result.status });
+    return result;
   } catch (error) {
     if (!isPermanentSyncFailure(error)) throw error;
     const { code, message } = error as InvalidSyncJobError;

@@ -6,6 +6,8 @@ import path from "node:path";
 import { checkAuthDeployment } from "../src/auth/check-auth-deployment.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { assertFoldersUsable } from "../src/health/folder-check.js";
+import { startTelemetry } from "../src/telemetry/start-telemetry.js";
+import type { Telemetry } from "../src/telemetry/telemetry.js";
 import { startAzurite, type Azurite } from "./azurite.js";
 import { describeUiUrls } from "./describe-urls.js";
 import type { LocalHost } from "./local-host.js";
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
   const env = { ...process.env };
   let azurite: Azurite | undefined;
   let host: LocalHost | undefined;
+  let telemetry: Telemetry | undefined;
   let stopping = false;
 
   const stop = async (code: number) => {
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log("\nstopping…");
     await host?.close().catch(() => undefined);
+    await telemetry?.shutdown().catch(() => undefined);
     await azurite?.stop().catch(() => undefined);
     process.exit(code);
   };
@@ -78,6 +82,8 @@ async function main(): Promise<void> {
     ]);
 
     const { createServices, triggers, ensureStorageResources, startInspector, startLocalHost, serveStaticUi, announceSetupCode } = await loading;
+    // Before the services: their logger sends its lines as log records when telemetry is on.
+    telemetry = await startTelemetry(config.telemetry);
     const services = createServices(config);
     // Workflow code runs in the runner process: the debugger is opened there (in-process: here).
     const debuggerUrl = services.engine.threads.start ? await services.engine.threads.start() : startInspector(config);
@@ -92,6 +98,7 @@ async function main(): Promise<void> {
     for (const line of describeUiUrls(config, host.url)) console.log(line);
     console.log(`  workspace  ${config.workspaceDir}`);
     console.log(`  secrets    ${services.secrets.description}`);
+    if (config.telemetry) console.log(`  telemetry  ${describeIngestion(config.telemetry.connectionString)}`);
     if (debuggerUrl) console.log(`  debugger   ${debuggerUrl} (attach VS Code to 127.0.0.1:${new URL(debuggerUrl).port})`);
     for (const route of host.routes) console.log(`  ${route.methods.join(",").padEnd(18)} ${host.url}${route.path}`);
     for (const queue of host.queues) console.log(`  queue              ${queue}`);
@@ -102,6 +109,12 @@ async function main(): Promise<void> {
     console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
     await stop(1);
   }
+}
+
+/** Where telemetry goes, without the instrumentation key. */
+function describeIngestion(connectionString: string): string {
+  const endpoint = /IngestionEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+  return endpoint ? `Application Insights at ${endpoint}` : "Application Insights (the default ingestion endpoint)";
 }
 
 await main();

@@ -5,6 +5,8 @@ import { InvocationContext } from "../functions/library.js";
 import { invokeQueue, type QueueTrigger } from "../functions/define.js";
 import type { Services } from "../functions/services.js";
 import { poisonQueueName } from "../src/azure/resources.js";
+import { recordMetric } from "../src/telemetry/telemetry.js";
+import { METRICS } from "../src/telemetry/telemetry-names.js";
 import type { QueueSettings } from "./host-json.js";
 
 /** How long a received message stays invisible while its handler runs (the host uses 10 minutes too). */
@@ -98,6 +100,7 @@ export async function pollQueue(options: QueuePollerOptions): Promise<void> {
   async function moveToPoison(message: { messageId: string; popReceipt: string; messageText: string; dequeueCount: number }, reason: string) {
     await poison.sendMessage(message.messageText);
     await queue.deleteMessage(message.messageId, message.popReceipt);
+    recordMetric(METRICS.poisonMessages, 1, { queue: poisonQueueName(trigger.queueName), source: "moved" });
     log.warn({ messageId: message.messageId, dequeueCount: message.dequeueCount, reason }, "message moved to poison queue");
   }
 }

@@ -119,9 +119,22 @@ export interface Config {
   /** SWEEP_SCHEDULE: NCRONTAB of the timer that marks runs and syncs whose worker died as `interrupted`. */
   sweepSchedule: string;
   logLevel: LogLevel;
+  /**
+   * APPLICATIONINSIGHTS_CONNECTION_STRING: where traces, dependencies, metrics and logs go (src/telemetry/).
+   * Unset → no telemetry at all (nothing loaded, nothing sent).
+   */
+  telemetry: TelemetryConfig | undefined;
   /** Local host only: interface and port to listen on. */
   host: string;
   port: number;
+}
+
+export interface TelemetryConfig {
+  connectionString: string;
+  /** TELEMETRY_EXPORT_INTERVAL_MS: how often metrics are exported (and the longest a batch of spans or logs waits). */
+  exportIntervalMs: number;
+  /** The cloud role name on every item (Application Insights `cloud_RoleName`): WEBSITE_SITE_NAME, else `funcspace`. */
+  roleName: string;
 }
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -306,12 +319,23 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     runRetentionSchedule: read("RUN_RETENTION_SCHEDULE") ?? "0 23 * * * *",
     sweepSchedule: read("SWEEP_SCHEDULE") ?? "30 */5 * * * *",
     logLevel: LOG_LEVELS.includes(logLevelValue) ? logLevelValue : "info",
+    telemetry: parseTelemetry(read, integer("TELEMETRY_EXPORT_INTERVAL_MS", 60_000, 100, 3_600_000), problems),
     host,
     port,
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function parseTelemetry(read: (name: string) => string | undefined, exportIntervalMs: number, problems: string[]): TelemetryConfig | undefined {
+  const connectionString = read("APPLICATIONINSIGHTS_CONNECTION_STRING");
+  if (!connectionString) return undefined;
+  if (!/(^|;)\s*(InstrumentationKey|ConnectionString)\s*=/i.test(connectionString)) {
+    problems.push("APPLICATIONINSIGHTS_CONNECTION_STRING must be an Application Insights connection string (InstrumentationKey=…;IngestionEndpoint=…); copy it from the resource's Overview page.");
+    return undefined;
+  }
+  return { connectionString, exportIntervalMs, roleName: read("WEBSITE_SITE_NAME") ?? "funcspace" };
 }
 
 function parseStorage(read: (name: string) => string | undefined, problems: string[]): StorageConfig {

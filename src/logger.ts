@@ -5,6 +5,7 @@
 import { pino, type DestinationStream, type Logger as PinoLogger } from "pino";
 import type { LogLevel } from "./config.js";
 import { knownSecretValues, type KnownSecretValues } from "./known-secret-values.js";
+import { getTelemetry } from "./telemetry/telemetry.js";
 
 export type Logger = PinoLogger;
 
@@ -52,6 +53,10 @@ export interface CreateLoggerOptions {
 
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const secretValues = options.secretValues ?? knownSecretValues;
+  const telemetry = getTelemetry();
+  // With telemetry on (src/telemetry/), each line also becomes a log record in the caller's context (its operation
+  // id). The line it gets is the one written: redacted and scrubbed by then, so there is no second, rawer path.
+  const destination = telemetry.enabled ? alsoToTelemetry(options.destination ?? pino.destination(1)) : options.destination;
   return pino(
     {
       level: options.level ?? "info",
@@ -61,6 +66,20 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       formatters: { level: (label) => ({ level: label }) },
       hooks: { streamWrite: (line) => secretValues.scrub(line) },
     },
-    options.destination,
+    destination,
   );
+}
+
+function alsoToTelemetry(destination: DestinationStream): DestinationStream {
+  const flushable = destination as DestinationStream & { flush?: (cb?: (error?: Error) => void) => void; flushSync?: () => void };
+  return {
+    write(line: string) {
+      destination.write(line);
+      // Read per line: after shutdown (or with telemetry switched off) nothing more is emitted.
+      const telemetry = getTelemetry();
+      if (telemetry.enabled) telemetry.emitLogLine(line);
+    },
+    ...(flushable.flush ? { flush: flushable.flush.bind(flushable) } : {}),
+    ...(flushable.flushSync ? { flushSync: flushable.flushSync.bind(flushable) } : {}),
+  } as DestinationStream;
 }

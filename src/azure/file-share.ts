@@ -30,7 +30,7 @@ function createShareServiceClient(storage: StorageConfig, credential: TokenCrede
       ? [ShareServiceClient.fromConnectionString(storage.connectionString).url, connectionStringCredential(storage.connectionString)]
       : [storage.fileServiceUri, credential];
   const pipeline = newPipeline(pipelineCredential, { retryOptions: storageRetryOptions(deadline) });
-  pipeline.factories.push(storageDeadlineFactory(STORAGE_SERVICE_NAME, deadline));
+  pipeline.factories.push(storageDeadlineFactory(STORAGE_SERVICE_NAME, deadline, "share"));
   // OAuth on Files needs the backup intent (the data-plane role is checked, not share ACLs).
   return new ShareServiceClient(url, pipeline, storage.kind === "connectionString" ? {} : { fileRequestIntent: "backup" });
 }

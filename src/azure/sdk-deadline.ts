@@ -29,6 +29,12 @@
 import type { TableServiceClientOptions } from "@azure/data-tables";
 import type { RequestPolicy, RequestPolicyFactory, StorageRetryOptions, WebResource } from "@azure/storage-queue";
 import { ServiceUnavailableError } from "../errors.js";
+import { azureTemplate, traceDependency } from "../telemetry/trace-dependency.js";
+
+/** What a client talks to, for its dependency telemetry (src/telemetry/trace-dependency.ts). */
+export type AzureDependencyKind = "table" | "queue" | "share" | "vault";
+
+const SYSTEMS: Record<AzureDependencyKind, string> = { table: "Azure table", queue: "Azure queue", share: "Azure file share", vault: "Key Vault" };
 
 /** How long one try of an Azure SDK call may wait for the service's answer (connect, send, response headers). */
 export const AZURE_TRY_TIMEOUT_IN_MS = 10_000;
@@ -55,7 +61,11 @@ type CoreDeadlineOptions = Required<Pick<TableServiceClientOptions, "retryOption
 type PipelinePolicy = CoreDeadlineOptions["additionalPolicies"][number]["policy"];
 
 /** `retryOptions` and the deadline policy for a core-client SDK client (TableClient, TableServiceClient, SecretClient). */
-export function coreDeadlineOptions(service: string, deadline: SdkDeadline = DEFAULT_SDK_DEADLINE): CoreDeadlineOptions {
+export function coreDeadlineOptions(
+  service: string,
+  deadline: SdkDeadline = DEFAULT_SDK_DEADLINE,
+  dependency: AzureDependencyKind = service === "Key Vault" ? "vault" : "table",
+): CoreDeadlineOptions {
   assertDeadline(deadline);
   const policy: PipelinePolicy = {
     name: "funcspaceDeadline",
@@ -63,7 +73,8 @@ export function coreDeadlineOptions(service: string, deadline: SdkDeadline = DEF
       const callerSignal = request.abortSignal;
       request.timeout = shorterTimeout(request.timeout, deadline.tryTimeoutInMs);
       try {
-        return await next(request);
+        // Each try is one dependency (a retried call shows as its tries).
+        return await traceDependency({ method: request.method, system: SYSTEMS[dependency], onlyInOperation: true, ...azureTemplate(dependency, request.url) }, () => next(request), (response) => response.status);
       } catch (error) {
         throw describeTimeout(error, callerSignal, service, deadline);
       }
@@ -88,7 +99,11 @@ export function storageRetryOptions(deadline: SdkDeadline = DEFAULT_SDK_DEADLINE
 }
 
 /** The deadline as a request policy factory, for `newPipeline(...).factories` of a storage client. */
-export function storageDeadlineFactory(service: string, deadline: SdkDeadline = DEFAULT_SDK_DEADLINE): RequestPolicyFactory {
+export function storageDeadlineFactory(
+  service: string,
+  deadline: SdkDeadline = DEFAULT_SDK_DEADLINE,
+  dependency: AzureDependencyKind = "queue",
+): RequestPolicyFactory {
   assertDeadline(deadline);
   return {
     create: (next: RequestPolicy): RequestPolicy => ({
@@ -96,7 +111,11 @@ export function storageDeadlineFactory(service: string, deadline: SdkDeadline = 
         const callerSignal = request.abortSignal;
         request.timeout = shorterTimeout(request.timeout, deadline.tryTimeoutInMs);
         try {
-          return await next.sendRequest(request);
+          return await traceDependency(
+            { method: request.method, system: SYSTEMS[dependency], onlyInOperation: true, ...azureTemplate(dependency, request.url) },
+            () => next.sendRequest(request),
+            (response) => response.status,
+          );
         } catch (error) {
           throw describeTimeout(error, callerSignal, service, deadline);
         }

@@ -7,6 +7,7 @@ import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { AnonymousCredential, newPipeline, QueueClient, QueueServiceClient, StorageSharedKeyCredential } from "@azure/storage-queue";
 import type { StorageConfig } from "../config.js";
 import { poisonQueueName, QUEUES, TABLES } from "./resources.js";
+import { currentTraceparent } from "../telemetry/telemetry.js";
 import { coreDeadlineOptions, DEFAULT_SDK_DEADLINE, storageDeadlineFactory, storageRetryOptions, type SdkDeadline } from "./sdk-deadline.js";
 
 /** The name the deadline's 503 gives the service ("Storage did not answer within 10 s; …"). */
@@ -128,7 +129,11 @@ export async function sendJsonMessage(
   body: unknown,
   options: { abortSignal?: AbortSignal; visibilityTimeoutInSeconds?: number } = {},
 ): Promise<string> {
-  const text = Buffer.from(JSON.stringify(body), "utf8").toString("base64");
+  // The sender's trace travels with the job (W3C traceparent), so its handler joins the same operation
+  // (functions/define.ts invokeQueue). Only with telemetry on, and never over a traceparent the body already has.
+  const traceparent = currentTraceparent();
+  const carried = traceparent && typeof body === "object" && body !== null && !Array.isArray(body) && !("traceparent" in body) ? { ...body, traceparent } : body;
+  const text = Buffer.from(JSON.stringify(carried), "utf8").toString("base64");
   const response = await queue.sendMessage(text, {
     abortSignal: options.abortSignal,
     visibilityTimeout: options.visibilityTimeoutInSeconds,

@@ -1,6 +1,8 @@
 // One run, start to finish: mark it running, give it a temp folder and a worker whose code is current, wait
 // for the result or the timeout, keep the logs, record the outcome. A workflow's failure is a result (recorded,
 // not thrown); only the platform's own failures (storage) propagate.
+import { annotateActiveSpan, recordMetric } from "../telemetry/telemetry.js";
+import { ATTRIBUTES, METRICS } from "../telemetry/telemetry-names.js";
 import { chown, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { asciiJson, MAX_FIELD_CHARS, type WorkflowRunStore } from "../azure/workflow-run-store.js";
@@ -149,6 +151,8 @@ export async function executeRun(
     }).catch((error: unknown) => log.warn({ err: error }, "run events not closed"));
   }
   log.info({ status: finished.status, durationMs: finished.durationMs }, "workflow run finished");
+  annotateActiveSpan({ [ATTRIBUTES.runId]: finished.id, [ATTRIBUTES.workflow]: finished.workflow, "funcspace.run.status": finished.status });
+  recordMetric(METRICS.workflowRunDuration, finished.durationMs ?? 0, { outcome: finished.status, trigger: finished.trigger });
   return finished;
 }
 

@@ -27,4 +27,6 @@ export interface SyncJob {
   requestedAt: string;
   /** Apply even if the target tree is empty while the workspace is not. */
   allowEmpty?: boolean;
+  /** W3C traceparent of the operation that queued it (a webhook delivery), set by sendJsonMessage when telemetry is on. */
+  traceparent?: string;
 }

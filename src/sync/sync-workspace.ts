@@ -18,6 +18,7 @@ import type { SyncLimits } from "./limits.js";
 import type { RepositorySource } from "./repository-source.js";
 import { isPermanentSyncFailure, SyncCancelledError, SyncError } from "./sync-error.js";
 import type { SyncJob } from "./sync-job.js";
+import { recordSyncRun, SyncPhaseClock } from "../telemetry/record-sync-run.js";
 import { step, syncOnce, type SyncOutcome, type SyncProgress } from "./sync-once.js";
 import { describeSkipped, type SkippedEntry } from "./target-tree.js";
 
@@ -142,6 +143,7 @@ async function runOnce(
     },
   };
   const progress = throttleProgress(deps, run, deps.progressEveryMs ?? 1_000, log, recorded);
+  const clock = new SyncPhaseClock();
 
   try {
     const source = deps.createSource(connection);
@@ -169,7 +171,13 @@ async function runOnce(
         fence: recordedFence,
         owner: { generation: fence.generation },
       },
-      { abortSignal, onProgress: progress.report },
+      {
+        abortSignal,
+        onProgress: (report) => {
+          clock.mark(report.phase);
+          progress.report(report);
+        },
+      },
     );
     // While pinned the branch is still followed, to say how many commits wait: best effort, the run stands without it.
     const lag = pinnedSha
@@ -184,6 +192,7 @@ async function runOnce(
     await step("lease", () => fence.check({ abortSignal: leaseSignal }));
     Object.assign(run, finished(run, started, outcome), lag?.waitingCommits !== undefined ? { waitingCommits: lag.waitingCommits } : {});
     await deps.syncRuns.update(run.workspaceId, run.runId, run);
+    recordSyncRun(run, clock);
     await deps.connections.update(
       (record) => ({
         ...record,
@@ -216,6 +225,7 @@ async function runOnce(
       errorPermanent: permanent || undefined,
     } satisfies Partial<SyncRunRecord>);
     await deps.syncRuns.update(run.workspaceId, run.runId, run);
+    recordSyncRun(run, clock);
     // Taken over (or stopped before the lease could expire): the new holder owns the connection's state.
     if (leaseLost) {
       log.warn({ ...logFields(run), err: error }, "sync run stopped: the lease is no longer ours");

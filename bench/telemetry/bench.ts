@@ -1,0 +1,222 @@
+// Telemetry on vs off (issue 24) in the same run, in the same host process, interleaved: verified webhook
+// deliveries through the local host (signature, dedupe, queue send: as bench/webhooks), and warm workflow runs
+// through the API (POST /api/workflows/hello/runs: run records, the runner process, the answer). "On" exports
+// everything (request spans, storage dependencies, log records, metrics) to the ingestion stand-in on loopback
+// (test/support/ingestion-stand-in.ts); "off" is the no-op every host gets without a connection string. Each
+// round runs both modes, the order alternating; the figures are the medians over all rounds and the on/off ratio
+// (goal ≤ 1.10).
+import { fork } from "node:child_process";
+import { once } from "node:events";
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { context } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { sign } from "@octokit/webhooks-methods";
+import { createServices } from "../../functions/services.js";
+import { triggers } from "../../functions/triggers.js";
+import { saveAppCredentials } from "../../github-app/app-credentials.js";
+import { readHostSettings } from "../../local/host-json.js";
+import { startAzurite } from "../../local/azurite.js";
+import { startLocalHost } from "../../local/local-host.js";
+import { ensureStorageResources } from "../../src/azure/storage.js";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/logger.js";
+import { startTelemetry } from "../../src/telemetry/start-telemetry.js";
+import { setTelemetry } from "../../src/telemetry/telemetry.js";
+import { startHttpLoad } from "../support/http-load.js";
+import { machineLine, median, percentile, round, shouldWrite, table, writeSection } from "../support/report.js";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 600);
+
+const root = await mkdtemp(path.join(tmpdir(), "fs-bench-telemetry-"));
+// The runner's user (nobody, when the bench runs as root) must pass through it.
+await chmod(root, 0o711);
+// The stand-in runs in its own process (stand-in-child.ts): a real ingestion endpoint is another machine.
+const standInChild = fork(new URL("./stand-in-child.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"] });
+const [ingestion] = (await once(standInChild, "message")) as [{ connectionString: string; ca: string }];
+const envelopeCount = async (): Promise<number> => {
+  standInChild.send({ kind: "count" });
+  const [answer] = (await once(standInChild, "message")) as [{ envelopes: number }];
+  return answer.envelopes;
+};
+const azurite = await startAzurite();
+const config = loadConfig(
+  {
+    AzureWebJobsStorage: azurite.connectionString,
+    WORKSPACE_DIR: path.join(root, "workspace"),
+    TEMP_DIR: path.join(root, "tmp"),
+    LOCAL_SECRETS_FILE: path.join(root, "secrets.json"),
+    APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
+    TELEMETRY_EXPORT_INTERVAL_MS: "5000",
+    LOG_LEVEL: "info",
+  },
+  { profile: "local" },
+);
+await mkdir(config.workspaceDir, { recursive: true });
+await mkdir(config.tempDir, { recursive: true });
+await writeFile(
+  path.join(config.workspaceDir, "hello.ts"),
+  `import { defineWorkflow } from "funcspace";
+export default defineWorkflow({ name: "hello", parameters: { who: { type: "string", default: "world" } },
+  async run({ who }, { log }) { log.info("greeting", { who }); return { line: \`Hello, \${who}!\` }; } });
+`,
+);
+await chmod(config.workspaceDir, 0o755);
+
+const telemetry = (await startTelemetry(config.telemetry, { exporterOptions: { tlsOptions: { ca: ingestion.ca } } }))!;
+// Log lines are written (to nowhere) in both modes: "on" adds their log records, as the app's stdout stays.
+const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+const services = createServices(config, { logger: createLogger({ level: "info", destination: sink }) });
+await ensureStorageResources(services.storage);
+const host = await startLocalHost({ triggers, services, port: 0, settings: readHostSettings(), enableQueues: false, enableTimers: false });
+await services.engine.threads.start?.();
+
+/** "off" is what a host without a connection string has: the no-op, and no context manager (no async hooks). */
+function switchTelemetry(on: boolean): void {
+  if (on) {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    setTelemetry(telemetry);
+  } else {
+    setTelemetry(undefined);
+    context.disable();
+  }
+}
+
+// The webhook intake, as bench/webhooks sets it up: an App, a connection, a signed push.
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const webhookSecret = randomBytes(20).toString("hex");
+await saveAppCredentials(services.secrets, {
+  appId: 1, slug: "bench", privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(), webhookSecret, clientId: "Iv1.bench", clientSecret: "bench",
+});
+const now = new Date().toISOString();
+await services.connections.delete();
+await services.connections.create({
+  connectionId: randomUUID(), kind: "app", repository: "octo-user/site", branch: "main", installationId: 42,
+  deliveryMode: "webhook", state: "Ready", createdAt: now, updatedAt: now,
+});
+const body = JSON.stringify({
+  ref: "refs/heads/main", before: "0".repeat(40), after: "a".repeat(40), deleted: false,
+  repository: { id: 1, name: "site", full_name: "octo-user/site", owner: { login: "octo-user" } },
+  installation: { id: 42 }, sender: { login: "octo-user" }, commits: [], head_commit: { id: "a".repeat(40), message: "x".repeat(400) },
+});
+const signature = await sign(webhookSecret, body);
+const load = startHttpLoad();
+const deliver = (count: number) =>
+  load.run({
+    url: `${host.url}/api/github/webhooks`,
+    headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": signature },
+    perRequestUuidHeader: "x-github-delivery",
+    body,
+    expectStatus: 202,
+    count,
+    concurrency: CONCURRENCY,
+  });
+
+async function runWorkflows(count: number): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const response = await fetch(`${host.url}/api/workflows/hello/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ params: { who: `bench ${i}` } }) });
+    const run = (await response.json()) as { status?: string };
+    if (response.status !== 200 || run.status !== "succeeded") throw new Error(`workflow run answered ${response.status} ${JSON.stringify(run).slice(0, 300)}`);
+    latencies.push(performance.now() - started);
+  }
+  return latencies;
+}
+
+type Mode = "off" | "on";
+const MODES: Mode[] = ["off", "on"];
+interface ModeResults {
+  webhookLatencies: number[];
+  webhookRates: number[];
+  runLatencies: number[];
+  /** The host process's CPU time (user + system) for the deliveries / the runs, their export included ("on" flushes inside). */
+  webhookCpuMs: number;
+  runCpuMs: number;
+}
+const results = Object.fromEntries(
+  MODES.map((m): [Mode, ModeResults] => [m, { webhookLatencies: [], webhookRates: [], runLatencies: [], webhookCpuMs: 0, runCpuMs: 0 }]),
+) as Record<Mode, ModeResults>;
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
+/** With telemetry on, what the batch processors still hold is exported inside the measured CPU window. */
+const flushIf = async (mode: Mode) => {
+  if (mode === "on") await telemetry.flush();
+};
+
+// Warm-up in both modes: Probot built, connections open, the JIT settled, the runner's thread booted.
+for (const mode of MODES) {
+  switchTelemetry(mode === "on");
+  await deliver(WARM_UP);
+  await runWorkflows(10);
+}
+const loadBefore = loadavg()[0]!;
+const envelopesBefore = await envelopeCount();
+for (let i = 0; i < ROUNDS; i++) {
+  for (const mode of i % 2 === 0 ? MODES : [...MODES].reverse()) {
+    switchTelemetry(mode === "on");
+    await flushIf("on");
+    let cpu = process.cpuUsage();
+    const delivered = await deliver(DELIVERIES);
+    await flushIf(mode);
+    results[mode].webhookCpuMs += cpuMs(cpu);
+    results[mode].webhookLatencies.push(...delivered.latencies);
+    results[mode].webhookRates.push(delivered.perSecond);
+    cpu = process.cpuUsage();
+    results[mode].runLatencies.push(...(await runWorkflows(RUNS)));
+    await flushIf(mode);
+    results[mode].runCpuMs += cpuMs(cpu);
+  }
+}
+switchTelemetry(true);
+await telemetry.flush();
+const loadAfter = loadavg()[0]!;
+await new Promise((resolve) => setTimeout(resolve, 1000));
+const envelopes = (await envelopeCount()) - envelopesBefore;
+
+const row = (what: string, off: number, on: number, lowerIsBetter: boolean) => [what, round(off, 2), round(on, 2), `${round(lowerIsBetter ? on / off : off / on, 3)}×`];
+const perOp = (mode: Mode, what: "webhook" | "run") =>
+  what === "webhook" ? results[mode].webhookCpuMs / (ROUNDS * DELIVERIES) : results[mode].runCpuMs / (ROUNDS * RUNS);
+const rows = [
+  row("host CPU ms per webhook delivery", perOp("off", "webhook"), perOp("on", "webhook"), true),
+  row("host CPU ms per warm workflow run", perOp("off", "run"), perOp("on", "run"), true),
+  row("webhook delivery p50 latency (ms)", median(results.off.webhookLatencies), median(results.on.webhookLatencies), true),
+  row("webhook delivery p90 latency (ms)", percentile(results.off.webhookLatencies, 90), percentile(results.on.webhookLatencies, 90), true),
+  row("webhook deliveries/s (median of rounds)", median(results.off.webhookRates), median(results.on.webhookRates), false),
+  row("warm workflow run p50 via the API (ms)", median(results.off.runLatencies), median(results.on.runLatencies), true),
+  row("warm workflow run p90 via the API (ms)", percentile(results.off.runLatencies, 90), percentile(results.on.runLatencies, 90), true),
+];
+const markdown = [
+  "## Telemetry on vs off (issue 24)",
+  "",
+  machineLine(),
+  `Load average ${round(loadBefore, 2)} before, ${round(loadAfter, 2)} after (the machine is shared). ${ROUNDS} rounds, each mode in turn (order alternating): ` +
+    `${DELIVERIES} verified push deliveries (${CONCURRENCY} in flight, from a separate process) and ${RUNS} warm workflow runs through \`POST /api/workflows/hello/runs\` (runner process). ` +
+    `"on" exports request spans, storage dependencies, log records and metrics to the ingestion stand-in on loopback, in a process of its own (${envelopes} envelopes during the rounds); ` +
+    `"off" is the no-op of a host without \`APPLICATIONINSIGHTS_CONNECTION_STRING\` (no context manager). Ratio: on ÷ off for latency and CPU, off ÷ on for throughput; goal ≤ 1.10×. ` +
+    `The CPU rows (the platform process's user + system time, export included) are the steadier figure on a shared machine; the latency rows move with the other processes' load.`,
+  "",
+  table(["what", "off", "on", "ratio"], rows),
+  "",
+  "`npm run bench telemetry -- --write` (or `node --import tsx bench/telemetry/bench.ts --write`).",
+].join("\n");
+console.log(markdown);
+if (shouldWrite) await writeSection("telemetry", markdown);
+
+await load.close();
+await host.close();
+await telemetry.shutdown();
+await services.engine.close?.();
+await azurite.stop();
+standInChild.send({ kind: "close" });
+await rm(root, { recursive: true, force: true }).catch(() => undefined);
+process.exit(0);
