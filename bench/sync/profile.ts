@@ -16,7 +16,7 @@ import { PerformanceObserver } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { Worker } from "node:worker_threads";
 import type { RepositorySource, SourceTreeEntry } from "../../src/sync/repository-source.js";
-import { DEFAULT_FS_THREADS } from "../../src/sync/fs-threads.js";
+import { DEFAULT_FS_THREADS, getFsThreads } from "../../src/sync/fs-threads.js";
 import { syncOnce } from "../../src/sync/sync-once.js";
 import { median, round } from "../support/report.js";
 import { textish } from "../support/textish.js";
@@ -28,14 +28,18 @@ const THREADS = Number(process.env.SYNC_FS_THREADS ?? DEFAULT_FS_THREADS);
 const INTO = process.env.PROFILE_DIR ?? "/dev/shm";
 const WITH_TAR = process.env.PROFILE_TAR !== "0";
 
+/** PROFILE_SHAPE=many: the bench's 50,000-file RSS row (small files, 50 × 40 folders) instead of its 10,000-file mix. */
+const MANY = process.env.PROFILE_SHAPE === "many";
+
 function fileSize(i: number): number {
+  if (MANY) return 512 + ((i * 7907) % 2048);
   if (i % 500 === 0) return 256 * 1024 + ((i * 7919) % (256 * 1024));
   if (i % 10 === 0) return 10 * 1024 + ((i * 104729) % (40 * 1024));
   return 1024 + ((i * 7907) % (8 * 1024));
 }
 
 async function prepare(): Promise<{ dir: string; sha: string; tarball: string; entries: SourceTreeEntry[] }> {
-  const dir = path.join(tmpdir(), `funcspace-sync-profile-${FILES}`);
+  const dir = path.join(tmpdir(), `funcspace-sync-profile-${FILES}${MANY ? "-many" : ""}`);
   const tarball = path.join(dir, "repo.tar.gz");
   const listing = path.join(dir, "tree.json");
   if (!existsSync(listing)) {
@@ -43,9 +47,9 @@ async function prepare(): Promise<{ dir: string; sha: string; tarball: string; e
     await rm(dir, { recursive: true, force: true });
     await mkdir(work, { recursive: true });
     for (let i = 0; i < FILES; i++) {
-      const file = path.join(work, `pkg${i % 20}/mod${(i >> 4) % 25}/file-${i}.ts`);
+      const file = path.join(work, MANY ? `lib${i % 50}/part${(i >> 6) % 40}/file-${i}.ts` : `pkg${i % 20}/mod${(i >> 4) % 25}/file-${i}.ts`);
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, textish(i, fileSize(i)));
+      await writeFile(file, textish(MANY ? 5_000_000 + i : i, fileSize(i)));
     }
     const git = ["-C", work, "-c", "user.name=p", "-c", "user.email=p@example.com"];
     await run("git", [...git, "init", "-q"]);
@@ -108,6 +112,15 @@ async function main(): Promise<void> {
     for (const entry of list.getEntries()) gcMs += entry.duration;
   }).observe({ entryTypes: ["gc"] });
 
+  // Memory while syncing: the largest of each figure, sampled every 10 ms (when the main thread lets the timer run).
+  const peak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const sampler = setInterval(() => {
+    const now = process.memoryUsage();
+    for (const key of Object.keys(peak) as (keyof typeof peak)[]) peak[key] = Math.max(peak[key], now[key]);
+  }, 10);
+  sampler.unref();
+  const baseline = process.memoryUsage();
+  console.log(`before: rss ${round(baseline.rss / 1048576)} MB, heap ${round(baseline.heapUsed / 1048576)}/${round(baseline.heapTotal / 1048576)} MB, external ${round(baseline.external / 1048576)} MB`);
   const root = await mkdtemp(path.join(INTO, "sync-profile-"));
   const results: { sync: number; syncCpu: number; tar: number; tarCpu: number; posted: number; gc: number; threads: Map<string, number> }[] = [];
   try {
@@ -148,6 +161,7 @@ async function main(): Promise<void> {
       if (r % 2 === 0) await runSync().then(runTar);
       else await runTar().then(runSync);
       results.push(result);
+      result.threads.set("fs threads running", getFsThreads(THREADS).running);
       const threads = [...result.threads].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${Math.round(v)}`).join(", ");
       console.log(
         `run ${r}: sync ${Math.round(result.sync)} ms (cpu ${Math.round(result.syncCpu)}, gc ${Math.round(result.gc)}, ${result.posted} messages; ${threads})` +
@@ -162,6 +176,7 @@ async function main(): Promise<void> {
         (WITH_TAR ? `; tar ${Math.round(m((r) => r.tar))} ms, cpu ${Math.round(m((r) => r.tarCpu))} ms; ratios wall ${round(m((r) => r.sync / r.tar), 3)}× cpu ${round(m((r) => r.syncCpu / r.tarCpu), 3)}×` : ""),
     );
     const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    console.log(`peaks while syncing (MB): ${Object.entries(peak).map(([k, v]) => `${k} ${round(v / 1048576)}`).join(", ")}`);
     console.log(`peak RSS of this process ${round(Number(hwm) / 1024)} MB; heap now ${round(process.memoryUsage().heapUsed / 1048576)} MB`);
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -59,6 +59,22 @@ async function lstatAll(root: string, paths: string[]) {
 }
 
 describe("writeFiles", () => {
+  it("starts another thread for writes only once batches pile up on every running one", async () => {
+    const dir = await tempDir();
+    const threads = pool(4);
+    const batch = (name: string) => pack([{ file: path.join(dir, name), mode: 0o644, content: Buffer.from(name) }]);
+    // One at a time (a disk that keeps up): one thread does everything.
+    for (let i = 0; i < 5; i++) await threads.writeFiles(batch(`one-${i}`), { stop: running() });
+    expect(threads.running).toBe(1);
+    // Three at once: the first thread holds two, the third batch starts a second thread.
+    await Promise.all([0, 1, 2].map((i) => threads.writeFiles(batch(`three-${i}`), { stop: running() })));
+    expect(threads.running).toBe(2);
+    // A walk starts one as soon as every thread is busy.
+    const walks = [threads.walkFolder(dir, { descend: true, stop: running() }), threads.walkFolder(dir, { descend: true, stop: running() }), threads.walkFolder(dir, { descend: true, stop: running() })];
+    await Promise.all(walks);
+    expect(threads.running).toBe(3);
+  });
+
   it("creates nested files with their bytes and modes, and answers their stat and blob id", async () => {
     const root = await tempDir();
     const entries = [

@@ -232,6 +232,21 @@ parentPort.on("message", (message) => {
 });
 `;
 
+/**
+ * A thread's V8 heap: its work is system calls and short-lived strings, so a small young generation (V8's
+ * default grows to 3 × 16 MB per isolate) keeps each thread's resident memory to a few MB (bench/sync, RSS
+ * rows). The old generation's cap only guards against a runaway; a walk of a huge folder fits well within it.
+ */
+const THREAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 };
+
+/**
+ * Batches waiting on every running thread before writes start another. Where the disk keeps up (a local
+ * disk: a thread writes faster than the main thread unpacks), one or two threads do all the writing and the
+ * others never start (each is an isolate: CPU to start and compile, memory); where each call waits on the
+ * network (SMB), the batches pile up at once and every thread starts.
+ */
+const WRITE_BACKLOG_TO_START = 2;
+
 interface Thread {
   worker: Worker;
   /** Requests sent and not yet answered. */
@@ -266,7 +281,7 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
   const countIdle = () => Atomics.store(idle, 0, options.threads - threads.length + threads.filter((t) => t.pending === 0).length);
 
   const startThread = (): Thread => {
-    const worker = new Worker(THREAD_SOURCE, { eval: true, execArgv: [], workerData: { idle: idle.buffer }, name: "funcspace-sync-fs" });
+    const worker = new Worker(THREAD_SOURCE, { eval: true, execArgv: [], workerData: { idle: idle.buffer }, name: "funcspace-sync-fs", resourceLimits: THREAD_LIMITS });
     const thread: Thread = { worker, pending: 0 };
     worker.on("message", ({ id, value, error }: { id: number; value?: unknown; error?: FailedFile }) => {
       const entry = waiting.get(id);
@@ -305,17 +320,20 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
     await thread.worker.terminate();
   };
 
-  /** The least busy thread, or a new one while all are busy and the limit allows. */
-  const pickThread = (): Thread => {
+  /**
+   * The least busy thread, or a new one (while the limit allows) when every thread has `startAt` requests or
+   * more waiting: a walk starts one as soon as all are busy; writes only when the batches pile up.
+   */
+  const pickThread = (startAt: number): Thread => {
     let best: Thread | undefined;
     for (const thread of threads) if (!best || thread.pending < best.pending) best = thread;
-    if ((!best || best.pending > 0) && threads.length < options.threads) return startThread();
+    if ((!best || best.pending >= startAt) && threads.length < options.threads) return startThread();
     return best!;
   };
 
-  const send = <T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> => {
+  const send = <T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = [], startAt = 1): Promise<T> => {
     if (closed) return Promise.reject(new Error("the sync's file-system threads are closed"));
-    const thread = pickThread();
+    const thread = pickThread(startAt);
     const id = nextId++;
     clearTimeout(thread.idleTimer);
     if (thread.pending++ === 0) thread.worker.ref();
@@ -330,7 +348,8 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
     get running() {
       return threads.length;
     },
-    writeFiles: (batch, { stop }) => send({ type: "write", files: batch.files, buffer: batch.buffer, stat: batch.stat, stop: stop.buffer }, [batch.buffer]),
+    writeFiles: (batch, { stop }) =>
+      send({ type: "write", files: batch.files, buffer: batch.buffer, stat: batch.stat, stop: stop.buffer }, [batch.buffer], WRITE_BACKLOG_TO_START),
     async walkFolder(folder, { descend, stop }) {
       const answer = await send<WalkAnswer>({ type: "walk", folder, descend, stop: stop.buffer });
       const numbers = new Float64Array(answer.numbers);
