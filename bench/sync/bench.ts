@@ -44,6 +44,8 @@ const RSS_ONLY = process.env.BENCH_SYNC_ONLY === "rss";
 /** Files of the many-file RSS row (BENCH_SYNC_MANY_FILES), and the size of the one-file row (BENCH_SYNC_ONE_FILE_MB). */
 const MANY_FILES = Number(process.env.BENCH_SYNC_MANY_FILES ?? 50_000);
 const ONE_FILE_MB = Number(process.env.BENCH_SYNC_ONE_FILE_MB ?? 100);
+/** BENCH_SYNC_RSS_SHAPES: which RSS rows to run (comma-separated of small, large, one, many; default all). */
+const RSS_SHAPES = new Set((process.env.BENCH_SYNC_RSS_SHAPES ?? "small,large,one,many").split(","));
 const SMB_REPEAT = Number(process.env.BENCH_SYNC_SMB_REPEAT ?? 1);
 const CLI = fileURLToPath(new URL("../../bin/funcspace-sync.js", import.meta.url));
 const TOKEN = "ghp_benchmark_token_000000000000000000";
@@ -367,10 +369,12 @@ async function main(): Promise<void> {
 async function rssRows(context: { github: GitHubStandIn; repo: StandInRepository; tarball: string; root: string; bytes: number }): Promise<(string | number)[][]> {
   const { github, repo, tarball, root, bytes } = context;
   const rows: (string | number)[][] = [];
-  const rssSmall = await cliPeakRss(github, repo, path.join(root, "rss-small"), path.join(root, "rss-small-state"));
-  const tarRss = await run("/usr/bin/time", ["-f", "%M", "tar", "-xzf", tarball, "-C", await mkdtemp(path.join(root, "tar-rss-"))]);
-  const tarRssMb = Number(tarRss.stderr.trim().split("\n").pop()) / 1024;
-  rows.push([`peak RSS, CLI cold sync of ${round(bytes / 1024 / 1024)} MB (${FILES} files)`, rssCell(rssSmall), "`tar -xzf`", `${round(tarRssMb)} MB`, "—", "< 150 MB"]);
+  if (RSS_SHAPES.has("small")) {
+    const rssSmall = await cliPeakRss(github, repo, path.join(root, "rss-small"), path.join(root, "rss-small-state"));
+    const tarRss = await run("/usr/bin/time", ["-f", "%M", "tar", "-xzf", tarball, "-C", await mkdtemp(path.join(root, "tar-rss-"))]);
+    const tarRssMb = Number(tarRss.stderr.trim().split("\n").pop()) / 1024;
+    rows.push([`peak RSS, CLI cold sync of ${round(bytes / 1024 / 1024)} MB (${FILES} files)`, rssCell(rssSmall), "`tar -xzf`", `${round(tarRssMb)} MB`, "—", "< 150 MB"]);
+  }
 
   /** A repository of `files` (path → content) pushed in one commit, served as a tarball; its CLI sync's peak RSS. */
   const shape = async (name: string, files: Map<string, Buffer>, level: number, maxFileBytes?: number) => {
@@ -386,15 +390,20 @@ async function rssRows(context: { github: GitHubStandIn; repo: StandInRepository
     return measured;
   };
 
+  if (RSS_SHAPES.has("large")) {
   console.log(`generating a ${LARGE_MB} MB repository…`);
   const largeFiles = new Map<string, Buffer>();
   for (let i = 0; i < LARGE_MB; i++) largeFiles.set(`blobs/${i % 32}/part-${i}.bin`, textish(9_000_000 + i, 1024 * 1024));
   const rssLarge = await shape("large", largeFiles, 1);
   rows.push([`peak RSS, CLI cold sync of ${LARGE_MB} MB (${LARGE_MB} files)`, rssCell(rssLarge), "—", "—", "—", "< 150 MB"]);
+  }
+  if (RSS_SHAPES.has("one")) {
 
   console.log(`generating a one-file repository of ${ONE_FILE_MB} MB…`);
   const rssOne = await shape("one-file", new Map([["data/big.bin", textish(7_000_000, ONE_FILE_MB * 1024 * 1024)]]), 1, (ONE_FILE_MB + 1) * 1024 * 1024);
   rows.push([`peak RSS, CLI cold sync of one ${ONE_FILE_MB} MB file`, rssCell(rssOne), "—", "—", "—", "< 150 MB"]);
+  }
+  if (RSS_SHAPES.has("many")) {
 
   console.log(`generating a ${MANY_FILES}-file repository…`);
   const manyFiles = new Map<string, Buffer>();
@@ -406,6 +415,7 @@ async function rssRows(context: { github: GitHubStandIn; repo: StandInRepository
   }
   const rssMany = await shape("many", manyFiles, 6);
   rows.push([`peak RSS, CLI cold sync of ${MANY_FILES} files (${round(manyBytes / 1024 / 1024)} MB)`, rssCell(rssMany), "—", "—", "—", "< 150 MB"]);
+  }
   return rows;
 }
 
