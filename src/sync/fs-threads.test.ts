@@ -59,20 +59,25 @@ async function lstatAll(root: string, paths: string[]) {
 }
 
 describe("writeFiles", () => {
-  it("starts another thread for writes only once batches pile up on every running one", async () => {
+  it("starts another thread for writes only when batches pile up and the calls wait (SMB), never for a fast disk", async () => {
     const dir = await tempDir();
-    const threads = pool(4);
     const batch = (name: string) => pack([{ file: path.join(dir, name), mode: 0o644, content: Buffer.from(name) }]);
-    // One at a time (a disk that keeps up): one thread does everything.
-    for (let i = 0; i < 5; i++) await threads.writeFiles(batch(`one-${i}`), { stop: running() });
-    expect(threads.running).toBe(1);
-    // Three at once: the first thread holds two, the third batch starts a second thread.
-    await Promise.all([0, 1, 2].map((i) => threads.writeFiles(batch(`three-${i}`), { stop: running() })));
-    expect(threads.running).toBe(2);
+    // A fast disk (every file under the threshold, set high so a loaded machine cannot cross it): however
+    // many batches wait, one thread writes them all.
+    const local = createFsThreads({ threads: 4, slowFileMs: 10_000 });
+    cleanups.push(() => local.close());
+    await local.writeFiles(batch("first"), { stop: running() });
+    await Promise.all(Array.from({ length: 8 }, (_, i) => local.writeFiles(batch(`local-${i}`), { stop: running() })));
+    expect(local.running).toBe(1);
+    // Calls counted as slow (every file over 0 ms): a backlog of two on each running thread starts another.
+    const slow = createFsThreads({ threads: 4, slowFileMs: 0 });
+    cleanups.push(() => slow.close());
+    await slow.writeFiles(batch("slow-first"), { stop: running() });
+    await Promise.all([0, 1, 2].map((i) => slow.writeFiles(batch(`slow-${i}`), { stop: running() })));
+    expect(slow.running).toBe(2);
     // A walk starts one as soon as every thread is busy.
-    const walks = [threads.walkFolder(dir, { descend: true, stop: running() }), threads.walkFolder(dir, { descend: true, stop: running() }), threads.walkFolder(dir, { descend: true, stop: running() })];
-    await Promise.all(walks);
-    expect(threads.running).toBe(3);
+    await Promise.all([0, 1, 2].map(() => slow.walkFolder(dir, { descend: true, stop: running() })));
+    expect(slow.running).toBe(3);
   });
 
   it("creates nested files with their bytes and modes, and answers their stat and blob id", async () => {

@@ -111,6 +111,8 @@ export interface FsThreadsOptions {
    * several MB each); the next sync starts it again. Default 60 s: a burst of pushes keeps them warm.
    */
   idleTimeoutInMs?: number;
+  /** Per-file time of a batch from which writes count as waiting on the file system (default 0.5 ms). */
+  slowFileMs?: number;
 }
 
 const THREAD_SOURCE = String.raw`
@@ -235,8 +237,10 @@ function walkFolder(root, descend, stop) {
 parentPort.on("message", (message) => {
   const stop = new Int32Array(message.stop);
   if (message.type === "write") {
+    const started = performance.now();
     const written = writeFiles(message.paths, new Float64Array(message.numbers), message.buffer, stop, message.stat !== false);
-    parentPort.postMessage({ id: message.id, value: { ...written, buffer: message.buffer } }, [message.buffer, written.stats]);
+    const msPerFile = (performance.now() - started) / Math.max(1, written.stats.byteLength / 24);
+    parentPort.postMessage({ id: message.id, value: { ...written, buffer: message.buffer }, msPerFile }, [message.buffer, written.stats]);
     return;
   }
   try {
@@ -256,17 +260,22 @@ parentPort.on("message", (message) => {
 const THREAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 };
 
 /**
- * Batches waiting on every running thread before writes start another. Where the disk keeps up (a local
- * disk: a thread writes faster than the main thread unpacks), one or two threads do all the writing and the
- * others never start (each is an isolate: CPU to start and compile, memory); where each call waits on the
- * network (SMB), the batches pile up at once and every thread starts.
+ * Writes start another thread only when batches wait on every running one (this many) and every running one
+ * took at least SLOW_FILE_MS per file on its last batch: its calls wait on something (a network round trip
+ * on SMB: ~2.6 ms per file on the test share, more on Azure Files), and another thread overlaps that wait.
+ * A local disk answers in tens of microseconds: the work is CPU, which a 2-core machine cannot spread
+ * further, so one thread writes everything and the others never start. Each thread is an isolate plus a
+ * malloc arena: ~13 MB of peak RSS each in the CLI (bench/sync, RSS rows: 167 MB with 4, 128 MB with 1).
  */
 const WRITE_BACKLOG_TO_START = 2;
+const SLOW_FILE_MS = 0.5;
 
 interface Thread {
   worker: Worker;
   /** Requests sent and not yet answered. */
   pending: number;
+  /** Milliseconds per file of its last batch of writes (undefined before the first). */
+  msPerFile?: number;
   /** Stops the thread once it has been idle for idleTimeoutInMs. */
   idleTimer?: NodeJS.Timeout;
 }
@@ -304,12 +313,14 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
   let closed = false;
 
   const idleTimeoutInMs = options.idleTimeoutInMs ?? 60_000;
+  const slowFileMs = options.slowFileMs ?? SLOW_FILE_MS;
   const countIdle = () => Atomics.store(idle, 0, options.threads - threads.length + threads.filter((t) => t.pending === 0).length);
 
   const startThread = (): Thread => {
     const worker = new Worker(THREAD_SOURCE, { eval: true, execArgv: [], workerData: { idle: idle.buffer }, name: "funcspace-sync-fs", resourceLimits: THREAD_LIMITS });
     const thread: Thread = { worker, pending: 0 };
-    worker.on("message", ({ id, value, error }: { id: number; value?: unknown; error?: FailedFile }) => {
+    worker.on("message", ({ id, value, error, msPerFile }: { id: number; value?: unknown; error?: FailedFile; msPerFile?: number }) => {
+      if (msPerFile !== undefined) thread.msPerFile = msPerFile;
       const entry = waiting.get(id);
       if (!entry) return;
       waiting.delete(id);
@@ -350,16 +361,20 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
    * The least busy thread, or a new one (while the limit allows) when every thread has `startAt` requests or
    * more waiting: a walk starts one as soon as all are busy; writes only when the batches pile up.
    */
-  const pickThread = (startAt: number): Thread => {
+  const pickThread = (startAt: number, whenSlow: boolean): Thread => {
     let best: Thread | undefined;
-    for (const thread of threads) if (!best || thread.pending < best.pending) best = thread;
-    if ((!best || best.pending >= startAt) && threads.length < options.threads) return startThread();
+    let slow = true;
+    for (const thread of threads) {
+      if (!best || thread.pending < best.pending) best = thread;
+      if (!((thread.msPerFile ?? 0) >= slowFileMs)) slow = false;
+    }
+    if ((!best || (best.pending >= startAt && (slow || !whenSlow))) && threads.length < options.threads) return startThread();
     return best!;
   };
 
-  const send = <T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = [], startAt = 1): Promise<T> => {
+  const send = <T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = [], startAt = 1, whenSlow = false): Promise<T> => {
     if (closed) return Promise.reject(new Error("the sync's file-system threads are closed"));
-    const thread = pickThread(startAt);
+    const thread = pickThread(startAt, whenSlow);
     const id = nextId++;
     clearTimeout(thread.idleTimer);
     if (thread.pending++ === 0) thread.worker.ref();
@@ -386,6 +401,7 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
         { type: "write", paths, numbers: numbers.buffer, buffer: batch.buffer, stat: batch.stat, stop: stop.buffer },
         [batch.buffer, numbers.buffer],
         WRITE_BACKLOG_TO_START,
+        true,
       );
       const stats = new Float64Array(answer.stats);
       const outcomes: WriteOutcome[] = batch.files.map((_, i) => ({
