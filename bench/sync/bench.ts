@@ -15,7 +15,7 @@
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -47,6 +47,8 @@ const ONE_FILE_MB = Number(process.env.BENCH_SYNC_ONE_FILE_MB ?? 100);
 /** BENCH_SYNC_RSS_SHAPES: which RSS rows to run (comma-separated of small, large, one, many; default all). */
 const RSS_SHAPES = new Set((process.env.BENCH_SYNC_RSS_SHAPES ?? "small,large,one,many").split(","));
 const SMB_REPEAT = Number(process.env.BENCH_SYNC_SMB_REPEAT ?? 1);
+/** Other work on the machine moves every figure: said next to them. */
+const LOAD_AT_START = round(os.loadavg()[0] ?? 0, 2);
 const CLI = fileURLToPath(new URL("../../bin/funcspace-sync.js", import.meta.url));
 const TOKEN = "ghp_benchmark_token_000000000000000000";
 
@@ -344,7 +346,7 @@ async function main(): Promise<void> {
       "### Sync engine (`bench/sync`)",
       "",
       machineLine(),
-      `${notes.join(" ")} Medians of ${REPEAT} runs (no-op: 10), each timed after a \`sync\` (flushing the previous step's dirty pages). Cold syncs run in pairs with \`tar\`, the order alternating; their ratio is the median of the pairs' ratios (range in brackets), and CPU time is user + system of every thread (tar's includes its gzip). This disk's speed drifts several-fold within minutes (tar alone: 0.6-5 s); the RAM rows show the engine's own cost. The engine used ${DEFAULT_FS_THREADS} file-system threads (\`SYNC_FS_THREADS\`). Rows without "over HTTP" take GitHub's answers from memory (tree listed once, the pushed blob read in advance, tarball from a file): they measure the engine; the stand-in spawns git per request (~50-100 ms each on this machine), which would swamp them. The CLI (RSS rows) and the threshold table go over HTTP to the stand-in.`,
+      `${notes.join(" ")} Medians of ${REPEAT} runs (no-op: 10), each timed after a \`sync\` (flushing the previous step's dirty pages). Cold syncs run in pairs with \`tar\`, the order alternating; their ratio is the median of the pairs' ratios (range in brackets), and CPU time is user + system of every thread (tar's includes its gzip). This disk's speed drifts several-fold within minutes (tar alone: 0.6-5 s); the RAM rows show the engine's own cost. The engine may use ${DEFAULT_FS_THREADS} file-system threads (\`SYNC_FS_THREADS\`): walks start them all, writes to a local disk one (fs-threads.ts). Load average (1 min) at the start: ${LOAD_AT_START}, at the end: ${round(os.loadavg()[0] ?? 0, 2)}. Rows without "over HTTP" take GitHub's answers from memory (tree listed once, the pushed blob read in advance, tarball from a file): they measure the engine; the stand-in spawns git per request (~50-100 ms each on this machine), which would swamp them. The CLI (RSS rows) and the threshold table go over HTTP to the stand-in.`,
       "",
       table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], rows),
       "",
