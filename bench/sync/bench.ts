@@ -43,7 +43,16 @@ const LARGE_MB = Number(process.env.BENCH_SYNC_LARGE_MB ?? 1024);
 const COLD_ONLY = process.env.BENCH_SYNC_ONLY === "cold";
 const SMB_ONLY = process.env.BENCH_SYNC_ONLY === "smb";
 const RESUME_ONLY = process.env.BENCH_SYNC_ONLY === "resume";
+/** BENCH_SYNC_ONLY=rss: the peak-RSS rows alone, printed, never written. */
+const RSS_ONLY = process.env.BENCH_SYNC_ONLY === "rss";
+/** Files of the many-file RSS row (BENCH_SYNC_MANY_FILES), and the size of the one-file row (BENCH_SYNC_ONE_FILE_MB). */
+const MANY_FILES = Number(process.env.BENCH_SYNC_MANY_FILES ?? 50_000);
+const ONE_FILE_MB = Number(process.env.BENCH_SYNC_ONE_FILE_MB ?? 100);
+/** BENCH_SYNC_RSS_SHAPES: which RSS rows to run (comma-separated of small, large, one, many; default all). */
+const RSS_SHAPES = new Set((process.env.BENCH_SYNC_RSS_SHAPES ?? "small,large,one,many").split(","));
 const SMB_REPEAT = Number(process.env.BENCH_SYNC_SMB_REPEAT ?? 1);
+/** Other work on the machine moves every figure: said next to them. */
+const LOAD_AT_START = round(os.loadavg()[0] ?? 0, 2);
 const CLI = fileURLToPath(new URL("../../bin/funcspace-sync.js", import.meta.url));
 const TOKEN = "ghp_benchmark_token_000000000000000000";
 
@@ -147,14 +156,15 @@ async function serveTarball(github: GitHubStandIn, repo: StandInRepository, sha:
  * maxRSS: Linux carries the parent's high-water mark into a forked child, so a child of this bench, which
  * holds the generated files in memory, would report the bench's own peak.)
  */
-async function cliPeakRss(github: GitHubStandIn, repo: StandInRepository, workspace: string, stateDir: string): Promise<{ rssMb: number; code: number | null }> {
-  const report =
-    'data:text/javascript,import fs from "node:fs";process.on("exit",()=>process.stderr.write("vmhwm="+/VmHWM:\\s+(\\d+)/.exec(fs.readFileSync("/proc/self/status","utf8"))[1]+"\\n"))';
+async function cliPeakRss(github: GitHubStandIn, repo: StandInRepository, workspace: string, stateDir: string, maxFileBytes = 64 * 1024 * 1024): Promise<{ rssMb: number; code: number | null }> {
+  // Through NODE_OPTIONS, which splits at spaces: the module's text percent-encoded.
+  const report = `data:text/javascript,${encodeURIComponent('import fs from "node:fs";process.on("exit",()=>process.stderr.write("vmhwm="+/VmHWM:\\s+(\\d+)/.exec(fs.readFileSync("/proc/self/status","utf8"))[1]+"\\n"))')}`;
   return new Promise((resolve, reject) => {
+    // Run as a user runs it: the file itself, through its shebang (which sets the CLI's V8 flags).
     const child = spawn(
-      process.execPath,
-      ["--import", report, CLI, "--repository", repo.fullName, "--workspace", workspace, "--state-dir", stateDir, "--fetch", "tarball", "--max-file-bytes", String(64 * 1024 * 1024)],
-      { env: { ...process.env, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.apiUrl }, stdio: ["ignore", "ignore", "pipe"] },
+      CLI,
+      ["--repository", repo.fullName, "--workspace", workspace, "--state-dir", stateDir, "--fetch", "tarball", "--max-file-bytes", String(maxFileBytes)],
+      { env: { ...process.env, GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.apiUrl, NODE_OPTIONS: `--import=${report}` }, stdio: ["ignore", "ignore", "pipe"] },
     );
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -202,6 +212,10 @@ async function main(): Promise<void> {
     const tarMb = (await readFile(tarball)).byteLength / 1024 / 1024;
     notes.push(`Repository: ${FILES} files, ${round(bytes / 1024 / 1024)} MB (tarball ${round(tarMb)} MB gzipped).`);
 
+    if (RSS_ONLY) {
+      console.log(`\n${table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], await rssRows({ github, repo, tarball, root, bytes }))}\n`);
+      return;
+    }
     if (SMB_ONLY) {
       await smbSection({ repo, work, tarball, notes, deps, warm: (at, blobsOf) => memory.warm(at, blobsOf) });
       return;
@@ -335,31 +349,15 @@ async function main(): Promise<void> {
     }
     github.faults.reset();
 
-    // 5. Peak RSS of the CLI: the 80 MB repository, then a large one.
+    // 5. Peak RSS of the CLI, one row per shape.
     await serveTarball(github, repo, sha, root);
-    const rssSmall = await cliPeakRss(github, repo, path.join(root, "rss-small"), path.join(root, "rss-small-state"));
-    const tarRss = await run("/usr/bin/time", ["-f", "%M", "tar", "-xzf", tarball, "-C", await mkdtemp(path.join(root, "tar-rss-"))]);
-    const tarRssMb = Number(tarRss.stderr.trim().split("\n").pop()) / 1024;
-    rows.push([`peak RSS, CLI cold sync of ${round(bytes / 1024 / 1024)} MB`, `${round(rssSmall.rssMb)} MB`, "`tar -xzf`", `${round(tarRssMb)} MB`, "—", "< 150 MB"]);
-
-    console.log(`generating a ${LARGE_MB} MB repository…`);
-    const large = await github.createRepository("octo-user/large", { private: true });
-    const largeWork = path.join(root, "large-work");
-    await run("git", ["clone", "-q", large.cloneUrl, largeWork]);
-    const largeFiles = new Map<string, Buffer>();
-    for (let i = 0; i < LARGE_MB; i++) largeFiles.set(`blobs/${i % 32}/part-${i}.bin`, textish(9_000_000 + i, 1024 * 1024));
-    const largeSha = await pushFiles(large, largeWork, largeFiles, "large");
-    largeFiles.clear();
-    await rm(largeWork, { recursive: true });
-    await serveTarball(github, large, largeSha, root, 1);
-    const rssLarge = await cliPeakRss(github, large, path.join(root, "rss-large"), path.join(root, "rss-large-state"));
-    rows.push([`peak RSS, CLI cold sync of ${LARGE_MB} MB (${LARGE_MB} files)`, `${round(rssLarge.rssMb)} MB${rssLarge.code === 0 ? "" : ` (exit ${rssLarge.code})`}`, "—", "—", "—", "< 150 MB"]);
+    rows.push(...(await rssRows({ github, repo, tarball, root, bytes })));
 
     const markdown = [
       "### Sync engine (`bench/sync`)",
       "",
       machineLine(),
-      `${notes.join(" ")} Medians of ${REPEAT} runs (no-op: 10), each timed after a \`sync\` (flushing the previous step's dirty pages). Cold syncs run in pairs with \`tar\`, the order alternating; their ratio is the median of the pairs' ratios (range in brackets), and CPU time is user + system of every thread (tar's includes its gzip). This disk's speed drifts several-fold within minutes (tar alone: 0.6-5 s); the RAM rows show the engine's own cost. The engine used ${DEFAULT_FS_THREADS} file-system threads (\`SYNC_FS_THREADS\`). Rows without "over HTTP" take GitHub's answers from memory (tree listed once, the pushed blob read in advance, tarball from a file): they measure the engine; the stand-in spawns git per request (~50-100 ms each on this machine), which would swamp them. The CLI (RSS rows) and the threshold table go over HTTP to the stand-in.`,
+      `${notes.join(" ")} Medians of ${REPEAT} runs (no-op: 10), each timed after a \`sync\` (flushing the previous step's dirty pages). Cold syncs run in pairs with \`tar\`, the order alternating; their ratio is the median of the pairs' ratios (range in brackets), and CPU time is user + system of every thread (tar's includes its gzip). This disk's speed drifts several-fold within minutes (tar alone: 0.6-5 s); the RAM rows show the engine's own cost. The engine may use ${DEFAULT_FS_THREADS} file-system threads (\`SYNC_FS_THREADS\`): walks start them all, writes to a local disk one (fs-threads.ts). Load average (1 min) at the start: ${LOAD_AT_START}, at the end: ${round(os.loadavg()[0] ?? 0, 2)}. Rows without "over HTTP" take GitHub's answers from memory (tree listed once, the pushed blob read in advance, tarball from a file): they measure the engine; the stand-in spawns git per request (~50-100 ms each on this machine), which would swamp them. The CLI (RSS rows) and the threshold table go over HTTP to the stand-in.`,
       "",
       table(["case", "funcspace", "baseline", "baseline time", "ratio", "goal"], rows),
       "",
@@ -375,6 +373,70 @@ async function main(): Promise<void> {
     await github.close();
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * Peak RSS of the CLI (a process of its own, over HTTP to the stand-in) for each shape of repository: the bench's
+ * many small files, a large one of 1 MB files, one big file, and 50,000 small files (where the tree listing,
+ * the plan and the manifest grow with the count, not the bytes).
+ */
+async function rssRows(context: { github: GitHubStandIn; repo: StandInRepository; tarball: string; root: string; bytes: number }): Promise<(string | number)[][]> {
+  const { github, repo, tarball, root, bytes } = context;
+  const rows: (string | number)[][] = [];
+  // The CLI bundles its sources on the first run after a change (bin/funcspace-sync.js): done here, once.
+  await run(CLI, ["--help"]);
+  if (RSS_SHAPES.has("small")) {
+    const rssSmall = await cliPeakRss(github, repo, path.join(root, "rss-small"), path.join(root, "rss-small-state"));
+    const tarRss = await run("/usr/bin/time", ["-f", "%M", "tar", "-xzf", tarball, "-C", await mkdtemp(path.join(root, "tar-rss-"))]);
+    const tarRssMb = Number(tarRss.stderr.trim().split("\n").pop()) / 1024;
+    rows.push([`peak RSS, CLI cold sync of ${round(bytes / 1024 / 1024)} MB (${FILES} files)`, rssCell(rssSmall), "`tar -xzf`", `${round(tarRssMb)} MB`, "—", "< 150 MB"]);
+  }
+
+  /** A repository of `files` (path → content) pushed in one commit, served as a tarball; its CLI sync's peak RSS. */
+  const shape = async (name: string, files: Map<string, Buffer>, level: number, maxFileBytes?: number) => {
+    const shapeRepo = await github.createRepository(`octo-user/${name}`, { private: true });
+    const shapeWork = path.join(root, `${name}-work`);
+    await run("git", ["clone", "-q", shapeRepo.cloneUrl, shapeWork]);
+    const shapeSha = await pushFiles(shapeRepo, shapeWork, files, name);
+    files.clear();
+    await rm(shapeWork, { recursive: true });
+    await serveTarball(github, shapeRepo, shapeSha, root, level);
+    const measured = await cliPeakRss(github, shapeRepo, path.join(root, `rss-${name}`), path.join(root, `rss-${name}-state`), maxFileBytes);
+    await rm(path.join(root, `rss-${name}`), { recursive: true, force: true });
+    return measured;
+  };
+
+  if (RSS_SHAPES.has("large")) {
+  console.log(`generating a ${LARGE_MB} MB repository…`);
+  const largeFiles = new Map<string, Buffer>();
+  for (let i = 0; i < LARGE_MB; i++) largeFiles.set(`blobs/${i % 32}/part-${i}.bin`, textish(9_000_000 + i, 1024 * 1024));
+  const rssLarge = await shape("large", largeFiles, 1);
+  rows.push([`peak RSS, CLI cold sync of ${LARGE_MB} MB (${LARGE_MB} files)`, rssCell(rssLarge), "—", "—", "—", "< 150 MB"]);
+  }
+  if (RSS_SHAPES.has("one")) {
+
+  console.log(`generating a one-file repository of ${ONE_FILE_MB} MB…`);
+  const rssOne = await shape("one-file", new Map([["data/big.bin", textish(7_000_000, ONE_FILE_MB * 1024 * 1024)]]), 1, (ONE_FILE_MB + 1) * 1024 * 1024);
+  rows.push([`peak RSS, CLI cold sync of one ${ONE_FILE_MB} MB file`, rssCell(rssOne), "—", "—", "—", "< 150 MB"]);
+  }
+  if (RSS_SHAPES.has("many")) {
+
+  console.log(`generating a ${MANY_FILES}-file repository…`);
+  const manyFiles = new Map<string, Buffer>();
+  let manyBytes = 0;
+  for (let i = 0; i < MANY_FILES; i++) {
+    const content = textish(5_000_000 + i, 512 + ((i * 7907) % 2048));
+    manyBytes += content.byteLength;
+    manyFiles.set(`lib${i % 50}/part${(i >> 6) % 40}/file-${i}.ts`, content);
+  }
+  const rssMany = await shape("many", manyFiles, 6);
+  rows.push([`peak RSS, CLI cold sync of ${MANY_FILES} files (${round(manyBytes / 1024 / 1024)} MB)`, rssCell(rssMany), "—", "—", "—", "< 150 MB"]);
+  }
+  return rows;
+}
+
+function rssCell(measured: { rssMb: number; code: number | null }): string {
+  return `${round(measured.rssMb)} MB${measured.code === 0 ? "" : ` (exit ${measured.code})`}`;
 }
 
 /**

@@ -81,6 +81,7 @@ export async function fetchChanges(commitSha: string, writes: readonly PlannedWr
   const wanted = new Map(writes.map((w) => [w.path, w]));
   const summary = await fetchTarball(commitSha, options, {
     want: (entry) => wanted.has(entry.path),
+    isCheckedPath: (relative) => wanted.has(relative),
     check: (entry, sha) => {
       const expected = wanted.get(entry.path);
       if (expected && expected.sha !== sha) throw contentMismatch(entry.path);
@@ -122,6 +123,8 @@ export interface TarballSelection {
   check?(entry: TarFileEntry, sha: string): void;
   /** Every file entry with its blob id, kept or not (a truncated tree is planned from these). */
   seen?(entry: TarFileEntry, sha: string): void;
+  /** See ReadTarballOptions.isCheckedPath. */
+  isCheckedPath?(relative: string): boolean;
 }
 
 /**
@@ -210,6 +213,7 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
   try {
     const summary = await readTarball(input, {
       limits: options.limits,
+      isCheckedPath: selection.isCheckedPath,
       abortSignal: options.abortSignal,
       // Both callbacks answer without a promise when they have nothing to wait for (most entries): an
       // `await` per entry, twice, over 10,000 entries, is measurable.

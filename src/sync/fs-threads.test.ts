@@ -59,6 +59,27 @@ async function lstatAll(root: string, paths: string[]) {
 }
 
 describe("writeFiles", () => {
+  it("starts another thread for writes only when batches pile up and the calls wait (SMB), never for a fast disk", async () => {
+    const dir = await tempDir();
+    const batch = (name: string) => pack([{ file: path.join(dir, name), mode: 0o644, content: Buffer.from(name) }]);
+    // A fast disk (every file under the threshold, set high so a loaded machine cannot cross it): however
+    // many batches wait, one thread writes them all.
+    const local = createFsThreads({ threads: 4, slowFileMs: 10_000 });
+    cleanups.push(() => local.close());
+    await local.writeFiles(batch("first"), { stop: running() });
+    await Promise.all(Array.from({ length: 8 }, (_, i) => local.writeFiles(batch(`local-${i}`), { stop: running() })));
+    expect(local.running).toBe(1);
+    // Calls counted as slow (every file over 0 ms): a backlog of two on each running thread starts another.
+    const slow = createFsThreads({ threads: 4, slowFileMs: 0 });
+    cleanups.push(() => slow.close());
+    await slow.writeFiles(batch("slow-first"), { stop: running() });
+    await Promise.all([0, 1, 2].map((i) => slow.writeFiles(batch(`slow-${i}`), { stop: running() })));
+    expect(slow.running).toBe(2);
+    // A walk starts one as soon as every thread is busy.
+    await Promise.all([0, 1, 2].map(() => slow.walkFolder(dir, { descend: true, stop: running() })));
+    expect(slow.running).toBe(3);
+  });
+
   it("creates nested files with their bytes and modes, and answers their stat and blob id", async () => {
     const root = await tempDir();
     const entries = [

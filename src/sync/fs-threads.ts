@@ -124,6 +124,8 @@ export interface FsThreadsOptions {
    * several MB each); the next sync starts it again. Default 60 s: a burst of pushes keeps them warm.
    */
   idleTimeoutInMs?: number;
+  /** Per-file time of a batch from which writes count as waiting on the file system (default 1.5 ms). */
+  slowFileMs?: number;
 }
 
 const THREAD_SOURCE = String.raw`
@@ -156,33 +158,49 @@ function writeFile(file, mode, content, withStat) {
   return { size: stats.size, mtimeMs: stats.mtimeMs, mode: stats.mode, sha };
 }
 
-function writeFiles(files, buffer, stop, withStat) {
+// Asked and answered in columns (paths joined by NUL, numbers in transferred arrays, blob ids in one string):
+// structured-cloning an object per file, both ways, was a tenth of the threads' time (bench/sync/profile.ts).
+function writeFiles(paths, numbers, buffer, stop, withStat) {
   const bytes = new Uint8Array(buffer);
-  const results = [];
+  const files = paths === "" ? [] : paths.split("\0");
+  const stats = new Float64Array(files.length * 3);
+  const failures = [];
+  let shas = "";
   let offset = 0;
-  for (const { file, mode, length } of files) {
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i];
+    const mode = numbers[i * 2];
+    const length = numbers[i * 2 + 1];
     const content = bytes.subarray(offset, offset + length);
     offset += length;
-    if (Atomics.load(stop, 0) !== 0) {
-      results.push(failure(cancelled()));
+    let result;
+    if (Atomics.load(stop, 0) !== 0) result = failure(cancelled());
+    else {
+      try {
+        result = writeFile(file, mode, content, withStat);
+      } catch (error) {
+        // A folder remembered as made may be gone since (a staging folder emptied to start over): once more.
+        if (error.code !== "ENOENT" || !folders.delete(path.dirname(file))) result = failure(error);
+        else {
+          try {
+            result = writeFile(file, mode, content, withStat);
+          } catch (again) {
+            result = failure(again);
+          }
+        }
+      }
+    }
+    if (result.code !== undefined) {
+      failures.push(i, result.code, result.message);
+      shas += "0".repeat(40);
       continue;
     }
-    try {
-      results.push(writeFile(file, mode, content, withStat));
-    } catch (error) {
-      // A folder remembered as made may be gone since (a staging folder emptied to start over): once more.
-      if (error.code !== "ENOENT" || !folders.delete(path.dirname(file))) {
-        results.push(failure(error));
-        continue;
-      }
-      try {
-        results.push(writeFile(file, mode, content, withStat));
-      } catch (again) {
-        results.push(failure(again));
-      }
-    }
+    shas += result.sha;
+    stats[i * 3] = result.size;
+    stats[i * 3 + 1] = result.mtimeMs;
+    stats[i * 3 + 2] = result.mode;
   }
-  return results;
+  return { shas, stats: stats.buffer, failures };
 }
 
 // Answered in columns (paths joined by NUL, numbers in one transferred array): cloning 10,000 small objects
@@ -267,8 +285,10 @@ parentPort.on("message", (message) => {
     return;
   }
   if (message.type === "write") {
-    const outcomes = writeFiles(message.files, message.buffer, stop, message.stat !== false);
-    parentPort.postMessage({ id: message.id, value: { outcomes, buffer: message.buffer } }, [message.buffer]);
+    const started = performance.now();
+    const written = writeFiles(message.paths, new Float64Array(message.numbers), message.buffer, stop, message.stat !== false);
+    const msPerFile = (performance.now() - started) / Math.max(1, written.stats.byteLength / 24);
+    parentPort.postMessage({ id: message.id, value: { ...written, buffer: message.buffer }, msPerFile }, [message.buffer, written.stats]);
     return;
   }
   try {
@@ -280,10 +300,32 @@ parentPort.on("message", (message) => {
 });
 `;
 
+/**
+ * A thread's V8 heap: its work is system calls and short-lived strings, so a small young generation (V8's
+ * default grows to 3 × 16 MB per isolate) keeps each thread's resident memory to a few MB (bench/sync, RSS
+ * rows). The old generation's cap only guards against a runaway; a walk of a huge folder fits well within it.
+ */
+const THREAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 };
+
+/**
+ * Writes start another thread only when batches wait on every running one (this many) and every running one
+ * took at least SLOW_FILE_MS per file on its last batch: its calls wait on something (a network round trip
+ * on SMB: ~2.6 ms per file on the test share, more on Azure Files), and another thread overlaps that wait.
+ * A local disk answers in tens of microseconds (a cold thread's first batch, or a machine busy with other
+ * work, stays well under 1.5 ms): the work is CPU, which a 2-core machine cannot spread further, so one
+ * thread writes everything and the others never start. Each thread is an isolate plus a
+ * malloc arena: ~13 MB of peak RSS each in the CLI (bench/sync, RSS rows: 167 MB with 4, 128 MB with 1).
+ */
+const WRITE_BACKLOG_TO_START = 2;
+const SLOW_FILE_MS = 1.5;
+
 interface Thread {
   worker: Worker;
   /** Requests sent and not yet answered. */
   pending: number;
+  /** Milliseconds per file of its last batch of writes (undefined before the second). */
+  msPerFile?: number;
+  writeBatches: number;
   /** Stops the thread once it has been idle for idleTimeoutInMs. */
   idleTimer?: NodeJS.Timeout;
 }
@@ -292,6 +334,16 @@ interface Waiting {
   resolve(value: unknown): void;
   reject(error: Error): void;
   thread: Thread;
+}
+
+interface WriteAnswer {
+  /** Each file's blob id, 40 characters each (zeros for a failed one). */
+  shas: string;
+  /** size, mtimeMs, mode per file. */
+  stats: ArrayBuffer;
+  /** index, code, message of each failed file, flat. */
+  failures: (number | string)[];
+  buffer: ArrayBuffer;
 }
 
 interface WalkAnswer {
@@ -311,12 +363,15 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
   let closed = false;
 
   const idleTimeoutInMs = options.idleTimeoutInMs ?? 60_000;
+  const slowFileMs = options.slowFileMs ?? SLOW_FILE_MS;
   const countIdle = () => Atomics.store(idle, 0, options.threads - threads.length + threads.filter((t) => t.pending === 0).length);
 
   const startThread = (): Thread => {
-    const worker = new Worker(THREAD_SOURCE, { eval: true, execArgv: [], workerData: { idle: idle.buffer }, name: "funcspace-sync-fs" });
-    const thread: Thread = { worker, pending: 0 };
-    worker.on("message", ({ id, value, error }: { id: number; value?: unknown; error?: FailedFile }) => {
+    const worker = new Worker(THREAD_SOURCE, { eval: true, execArgv: [], workerData: { idle: idle.buffer }, name: "funcspace-sync-fs", resourceLimits: THREAD_LIMITS });
+    const thread: Thread = { worker, pending: 0, writeBatches: 0 };
+    worker.on("message", ({ id, value, error, msPerFile }: { id: number; value?: unknown; error?: FailedFile; msPerFile?: number }) => {
+      // A thread's first batch runs its code cold (slower per file than any local disk): not a measure of the disk.
+      if (msPerFile !== undefined && ++thread.writeBatches > 1) thread.msPerFile = msPerFile;
       const entry = waiting.get(id);
       if (!entry) return;
       waiting.delete(id);
@@ -353,17 +408,24 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
     await thread.worker.terminate();
   };
 
-  /** The least busy thread, or a new one while all are busy and the limit allows. */
-  const pickThread = (): Thread => {
+  /**
+   * The least busy thread, or a new one (while the limit allows) when every thread has `startAt` requests or
+   * more waiting: a walk starts one as soon as all are busy; writes only when the batches pile up.
+   */
+  const pickThread = (startAt: number, whenSlow: boolean): Thread => {
     let best: Thread | undefined;
-    for (const thread of threads) if (!best || thread.pending < best.pending) best = thread;
-    if ((!best || best.pending > 0) && threads.length < options.threads) return startThread();
+    let slow = true;
+    for (const thread of threads) {
+      if (!best || thread.pending < best.pending) best = thread;
+      if (!((thread.msPerFile ?? 0) >= slowFileMs)) slow = false;
+    }
+    if ((!best || (best.pending >= startAt && (slow || !whenSlow))) && threads.length < options.threads) return startThread();
     return best!;
   };
 
-  const send = <T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> => {
+  const send = <T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = [], startAt = 1, whenSlow = false): Promise<T> => {
     if (closed) return Promise.reject(new Error("the sync's file-system threads are closed"));
-    const thread = pickThread();
+    const thread = pickThread(startAt, whenSlow);
     const id = nextId++;
     clearTimeout(thread.idleTimer);
     if (thread.pending++ === 0) thread.worker.ref();
@@ -378,7 +440,33 @@ export function createFsThreads(options: FsThreadsOptions): FsThreads {
     get running() {
       return threads.length;
     },
-    writeFiles: (batch, { stop }) => send({ type: "write", files: batch.files, buffer: batch.buffer, stat: batch.stat, stop: stop.buffer }, [batch.buffer]),
+    async writeFiles(batch, { stop }) {
+      const numbers = new Float64Array(batch.files.length * 2);
+      let paths = "";
+      batch.files.forEach(({ file, mode, length }, i) => {
+        paths += i === 0 ? file : `\0${file}`;
+        numbers[i * 2] = mode;
+        numbers[i * 2 + 1] = length;
+      });
+      const answer = await send<WriteAnswer>(
+        { type: "write", paths, numbers: numbers.buffer, buffer: batch.buffer, stat: batch.stat, stop: stop.buffer },
+        [batch.buffer, numbers.buffer],
+        WRITE_BACKLOG_TO_START,
+        true,
+      );
+      const stats = new Float64Array(answer.stats);
+      const outcomes: WriteOutcome[] = batch.files.map((_, i) => ({
+        size: stats[i * 3]!,
+        mtimeMs: stats[i * 3 + 1]!,
+        mode: stats[i * 3 + 2]!,
+        sha: answer.shas.slice(i * 40, i * 40 + 40),
+      }));
+      for (let f = 0; f < answer.failures.length; f += 3) {
+        outcomes[answer.failures[f] as number] = { code: answer.failures[f + 1] as string, message: answer.failures[f + 2] as string };
+      }
+      return { outcomes, buffer: answer.buffer };
+    },
+    // Spread over every thread (a resume re-reads each staged file: on a share, a round trip each).
     hashFiles: (files, { stop }) => send({ type: "hash", files, stop: stop.buffer }),
     async walkFolder(folder, { descend, stop }) {
       const answer = await send<WalkAnswer>({ type: "walk", folder, descend, stop: stop.buffer });

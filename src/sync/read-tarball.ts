@@ -1,15 +1,16 @@
-// Streams a gzipped tarball entry by entry (gunzip + tar-stream), never holding it whole, and enforces every
+// Streams a gzipped tarball entry by entry (gunzip + parse-tar.ts), never holding it whole, and enforces every
 // archive rule on the way: entries under one top folder (stripped), safe paths, no hard links, devices or
 // FIFOs, symlinks skipped (SMB cannot store them; one pointing out of the tree says so), names the share
 // cannot hold skipped, size, count and
 // decompression-ratio limits. Each file's git blob id is computed as it passes (or, for a file kept in memory, by
 // its consumer).
 import path from "node:path";
+import type { Hash } from "node:crypto";
 import { once } from "node:events";
-import { Transform, type Readable, type Writable } from "node:stream";
+import { Transform, Writable, type Readable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { extract as createExtract, type Header } from "tar-stream";
+import { createTarParser, type TarHeader } from "./parse-tar.js";
 import type { SyncLimits } from "./limits.js";
 import { createGitBlobHasher } from "./git-blob.js";
 import { UnsafeRepositoryError, throwIfCancelled } from "./sync-error.js";
@@ -36,6 +37,12 @@ export interface ReadTarballOptions {
    * memory is not hashed here (`sha` undefined): its consumer hashes it off the main thread.
    */
   close(entry: TarFileEntry, sha: string | undefined, kept: boolean, content?: Buffer): Promise<void> | void;
+  /**
+   * True for a path (under the top folder) that already passed the same checks, the very same string: a
+   * planned write, taken from the commit's tree by buildTargetTree. Its share-name and path checks are not
+   * repeated (10,000 of them were ~60 ms of a cold sync's main thread).
+   */
+  isCheckedPath?(relative: string): boolean;
 }
 
 export type TarSink = Writable | "memory" | undefined;
@@ -57,72 +64,79 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
       callback(null, chunk);
     },
   });
-  // A gzip bomb is stopped while it inflates, before its bytes reach tar-stream or the disk.
-  const guardRatio = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      decompressed += chunk.byteLength;
-      if (decompressed > limits.ratioCheckAfterBytes && decompressed / Math.max(compressed, 1) > limits.maxCompressionRatio) {
-        callback(
-          new UnsafeRepositoryError(
-            `The repository archive inflates more than ${limits.maxCompressionRatio}x (a gzip bomb?); refusing it.`,
-            { reason: "compression_ratio" },
-          ),
-        );
-        return;
-      }
-      callback(null, chunk);
-    },
-  });
-  const extract = createExtract();
   const stop = new AbortController();
   const onAbort = () => stop.abort(options.abortSignal?.reason);
   options.abortSignal?.addEventListener("abort", onAbort, { once: true });
-  // 128 KB output chunks instead of zlib's 16 KB: every chunk costs a callback and a trip through each stream
+  // 128 KB output chunks instead of zlib's 16 KB: every chunk costs a callback and a trip through the stream
   // below on the main thread; a quarter as many cut the unpacking time by a quarter (bench/sync, cold sync).
   const gunzip = createGunzip({ chunkSize: 128 * 1024 });
-  const piping = pipeline(input, countCompressed, gunzip, guardRatio, extract, { signal: stop.signal });
-  // Observed here, rethrown below: whichever side fails first decides the error.
-  const pipingResult = piping.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 
   const summary: TarballSummary = { compressedBytes: 0, files: 0, skipped: [] };
   let prefix: string | undefined;
   let entries = 0;
   let totalBytes = 0;
-  try {
-    for await (const entry of extract) {
+  /** The file entry being read (undefined while passing over a folder, link or skipped entry). */
+  let file: TarFileEntry | undefined;
+  let sink: TarSink;
+  let hasher: Hash | undefined;
+  let pieces: Buffer[] = [];
+
+  const begin = (opened: TarSink) => {
+    sink = opened;
+    hasher = sink === "memory" ? undefined : createGitBlobHasher(file!.size);
+  };
+  const closeFile = () => {
+    const entry = file!;
+    file = undefined;
+    summary.files++;
+    const content = sink === "memory" ? (pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)) : undefined;
+    pieces = [];
+    return options.close(entry, hasher?.digest("hex"), sink !== undefined, content);
+  };
+
+  const openFile = (relative: string, header: TarHeader) => {
+    file = { path: relative, size: header.size, executable: (header.mode & 0o100) !== 0 };
+    checkFileSize(file.path, file.size, limits);
+    totalBytes += file.size;
+    checkTotalBytes(totalBytes, limits);
+    const opening = options.open(file);
+    if (opening instanceof Promise) return opening.then(begin);
+    begin(opening);
+    return undefined;
+  };
+
+  const parser = createTarParser({
+    entry(header) {
       throwIfCancelled(options.abortSignal);
-      const header = entry.header;
+      file = undefined;
       if (++entries > limits.maxEntries) {
         throw new UnsafeRepositoryError(`The repository archive has more than ${limits.maxEntries} entries, the most a workspace sync accepts.`, {
           reason: "too_many_entries",
         });
       }
       prefix ??= topFolder(header.name);
+      const name = header.name;
+      // The common case first: a planned file, its path checked already (see isCheckedPath).
+      if ((header.type === "file" || header.type === "contiguous-file") && options.isCheckedPath && name.length > prefix.length + 1 && name.charCodeAt(prefix.length) === 47 && name.startsWith(prefix)) {
+        const relative = name.slice(prefix.length + 1);
+        if (options.isCheckedPath(relative)) return openFile(relative, header);
+      }
       // A name the share cannot hold (a backslash, a tab, `what?.ts`) skips that entry, as on the blob path.
       const unholdable = unholdableInArchive(header.name, prefix);
       if (unholdable) {
         if (header.type !== "directory") summary.skipped.push(unholdable);
-        entry.resume();
-        continue;
+        return;
       }
       const relative = stripPrefix(header.name, prefix);
-      if (relative === "") {
-        entry.resume();
-        continue;
-      }
+      if (relative === "") return;
       switch (header.type) {
         case "directory":
-          entry.resume();
-          continue;
+          return;
         case "symlink":
           // Skipped either way (the share cannot store links); one pointing out of the tree is reported as
           // such rather than failing the sync: the blob path, which never sees link targets, skips it too.
           summary.skipped.push({ path: relative, kind: "symlink", reason: linkTargetProblem(relative, header) ?? SYMLINK_REASON });
-          entry.resume();
-          continue;
+          return;
         case "file":
         case "contiguous-file":
           break;
@@ -133,40 +147,56 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
           });
       }
       // `relative` passed the path check in stripPrefix.
-      const file: TarFileEntry = { path: relative, size: header.size ?? 0, executable: ((header.mode ?? 0) & 0o100) !== 0 };
-      checkFileSize(file.path, file.size, limits);
-      totalBytes += file.size;
-      checkTotalBytes(totalBytes, limits);
-      const opening = options.open(file);
-      const sink = opening instanceof Promise ? await opening : opening;
-      const hasher = sink === "memory" ? undefined : createGitBlobHasher(file.size);
-      const chunks: Buffer[] | undefined = sink === "memory" ? [] : undefined;
-      const stream = sink === "memory" ? undefined : sink;
-      // tar-stream's entries are streamx streams: iterate them directly (a Node pipeline per entry costs
-      // milliseconds each, which adds up to seconds over thousands of small files).
-      for await (const chunk of entry as AsyncIterable<Buffer>) {
-        hasher?.update(chunk);
-        if (chunks) chunks.push(chunk);
-        else if (stream && !stream.write(chunk)) await once(stream, "drain");
+      return openFile(relative, header);
+    },
+    data(piece) {
+      if (file === undefined) return undefined;
+      hasher?.update(piece);
+      if (sink === "memory") pieces.push(piece);
+      else if (sink && !sink.write(piece)) return once(sink, "drain").then(() => undefined);
+      return undefined;
+    },
+    end() {
+      if (file === undefined) return undefined;
+      if (sink === undefined || sink === "memory") return closeFile();
+      const stream = sink;
+      stream.end();
+      return finished(stream).then(closeFile);
+    },
+  });
+  // A gzip bomb is stopped while it inflates, before its bytes reach the parser or the disk.
+  const parse = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      decompressed += chunk.byteLength;
+      if (decompressed > limits.ratioCheckAfterBytes && decompressed / Math.max(compressed, 1) > limits.maxCompressionRatio) {
+        callback(
+          new UnsafeRepositoryError(`The repository archive inflates more than ${limits.maxCompressionRatio}x (a gzip bomb?); refusing it.`, {
+            reason: "compression_ratio",
+          }),
+        );
+        return;
       }
-      if (stream) {
-        stream.end();
-        await finished(stream);
+      parser.write(chunk).then(() => callback(), callback);
+    },
+    final(callback) {
+      try {
+        parser.finish();
+        callback();
+      } catch (error) {
+        callback(error as Error);
       }
-      summary.files++;
-      const content = chunks && (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-      const closing = options.close(file, hasher?.digest("hex"), sink !== undefined, content);
-      if (closing) await closing;
-    }
+    },
+  });
+  try {
+    await pipeline(input, countCompressed, gunzip, parse, { signal: stop.signal });
   } catch (error) {
-    stop.abort(error);
-    await pipingResult;
+    // A large file streaming to disk when the archive failed: its descriptor is closed now.
+    if (file !== undefined && sink !== undefined && sink !== "memory") sink.destroy();
+    throwIfCancelled(options.abortSignal);
     throw explainArchiveError(error);
   } finally {
     options.abortSignal?.removeEventListener("abort", onAbort);
   }
-  const pipingError = await pipingResult;
-  if (pipingError !== undefined) throw explainArchiveError(pipingError);
   throwIfCancelled(options.abortSignal);
   if (prefix === undefined) {
     throw new UnsafeRepositoryError("The repository archive is empty or not a tar archive.", { reason: "empty_archive" });
@@ -200,7 +230,7 @@ function stripPrefix(name: string, prefix: string): string {
  * A symlink pointing out of the tree is how an archive escapes its folder when extracted by a tool that
  * follows links; the engine never creates links, so it is only named in the report.
  */
-function linkTargetProblem(relative: string, header: Header): string | undefined {
+function linkTargetProblem(relative: string, header: TarHeader): string | undefined {
   const target = header.linkname ?? "";
   const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(relative), target));
   if (target === "" || path.posix.isAbsolute(target) || resolved === ".." || resolved.startsWith("../")) {

@@ -145,15 +145,18 @@ export function skipCaseTwins(target: TargetTree): TargetTree {
 
 /** The spelling that already holds a name `path` (or one of its folders) needs, recording `path`'s names when free. */
 function caseTwinOf(path: string, taken: Map<string, { spelling: string; folder: boolean }>): string | undefined {
-  const segments = path.split("/");
+  // caseFoldKey keeps every character's length, so each folder's key is a prefix of the whole path's key:
+  // one fold per path instead of one per folder on its way.
+  const pathKey = caseFoldKey(path);
   const names: { key: string; spelling: string; folder: boolean }[] = [];
-  for (let i = 1; i <= segments.length; i++) {
-    const spelling = segments.slice(0, i).join("/");
-    const folder = i < segments.length;
-    const key = caseFoldKey(spelling);
+  for (let end = path.indexOf("/"); ; end = path.indexOf("/", end + 1)) {
+    const folder = end !== -1;
+    const spelling = folder ? path.slice(0, end) : path;
+    const key = folder ? pathKey.slice(0, end) : pathKey;
     const seen = taken.get(key);
     if (seen && (seen.spelling !== spelling || !seen.folder || !folder)) return seen.spelling;
     if (!seen) names.push({ key, spelling, folder });
+    if (!folder) break;
   }
   for (const name of names) taken.set(name.key, { spelling: name.spelling, folder: name.folder });
   return undefined;
