@@ -41,9 +41,19 @@ async function commitFiles(folder: string, count: number, size: number): Promise
 
 const DOWNLOAD = /\/tarball(\/|$)|\/_codeload\/|\/git\/blobs\//;
 /** The downloads (tarballs, blobs) the stand-in answered since `mark`. */
-const downloadsSince = (mark: number) => fx.github.requests.slice(mark).filter((r) => DOWNLOAD.test(r.path));
-const tarballsSince = (mark: number) => downloadsSince(mark).filter((r) => r.path.includes("/_codeload/"));
-const blobsSince = (mark: number) => downloadsSince(mark).flatMap((r) => /\/git\/blobs\/([0-9a-f]{40})$/.exec(r.path)?.[1] ?? []);
+/**
+ * Where the rerun's requests start: the log's length and the time. A request of the killed run that was still
+ * being answered when it died is logged later (on close), so arrival time tells it apart.
+ */
+interface RequestMark {
+  index: number;
+  at: number;
+}
+const requestMark = (): RequestMark => ({ index: fx.github.requests.length, at: Date.now() });
+const downloadsSince = (mark: RequestMark) =>
+  fx.github.requests.slice(mark.index).filter((r) => DOWNLOAD.test(r.path) && (r.at === undefined || r.at >= mark.at));
+const tarballsSince = (mark: RequestMark) => downloadsSince(mark).filter((r) => r.path.includes("/_codeload/"));
+const blobsSince = (mark: RequestMark) => downloadsSince(mark).flatMap((r) => /\/git\/blobs\/([0-9a-f]{40})$/.exec(r.path)?.[1] ?? []);
 
 const stagingFolders = async () => (await readdir(fx.workspaceDir)).filter((n) => /^\.funcspace-sync-[0-9a-f]{8}$/.test(n));
 async function stagedFiles(folder: string): Promise<string[]> {
@@ -77,7 +87,7 @@ describe("a sync killed after or during its download resumes from its staging", 
     const { sha, blobs } = await commitFiles("a", 300, 1000);
     const folder = await killedAt("apply", "tarball");
     expect((await stagedFiles(folder)).length).toBe(blobs.size);
-    const mark = fx.github.requests.length;
+    const mark = requestMark();
     const run = await rerun();
     expect(downloadsSince(mark), run.stdout).toEqual([]);
     expect(run.stdout).toMatch(/ 0 bytes via none, 300 files \(300000 bytes\) resumed, /);
@@ -97,7 +107,7 @@ describe("a sync killed after or during its download resumes from its staging", 
     await writeFile(changedFile, `${content[0] === "0" ? "1" : "0"}${content.slice(1)}`);
     await utimes(changedFile, mtime, mtime);
     await truncate(path.join(fx.workspaceDir, folder, cut), 500);
-    const mark = fx.github.requests.length;
+    const mark = requestMark();
     const run = await rerun();
     expect(tarballsSince(mark)).toEqual([]);
     expect(blobsSince(mark).sort()).toEqual([blobs.get(changed)!, blobs.get(cut)!].sort());
@@ -108,7 +118,7 @@ describe("a sync killed after or during its download resumes from its staging", 
   it("killed mid-download (blobs): the rerun fetches only the blobs not staged whole", async () => {
     const { sha, blobs } = await commitFiles("c", 30, 4000);
     await killedAt("fetch:10", "blobs");
-    const mark = fx.github.requests.length;
+    const mark = requestMark();
     const run = await rerun();
     expect(run.resumedFiles).toBeGreaterThanOrEqual(10);
     expect(tarballsSince(mark)).toEqual([]);
@@ -122,7 +132,7 @@ describe("a sync killed after or during its download resumes from its staging", 
   it("killed near the end of a tarball: the few files missing come as blobs, the tarball is not downloaded again", async () => {
     const { sha } = await commitFiles("d", 300, 1000);
     await killedAt("fetch:280", "tarball");
-    const mark = fx.github.requests.length;
+    const mark = requestMark();
     const run = await rerun();
     expect(run.resumedFiles).toBeGreaterThanOrEqual(280);
     expect(tarballsSince(mark)).toEqual([]);
@@ -133,7 +143,7 @@ describe("a sync killed after or during its download resumes from its staging", 
   it("killed early in a tarball: many files missing come from the tarball again, and only they are written", async () => {
     const { sha } = await commitFiles("e", 1000, 400);
     await killedAt("fetch:64", "tarball");
-    const mark = fx.github.requests.length;
+    const mark = requestMark();
     const run = await rerun();
     // The threshold: more than 40 files missing → one tarball (k blob requests would cost more).
     expect(run.resumedFiles, "precondition: the kill left more than 40 files to fetch").toBeLessThan(1000 - 40);
@@ -148,7 +158,7 @@ describe("a sync killed after or during its download resumes from its staging", 
     const { sha } = await commitFiles("m", 1000, 400);
     await killedAt("fetch:64", "tarball");
     fx.github.faults.dropTarballAfter(50_000);
-    const mark = fx.github.requests.length;
+    const mark = requestMark();
     const run = await rerun();
     expect(run.resumedFiles).toBeGreaterThanOrEqual(64);
     // Two downloads: the one cut off and its retry (fetch-changes.ts), which starts over from the adopted files.
@@ -167,7 +177,7 @@ describe("a sync killed after or during its download resumes from its staging", 
     }
     changes["k/0/f0000.txt"] = "changed\n";
     const sha = await fx.repo.commit(changes);
-    const mark = fx.github.requests.length;
+    const mark = requestMark();
     const run = await rerun();
     expect(run.resumedFiles).toBe(99);
     expect(tarballsSince(mark)).toEqual([]);
@@ -180,7 +190,7 @@ describe("a sync killed after or during its download resumes from its staging", 
     await killedAt("fetch:50", "tarball");
     // The second run adopts the first one's files, downloads the rest, and dies before applying.
     await killedAt("apply", "tarball");
-    const mark = fx.github.requests.length;
+    const mark = requestMark();
     const run = await rerun();
     expect(downloadsSince(mark)).toEqual([]);
     expect(run.resumedFiles).toBe(200);
@@ -194,7 +204,7 @@ describe("whose staging is adopted", () => {
     const folder = await killedAt("apply", "tarball");
     // This test's own process: alive, and not the rerun.
     await writeFile(path.join(fx.workspaceDir, folder, OWNER_FILE), JSON.stringify({ host: os.hostname(), pid: process.pid }));
-    const mark = fx.github.requests.length;
+    const mark = requestMark();
     const run = await rerun();
     expect(run.resumedFiles).toBe(0);
     expect(tarballsSince(mark)).toHaveLength(1);
@@ -206,7 +216,7 @@ describe("whose staging is adopted", () => {
     const live = await commitFiles("h", 100, 1000);
     let folder = await killedAt("apply", "tarball");
     await writeFile(path.join(fx.workspaceDir, folder, OWNER_FILE), JSON.stringify({ host: "another-host", pid: 1, generation: 5 }));
-    let mark = fx.github.requests.length;
+    let mark = requestMark();
     const fresh = await syncOnce({ branch: "main" }, deps());
     expect(fresh).toMatchObject({ result: "applied", resumedFiles: 0, fetchMethod: "tarball" });
     expect(tarballsSince(mark)).toHaveLength(1);
@@ -215,7 +225,7 @@ describe("whose staging is adopted", () => {
     const over = await commitFiles("i", 100, 1000);
     folder = await killedAt("apply", "tarball");
     await writeFile(path.join(fx.workspaceDir, folder, OWNER_FILE), JSON.stringify({ host: "another-host", pid: 1, generation: 4 }));
-    mark = fx.github.requests.length;
+    mark = requestMark();
     const resumed = await syncOnce({ branch: "main" }, deps());
     expect(resumed).toMatchObject({ result: "applied", resumedFiles: 100, resumedBytes: 100_000, fetchMethod: "none" });
     expect(downloadsSince(mark)).toEqual([]);
