@@ -132,6 +132,9 @@ describe("telemetry to Application Insights", () => {
     const lines = ingestion.ofType("MessageData").filter((e) => operationOf(e) === operation).map((e) => String(e.data?.baseData?.message));
     expect(lines).toContain("sync run");
     expect(lines).toContain("push enqueued");
+    // The push lookup (infra/telemetry/push-summary.kql) reads the sync's result off its "sync run" trace.
+    const syncRun = ingestion.ofType("MessageData").find((e) => operationOf(e) === operation && e.data?.baseData?.message === "sync run");
+    expect(props(syncRun!)).toMatchObject({ [ATTRIBUTES.syncResult]: "applied", [ATTRIBUTES.commit]: pushedSha, [ATTRIBUTES.syncRunId]: props(job!)[ATTRIBUTES.syncRunId] });
   });
 
   it("GitHub and storage calls are dependencies named by their templates, without URLs", async () => {

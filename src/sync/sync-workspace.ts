@@ -291,7 +291,11 @@ function userMessage(error: unknown): string {
 
 function logFields(run: SyncRunRecord): Record<string, unknown> {
   const { runId, repository, branch, trigger, deliveryId, pinnedSha, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, resumedFiles, resumedBytes, durationMs, errorStep, errorMessage } = run;
-  return { runId, repository, branch, trigger, deliveryId, pinnedSha, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, resumedFiles, resumedBytes, durationMs, errorStep, errorMessage };
+  return {
+    runId, repository, branch, trigger, deliveryId, pinnedSha, fromSha, toSha, result, added, changed, deleted, skipped, bytesDownloaded, fetchMethod, resumedFiles, resumedBytes, durationMs, errorStep, errorMessage,
+    // Under the names an operator queries (src/telemetry/log-record-of-line.ts copies them to telemetry-names.ts's).
+    syncRunId: runId, syncResult: result, commit: toSha ?? pinnedSha ?? run.requestedSha,
+  };
 }
 
 /** Progress goes onto the run record at most once per interval (and on each phase change). */

@@ -22,6 +22,7 @@ const CONTRACT: Record<string, string> = {
   deliveryId: ATTRIBUTES.deliveryId,
   commit: ATTRIBUTES.commit,
   syncRunId: ATTRIBUTES.syncRunId,
+  syncResult: ATTRIBUTES.syncResult,
   workflow: ATTRIBUTES.workflow,
 };
 
