@@ -7,17 +7,14 @@
 // (goal ≤ 1.10).
 import { fork } from "node:child_process";
 import { once } from "node:events";
-import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { context } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { sign } from "@octokit/webhooks-methods";
 import { createServices } from "../../functions/services.js";
 import { triggers } from "../../functions/triggers.js";
-import { saveAppCredentials } from "../../github-app/app-credentials.js";
 import { readHostSettings } from "../../local/host-json.js";
 import { startAzurite } from "../../local/azurite.js";
 import { startLocalHost } from "../../local/local-host.js";
@@ -27,6 +24,7 @@ import { createLogger } from "../../src/logger.js";
 import { startTelemetry } from "../../src/telemetry/start-telemetry.js";
 import { setTelemetry } from "../../src/telemetry/telemetry.js";
 import { startHttpLoad } from "../support/http-load.js";
+import { prepareSignedPush } from "../support/signed-push.js";
 import { machineLine, median, percentile, round, shouldWrite, table, writeSection } from "../support/report.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -90,23 +88,7 @@ function switchTelemetry(on: boolean): void {
 }
 
 // The webhook intake, as bench/webhooks sets it up: an App, a connection, a signed push.
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const webhookSecret = randomBytes(20).toString("hex");
-await saveAppCredentials(services.secrets, {
-  appId: 1, slug: "bench", privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(), webhookSecret, clientId: "Iv1.bench", clientSecret: "bench",
-});
-const now = new Date().toISOString();
-await services.connections.delete();
-await services.connections.create({
-  connectionId: randomUUID(), kind: "app", repository: "octo-user/site", branch: "main", installationId: 42,
-  deliveryMode: "webhook", state: "Ready", createdAt: now, updatedAt: now,
-});
-const body = JSON.stringify({
-  ref: "refs/heads/main", before: "0".repeat(40), after: "a".repeat(40), deleted: false,
-  repository: { id: 1, name: "site", full_name: "octo-user/site", owner: { login: "octo-user" } },
-  installation: { id: 42 }, sender: { login: "octo-user" }, commits: [], head_commit: { id: "a".repeat(40), message: "x".repeat(400) },
-});
-const signature = await sign(webhookSecret, body);
+const { body, signature } = await prepareSignedPush(services);
 const load = startHttpLoad();
 const deliver = (count: number) =>
   load.run({

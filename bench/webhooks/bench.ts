@@ -5,17 +5,15 @@
 // push → workspace latency: a real `git push` to the GitHub stand-in, its signed webhook, the queue worker
 // and the sync, until the file is on disk; next to the `git push` alone.
 import { execFile } from "node:child_process";
-import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { Octokit } from "@octokit/core";
-import { sign } from "@octokit/webhooks-methods";
 import { defineHttp } from "../../functions/define.js";
 import { createServices } from "../../functions/services.js";
 import { triggers } from "../../functions/triggers.js";
-import { saveAppCredentials } from "../../github-app/app-credentials.js";
 import { DeliveryLog } from "../../github-app/delivery-log.js";
 import { enqueueSync } from "../../github-app/enqueue-sync.js";
 import { PushJobs } from "../../github-app/push-jobs.js";
@@ -28,6 +26,7 @@ import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { startGitHubStandIn } from "../../test/support/github-stand-in/index.js";
 import { startHttpLoad } from "../support/http-load.js";
+import { prepareSignedPush } from "../support/signed-push.js";
 import { closedLoop, openLoop } from "../support/load-loops.js";
 import { processCpuMs } from "../support/process-cpu.js";
 import { machineLine, median, percentile, round, shouldWrite, table, writeSection } from "../support/report.js";
@@ -109,28 +108,7 @@ if (process.env.BENCH_WEBHOOKS_ONLY === "push") {
   process.exit(0);
 }
 const intake = await startHost(hostSettings, false);
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const webhookSecret = randomBytes(20).toString("hex");
-await saveAppCredentials(intake.services.secrets, {
-  appId: 1,
-  slug: "bench",
-  privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
-  webhookSecret,
-  clientId: "Iv1.bench",
-  clientSecret: "bench",
-});
-const now = new Date().toISOString();
-await intake.services.connections.delete();
-await intake.services.connections.create({
-  connectionId: randomUUID(), kind: "app", repository: "octo-user/site", branch: "main", installationId: 42,
-  deliveryMode: "webhook", state: "Ready", createdAt: now, updatedAt: now,
-});
-const body = JSON.stringify({
-  ref: "refs/heads/main", before: "0".repeat(40), after: "a".repeat(40), deleted: false,
-  repository: { id: 1, name: "site", full_name: "octo-user/site", owner: { login: "octo-user" } },
-  installation: { id: 42 }, sender: { login: "octo-user" }, commits: [], head_commit: { id: "a".repeat(40), message: "x".repeat(400) },
-});
-const signature = await sign(webhookSecret, body);
+const { body, signature } = await prepareSignedPush(intake.services);
 
 /** Closed loop (`CONCURRENCY` in flight: the most it can do) or open loop (`ratePerSecond`: its latency at that rate). */
 type Drive = { ratePerSecond?: number };

@@ -68,7 +68,7 @@ export async function acquireFolderLock(dir: string, options: FolderLockOptions)
       seen.holder === undefined // unreadable: a holder that died between create and write, judged by staleness
         ? now - observed.at >= staleAfterMs
         : seen.holder.host === me.host
-          ? !isAlive(seen.holder.pid)
+          ? !isProcessAlive(seen.holder.pid)
           : now - observed.at >= staleAfterMs;
     if (dead) {
       await breakLock(dir, file, seen.text);
@@ -185,7 +185,8 @@ async function breakLock(dir: string, file: string, judgedText: string): Promise
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this host runs under `pid` (EPERM: it runs, as another user). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

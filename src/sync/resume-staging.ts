@@ -32,6 +32,7 @@
 import { chmod, mkdir, readdir, rename, rm, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "../logger.js";
+import { isProcessAlive } from "./folder-lock.js";
 import type { FsThreads, HashedFile, StopFlag } from "./fs-threads.js";
 import { parentOf, type PlannedWrite } from "./plan-sync.js";
 import { FALLBACK_FOLDER, fileMode, openStaging, OWNER_FILE, readOwner, writeOwner, type StagedFile, type Staging, type StagingOwner } from "./staging.js";
@@ -113,7 +114,7 @@ export async function resumeStaging(workspaceDir: string, options: ResumeStaging
 
 /** Whether a staging folder's owner can no longer write in it (see the top of this file). */
 export function isOwnerGone(owner: StagingOwner, self: StagingOwner): boolean {
-  if (owner.host === self.host && owner.pid !== self.pid) return !isAlive(owner.pid);
+  if (owner.host === self.host && owner.pid !== self.pid) return !isProcessAlive(owner.pid);
   if (self.generation !== undefined && owner.generation !== undefined) return owner.generation < self.generation;
   if (self.lock !== undefined && owner.lock !== undefined) return owner.lock !== self.lock;
   return false;
@@ -221,15 +222,6 @@ async function adopt(dir: string, options: ResumeStagingOptions): Promise<{ file
 
 function stagedFile(file: string, write: PlannedWrite, hash: HashedFile): StagedFile {
   return { file, sha: write.sha, size: hash.size, executable: write.executable, stats: { size: hash.size, mtimeMs: hash.mtimeMs, mode: hash.mode } };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
