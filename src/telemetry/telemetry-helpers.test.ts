@@ -1,9 +1,12 @@
 // The small pure pieces of telemetry: a log line as a log record, a storage URL as its template, a traceparent.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { context } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { SeverityNumber } from "@opentelemetry/api-logs";
 import { trace } from "@opentelemetry/api";
 import { logRecordOfLine } from "./log-record-of-line.js";
-import { contextFromTraceparent, currentTraceparent, recordMetric, withSpan } from "./telemetry.js";
+import { contextFromTraceparent, currentTraceparent, recordMetric, setTelemetry, withSpan } from "./telemetry.js";
 import { azureTemplate } from "./trace-dependency.js";
 
 describe("logRecordOfLine", () => {
@@ -55,5 +58,45 @@ describe("with telemetry off", () => {
     expect(contextFromTraceparent("00-00000000000000000000000000000000-b7ad6b7169203331-01")).toBeUndefined();
     expect(contextFromTraceparent("garbage")).toBeUndefined();
     expect(contextFromTraceparent(undefined)).toBeUndefined();
+  });
+});
+
+describe("with telemetry on", () => {
+  afterEach(() => {
+    setTelemetry(undefined);
+    context.disable();
+  });
+
+  it("makes a span active for what it awaits, but not a leaf (a dependency), which still has the active span as parent", async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer("test");
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    setTelemetry({ enabled: true, tracer, record: () => undefined, emitLogLine: () => undefined, flush: async () => undefined, shutdown: async () => undefined });
+
+    const seen: Record<string, string | undefined> = {};
+    await withSpan("request", {}, async (request) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      seen.inRequest = trace.getActiveSpan()?.spanContext().spanId;
+      expect(seen.inRequest).toBe(request!.spanContext().spanId);
+      await withSpan("dependency", { leaf: true }, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        seen.inLeaf = trace.getActiveSpan()?.spanContext().spanId;
+      });
+      await withSpan("step", {}, async (step) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        seen.inStep = trace.getActiveSpan()?.spanContext().spanId;
+        seen.step = step!.spanContext().spanId;
+      });
+    });
+
+    const spans = Object.fromEntries(exporter.getFinishedSpans().map((span) => [span.name, span]));
+    expect(Object.keys(spans).sort()).toEqual(["dependency", "request", "step"]);
+    const requestId = spans.request!.spanContext().spanId;
+    expect(spans.dependency!.parentSpanContext?.spanId).toBe(requestId);
+    expect(spans.step!.parentSpanContext?.spanId).toBe(requestId);
+    // Inside the leaf, the request is still the active span; inside a non-leaf, the span itself is.
+    expect(seen.inLeaf).toBe(requestId);
+    expect(seen.inStep).toBe(seen.step);
+    expect(new Set(exporter.getFinishedSpans().map((span) => span.spanContext().traceId)).size).toBe(1);
   });
 });

@@ -26,6 +26,7 @@ export async function traceDependency<T>(dependency: DependencyCall, call: () =>
     `${dependency.method} ${dependency.template}`,
     {
       kind: SpanKind.CLIENT,
+      leaf: true,
       attributes: { "http.request.method": dependency.method, "peer.service": dependency.host, "funcspace.dependency.system": dependency.system },
     },
     async (span) => {
