@@ -23,6 +23,7 @@ import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { startTelemetry } from "../../src/telemetry/start-telemetry.js";
 import { setTelemetry, type Telemetry } from "../../src/telemetry/telemetry.js";
+import { ingestionAgent } from "../../test/support/ingestion-stand-in.js";
 import { startHttpLoad } from "../support/http-load.js";
 import { prepareSignedPush } from "../support/signed-push.js";
 import { machineLine, median, percentile, round, shouldWrite, table, writeSection } from "../support/report.js";
@@ -38,11 +39,11 @@ const root = await mkdtemp(path.join(tmpdir(), "fs-bench-telemetry-"));
 await chmod(root, 0o711);
 // The stand-in runs in its own process (stand-in-child.ts): a real ingestion endpoint is another machine.
 const standInChild = fork(new URL("./stand-in-child.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"] });
-const [ingestion] = (await once(standInChild, "message")) as [{ connectionString: string; ca: string }];
-const envelopeCount = async (): Promise<number> => {
+const [ingestion] = (await once(standInChild, "message")) as [{ connectionString: string; ca: string; hostName: string }];
+const standInCounts = async (): Promise<{ envelopes: number; requests: number; gzipRequests: number }> => {
   standInChild.send({ kind: "count" });
-  const [answer] = (await once(standInChild, "message")) as [{ envelopes: number }];
-  return answer.envelopes;
+  const [answer] = (await once(standInChild, "message")) as [{ envelopes: number; requests: number; gzipRequests: number }];
+  return answer;
 };
 const azurite = await startAzurite();
 const config = loadConfig(
@@ -68,7 +69,7 @@ export default defineWorkflow({ name: "hello", parameters: { who: { type: "strin
 );
 await chmod(config.workspaceDir, 0o755);
 
-const telemetry = (await startTelemetry(config.telemetry, { exporterOptions: { tlsOptions: { ca: ingestion.ca } } }))!;
+const telemetry = (await startTelemetry(config.telemetry, { exporterOptions: { agent: ingestionAgent(ingestion.ca, ingestion.hostName) } }))!;
 // Log lines are written (to nowhere) in both modes: "on" adds their log records, as the app's stdout stays.
 const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
 const services = createServices(config, { logger: createLogger({ level: "info", destination: sink }) });
@@ -162,7 +163,7 @@ for (const mode of MODES) {
   await runWorkflows(10);
 }
 const loadBefore = loadavg()[0]!;
-const envelopesBefore = await envelopeCount();
+const countsBefore = await standInCounts();
 for (let i = 0; i < ROUNDS; i++) {
   for (const mode of i % 2 === 0 ? MODES : [...MODES].reverse()) {
     switchTelemetry(mode);
@@ -183,7 +184,10 @@ switchTelemetry("on");
 await telemetry.flush();
 const loadAfter = loadavg()[0]!;
 await new Promise((resolve) => setTimeout(resolve, 1000));
-const envelopes = (await envelopeCount()) - envelopesBefore;
+const countsAfter = await standInCounts();
+const envelopes = countsAfter.envelopes - countsBefore.envelopes;
+// The production path: every batch gzip-compressed, as the exporter sends to Azure's ingestion hosts.
+if (countsAfter.gzipRequests !== countsAfter.requests) throw new Error(`${countsAfter.requests - countsAfter.gzipRequests} of ${countsAfter.requests} export requests were not gzipped`);
 
 const shown = MODES.includes("context") ? (["off", "context", "on"] as Mode[]) : (["off", "on"] as Mode[]);
 const row = (what: string, value: (mode: Mode) => number, lowerIsBetter: boolean) => {
@@ -207,7 +211,7 @@ const markdown = [
   machineLine(),
   `Load average ${round(loadBefore, 2)} before, ${round(loadAfter, 2)} after (the machine is shared). ${ROUNDS} rounds, each mode in turn (order alternating): ` +
     `${DELIVERIES} verified push deliveries (${CONCURRENCY} in flight, from a separate process) and ${RUNS} warm workflow runs through \`POST /api/workflows/hello/runs\` (runner process). ` +
-    `"on" exports request spans, storage dependencies, log records and metrics to the ingestion stand-in on loopback, in a process of its own (${envelopes} envelopes during the rounds); ` +
+    `"on" exports request spans, storage dependencies, log records and metrics to the ingestion stand-in on loopback, in a process of its own, named as an Azure ingestion host so that the exporter gzips as in production (${envelopes} envelopes during the rounds, every request gzipped); ` +
     `"off" is the no-op of a host without \`APPLICATIONINSIGHTS_CONNECTION_STRING\` (no context manager)` +
     (shown.includes("context") ? `; "context" makes each invocation's span active and follows it across awaits (AsyncLocalStorage) but records nothing: what context propagation alone costs. ` : ". ") +
     `Ratio: on ÷ off for latency and CPU, off ÷ on for throughput; goal ≤ 1.10×. ` +

@@ -3,7 +3,8 @@
 // each request's raw text and its envelopes for assertions. HTTPS with a self-signed certificate for 127.0.0.1:
 // the exporter turns an `http://` IngestionEndpoint into `https://`, so clients trust `ca` (exporter
 // `tlsOptions`, or NODE_EXTRA_CA_CERTS for `npm start`). `scripts/ingestion-stand-in.ts` prints what arrives.
-import { createServer, type Server } from "node:https";
+import { Agent, createServer, type Server } from "node:https";
+import type { LookupFunction } from "node:net";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import selfsigned from "selfsigned";
@@ -28,23 +29,38 @@ export interface IngestionStandIn {
   envelopes: Envelope[];
   /** Every request, whatever its path (the "sends nothing" assertion counts them). */
   requestCount: number;
+  /** Track requests that came gzip-compressed (the exporter compresses only for Azure's ingestion host names). */
+  gzipRequestCount: number;
   /** Envelopes of one kind: RequestData, RemoteDependencyData, MessageData, ExceptionData, MetricData. */
   ofType(baseType: string): Envelope[];
   onEnvelope?: (envelope: Envelope) => void;
   close(): Promise<void>;
 }
 
-export async function startIngestionStandIn(options: { port?: number } = {}): Promise<IngestionStandIn> {
+export interface IngestionStandInOptions {
+  port?: number;
+  /**
+   * Answer as this Azure ingestion host name (`<region>.in.applicationinsights.azure.com`) instead of 127.0.0.1:
+   * the exporter gzips what it sends only to Azure's ingestion domains, so a benchmark of the production path needs
+   * one. Nothing resolves the name here: clients connect through `ingestionAgent(ca, hostName)`.
+   */
+  hostName?: string;
+}
+
+export async function startIngestionStandIn(options: IngestionStandInOptions = {}): Promise<IngestionStandIn> {
   const pems = selfsigned.generate([{ name: "commonName", value: "127.0.0.1" }], {
     days: 1,
     keySize: 2048,
-    extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] }],
+    extensions: [
+      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }, ...(options.hostName ? [{ type: 2, value: options.hostName }] : [])] },
+    ],
   });
   const instrumentationKey = "00000000-0000-4000-8000-00000000c0de";
   const state = {
     bodies: [] as string[],
     envelopes: [] as Envelope[],
     requestCount: 0,
+    gzipRequestCount: 0,
   };
   const server: Server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
     state.requestCount++;
@@ -56,7 +72,10 @@ export async function startIngestionStandIn(options: { port?: number } = {}): Pr
         return;
       }
       let raw = Buffer.concat(chunks);
-      if (/gzip/i.test(String(req.headers["content-encoding"] ?? ""))) raw = gunzipSync(raw);
+      if (/gzip/i.test(String(req.headers["content-encoding"] ?? ""))) {
+        raw = gunzipSync(raw);
+        state.gzipRequestCount++;
+      }
       const text = raw.toString("utf8");
       state.bodies.push(text);
       const items = parseEnvelopes(text);
@@ -67,7 +86,7 @@ export async function startIngestionStandIn(options: { port?: number } = {}): Pr
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  const url = `https://127.0.0.1:${port}/`;
+  const url = `https://${options.hostName ?? "127.0.0.1"}:${port}/`;
   const standIn: IngestionStandIn = {
     connectionString: `InstrumentationKey=${instrumentationKey};IngestionEndpoint=${url}`,
     instrumentationKey,
@@ -82,6 +101,9 @@ export async function startIngestionStandIn(options: { port?: number } = {}): Pr
     get requestCount() {
       return state.requestCount;
     },
+    get gzipRequestCount() {
+      return state.gzipRequestCount;
+    },
     ofType: (baseType) => state.envelopes.filter((e) => e.data?.baseType === baseType),
     close: () =>
       new Promise<void>((resolve) => {
@@ -90,6 +112,19 @@ export async function startIngestionStandIn(options: { port?: number } = {}): Pr
       }),
   };
   return standIn;
+}
+
+/**
+ * An HTTPS agent for the exporter (`exporterOptions.agent`) that trusts the stand-in and reaches `hostName` on
+ * loopback: the name is answered by this agent's own lookup, the process's DNS is left alone.
+ */
+export function ingestionAgent(ca: string, hostName: string): Agent {
+  const lookup: LookupFunction = (name, lookupOptions, callback) => {
+    if (name !== hostName) return callback(Object.assign(new Error(`ingestionAgent reaches only ${hostName}, not ${name}`), { code: "ENOTFOUND" }), "", 4);
+    if (lookupOptions.all) return (callback as unknown as (error: null, addresses: { address: string; family: number }[]) => void)(null, [{ address: "127.0.0.1", family: 4 }]);
+    callback(null, "127.0.0.1", 4);
+  };
+  return new Agent({ keepAlive: true, ca, lookup });
 }
 
 /** A JSON array (the exporter), or one envelope per line (NDJSON). */
