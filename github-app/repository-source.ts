@@ -12,10 +12,12 @@ import { AppError, ForbiddenError, NotFoundError, ServiceUnavailableError, Unaut
 import type { Logger } from "../src/logger.js";
 import { fetchDownload } from "./fetch-download.js";
 import { describeNetworkFailure, githubNetwork } from "./github-network.js";
+import { nativeJsonBody } from "./native-json-body.js";
 import type { BranchHead, CommitComparison, RepositorySource, SourceOptions, SourceTree, SourceTreeEntry } from "../src/sync/repository-source.js";
 
-// githubNetwork first: a deadline per attempt and "cannot reach GitHub" without retries (github-network.ts).
-const SyncOctokit = Octokit.plugin(githubNetwork, retry, throttling);
+// githubNetwork first: a deadline per attempt and "cannot reach GitHub" without retries (github-network.ts);
+// nativeJsonBody inside it, so a tree's body is read within that deadline (native-json-body.ts).
+const SyncOctokit = Octokit.plugin(nativeJsonBody, githubNetwork, retry, throttling);
 
 /** A secondary rate limit asking to wait longer than this fails the run instead (the queue retries later). */
 const MAX_SECONDARY_WAIT_SECONDS = 60;
@@ -103,6 +105,8 @@ export function createRepositorySource(options: CreateRepositorySourceOptions): 
           repo,
           tree_sha: commitSha,
           recursive: "1",
+          // 12 MB of JSON for 50,000 files: parsed natively (native-json-body.ts), each entry copied without its `url`.
+          request: { nativeJson: true },
         });
         const data = response.data as { tree: SourceTreeEntry[]; truncated: boolean };
         return {
