@@ -129,7 +129,7 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
     const staged = staging?.files.get(write.path);
     if (!staged) throw new Error(`internal: "${write.path}" was planned but not staged`);
     if (staging!.isInPlace(write.path, staged.file) && movedWithFolder(write.path)) {
-      written.set(write.path, entry(write.sha, write.executable, staged.stats));
+      written.set(write.path, entry(write.sha, write.executable, staged));
       options.onFile?.();
     } else renames.push({ write, staged });
   }
@@ -141,7 +141,7 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
         limit(async () => {
           throwIfCancelled(abortSignal);
           await rename(staged.file, await target(write.path, true));
-          written.set(write.path, entry(write.sha, write.executable, staged.stats));
+          written.set(write.path, entry(write.sha, write.executable, staged));
           options.onFile?.();
         }),
     })),
