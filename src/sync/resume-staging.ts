@@ -35,7 +35,7 @@ import type { Logger } from "../logger.js";
 import { isProcessAlive } from "./folder-lock.js";
 import type { FsThreads, HashedFile, StopFlag } from "./fs-threads.js";
 import { parentOf, type PlannedWrite } from "./plan-sync.js";
-import { FALLBACK_FOLDER, fileMode, openStaging, OWNER_FILE, readOwner, stagedFile, writeOwner, type StagedFile, type Staging, type StagingOwner } from "./staging.js";
+import { FALLBACK_FOLDER, fileMode, openStaging, OWNER_FILE, readOwner, setStagedMode, stagedFile, writeOwner, type StagedFile, type Staging, type StagingOwner } from "./staging.js";
 import { SyncCancelledError, throwIfCancelled } from "./sync-error.js";
 import { RESERVED_PREFIX } from "./target-tree.js";
 
@@ -214,7 +214,7 @@ async function adopt(dir: string, options: ResumeStagingOptions): Promise<{ file
     // Same content, another executable bit (the commit changed only the mode): the rename carries the mode.
     if (options.holdsModes && ((staged.mode & 0o100) !== 0) !== write.executable) {
       await chmod(staged.file, fileMode(write.executable));
-      staged.mode = 0o100000 | fileMode(write.executable);
+      setStagedMode(staged, 0o100000 | fileMode(write.executable));
     }
   }
   return { files, bytes, nextFallback };

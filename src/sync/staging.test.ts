@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createStaged, createStaging, openStaging, OWNER_FILE, readOwner, stagedFile } from "./staging.js";
+import { createStaged, createStaging, openStaging, OWNER_FILE, readOwner, setStagedMode, stagedFile } from "./staging.js";
 
 let workspace: string;
 beforeEach(async () => {
@@ -67,5 +67,15 @@ describe("staging", () => {
     await staging.reset();
     expect([...staging.files.keys()]).toEqual(["a/kept.txt"]);
     expect((await readdir(staging.dir, { recursive: true })).sort()).toEqual([OWNER_FILE, "a", "a/kept.txt", "b"].sort());
+  });
+
+  it("makes a staged copy its own manifest entry: the stat's fields, and the executable bit the disk kept", () => {
+    const plain = stagedFile("/s/a.sh", "1".repeat(40), true, { size: 7, mtimeMs: 1_700_000_000_000.5, mode: 0o100644 });
+    expect(plain).toEqual({ file: "/s/a.sh", sha: "1".repeat(40), executable: true, size: 7, mtimeMs: 1_700_000_000_000.5, mode: 0o100644, diskExecutable: false });
+    expect(stagedFile("/s/b.sh", "2".repeat(40), false, { size: 1, mtimeMs: 0, mode: 0o100744 }).diskExecutable).toBe(true);
+    setStagedMode(plain, 0o100755);
+    expect(plain).toMatchObject({ mode: 0o100755, diskExecutable: true });
+    setStagedMode(plain, 0o100644);
+    expect(plain).toMatchObject({ mode: 0o100644, diskExecutable: false });
   });
 });
