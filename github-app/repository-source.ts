@@ -12,10 +12,13 @@ import { AppError, ForbiddenError, NotFoundError, ServiceUnavailableError, Unaut
 import type { Logger } from "../src/logger.js";
 import { fetchDownload } from "./fetch-download.js";
 import { describeNetworkFailure, githubNetwork } from "./github-network.js";
-import type { BranchHead, CommitComparison, RepositorySource, SourceOptions, SourceTree, SourceTreeEntry } from "../src/sync/repository-source.js";
+import { ownBodyParser } from "./own-body-parser.js";
+import { parseTreeListing } from "./parse-tree-listing.js";
+import type { BranchHead, CommitComparison, RepositorySource, SourceOptions, SourceTree } from "../src/sync/repository-source.js";
 
-// githubNetwork first: a deadline per attempt and "cannot reach GitHub" without retries (github-network.ts).
-const SyncOctokit = Octokit.plugin(githubNetwork, retry, throttling);
+// githubNetwork first: a deadline per attempt and "cannot reach GitHub" without retries (github-network.ts);
+// ownBodyParser inside it, so a tree's body is read within that deadline (own-body-parser.ts).
+const SyncOctokit = Octokit.plugin(ownBodyParser, githubNetwork, retry, throttling);
 
 /** A secondary rate limit asking to wait longer than this fails the run instead (the queue retries later). */
 const MAX_SECONDARY_WAIT_SECONDS = 60;
@@ -103,12 +106,10 @@ export function createRepositorySource(options: CreateRepositorySourceOptions): 
           repo,
           tree_sha: commitSha,
           recursive: "1",
+          // 12 MB of JSON for 50,000 files: read entry by entry, each without its `url` (parse-tree-listing.ts).
+          request: { parseBody: (body: ReadableStream<Uint8Array>) => parseTreeListing(body as unknown as AsyncIterable<Uint8Array>) },
         });
-        const data = response.data as { tree: SourceTreeEntry[]; truncated: boolean };
-        return {
-          truncated: data.truncated,
-          entries: data.tree.map(({ path, mode, type, sha, size }) => ({ path, mode, type, sha, size })),
-        };
+        return response.data as unknown as SourceTree;
       }),
 
     // The base64 JSON form: Octokit decodes a `charset=utf-8` raw body as text, which corrupts binary files.

@@ -7,7 +7,8 @@
 //     emulated 50 ms round trip to GitHub;
 //   - peak RSS of the CLI syncing the 80 MB repository and a large one (BENCH_SYNC_LARGE_MB, default 1024).
 // The GitHub stand-in serves a pre-built tarball (so `git archive`'s gzip time is not counted against us).
-// BENCH_SYNC_FILES / BENCH_SYNC_REPEAT shrink or grow the run; BENCH_SYNC_ONLY=cold runs the cold rows alone.
+// BENCH_SYNC_FILES / BENCH_SYNC_REPEAT shrink or grow the run; BENCH_SYNC_ONLY=cold runs the cold rows alone,
+// BENCH_SYNC_ONLY=ram only those in RAM.
 // On an SMB share (the stand-in for Azure Files, test/support/smb-share/), when samba, smbnetfs and /dev/fuse
 // are there: a cold sync, a one-file push and the no-ops next to `tar -xzf` into the same share, in their own
 // section (BENCH_SYNC_ONLY=smb runs these alone; BENCH_SYNC_SMB_REPEAT, default 1). Without them the section
@@ -40,7 +41,9 @@ const FILES = Number(process.env.BENCH_SYNC_FILES ?? 10_000);
 const REPEAT = Number(process.env.BENCH_SYNC_REPEAT ?? 5);
 const LARGE_MB = Number(process.env.BENCH_SYNC_LARGE_MB ?? 1024);
 /** BENCH_SYNC_ONLY=cold: the cold-sync rows alone, printed, never written (for quick comparisons). */
-const COLD_ONLY = process.env.BENCH_SYNC_ONLY === "cold";
+const COLD_ONLY = process.env.BENCH_SYNC_ONLY === "cold" || process.env.BENCH_SYNC_ONLY === "ram";
+/** BENCH_SYNC_ONLY=ram: the cold-sync rows in RAM alone (the engine's own cost, without the disk's drift), printed. */
+const RAM_ONLY = process.env.BENCH_SYNC_ONLY === "ram";
 const SMB_ONLY = process.env.BENCH_SYNC_ONLY === "smb";
 const RESUME_ONLY = process.env.BENCH_SYNC_ONLY === "resume";
 /** BENCH_SYNC_ONLY=rss: the peak-RSS rows alone, printed, never written. */
@@ -261,7 +264,7 @@ async function main(): Promise<void> {
       rows.push([label, ms(median(pairs.map((p) => p.sync))), "`tar -xzf`", ms(median(pairs.map((p) => p.tar))), `${round(median(ratios), 3)}× (pairs ${round(Math.min(...ratios), 2)}–${round(Math.max(...ratios), 2)}×)`, goal]);
       rows.push([`${label}: CPU time`, ms(median(pairs.map((p) => p.syncCpu))), "`tar -xzf`", ms(median(pairs.map((p) => p.tarCpu))), ratio(median(pairs.map((p) => p.syncCpu)), median(pairs.map((p) => p.tarCpu))), "—"]);
     };
-    coldRows("cold sync, empty workspace", await coldPairs(root, REPEAT), "≤ 1.3×");
+    if (!RAM_ONLY) coldRows("cold sync, empty workspace", await coldPairs(root, REPEAT), "≤ 1.3×");
     // The same in RAM (tmpfs), where no disk time hides the engine's own cost.
     const shm = await mkdtemp("/dev/shm/bench-sync-").catch(() => undefined);
     if (shm) {

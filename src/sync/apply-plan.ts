@@ -129,7 +129,7 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
     const staged = staging?.files.get(write.path);
     if (!staged) throw new Error(`internal: "${write.path}" was planned but not staged`);
     if (staging!.isInPlace(write.path, staged.file) && movedWithFolder(write.path)) {
-      written.set(write.path, entry(write.sha, write.executable, staged.stats));
+      written.set(write.path, recorded(write, staged));
       options.onFile?.();
     } else renames.push({ write, staged });
   }
@@ -141,7 +141,7 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
         limit(async () => {
           throwIfCancelled(abortSignal);
           await rename(staged.file, await target(write.path, true));
-          written.set(write.path, entry(write.sha, write.executable, staged.stats));
+          written.set(write.path, recorded(write, staged));
           options.onFile?.();
         }),
     })),
@@ -283,6 +283,15 @@ async function settleEntries(tasks: { path: string; action: string; run: () => P
 
 /** A folder that cannot arrive whole: it exists now, something of its name is in the way, or it is not staged. */
 const FOLDER_MOVE_FALLBACK = new Set(["EEXIST", "ENOTEMPTY", "ENOTDIR", "EISDIR", "ENOENT"]);
+
+/**
+ * What the manifest records for a write once in place: its staged copy itself (a StagedFile is a manifest
+ * entry, see staging.ts; no second object per file), unless the copy's blob id or executable bit is not the
+ * plan's (then the plan's, as always, with the copy's stat).
+ */
+function recorded(write: { sha: string; executable: boolean }, staged: StagedFile): ManifestEntry {
+  return staged.sha === write.sha && staged.executable === write.executable ? staged : entry(write.sha, write.executable, staged);
+}
 
 function entry(sha: string, executable: boolean, stats: { size: number; mtimeMs: number; mode: number }): ManifestEntry {
   return { sha, size: stats.size, mtimeMs: stats.mtimeMs, executable, diskExecutable: (stats.mode & 0o100) !== 0 };

@@ -12,7 +12,7 @@ import type { PlannedWrite } from "./plan-sync.js";
 import { readTarball, type TarballSummary, type TarFileEntry } from "./read-tarball.js";
 import type { RepositorySource } from "./repository-source.js";
 import { isFailedFile, type FsThreads, type StopFlag, type WrittenFile } from "./fs-threads.js";
-import { createStaged, fileMode, isNameConflict, statOf, unstated, writeNewFile, type Staging } from "./staging.js";
+import { createStaged, fileMode, isNameConflict, stagedFile, statOf, unstated, writeNewFile, type Staging } from "./staging.js";
 import { SyncCancelledError, throwIfCancelled, UnsafeRepositoryError } from "./sync-error.js";
 import { checkFileSize } from "./target-tree.js";
 
@@ -29,8 +29,10 @@ export const BLOB_FETCH_MAX_BYTES = 8 * 1024 * 1024;
 /** Files up to this size are collected in memory and written in parallel while the archive streams on. */
 const SMALL_FILE_BYTES = 256 * 1024;
 /**
- * Bytes of small files waiting for their write, at most: enough to keep every writer busy while the
- * archive streams on (more only raises the peak memory; see the RSS rows of bench/sync).
+ * Batch buffers waiting for their write, at most, in bytes: enough to keep every writer busy while the
+ * archive streams on (more only raises the peak memory; see the RSS rows of bench/sync). Counted by the
+ * buffers' size, not by the files in them: 64 files of 1.5 KB fill 96 KB of a 512 KB buffer, and counting
+ * only the files let ~85 buffers (42 MB) wait for a repository of 50,000 small files (issue 23).
  */
 const WRITE_BUFFER_BYTES = 8 * 1024 * 1024;
 /**
@@ -81,10 +83,11 @@ export async function fetchChanges(commitSha: string, writes: readonly PlannedWr
   const wanted = new Map(writes.map((w) => [w.path, w]));
   const summary = await fetchTarball(commitSha, options, {
     want: (entry) => wanted.has(entry.path),
-    isCheckedPath: (relative) => wanted.has(relative),
+    checkedPath: (relative) => wanted.get(relative)?.path,
     check: (entry, sha) => {
       const expected = wanted.get(entry.path);
       if (expected && expected.sha !== sha) throw contentMismatch(entry.path);
+      return expected?.sha;
     },
   });
   const missing = writes.filter((w) => !options.staging.files.has(w.path));
@@ -108,7 +111,7 @@ async function fetchBlobs(writes: readonly PlannedWrite[], options: FetchOptions
         checkFileSize(write.path, content.byteLength, options.limits);
         if (hashGitBlob(content) !== write.sha) throw contentMismatch(write.path);
         const { file, value: stats } = await createStaged(options.staging, write.path, (at) => writeNewFile(at, content, fileMode(write.executable), { stat: options.statWritten }));
-        options.staging.files.set(write.path, { file, sha: write.sha, size: content.byteLength, executable: write.executable, stats });
+        options.staging.files.set(write.path, stagedFile(file, write.sha, write.executable, stats));
         bytes += content.byteLength;
         options.onFile?.();
       }),
@@ -119,12 +122,15 @@ async function fetchBlobs(writes: readonly PlannedWrite[], options: FetchOptions
 
 export interface TarballSelection {
   want(entry: TarFileEntry): boolean;
-  /** Throws to refuse a file once its blob id is known. */
-  check?(entry: TarFileEntry, sha: string): void;
+  /**
+   * Throws to refuse a file once its blob id is known; else may return the same id as the plan's own string,
+   * which the staging then keeps instead of a copy (one string per blob id in memory).
+   */
+  check?(entry: TarFileEntry, sha: string): string | undefined;
   /** Every file entry with its blob id, kept or not (a truncated tree is planned from these). */
   seen?(entry: TarFileEntry, sha: string): void;
-  /** See ReadTarballOptions.isCheckedPath. */
-  isCheckedPath?(relative: string): boolean;
+  /** See ReadTarballOptions.checkedPath. */
+  checkedPath?(relative: string): string | undefined;
 }
 
 /**
@@ -165,14 +171,18 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
   /** The entry being read: its staged file once opened (large files stream straight to disk). */
   let current: { file: string | undefined } | undefined;
   let batch: { entries: SmallFile[]; buffer: ArrayBuffer; bytes: number } | undefined;
+  // Checked repository paths under an absolute folder: joined as strings (path.join normalises, for nothing),
+  // onto one shared prefix (each staged path is then one short concatenation, kept until the apply).
+  const base = `${options.staging.dir}/`;
 
   const writeBatch = () => {
-    const { entries, buffer, bytes } = batch!;
+    const { entries, buffer } = batch!;
+    // Read now: the buffer is moved to the writer thread (detached here) until it comes back.
+    const capacity = buffer.byteLength;
     batch = undefined;
     const write = (async () => {
       throwIfCancelled(options.abortSignal);
-      // Checked repository paths under an absolute folder: joined as strings (path.join normalises, for nothing).
-      const files = entries.map((e) => ({ file: `${options.staging.dir}/${e.entry.path}`, mode: e.mode, length: e.entry.size }));
+      const files = entries.map((e) => ({ file: base + e.entry.path, mode: e.mode, length: e.entry.size }));
       const answer = await options.fsThreads.writeFiles({ files, buffer, stat: options.statWritten }, { stop: options.stop });
       for (const [i, { entry, mode, offset }] of entries.entries()) {
         const outcome = answer.outcomes[i]!;
@@ -186,8 +196,8 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
           written = { ...(await writeNewFile(file, content, mode, { stat: options.statWritten })), sha: hashGitBlob(content) };
         } else throw Object.assign(new Error(outcome.message), { code: outcome.code });
         selection.seen?.(entry, written.sha);
-        selection.check?.(entry, written.sha);
-        options.staging.files.set(entry.path, { file, sha: written.sha, size: entry.size, executable: entry.executable, stats: written });
+        const sha = selection.check?.(entry, written.sha) ?? written.sha;
+        options.staging.files.set(entry.path, stagedFile(file, sha, entry.executable, written));
         options.onFile?.();
       }
       spareBuffers.push(answer.buffer);
@@ -196,7 +206,7 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
         failure ??= error;
       })
       .finally(() => {
-        bufferedBytes -= bytes;
+        bufferedBytes -= capacity;
         pendingWrites.delete(write);
         wake?.();
       });
@@ -213,7 +223,7 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
   try {
     const summary = await readTarball(input, {
       limits: options.limits,
-      isCheckedPath: selection.isCheckedPath,
+      checkedPath: selection.checkedPath,
       abortSignal: options.abortSignal,
       // Both callbacks answer without a promise when they have nothing to wait for (most entries): an
       // `await` per entry, twice, over 10,000 entries, is measurable.
@@ -240,18 +250,20 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
         if (file !== undefined) {
           const stated = options.statWritten === false ? Promise.resolve(unstated(entry.size, fileMode(entry.executable))) : statOf(file);
           return stated.then((stats) => {
-            options.staging.files.set(entry.path, { file, sha: sha!, size: entry.size, executable: entry.executable, stats });
+            options.staging.files.set(entry.path, stagedFile(file, sha!, entry.executable, stats));
             options.onFile?.();
           });
         }
         // Copied into the batch now: `memory` is a view of the archive's buffers.
         const size = memory?.byteLength ?? 0;
         if (batch && batch.bytes + size > BATCH_BYTES) writeBatch();
-        batch ??= { entries: [], buffer: spareBuffers.pop() ?? new ArrayBuffer(BATCH_BYTES), bytes: 0 };
+        if (!batch) {
+          batch = { entries: [], buffer: spareBuffers.pop() ?? new ArrayBuffer(BATCH_BYTES), bytes: 0 };
+          bufferedBytes += batch.buffer.byteLength;
+        }
         if (memory) new Uint8Array(batch.buffer, batch.bytes, size).set(memory);
         batch.entries.push({ entry, mode: fileMode(entry.executable), offset: batch.bytes });
         batch.bytes += size;
-        bufferedBytes += size;
         if (batch.entries.length >= BATCH_FILES) writeBatch();
         // Back-pressure: the archive waits while too many bytes are queued for writing.
         if (bufferedBytes > WRITE_BUFFER_BYTES && pendingWrites.size > 0) return waitForRoom();

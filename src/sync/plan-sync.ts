@@ -5,7 +5,7 @@ import path from "node:path";
 import pLimit from "p-limit";
 import { hashGitBlobFile } from "./git-blob.js";
 import type { Manifest, ManifestEntry } from "./manifest.js";
-import type { WorkspaceScan } from "./scan-workspace.js";
+import type { DiskEntry, WorkspaceScan } from "./scan-workspace.js";
 import { EmptyTargetError, throwIfCancelled } from "./sync-error.js";
 import type { SkippedEntry, TargetFile, TargetTree } from "./target-tree.js";
 
@@ -82,46 +82,50 @@ export async function planSync(
   const limit = pLimit(options.concurrency);
   let hashed = 0;
 
-  await Promise.all(
-    [...target.files.values()].map(async (file) => {
-      const disk = scan.files.get(file.path);
-      if (!disk || disk.kind !== "file") {
-        writes.push({ ...file, kind: disk ? "change" : "add" });
-        return;
-      }
-      const known = manifest?.files.get(file.path);
-      // mtime and size are only a hint that the content is still what the manifest recorded; anything else
-      // (a moved mtime included) costs a hash of this one file, never a rewrite.
-      const trusted =
-        known !== undefined &&
-        known.size === disk.size &&
-        known.mtimeMs === disk.mtimeMs &&
-        (!holdsModes || known.diskExecutable === disk.executable);
-      let diskSha: string;
-      if (trusted) {
-        diskSha = known.sha;
-      } else if (disk.size !== file.size) {
-        diskSha = "";
-      } else {
-        diskSha = await limit(() => {
+  /** Decides one file on disk, once its content's blob id is known ("" when the size alone rules it out). */
+  const decide = (file: TargetFile, disk: DiskEntry, known: ManifestEntry | undefined, diskSha: string) => {
+    if (diskSha !== file.sha) {
+      writes.push(plannedWrite(file, "change"));
+      return;
+    }
+    // A file system that keeps no executable bits (SMB) is judged by what the manifest saw after writing.
+    const modeMatches = !holdsModes || (known !== undefined ? known.executable === file.executable : disk.executable === file.executable);
+    if (!modeMatches) {
+      chmods.push(file);
+      return;
+    }
+    unchanged.set(file.path, { sha: file.sha, size: disk.size, mtimeMs: disk.mtimeMs, executable: file.executable, diskExecutable: disk.executable });
+  };
+  // A plain loop, with a task only for a file to hash: an async function per file cost a promise and a
+  // closure each, 50,000 of them at once for a cold sync of that many files (issue 23).
+  const hashing: Promise<void>[] = [];
+  for (const file of target.files.values()) {
+    const disk = scan.files.get(file.path);
+    if (!disk || disk.kind !== "file") {
+      writes.push(plannedWrite(file, disk ? "change" : "add"));
+      continue;
+    }
+    const known = manifest?.files.get(file.path);
+    // mtime and size are only a hint that the content is still what the manifest recorded; anything else
+    // (a moved mtime included) costs a hash of this one file, never a rewrite.
+    const trusted =
+      known !== undefined &&
+      known.size === disk.size &&
+      known.mtimeMs === disk.mtimeMs &&
+      (!holdsModes || known.diskExecutable === disk.executable);
+    if (trusted) decide(file, disk, known, known.sha);
+    else if (disk.size !== file.size) decide(file, disk, undefined, "");
+    else {
+      hashing.push(
+        limit(() => {
           throwIfCancelled(options.abortSignal);
           hashed++;
           return hashGitBlobFile(path.join(options.workspaceDir, file.path), disk.size, { abortSignal: options.abortSignal });
-        });
-      }
-      if (diskSha !== file.sha) {
-        writes.push({ ...file, kind: "change" });
-        return;
-      }
-      // A file system that keeps no executable bits (SMB) is judged by what the manifest saw after writing.
-      const modeMatches = !holdsModes || (trusted ? known.executable === file.executable : disk.executable === file.executable);
-      if (!modeMatches) {
-        chmods.push(file);
-        return;
-      }
-      unchanged.set(file.path, { sha: file.sha, size: disk.size, mtimeMs: disk.mtimeMs, executable: file.executable, diskExecutable: disk.executable });
-    }),
-  );
+        }).then((diskSha) => decide(file, disk, undefined, diskSha)),
+      );
+    }
+  }
+  await Promise.all(hashing);
   throwIfCancelled(options.abortSignal);
 
   const targetDirs = new Set<string>();
@@ -183,6 +187,15 @@ export async function planSync(
     isEmpty: writes.length + chmods.length + deletes.length + deleteDirs.length + scan.leftovers.length === 0,
     deletedPaths: deletes,
   };
+}
+
+/**
+ * A write, always built as this one literal: `{ ...file, kind }` gave each of them a hidden class of its own
+ * (a map, a descriptor array and a property array: ~220 bytes a file, 11 MB of a 50,000-file sync's heap in
+ * a heap snapshot; issue 23).
+ */
+function plannedWrite(file: TargetFile, kind: PlannedWrite["kind"]): PlannedWrite {
+  return { path: file.path, sha: file.sha, size: file.size, executable: file.executable, kind };
 }
 
 export function parentOf(relative: string): string {

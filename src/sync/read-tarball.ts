@@ -38,11 +38,12 @@ export interface ReadTarballOptions {
    */
   close(entry: TarFileEntry, sha: string | undefined, kept: boolean, content?: Buffer): Promise<void> | void;
   /**
-   * True for a path (under the top folder) that already passed the same checks, the very same string: a
-   * planned write, taken from the commit's tree by buildTargetTree. Its share-name and path checks are not
-   * repeated (10,000 of them were ~60 ms of a cold sync's main thread).
+   * For a path (under the top folder) that already passed the same checks, the very same string: a planned
+   * write, taken from the commit's tree by buildTargetTree. Its share-name and path checks are not repeated
+   * (10,000 of them were ~60 ms of a cold sync's main thread), and the entry carries the string returned (the
+   * plan's own) rather than the archive's: everything staged refers to one string per path.
    */
-  isCheckedPath?(relative: string): boolean;
+  checkedPath?(relative: string): string | undefined;
 }
 
 export type TarSink = Writable | "memory" | undefined;
@@ -116,10 +117,10 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
       }
       prefix ??= topFolder(header.name);
       const name = header.name;
-      // The common case first: a planned file, its path checked already (see isCheckedPath).
-      if ((header.type === "file" || header.type === "contiguous-file") && options.isCheckedPath && name.length > prefix.length + 1 && name.charCodeAt(prefix.length) === 47 && name.startsWith(prefix)) {
-        const relative = name.slice(prefix.length + 1);
-        if (options.isCheckedPath(relative)) return openFile(relative, header);
+      // The common case first: a planned file, its path checked already (see checkedPath).
+      if ((header.type === "file" || header.type === "contiguous-file") && options.checkedPath && name.length > prefix.length + 1 && name.charCodeAt(prefix.length) === 47 && name.startsWith(prefix)) {
+        const checked = options.checkedPath(name.slice(prefix.length + 1));
+        if (checked !== undefined) return openFile(checked, header);
       }
       // A name the share cannot hold (a backslash, a tab, `what?.ts`) skips that entry, as on the blob path.
       const unholdable = unholdableInArchive(header.name, prefix);

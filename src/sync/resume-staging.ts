@@ -35,7 +35,7 @@ import type { Logger } from "../logger.js";
 import { isProcessAlive } from "./folder-lock.js";
 import type { FsThreads, HashedFile, StopFlag } from "./fs-threads.js";
 import { parentOf, type PlannedWrite } from "./plan-sync.js";
-import { FALLBACK_FOLDER, fileMode, openStaging, OWNER_FILE, readOwner, writeOwner, type StagedFile, type Staging, type StagingOwner } from "./staging.js";
+import { FALLBACK_FOLDER, fileMode, openStaging, OWNER_FILE, readOwner, setStagedMode, stagedFile, writeOwner, type StagedFile, type Staging, type StagingOwner } from "./staging.js";
 import { SyncCancelledError, throwIfCancelled } from "./sync-error.js";
 import { RESERVED_PREFIX } from "./target-tree.js";
 
@@ -164,7 +164,7 @@ async function adopt(dir: string, options: ResumeStagingOptions): Promise<{ file
     const hash = hashed.get(f.relative)!;
     if (!f.numbered && write && hash.sha === write.sha) {
       claimed.add(f.relative);
-      files.set(write.path, stagedFile(path.join(dir, f.relative), write, hash));
+      files.set(write.path, adoptedFile(path.join(dir, f.relative), write, hash));
     }
   }
   const open = new Map<string, PlannedWrite[]>();
@@ -194,7 +194,7 @@ async function adopt(dir: string, options: ResumeStagingOptions): Promise<{ file
       relative = `${FALLBACK_FOLDER}/${nextFallback++}`;
       await rename(path.join(dir, from), path.join(dir, relative));
     }
-    files.set(write.path, stagedFile(path.join(dir, relative), write, hash));
+    files.set(write.path, adoptedFile(path.join(dir, relative), write, hash));
   }
   // Everything else goes: entries beside adopted files one by one, whole folders holding none at once.
   for (const f of found) {
@@ -212,16 +212,16 @@ async function adopt(dir: string, options: ResumeStagingOptions): Promise<{ file
     bytes += staged.size;
     const write = byPath.get(relative)!;
     // Same content, another executable bit (the commit changed only the mode): the rename carries the mode.
-    if (options.holdsModes && ((staged.stats.mode & 0o100) !== 0) !== write.executable) {
+    if (options.holdsModes && ((staged.mode & 0o100) !== 0) !== write.executable) {
       await chmod(staged.file, fileMode(write.executable));
-      staged.stats = { ...staged.stats, mode: 0o100000 | fileMode(write.executable) };
+      setStagedMode(staged, 0o100000 | fileMode(write.executable));
     }
   }
   return { files, bytes, nextFallback };
 }
 
-function stagedFile(file: string, write: PlannedWrite, hash: HashedFile): StagedFile {
-  return { file, sha: write.sha, size: hash.size, executable: write.executable, stats: { size: hash.size, mtimeMs: hash.mtimeMs, mode: hash.mode } };
+function adoptedFile(file: string, write: PlannedWrite, hash: HashedFile): StagedFile {
+  return stagedFile(file, write.sha, write.executable, hash);
 }
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {

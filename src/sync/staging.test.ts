@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createStaged, createStaging, openStaging, OWNER_FILE, readOwner } from "./staging.js";
+import { createStaged, createStaging, openStaging, OWNER_FILE, readOwner, setStagedMode, stagedFile } from "./staging.js";
 
 let workspace: string;
 beforeEach(async () => {
@@ -39,7 +39,7 @@ describe("staging", () => {
   it("starts over empty on reset (its owner record kept), and leaves nothing behind on remove", async () => {
     const staging = await createStaging(workspace, undefined, { owner: { host: "h", pid: 1, generation: 7 } });
     await createStaged(staging, "a/b.txt", write("b"));
-    staging.files.set("a/b.txt", { file: path.join(staging.dir, "a/b.txt"), sha: "0", size: 1, executable: false, stats: { size: 1, mtimeMs: 0, mode: 0o644 } });
+    staging.files.set("a/b.txt", stagedFile(path.join(staging.dir, "a/b.txt"), "0", false, { size: 1, mtimeMs: 0, mode: 0o644 }));
     await staging.reset();
     expect(staging.files.size).toBe(0);
     expect(await readdir(staging.dir)).toEqual([OWNER_FILE]);
@@ -59,7 +59,7 @@ describe("staging", () => {
   it("keeps the files adopted from an interrupted run on reset, and removes the rest (a half-written file too)", async () => {
     const first = await createStaging(workspace);
     await createStaged(first, "a/kept.txt", write("kept"));
-    const kept = { file: path.join(first.dir, "a/kept.txt"), sha: "1", size: 4, executable: false, stats: { size: 4, mtimeMs: 0, mode: 0o644 } };
+    const kept = stagedFile(path.join(first.dir, "a/kept.txt"), "1", false, { size: 4, mtimeMs: 0, mode: 0o644 });
     const staging = openStaging(first.dir, { files: new Map([["a/kept.txt", kept]]) });
     await createStaged(staging, "a/new.txt", write("new"));
     staging.files.set("a/new.txt", { ...kept, file: path.join(staging.dir, "a/new.txt") });
@@ -67,5 +67,15 @@ describe("staging", () => {
     await staging.reset();
     expect([...staging.files.keys()]).toEqual(["a/kept.txt"]);
     expect((await readdir(staging.dir, { recursive: true })).sort()).toEqual([OWNER_FILE, "a", "a/kept.txt", "b"].sort());
+  });
+
+  it("makes a staged copy its own manifest entry: the stat's fields, and the executable bit the disk kept", () => {
+    const plain = stagedFile("/s/a.sh", "1".repeat(40), true, { size: 7, mtimeMs: 1_700_000_000_000.5, mode: 0o100644 });
+    expect(plain).toEqual({ file: "/s/a.sh", sha: "1".repeat(40), executable: true, size: 7, mtimeMs: 1_700_000_000_000.5, mode: 0o100644, diskExecutable: false });
+    expect(stagedFile("/s/b.sh", "2".repeat(40), false, { size: 1, mtimeMs: 0, mode: 0o100744 }).diskExecutable).toBe(true);
+    setStagedMode(plain, 0o100755);
+    expect(plain).toMatchObject({ mode: 0o100755, diskExecutable: true });
+    setStagedMode(plain, 0o100644);
+    expect(plain).toMatchObject({ mode: 0o100644, diskExecutable: false });
   });
 });

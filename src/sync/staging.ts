@@ -19,19 +19,30 @@ import { mkdir, readdir, readFile, rm, unlink, writeFile } from "node:fs/promise
 import os from "node:os";
 import { promisify } from "node:util";
 import path from "node:path";
+import type { ManifestEntry } from "./manifest.js";
 import { RESERVED_PREFIX } from "./target-tree.js";
 
-export interface StagedFile {
+/**
+ * A staged copy: where it is, what it holds, and its stat (size, mtime, mode) taken while it was written. A
+ * rename keeps size, mtime and mode, so the stat is what the manifest records for the file in place, without a
+ * second stat of every file after the renames: a StagedFile is that manifest entry (apply-plan.ts records it
+ * as it is). One flat object per file (the stat and the manifest entry were objects of their own): a
+ * 50,000-file sync holds one for each until its manifest is written (bench/sync, peak RSS rows; issue 23).
+ */
+export interface StagedFile extends FileStats, ManifestEntry {
   /** Absolute path of the staged copy. */
   file: string;
-  sha: string;
-  size: number;
-  executable: boolean;
-  /**
-   * The staged copy's stat, taken while it was written. A rename keeps size, mtime and mode, so this is what
-   * the manifest records for the file in place, without a second stat of every file after the renames.
-   */
-  stats: FileStats;
+}
+
+/** A StagedFile, always built in this one shape (one hidden class for all of them). */
+export function stagedFile(file: string, sha: string, executable: boolean, stats: FileStats): StagedFile {
+  return { file, sha, executable, size: stats.size, mtimeMs: stats.mtimeMs, mode: stats.mode, diskExecutable: (stats.mode & 0o100) !== 0 };
+}
+
+/** Sets a staged copy's mode as it now is on disk (after a chmod), with the executable bit the manifest records. */
+export function setStagedMode(staged: StagedFile, mode: number): void {
+  staged.mode = mode;
+  staged.diskExecutable = (mode & 0o100) !== 0;
 }
 
 export interface FileStats {

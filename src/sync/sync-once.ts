@@ -235,7 +235,9 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
           holdsModes: traits.holdsModes,
           abortSignal,
         });
-        return { loaded, plan, traits };
+        // Not the target itself: past the plan nothing reads it, and a 50,000-file target is megabytes held
+        // through the fetch and apply (issue 23).
+        return { loaded: { origin: loaded.origin, bytesDownloaded: loaded.bytesDownloaded }, plan, traits };
       }, abortSignal);
 
       if (plan.isEmpty && manifest?.commitSha === head.sha) {
@@ -321,7 +323,8 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
           repository: deps.source.repository,
           commitSha: head.sha,
           writtenAt: new Date().toISOString(),
-          files: new Map([...plan.unchanged, ...written]),
+          // Into the map the apply returned (the two never share a path), not a copy of both.
+          files: mergeInto(written, plan.unchanged),
           skipped: plan.skipped,
         };
         // Last: until this rename, the previous manifest stands and the next plan re-checks by content.
@@ -341,7 +344,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
     function outcome(
       result: SyncOutcome["result"],
       plan: SyncPlan,
-      loaded: LoadedTarget,
+      loaded: Pick<LoadedTarget, "origin">,
       fetched: Pick<FetchResult, "method" | "bytesDownloaded">,
       resumed?: { files: number; bytes: number },
     ): SyncOutcome {
@@ -383,6 +386,12 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
       }
       throw new SyncError(name, { cause: error });
   }
+}
+
+/** `source`'s entries added to `target`, whose own entries win (as in `new Map([...source, ...target])`). */
+function mergeInto<K, V>(target: Map<K, V>, source: ReadonlyMap<K, V>): Map<K, V> {
+  for (const [key, value] of source) if (!target.has(key)) target.set(key, value);
+  return target;
 }
 
 /**
