@@ -43,7 +43,7 @@ export interface CreateServicesOptions {
 }
 
 export function createServices(config: Config, options: CreateServicesOptions = {}): Services {
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, consoleLevel: config.consoleLogLevel });
   const storage = createStorageClients(config.storage);
   const secrets = createSecretStore(config, storage.credential);
   const connections = new ConnectionStore(storage.table(TABLES.connections), { stateDir: config.stateDir });

@@ -31,6 +31,11 @@ describe("loadConfig", () => {
     expect(config.storage).toMatchObject({ kind: "connectionString" });
   });
 
+  it("writes to stdout from LOG_LEVEL unless LOG_CONSOLE_LEVEL says otherwise", () => {
+    expect(loadConfig({ ...storage, LOG_LEVEL: "debug" }, { profile: "local" })).toMatchObject({ logLevel: "debug", consoleLogLevel: "debug" });
+    expect(loadConfig({ ...storage, LOG_CONSOLE_LEVEL: "WARN" }, { profile: "local" })).toMatchObject({ logLevel: "info", consoleLogLevel: "warn" });
+  });
+
   it("uses container defaults in the Functions host", () => {
     const config = loadConfig({ ...storage, WEBSITE_HOSTNAME: "fs-app.azurewebsites.net" }, { profile: "container" });
     expect(config.workspaceDir).toBe("/workspace");
@@ -90,6 +95,7 @@ describe("loadConfig", () => {
     ["a GitHub URL with another scheme", { ...storage, GITHUB_API_URL: "ftp://example.com" }, /GITHUB_API_URL=.* must be an http/],
     ["temp inside the workspace", { ...storage, WORKSPACE_DIR: "/w", TEMP_DIR: "/w/tmp" }, /TEMP_DIR \(\/w\/tmp\) and WORKSPACE_DIR \(\/w\) overlap/],
     ["an unknown log level", { ...storage, LOG_LEVEL: "loud" }, /LOG_LEVEL="loud" must be one of/],
+    ["an unknown console log level", { ...storage, LOG_CONSOLE_LEVEL: "quiet" }, /LOG_CONSOLE_LEVEL="quiet" must be one of/],
   ])("names the variable and the fix for %s", (_label, env, expected) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

@@ -120,6 +120,13 @@ export interface Config {
   sweepSchedule: string;
   logLevel: LogLevel;
   /**
+   * LOG_CONSOLE_LEVEL: the lowest level written to stdout (default: LOG_LEVEL). With telemetry on, lines below it
+   * still reach Application Insights as traces. The Azure template sets `warn`: the Functions host forwards every
+   * stdout line of the worker to Application Insights itself (category Host.Function.Console, with no operation
+   * id), so each line would arrive twice.
+   */
+  consoleLogLevel: LogLevel;
+  /**
    * APPLICATIONINSIGHTS_CONNECTION_STRING: where traces, dependencies, metrics and logs go (src/telemetry/).
    * Unset → no telemetry at all (nothing loaded, nothing sent).
    */
@@ -263,6 +270,11 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
   if (!LOG_LEVELS.includes(logLevelValue)) {
     problems.push(`LOG_LEVEL="${env.LOG_LEVEL}" must be one of ${LOG_LEVELS.join(", ")}.`);
   }
+  const validLogLevel: LogLevel = LOG_LEVELS.includes(logLevelValue) ? logLevelValue : "info";
+  const consoleLogLevelValue = (read("LOG_CONSOLE_LEVEL") ?? validLogLevel).toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(consoleLogLevelValue)) {
+    problems.push(`LOG_CONSOLE_LEVEL="${env.LOG_CONSOLE_LEVEL}" must be one of ${LOG_LEVELS.join(", ")}.`);
+  }
 
   const websiteHost = read("WEBSITE_HOSTNAME");
   const port = integer("PORT", 7071, 0, 65535);
@@ -318,7 +330,8 @@ export function loadConfig(env: Env = process.env, options: { profile?: ConfigPr
     runRetentionPerWorkflow: integer("RUN_RETENTION_PER_WORKFLOW", 1000, 1, 1_000_000),
     runRetentionSchedule: read("RUN_RETENTION_SCHEDULE") ?? "0 23 * * * *",
     sweepSchedule: read("SWEEP_SCHEDULE") ?? "30 */5 * * * *",
-    logLevel: LOG_LEVELS.includes(logLevelValue) ? logLevelValue : "info",
+    logLevel: validLogLevel,
+    consoleLogLevel: LOG_LEVELS.includes(consoleLogLevelValue) ? consoleLogLevelValue : validLogLevel,
     telemetry: parseTelemetry(read, integer("TELEMETRY_EXPORT_INTERVAL_MS", 60_000, 100, 3_600_000), problems),
     host,
     port,

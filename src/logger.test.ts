@@ -1,11 +1,13 @@
 import { Writable } from "node:stream";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { trace } from "@opentelemetry/api";
 import { createTempDir } from "../test/support/temp-dir.js";
 import { LocalSecretStore } from "./azure/local-secret-store.js";
 import { withSecretRedaction } from "./azure/redacting-secret-store.js";
 import { KnownSecretValues } from "./known-secret-values.js";
 import { createLogger } from "./logger.js";
+import { setTelemetry } from "./telemetry/telemetry.js";
 
 function captureLogger(secretValues: KnownSecretValues) {
   const lines: string[] = [];
@@ -49,5 +51,52 @@ describe("createLogger redaction", () => {
     } finally {
       await dir.cleanup();
     }
+  });
+});
+
+describe("createLogger console level", () => {
+  const capture = () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+        callback();
+      },
+    });
+    return { destination, lines, levels: () => lines.map((line) => (JSON.parse(line) as { level: string }).level) };
+  };
+  const telemetryTap = (emitted: string[]) => ({
+    enabled: true,
+    tracer: trace.getTracer("test"),
+    record: () => undefined,
+    emitLogLine: (line: string) => void emitted.push((JSON.parse(line) as { level: string }).level),
+    flush: async () => undefined,
+    shutdown: async () => undefined,
+  });
+  afterEach(() => setTelemetry(undefined));
+
+  it("with telemetry on, writes only lines at the console level or above, and makes a log record of every line", () => {
+    const emitted: string[] = [];
+    setTelemetry(telemetryTap(emitted));
+    const out = capture();
+    const logger = createLogger({ level: "debug", consoleLevel: "warn", destination: out.destination, secretValues: new KnownSecretValues() });
+    logger.debug("d");
+    logger.info("i");
+    logger.child({ function: "f" }).warn("w");
+    logger.error("e");
+    expect(out.levels()).toEqual(["warn", "error"]);
+    expect(emitted).toEqual(["debug", "info", "warn", "error"]);
+  });
+
+  it("without telemetry, the console level is the logger's level (a lower LOG_LEVEL cannot widen it)", () => {
+    const out = capture();
+    const logger = createLogger({ level: "info", consoleLevel: "warn", destination: out.destination, secretValues: new KnownSecretValues() });
+    logger.info("i");
+    logger.warn("w");
+    expect(logger.isLevelEnabled("info")).toBe(false);
+    expect(out.levels()).toEqual(["warn"]);
+    const quieter = capture();
+    createLogger({ level: "error", consoleLevel: "debug", destination: quieter.destination, secretValues: new KnownSecretValues() }).warn("w");
+    expect(quieter.lines).toEqual([]);
   });
 });

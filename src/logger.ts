@@ -43,7 +43,13 @@ const redactPaths = REDACTED_FIELDS.flatMap((field) => {
 });
 
 export interface CreateLoggerOptions {
+  /** The lowest level logged at all: to the destination and, with telemetry on, to Application Insights. */
   level?: LogLevel;
+  /**
+   * The lowest level written to the destination (default `level`). With telemetry on, lines below it still become
+   * log records; without, they are not logged at all.
+   */
+  consoleLevel?: LogLevel;
   /** Where lines go (stdout by default); tests pass a stream to read them back. */
   destination?: DestinationStream;
   base?: Record<string, unknown>;
@@ -54,12 +60,16 @@ export interface CreateLoggerOptions {
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const secretValues = options.secretValues ?? knownSecretValues;
   const telemetry = getTelemetry();
+  const level = options.level ?? "info";
+  const consoleLevel = moreSevere(level, options.consoleLevel ?? level);
   // With telemetry on (src/telemetry/), each line also becomes a log record in the caller's context (its operation
   // id). The line it gets is the one written: redacted and scrubbed by then, so there is no second, rawer path.
-  const destination = telemetry.enabled ? alsoToTelemetry(options.destination ?? pino.destination(1)) : options.destination;
+  const destination = telemetry.enabled
+    ? alsoToTelemetry(options.destination ?? pino.destination(1), pino.levels.values[consoleLevel] ?? Infinity)
+    : options.destination;
   return pino(
     {
-      level: options.level ?? "info",
+      level: telemetry.enabled ? level : consoleLevel,
       base: { app: "funcspace", ...options.base },
       redact: { paths: redactPaths, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
@@ -70,11 +80,23 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   );
 }
 
-function alsoToTelemetry(destination: DestinationStream): DestinationStream {
+/** The more severe of two levels (`silent` is the most). */
+function moreSevere(a: LogLevel, b: LogLevel): LogLevel {
+  const value = (l: LogLevel) => pino.levels.values[l] ?? Infinity;
+  return value(b) > value(a) ? b : a;
+}
+
+/**
+ * The destination, for lines at `consoleLevel` or above, and a log record for every line. pino tells the stream each
+ * line's level before writing it (`lastLevel`, set on streams that declare `pino.metadata`, as pino.multistream does).
+ */
+function alsoToTelemetry(destination: DestinationStream, consoleLevel: number): DestinationStream {
   const flushable = destination as DestinationStream & { flush?: (cb?: (error?: Error) => void) => void; flushSync?: () => void };
   return {
-    write(line: string) {
-      destination.write(line);
+    [Symbol.for("pino.metadata")]: true,
+    lastLevel: 0,
+    write(this: { lastLevel: number }, line: string) {
+      if (this.lastLevel >= consoleLevel) destination.write(line);
       // Read per line: after shutdown (or with telemetry switched off) nothing more is emitted.
       const telemetry = getTelemetry();
       if (telemetry.enabled) telemetry.emitLogLine(line);

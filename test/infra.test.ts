@@ -283,6 +283,9 @@ describe("wiring", () => {
       TEMP_DIR: "/mnt/tmp",
       WORKSPACE_SHARE_NAME: "workspace",
       AUTH_MODE: "swa",
+      // The host forwards the worker's stdout to Application Insights uncorrelated (Host.Function.Console), and the
+      // app exports every line itself in its operation: info lines on stdout would arrive twice.
+      LOG_CONSOLE_LEVEL: "warn",
     });
     expect(settings.has("AzureWebJobsStorage"), "identity-based storage: no connection string").toBe(false);
   });
