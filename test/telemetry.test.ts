@@ -14,7 +14,7 @@ import { METRICS, ATTRIBUTES } from "../src/telemetry/telemetry-names.js";
 import type { Telemetry } from "../src/telemetry/telemetry.js";
 import { registerApp } from "./support/github-app-fixtures.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
-import { startIngestionStandIn, type Envelope, type IngestionStandIn } from "./support/ingestion-stand-in.js";
+import { ingestionAgent, startIngestionStandIn, type Envelope, type IngestionStandIn } from "./support/ingestion-stand-in.js";
 import { classicToken } from "./support/pat-tokens.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
 import { waitFor } from "./support/wait-for.js";
@@ -59,13 +59,15 @@ describe("telemetry to Application Insights", () => {
   let runOutput: { names: string[] } | undefined;
 
   beforeAll(async () => {
-    ingestion = await startIngestionStandIn();
+    // Named as an Azure ingestion host: the exporter then sends as it does in production (gzip-compressed).
+    const hostName = "westeurope-5.in.applicationinsights.azure.com";
+    ingestion = await startIngestionStandIn({ hostName });
     // As the hosts do (local/main.ts, functions/index.ts): before the services, from the parsed configuration.
     const config = loadConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString, TELEMETRY_EXPORT_INTERVAL_MS: "500" }, { profile: "local" });
     expect(config.telemetry).toMatchObject({ connectionString: ingestion.connectionString, exportIntervalMs: 500 });
     // The runner must not inherit it (asserted below from inside a workflow).
     process.env.APPLICATIONINSIGHTS_CONNECTION_STRING = ingestion.connectionString;
-    telemetry = await startTelemetry(config.telemetry, { exporterOptions: { tlsOptions: { ca: ingestion.ca } } });
+    telemetry = await startTelemetry(config.telemetry, { exporterOptions: { agent: ingestionAgent(ingestion.ca, hostName) } });
     github = await startGitHubStandIn();
     repo = await github.createRepository(REPOSITORY, { private: true });
     github.addToken(token, { type: "classic", scopes: ["repo", "admin:repo_hook"] });
@@ -174,6 +176,8 @@ describe("telemetry to Application Insights", () => {
     await telemetry!.flush();
     const all = ingestion.bodies.join("\n");
     expect(ingestion.bodies.length).toBeGreaterThan(0);
+    // Checked as Azure receives them: every request gzip-compressed (the stand-in decompresses before keeping them).
+    expect(ingestion.gzipRequestCount).toBe(ingestion.requestCount);
     for (const secret of secrets) {
       expect(all.includes(secret), `a secret of ${secret.length} characters is in an envelope`).toBe(false);
       // A PEM appears JSON-escaped in a body.
