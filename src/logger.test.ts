@@ -1,13 +1,12 @@
 import { Writable } from "node:stream";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { trace } from "@opentelemetry/api";
 import { createTempDir } from "../test/support/temp-dir.js";
 import { LocalSecretStore } from "./azure/local-secret-store.js";
 import { withSecretRedaction } from "./azure/redacting-secret-store.js";
 import { KnownSecretValues } from "./known-secret-values.js";
 import { createLogger } from "./logger.js";
-import { setTelemetry } from "./telemetry/telemetry.js";
+import { noopTelemetry, setTelemetry } from "./telemetry/telemetry.js";
 
 function captureLogger(secretValues: KnownSecretValues) {
   const lines: string[] = [];
@@ -66,12 +65,9 @@ describe("createLogger console level", () => {
     return { destination, lines, levels: () => lines.map((line) => (JSON.parse(line) as { level: string }).level) };
   };
   const telemetryTap = (emitted: string[]) => ({
+    ...noopTelemetry,
     enabled: true,
-    tracer: trace.getTracer("test"),
-    record: () => undefined,
     emitLogLine: (line: string) => void emitted.push((JSON.parse(line) as { level: string }).level),
-    flush: async () => undefined,
-    shutdown: async () => undefined,
   });
   afterEach(() => setTelemetry(undefined));
 

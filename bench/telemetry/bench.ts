@@ -11,7 +11,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { context, trace } from "@opentelemetry/api";
+import { context } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { createServices } from "../../functions/services.js";
 import { triggers } from "../../functions/triggers.js";
@@ -22,7 +22,7 @@ import { ensureStorageResources } from "../../src/azure/storage.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { startTelemetry } from "../../src/telemetry/start-telemetry.js";
-import { setTelemetry, type Telemetry } from "../../src/telemetry/telemetry.js";
+import { noopTelemetry, setTelemetry, type Telemetry } from "../../src/telemetry/telemetry.js";
 import { ingestionAgent } from "../../test/support/ingestion-stand-in.js";
 import { startHttpLoad } from "../support/http-load.js";
 import { prepareSignedPush } from "../support/signed-push.js";
@@ -84,14 +84,7 @@ type Mode = "off" | "on" | "context";
  * "context" (a diagnostic mode): spans are made active and followed across awaits as with telemetry on, but nothing
  * is recorded or exported (a non-recording tracer, no log records, no metrics): the cost of context propagation alone.
  */
-const contextOnly: Telemetry = {
-  enabled: true,
-  tracer: trace.getTracer("funcspace-context-only"),
-  record: () => undefined,
-  emitLogLine: () => undefined,
-  flush: async () => undefined,
-  shutdown: async () => undefined,
-};
+const contextOnly: Telemetry = { ...noopTelemetry, enabled: true };
 
 function switchTelemetry(mode: Mode): void {
   if (mode !== "off") {

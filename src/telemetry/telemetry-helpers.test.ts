@@ -6,7 +6,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "
 import { SeverityNumber } from "@opentelemetry/api-logs";
 import { trace } from "@opentelemetry/api";
 import { logRecordOfLine } from "./log-record-of-line.js";
-import { contextFromTraceparent, currentTraceparent, recordMetric, setTelemetry, withSpan } from "./telemetry.js";
+import { contextFromTraceparent, currentTraceparent, noopTelemetry, recordMetric, setTelemetry, withSpan } from "./telemetry.js";
 import { azureTemplate } from "./trace-dependency.js";
 
 describe("logRecordOfLine", () => {
@@ -71,7 +71,7 @@ describe("with telemetry on", () => {
     const exporter = new InMemorySpanExporter();
     const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer("test");
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    setTelemetry({ enabled: true, tracer, record: () => undefined, emitLogLine: () => undefined, flush: async () => undefined, shutdown: async () => undefined });
+    setTelemetry({ ...noopTelemetry, enabled: true, tracer });
 
     const seen: Record<string, string | undefined> = {};
     await withSpan("request", {}, async (request) => {

@@ -23,7 +23,8 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-const noopTelemetry: Telemetry = {
+/** Telemetry off: records nothing, makes no span active (tests and the bench spread it to switch one piece on). */
+export const noopTelemetry: Telemetry = {
   enabled: false,
   tracer: trace.getTracer("funcspace-noop"),
   record: () => undefined,
