@@ -198,6 +198,74 @@ describe("a sync killed after or during its download resumes from its staging", 
   }, 60_000);
 });
 
+describe("a sync that failed leaves its staging to the next attempt", () => {
+  /** The workspace's files (a synced workspace: the last commit's), as repository paths. */
+  async function workspaceFiles(): Promise<string[]> {
+    const entries = await readdir(fx.workspaceDir, { recursive: true, withFileTypes: true });
+    return entries.filter((e) => e.isFile()).map((e) => path.relative(fx.workspaceDir, path.join(e.parentPath, e.name)).split(path.sep).join("/"));
+  }
+  /** The one staging folder left, with its owner record. */
+  async function leftStaging(): Promise<{ folder: string; owner: Record<string, unknown> }> {
+    const folders = await stagingFolders();
+    expect(folders).toHaveLength(1);
+    const owner = JSON.parse(await readFile(path.join(fx.workspaceDir, folders[0]!, OWNER_FILE), "utf8")) as Record<string, unknown>;
+    return { folder: folders[0]!, owner };
+  }
+
+  it("a tarball that breaks off on every attempt fails the run; the same process's next run adopts what it staged", async () => {
+    // The commit holds these files alone, so the cut below falls among them (not among files already synced).
+    await fx.repo.commit(Object.fromEntries((await workspaceFiles()).map((p) => [p, null])));
+    const { sha } = await commitFiles("n", 1000, 400);
+    // The first download and both retries (fetch-changes.ts) cut off at the same byte.
+    fx.github.faults.dropTarballAfter(150_000, { count: 3 });
+    await expect(syncOnce({ branch: "main", fetchMode: "tarball" }, fx.deps())).rejects.toThrow(/^fetch: /);
+    const { folder, owner } = await leftStaging();
+    expect(owner).toMatchObject({ pid: process.pid, released: true });
+    const staged = (await stagedFiles(folder)).length;
+    expect(staged, "precondition: the cut-off download staged whole files").toBeGreaterThan(0);
+    expect(staged).toBeLessThan(1000);
+
+    // The queue's retry runs in this same process: a released staging is adopted all the same.
+    const mark = requestMark();
+    const resumed = await syncOnce({ branch: "main" }, fx.deps());
+    expect(resumed).toMatchObject({ result: "applied", resumedFiles: staged, resumedBytes: staged * 400 });
+    const missing = 1000 - staged;
+    if (missing > 40) expect(tarballsSince(mark)).toHaveLength(1);
+    else expect(blobsSince(mark)).toHaveLength(missing);
+    await expectConverged(sha);
+  }, 60_000);
+
+  it("a blob GitHub fails to deliver (5xx after retries) fails the run; the next run fetches that blob alone", async () => {
+    const { sha, blobs } = await commitFiles("o", 30, 4000);
+    const failing = blobs.get("o/3/f0003.txt")!;
+    // The request and the fixture source's 2 retries.
+    fx.github.faults.failNext({ path: new RegExp(`/git/blobs/${failing}$`), status: 502, count: 3 });
+    await expect(syncOnce({ branch: "main", fetchMode: "blobs" }, fx.deps())).rejects.toThrow(/^fetch: /);
+    const { folder, owner } = await leftStaging();
+    expect(owner).toMatchObject({ released: true });
+    expect((await stagedFiles(folder)).sort()).toEqual([...blobs.keys()].filter((p) => blobs.get(p) !== failing).sort());
+
+    const mark = requestMark();
+    const run = await rerun();
+    expect(run.resumedFiles).toBe(29);
+    expect(tarballsSince(mark)).toEqual([]);
+    expect(blobsSince(mark)).toEqual([failing]);
+    await expectConverged(sha);
+  }, 60_000);
+
+  it("a failure no retry can fix (a blob that is gone: 404) removes the staging: nothing is left on the share", async () => {
+    const { sha, blobs } = await commitFiles("p", 30, 4000);
+    fx.github.faults.failNext({ path: new RegExp(`/git/blobs/${blobs.get("p/4/f0004.txt")!}$`), status: 404, count: 1 });
+    await expect(syncOnce({ branch: "main", fetchMode: "blobs" }, fx.deps())).rejects.toThrow(/^fetch: /);
+    expect(await stagingFolders()).toEqual([]);
+    const mark = requestMark();
+    const run = await rerun();
+    expect(run.resumedFiles).toBe(0);
+    expect(blobsSince(mark)).toHaveLength(30);
+    await expectConverged(sha);
+  }, 60_000);
+});
+
 describe("whose staging is adopted", () => {
   it("not the staging of a process of this host that still runs: it downloads as before", async () => {
     const { sha } = await commitFiles("g", 100, 1000);

@@ -1,6 +1,7 @@
 // The sync worker path (runSyncJob → syncWorkspace) on real Azurite tables and the GitHub stand-in: run
 // records and connection state, stale jobs, the lease under a burst of 20 jobs, a dead lease holder,
 // progress while running, and cancellation by disconnect.
+import { randomBytes } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -213,6 +214,31 @@ describe("runSyncJob", () => {
     expect((await connections.get())?.record.stateReason).toBe(last!.errorMessage);
   });
 
+  it("a job whose download breaks off on every try fails; its redelivery resumes from what the failed attempt staged (issue 23)", async () => {
+    const changes: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) changes[`s/${i % 4}/f${i}.txt`] = randomBytes(500).toString("hex");
+    const sha = await fx.repo.commit(changes);
+    // The download and its two retries inside the run (fetch-changes.ts) are cut at the same byte.
+    github.faults.dropTarballAfter(120_000, { count: 3 });
+    const first = await runSyncJob(job({ sha }), deps(), { attempt: { number: 1, max: 5 } }).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(Error);
+    expect((await listRuns())[0]).toMatchObject({ result: "failed", attempt: 1, errorStep: "fetch" });
+    const left = (await readdir(fx.workspaceDir)).filter((n) => n.startsWith(".funcspace-sync-"));
+    expect(left).toHaveLength(1);
+    const staged = (await readdir(path.join(fx.workspaceDir, left[0]!), { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.name.startsWith("f")).length;
+    expect(staged, "precondition: the cut fell after some whole files").toBeGreaterThan(0);
+
+    const mark = github.requests.length;
+    expect(await runSyncJob(job({ sha }), deps(), { attempt: { number: 2, max: 5 } })).toMatchObject({ status: "ran" });
+    const [run] = await listRuns();
+    expect(run).toMatchObject({ result: "applied", attempt: 2, added: 300, resumedFiles: staged, resumedBytes: staged * 1000 });
+    // What was not staged came by the usual rule; the staged files were not downloaded again as blobs.
+    const blobs = github.requests.slice(mark).filter((r) => /\/git\/blobs\//.test(r.path));
+    expect(blobs.length).toBeLessThanOrEqual(300 - staged);
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
+    expect((await readdir(fx.workspaceDir)).filter((n) => n.startsWith(".funcspace-sync-"))).toEqual([]);
+  });
+
   it("refuses a malformed message without throwing (retrying it cannot help)", async () => {
     const result = await runSyncJob({ connectionId: "conn-1" } as unknown as SyncJob, deps());
     expect(result).toMatchObject({ status: "failed", permanent: true, code: "invalid_sync_job", message: "sync job: branch must be a non-empty string" });
@@ -402,7 +428,8 @@ describe("a webhook job's path to the disk", () => {
     await storage.tableService.deleteTable(TABLES.syncRuns);
     try {
       await expect(runSyncJob(job({ sha }), deps())).rejects.toThrow();
-      expect(await readdir(fx.workspaceDir)).toEqual([]);
+      // Nothing visible; what the run had staged may wait, hidden, for the retry to adopt (resume-staging.ts).
+      expect((await readdir(fx.workspaceDir)).filter((n) => !n.startsWith(".funcspace-sync-"))).toEqual([]);
     } finally {
       // Azurite may refuse a table's name for a moment after its deletion.
       await waitFor("the run table to be created again", async () => {
@@ -415,5 +442,7 @@ describe("a webhook job's path to the disk", () => {
       }, { timeoutInMs: 60_000 });
     }
     expect(await runSyncJob(job({ sha }), deps())).toMatchObject({ status: "ran", runs: [{ result: "applied" }] });
+    expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
+    expect((await readdir(fx.workspaceDir)).filter((n) => n.startsWith(".funcspace-sync-"))).toEqual([]);
   });
 });

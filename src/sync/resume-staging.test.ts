@@ -5,8 +5,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFsThreads, createStopFlag } from "./fs-threads.js";
 import { hashGitBlob } from "./git-blob.js";
-import { isOwnerGone } from "./resume-staging.js";
-import type { StagingOwner } from "./staging.js";
+import { isOwnerGone, keepFailedStaging } from "./resume-staging.js";
+import { createStaging, currentOwner, OWNER_FILE, readOwner, stagedFile, type StagingOwner } from "./staging.js";
+import { SyncCancelledError, SyncError, UnsafeRepositoryError } from "./sync-error.js";
+import { AppError } from "../errors.js";
 
 describe("isOwnerGone: whose staging a run may adopt", () => {
   const self: StagingOwner = { host: "here", pid: process.pid };
@@ -21,6 +23,8 @@ describe("isOwnerGone: whose staging a run may adopt", () => {
     ["another host, a lease generation while this run holds a folder lock", { host: "there", pid: 1, generation: 1 }, { ...self, lock: "b" }, false],
     ["another host, no tenure known", { host: "there", pid: 1 }, self, false],
     ["this very process without a tenure (a run may be going on)", { host: "here", pid: process.pid }, self, false],
+    ["this very process, released (a run of it that failed)", { host: "here", pid: process.pid, released: true }, self, true],
+    ["another host, released, of this run's own generation (the job's earlier attempt)", { host: "there", pid: 1, generation: 5, released: true }, { ...self, generation: 5 }, true],
   ] as const)("%s → %s", (_, owner, me, gone) => {
     expect(isOwnerGone(owner, me)).toBe(gone);
   });
@@ -63,5 +67,80 @@ describe("hashFiles: what proves a staged file whole", () => {
       stop.dispose();
       await threads.close();
     }
+  });
+});
+
+describe("keepFailedStaging: what a failed run leaves to the next one", () => {
+  let workspace: string;
+  beforeAll(async () => {
+    workspace = await mkdtemp(path.join(tmpdir(), "resume-keep-"));
+  });
+  afterAll(async () => {
+    await rm(workspace, { recursive: true, force: true });
+  });
+
+  /** A staging holding one whole file, as a run leaves it when its fetch throws. */
+  async function failedRun(files = 1) {
+    const owner = currentOwner({ generation: 3 });
+    const staging = await createStaging(workspace, undefined, { owner });
+    for (let i = 0; i < files; i++) {
+      const file = path.join(staging.dir, `f${i}.txt`);
+      await writeFile(file, "x");
+      staging.files.set(`f${i}.txt`, stagedFile(file, hashGitBlob(Buffer.from("x")), false, await stat(file)));
+    }
+    return { owner, staging };
+  }
+  const exists = (dir: string) => stat(dir).then(() => true, () => false);
+  const cancelled = (error: SyncCancelledError) => {
+    const controller = new AbortController();
+    controller.abort(error);
+    return controller.signal;
+  };
+
+  it.each([
+    ["the network (a fetch step that threw a plain error)", () => new SyncError("fetch", { cause: new TypeError("fetch failed") })],
+    ["GitHub answering 5xx after retries", () => new SyncError("fetch", { cause: new AppError(503, "github_unavailable", "GitHub did not deliver") })],
+    ["content that did not match the tree (a fresh download may not repeat it)", () => new SyncError("fetch", { cause: new UnsafeRepositoryError("mismatch", { reason: "content_mismatch" }) })],
+  ])("released after %s: this same process's next run may adopt it", async (_, failure) => {
+    const { owner, staging } = await failedRun();
+    expect(await keepFailedStaging(staging, owner, failure())).toBe("released");
+    const record = await readOwner(staging.dir);
+    expect(record).toMatchObject({ ...owner, released: true });
+    expect(isOwnerGone(record!, owner)).toBe(true);
+    expect(await exists(path.join(staging.dir, "f0.txt"))).toBe(true);
+  });
+
+  it("released after a shutdown or a lost lease (a resumable cancel), removed after a disconnect", async () => {
+    const shutdown = new SyncCancelledError("The sync was cancelled: shutting down.");
+    let run = await failedRun();
+    expect(await keepFailedStaging(run.staging, run.owner, new SyncError("fetch", { cause: shutdown }), { abortSignal: cancelled(shutdown) })).toBe("released");
+
+    const disconnect = new SyncCancelledError("The sync was cancelled: the repository was disconnected.", { resumable: false });
+    run = await failedRun();
+    expect(await keepFailedStaging(run.staging, run.owner, new SyncError("fetch", { cause: disconnect }), { abortSignal: cancelled(disconnect) })).toBe("removed");
+    expect(await exists(run.staging.dir)).toBe(false);
+    // Told by the error alone too (the signal not passed).
+    run = await failedRun();
+    expect(await keepFailedStaging(run.staging, run.owner, new SyncError("apply", { cause: disconnect }))).toBe("removed");
+    expect(await exists(run.staging.dir)).toBe(false);
+  });
+
+  it.each([
+    ["the repository breaks a rule", () => new SyncError("fetch", { cause: new UnsafeRepositoryError("too big", { reason: "file_too_large" }) })],
+    ["the repository or a blob is gone (404)", () => new SyncError("fetch", { cause: new AppError(404, "not_found", "gone") })],
+  ])("removed when %s: every run of that commit fails the same way", async (_, failure) => {
+    const { owner, staging } = await failedRun();
+    expect(await keepFailedStaging(staging, owner, failure())).toBe("removed");
+    expect(await exists(staging.dir)).toBe(false);
+  });
+
+  it("removed when it holds no whole file, or when it can no longer be marked (gone already)", async () => {
+    let run = await failedRun(0);
+    expect(await keepFailedStaging(run.staging, run.owner, new Error("network"))).toBe("removed");
+    expect(await exists(run.staging.dir)).toBe(false);
+    run = await failedRun();
+    await rm(run.staging.dir, { recursive: true });
+    expect(await keepFailedStaging(run.staging, run.owner, new Error("network"))).toBe("removed");
+    expect(await exists(path.join(run.staging.dir, OWNER_FILE))).toBe(false);
   });
 });

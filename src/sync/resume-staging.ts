@@ -1,6 +1,7 @@
 // Resume (issue 23): a run killed after its download (or during it, or during its renames) leaves its staging
-// folder behind, full of files it fetched and checked. The next run adopts what is still worth keeping
-// instead of downloading it again, and fetches only the rest.
+// folder behind, full of files it fetched and checked; so does a run that failed for a reason another attempt
+// may not meet (the network, a GitHub 5xx, a shutdown: `keepFailedStaging` below). The next run adopts what is
+// still worth keeping instead of downloading it again, and fetches only the rest.
 //
 // What proves a staged file whole and right: its content, hashed again here as a git blob, equals a blob id
 // the new plan needs. Nothing else is trusted: the dead run may have been killed mid-write (a short file), a
@@ -15,6 +16,7 @@
 // commit (the branch moved on while the dead run was downloading) still spares every unchanged file.
 //
 // Whose staging: a folder is adopted only when its owner (staging.ts, `.funcspace-sync-owner`) is over:
+//   - a run that released it: it failed, and released it once none of its writes was left running;
 //   - a process of this host that no longer runs (a live one, even of an older lease generation, may be a
 //     holder frozen past its lease that still writes: never adopted);
 //   - on another host: an older lease generation than the one this run holds (generations only grow, and a
@@ -35,8 +37,8 @@ import type { Logger } from "../logger.js";
 import { isProcessAlive } from "./folder-lock.js";
 import type { FsThreads, HashedFile, StopFlag } from "./fs-threads.js";
 import { parentOf, type PlannedWrite } from "./plan-sync.js";
-import { FALLBACK_FOLDER, fileMode, openStaging, OWNER_FILE, readOwner, setStagedMode, stagedFile, writeOwner, type StagedFile, type Staging, type StagingOwner } from "./staging.js";
-import { SyncCancelledError, throwIfCancelled } from "./sync-error.js";
+import { FALLBACK_FOLDER, fileMode, openStaging, OWNER_FILE, readOwner, releaseStaging, setStagedMode, stagedFile, writeOwner, type StagedFile, type Staging, type StagingOwner } from "./staging.js";
+import { isPermanentSyncFailure, SyncCancelledError, SyncError, throwIfCancelled } from "./sync-error.js";
 import { RESERVED_PREFIX } from "./target-tree.js";
 
 /** A run's staging folder: the reserved prefix and 8 hex digits (staging.ts `newStagingName`). */
@@ -112,8 +114,39 @@ export async function resumeStaging(workspaceDir: string, options: ResumeStaging
   return undefined;
 }
 
+/**
+ * What a failed run does with its staging: when it holds whole, checked files and the failure is one another
+ * attempt may not meet (isPermanentSyncFailure: the network, a 5xx, a rate limit, a cancel), it is released to
+ * the next run, which adopts it (the queue's retry of the job, or the user's next "Sync now"); otherwise it is
+ * removed (a repository that breaks a rule is refused again by every run of its commit: its files would only
+ * sit on the share). Called only once every write of the run has settled. Resolves with what was done.
+ */
+export async function keepFailedStaging(
+  staging: Staging,
+  owner: StagingOwner,
+  failure: unknown,
+  options: { abortSignal?: AbortSignal; logger?: Logger } = {},
+): Promise<"released" | "removed"> {
+  const { abortSignal, logger } = options;
+  // A cancel that no run of this repository follows (a disconnect): nothing to resume.
+  const cancel = abortSignal?.aborted ? abortSignal.reason : failure instanceof SyncError ? failure.cause : failure;
+  const followed = !(cancel instanceof SyncCancelledError && !cancel.resumable);
+  if (staging.files.size > 0 && followed && !isPermanentSyncFailure(failure)) {
+    try {
+      await releaseStaging(staging.dir, owner);
+      logger?.info({ staging: path.basename(staging.dir), stagedFiles: staging.files.size }, "sync failed: its staging is kept for the next run to resume from");
+      return "released";
+    } catch {
+      // Cannot mark it: a folder nobody may adopt is worth nothing.
+    }
+  }
+  await staging.remove();
+  return "removed";
+}
+
 /** Whether a staging folder's owner can no longer write in it (see the top of this file). */
 export function isOwnerGone(owner: StagingOwner, self: StagingOwner): boolean {
+  if (owner.released === true) return true;
   if (owner.host === self.host && owner.pid !== self.pid) return !isProcessAlive(owner.pid);
   if (self.generation !== undefined && owner.generation !== undefined) return owner.generation < self.generation;
   if (self.lock !== undefined && owner.lock !== undefined) return owner.lock !== self.lock;

@@ -86,6 +86,11 @@ export interface StagingOwner {
   generation?: number;
   /** The folder lock's token the run held (CLI). */
   lock?: string;
+  /**
+   * Set by the run itself once it failed and every one of its writes had settled (releaseStaging): over,
+   * whoever it was, so any later run may adopt what it staged (resume-staging.ts).
+   */
+  released?: boolean;
 }
 
 /** This process, with the tenure it holds. */
@@ -95,6 +100,17 @@ export function currentOwner(tenure: { generation?: number; lock?: string } = {}
 
 export async function writeOwner(dir: string, owner: StagingOwner): Promise<void> {
   await writeFile(path.join(dir, OWNER_FILE), `${JSON.stringify({ ...owner, since: new Date().toISOString() })}\n`);
+}
+
+/**
+ * Hands a failed run's staging over to the next run: its owner record, rewritten with `released`. Only once no
+ * write of the run is left running (fetch-changes.ts and apply-plan.ts settle every write before they throw),
+ * and never during a run of the same workspace: runs are serialised (lease, folder lock), so no one reads the
+ * record while it is rewritten. A record torn by a crash here is no owner at all: the folder is then a plain
+ * leftover, removed by the next plan.
+ */
+export async function releaseStaging(dir: string, owner: StagingOwner): Promise<void> {
+  await writeOwner(dir, { ...owner, released: true });
 }
 
 /** The owner a staging folder names, or undefined when it names none (killed before it was written, or not one). */

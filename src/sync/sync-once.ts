@@ -18,7 +18,7 @@ import type { RepositorySource } from "./repository-source.js";
 import { probeWorkspace, type WorkspaceTraits } from "./probe-workspace.js";
 import { resolveHead } from "./resolve-head.js";
 import { scanWorkspace, type WorkspaceScan } from "./scan-workspace.js";
-import { resumeStaging } from "./resume-staging.js";
+import { keepFailedStaging, resumeStaging } from "./resume-staging.js";
 import { createStaging, currentOwner, newStagingName, type Staging } from "./staging.js";
 import { SyncCancelledError, SyncError, throwIfCancelled, type SyncStep } from "./sync-error.js";
 import type { SkippedEntry } from "./target-tree.js";
@@ -205,6 +205,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
 
     progress("plan");
     let staging: Staging | undefined;
+    let failure: { error: unknown } | undefined;
     try {
       const { loaded, plan, traits } = await step("plan", async () => {
         const traits = await probing;
@@ -335,10 +336,16 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
       progress("done", applyTotal, applyTotal);
       const changed = !(plan.isEmpty);
       return outcome(changed ? "applied" : "noop", plan, loaded, download, resumed);
+    } catch (error) {
+      failure = { error };
+      throw error;
     } finally {
-      // A failure before the renames leaves the visible workspace as it was: only the staging goes.
+      // A failure before the renames leaves the visible workspace as it was. The staging goes, or, when the
+      // failure is one the next attempt may not meet, stays for that attempt to resume from (every write of
+      // this run has settled by now: the fetch and the apply wait for theirs before they throw).
       const leftover = staging as Staging | undefined;
-      await leftover?.remove().catch(() => undefined);
+      if (leftover && failure) await keepFailedStaging(leftover, owner, failure.error, { abortSignal, logger: deps.logger }).catch(() => undefined);
+      else await leftover?.remove().catch(() => undefined);
     }
 
     function outcome(
