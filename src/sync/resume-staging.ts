@@ -116,10 +116,11 @@ export async function resumeStaging(workspaceDir: string, options: ResumeStaging
 
 /**
  * What a failed run does with its staging: when it holds whole, checked files and the failure is one another
- * attempt may not meet (isPermanentSyncFailure: the network, a 5xx, a rate limit, a cancel), it is released to
- * the next run, which adopts it (the queue's retry of the job, or the user's next "Sync now"); otherwise it is
- * removed (a repository that breaks a rule is refused again by every run of its commit: its files would only
- * sit on the share). Called only once every write of the run has settled. Resolves with what was done.
+ * attempt may not meet (isPermanentSyncFailure false: the network, a 5xx, a rate limit, a shutdown or a lost
+ * lease), it is released to the next run, which adopts it (the queue's retry of the job, the next push or "Sync
+ * now"); otherwise it is removed: a repository that breaks a rule is refused again by every run of its commit,
+ * and after a disconnect no run of the repository follows, so its files would only sit on the share. Called
+ * only once every write of the run has settled. Resolves with what was done.
  */
 export async function keepFailedStaging(
   staging: Staging,
