@@ -253,6 +253,21 @@ describe("a sync that failed leaves its staging to the next attempt", () => {
     await expectConverged(sha);
   }, 60_000);
 
+  it("a truncated tree's run that fails removes what it staged: it was planned from the tarball, which no run resumes from", async () => {
+    const { sha } = await commitFiles("q", 300, 1000);
+    fx.github.faults.truncateTrees();
+    try {
+      fx.github.faults.dropTarballAfter(150_000, { count: 3 });
+      await expect(syncOnce({ branch: "main" }, fx.deps())).rejects.toThrow();
+      expect(await stagingFolders()).toEqual([]);
+    } finally {
+      fx.github.faults.truncateTrees(false);
+    }
+    const run = await rerun();
+    expect(run.resumedFiles).toBe(0);
+    await expectConverged(sha);
+  }, 60_000);
+
   it("a failure no retry can fix (a blob that is gone: 404) removes the staging: nothing is left on the share", async () => {
     const { sha, blobs } = await commitFiles("p", 30, 4000);
     fx.github.faults.failNext({ path: new RegExp(`/git/blobs/${blobs.get("p/4/f0004.txt")!}$`), status: 404, count: 1 });

@@ -232,9 +232,13 @@ describe("runSyncJob", () => {
     expect(await runSyncJob(job({ sha }), deps(), { attempt: { number: 2, max: 5 } })).toMatchObject({ status: "ran" });
     const [run] = await listRuns();
     expect(run).toMatchObject({ result: "applied", attempt: 2, added: 300, resumedFiles: staged, resumedBytes: staged * 1000 });
-    // What was not staged came by the usual rule; the staged files were not downloaded again as blobs.
-    const blobs = github.requests.slice(mark).filter((r) => /\/git\/blobs\//.test(r.path));
-    expect(blobs.length).toBeLessThanOrEqual(300 - staged);
+    // What was not staged came by the usual rule (chooseFetchMethod): more than 40 files as one tarball, else as
+    // their blobs alone.
+    const downloads = github.requests.slice(mark);
+    const blobs = downloads.filter((r) => /\/git\/blobs\//.test(r.path));
+    const tarballs = downloads.filter((r) => /\/_codeload\//.test(r.path));
+    if (300 - staged > 40) expect([run!.fetchMethod, tarballs.length, blobs.length]).toEqual(["tarball", 1, 0]);
+    else expect([run!.fetchMethod, tarballs.length, blobs.length]).toEqual(["blobs", 0, 300 - staged]);
     expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root))).toEqual([]);
     expect((await readdir(fx.workspaceDir)).filter((n) => n.startsWith(".funcspace-sync-"))).toEqual([]);
   });

@@ -171,6 +171,13 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
   /** The entry being read: its staged file once opened (large files stream straight to disk). */
   let current: { file: string | undefined } | undefined;
   let batch: { entries: SmallFile[]; buffer: ArrayBuffer; bytes: number } | undefined;
+  /**
+   * Set once the archive has ended, read whole or failed. A failed pipeline rejects at once, while the parser
+   * may still be inside a chunk, waiting on a callback's promise (back-pressure, a large file's open): when that
+   * settles it goes on through the chunk's remaining entries. Those must start nothing: the caller may have
+   * removed the staging, reset it for a retry, or handed it to the next run (resume-staging.ts) by then.
+   */
+  let closed = false;
   // Checked repository paths under an absolute folder: joined as strings (path.join normalises, for nothing),
   // onto one shared prefix (each staged path is then one short concatenation, kept until the apply).
   const base = `${options.staging.dir}/`;
@@ -228,10 +235,15 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
       // Both callbacks answer without a promise when they have nothing to wait for (most entries): an
       // `await` per entry, twice, over 10,000 entries, is measurable.
       open: (entry) => {
-        if (!selection.want(entry)) return undefined;
+        if (closed || !selection.want(entry)) return undefined;
         if (entry.size > SMALL_FILE_BYTES) {
           return (async () => {
             const { file, value: handle } = await createStaged(options.staging, entry.path, (at) => open(at, "wx", fileMode(entry.executable)));
+            if (closed) {
+              // Opened after the archive failed: nothing may be written into it (see `closed`).
+              await handle.close();
+              throw new Error("the archive ended while a file was being opened");
+            }
             current = { file };
             return handle.createWriteStream();
           })();
@@ -240,6 +252,7 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
         return "memory";
       },
       close: (entry, sha, kept, memory) => {
+        if (closed) throw new Error("the archive ended");
         if (failure !== undefined) throw failure;
         // A file kept in memory has no blob id yet: its writer thread hashes it (checked when the batch is back).
         if (sha !== undefined) selection.seen?.(entry, sha);
@@ -275,8 +288,10 @@ async function writeTarball(input: Awaited<ReturnType<RepositorySource["getTarba
     if (failure !== undefined) throw failure;
     return summary;
   } finally {
-    // No write left running once this returns or throws (the staging folder may be removed next).
-    await Promise.all(pendingWrites);
+    // No write left running once this returns or throws (the staging folder may be removed next): none starts
+    // from here on, and a batch started while the first ones were awaited is awaited too.
+    closed = true;
+    while (pendingWrites.size > 0) await Promise.all(pendingWrites);
   }
 }
 

@@ -8,7 +8,7 @@ import { hashGitBlob } from "./git-blob.js";
 import { isOwnerGone, keepFailedStaging } from "./resume-staging.js";
 import { createStaging, currentOwner, OWNER_FILE, readOwner, stagedFile, type StagingOwner } from "./staging.js";
 import { SyncCancelledError, SyncError, UnsafeRepositoryError } from "./sync-error.js";
-import { AppError } from "../errors.js";
+import { AppError, FolderLockedError, LeaseLostError } from "../errors.js";
 
 describe("isOwnerGone: whose staging a run may adopt", () => {
   const self: StagingOwner = { host: "here", pid: process.pid };
@@ -91,56 +91,49 @@ describe("keepFailedStaging: what a failed run leaves to the next one", () => {
     return { owner, staging };
   }
   const exists = (dir: string) => stat(dir).then(() => true, () => false);
-  const cancelled = (error: SyncCancelledError) => {
-    const controller = new AbortController();
-    controller.abort(error);
-    return controller.signal;
-  };
 
+  const keep = { resumable: true };
   it.each([
     ["the network (a fetch step that threw a plain error)", () => new SyncError("fetch", { cause: new TypeError("fetch failed") })],
     ["GitHub answering 5xx after retries", () => new SyncError("fetch", { cause: new AppError(503, "github_unavailable", "GitHub did not deliver") })],
     ["content that did not match the tree (a fresh download may not repeat it)", () => new SyncError("fetch", { cause: new UnsafeRepositoryError("mismatch", { reason: "content_mismatch" }) })],
   ])("released after %s: this same process's next run may adopt it", async (_, failure) => {
     const { owner, staging } = await failedRun();
-    expect(await keepFailedStaging(staging, owner, failure())).toBe("released");
+    expect(await keepFailedStaging(staging, owner, failure(), keep)).toBe("released");
     const record = await readOwner(staging.dir);
     expect(record).toMatchObject({ ...owner, released: true });
     expect(isOwnerGone(record!, owner)).toBe(true);
     expect(await exists(path.join(staging.dir, "f0.txt"))).toBe(true);
   });
 
-  it("released after a shutdown or a lost lease (a resumable cancel), removed after a disconnect", async () => {
-    const shutdown = new SyncCancelledError("The sync was cancelled: shutting down.");
-    let run = await failedRun();
-    expect(await keepFailedStaging(run.staging, run.owner, new SyncError("fetch", { cause: shutdown }), { abortSignal: cancelled(shutdown) })).toBe("released");
-
-    const disconnect = new SyncCancelledError("The sync was cancelled: the repository was disconnected.", { resumable: false });
-    run = await failedRun();
-    expect(await keepFailedStaging(run.staging, run.owner, new SyncError("fetch", { cause: disconnect }), { abortSignal: cancelled(disconnect) })).toBe("removed");
-    expect(await exists(run.staging.dir)).toBe(false);
-    // Told by the error alone too (the signal not passed).
-    run = await failedRun();
-    expect(await keepFailedStaging(run.staging, run.owner, new SyncError("apply", { cause: disconnect }))).toBe("removed");
-    expect(await exists(run.staging.dir)).toBe(false);
+  it.each([
+    ["the repository breaks a rule (every run of that commit fails the same way)", () => new SyncError("fetch", { cause: new UnsafeRepositoryError("too big", { reason: "file_too_large" }) }), keep],
+    ["the repository or a blob is gone (404)", () => new SyncError("fetch", { cause: new AppError(404, "not_found", "gone") }), keep],
+    ["the lease was lost (another holder is live)", () => new SyncError("apply", { cause: new LeaseLostError("lost") }), keep],
+    ["the CLI's folder lock was taken", () => new SyncError("fetch", { cause: new FolderLockedError("taken") }), keep],
+    ["the run was cancelled (a disconnect, a shutdown)", () => new SyncError("fetch", { cause: new SyncCancelledError("The sync was cancelled.") }), keep],
+    ["its files came from the tarball of a truncated tree (no run resumes from those)", () => new SyncError("apply", { cause: new TypeError("fetch failed") }), { resumable: false }],
+  ])("removed when %s", async (_, failure, options) => {
+    const { owner, staging } = await failedRun();
+    expect(await keepFailedStaging(staging, owner, failure(), options)).toBe("removed");
+    expect(await exists(staging.dir)).toBe(false);
   });
 
-  it.each([
-    ["the repository breaks a rule", () => new SyncError("fetch", { cause: new UnsafeRepositoryError("too big", { reason: "file_too_large" }) })],
-    ["the repository or a blob is gone (404)", () => new SyncError("fetch", { cause: new AppError(404, "not_found", "gone") })],
-  ])("removed when %s: every run of that commit fails the same way", async (_, failure) => {
+  it("removed when the run's signal was aborted, whatever the error says", async () => {
     const { owner, staging } = await failedRun();
-    expect(await keepFailedStaging(staging, owner, failure())).toBe("removed");
+    const controller = new AbortController();
+    controller.abort(new Error("shutting down"));
+    expect(await keepFailedStaging(staging, owner, new TypeError("terminated"), { ...keep, abortSignal: controller.signal })).toBe("removed");
     expect(await exists(staging.dir)).toBe(false);
   });
 
   it("removed when it holds no whole file, or when it can no longer be marked (gone already)", async () => {
     let run = await failedRun(0);
-    expect(await keepFailedStaging(run.staging, run.owner, new Error("network"))).toBe("removed");
+    expect(await keepFailedStaging(run.staging, run.owner, new Error("network"), keep)).toBe("removed");
     expect(await exists(run.staging.dir)).toBe(false);
     run = await failedRun();
     await rm(run.staging.dir, { recursive: true });
-    expect(await keepFailedStaging(run.staging, run.owner, new Error("network"))).toBe("removed");
+    expect(await keepFailedStaging(run.staging, run.owner, new Error("network"), keep)).toBe("removed");
     expect(await exists(path.join(run.staging.dir, OWNER_FILE))).toBe(false);
   });
 });

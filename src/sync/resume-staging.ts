@@ -1,6 +1,6 @@
 // Resume (issue 23): a run killed after its download (or during it, or during its renames) leaves its staging
 // folder behind, full of files it fetched and checked; so does a run that failed for a reason another attempt
-// may not meet (the network, a GitHub 5xx, a shutdown: `keepFailedStaging` below). The next run adopts what is
+// may not meet (the network, a GitHub 5xx: `keepFailedStaging` below). The next run adopts what is
 // still worth keeping instead of downloading it again, and fetches only the rest.
 //
 // What proves a staged file whole and right: its content, hashed again here as a git blob, equals a blob id
@@ -33,6 +33,7 @@
 // A file adopted for another path than where it sits moves to a numbered name (one rename).
 import { chmod, mkdir, readdir, rename, rm, unlink } from "node:fs/promises";
 import path from "node:path";
+import { FolderLockedError, LeaseLostError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { isProcessAlive } from "./folder-lock.js";
 import type { FsThreads, HashedFile, StopFlag } from "./fs-threads.js";
@@ -115,30 +116,37 @@ export async function resumeStaging(workspaceDir: string, options: ResumeStaging
 }
 
 /**
- * What a failed run does with its staging: when it holds whole, checked files and the failure is one another
- * attempt may not meet (isPermanentSyncFailure false: the network, a 5xx, a rate limit, a shutdown or a lost
- * lease), it is released to the next run, which adopts it (the queue's retry of the job, the next push or "Sync
- * now"); otherwise it is removed: a repository that breaks a rule is refused again by every run of its commit,
- * and after a disconnect no run of the repository follows, so its files would only sit on the share. Called
- * only once every write of the run has settled. Resolves with what was done.
+ * What a failed run does with its staging. Released to the next run (which adopts it: the queue's retry of the
+ * job, the next push, "Sync now", the CLI's rerun) when all of these hold, else removed:
+ *   - it holds whole, checked files, and they were fetched for a plan made from the tree listing (`resumable`):
+ *     a truncated tree is planned from the tarball itself, which no later run resumes from, so a copy kept at
+ *     each failed attempt would only pile up on the share;
+ *   - the failure is one another attempt may not meet (isPermanentSyncFailure false: the network, a GitHub 5xx
+ *     or rate limit past the retries, a tarball cut on every try, a storage error). A repository that breaks a
+ *     rule is refused again by every run of its commit;
+ *   - the run was not stopped: not cancelled (a disconnect: no run of the repository follows; a shutdown), and
+ *     its tenure not lost (LeaseLostError, FolderLockedError: another holder is live and may be planning now;
+ *     and a run that was stopped may still have a write on its way, see fetch-changes.ts `writeTarball`).
+ * Called once the run's file-system threads were told to stop and its fetch and apply have settled.
  */
 export async function keepFailedStaging(
   staging: Staging,
   owner: StagingOwner,
   failure: unknown,
-  options: { abortSignal?: AbortSignal; logger?: Logger } = {},
+  options: { resumable: boolean; abortSignal?: AbortSignal; logger?: Logger },
 ): Promise<"released" | "removed"> {
   const { abortSignal, logger } = options;
-  // A cancel that no run of this repository follows (a disconnect): nothing to resume.
-  const cancel = abortSignal?.aborted ? abortSignal.reason : failure instanceof SyncError ? failure.cause : failure;
-  const followed = !(cancel instanceof SyncCancelledError && !cancel.resumable);
-  if (staging.files.size > 0 && followed && !isPermanentSyncFailure(failure)) {
+  const cause = failure instanceof SyncError ? failure.cause : failure;
+  const stopped =
+    abortSignal?.aborted === true || cause instanceof SyncCancelledError || cause instanceof LeaseLostError || cause instanceof FolderLockedError;
+  if (options.resumable && staging.files.size > 0 && !stopped && !isPermanentSyncFailure(failure)) {
     try {
       await releaseStaging(staging.dir, owner);
       logger?.info({ staging: path.basename(staging.dir), stagedFiles: staging.files.size }, "sync failed: its staging is kept for the next run to resume from");
       return "released";
-    } catch {
+    } catch (error) {
       // Cannot mark it: a folder nobody may adopt is worth nothing.
+      logger?.warn({ staging: path.basename(staging.dir), code: (error as NodeJS.ErrnoException).code }, "sync could not keep its staging for the next run");
     }
   }
   await staging.remove();

@@ -45,14 +45,8 @@ export class EmptyTargetError extends AppError {
 
 /** The run was cancelled (disconnect, shutdown); the workspace holds whole files only. */
 export class SyncCancelledError extends AppError {
-  /**
-   * Whether a later run may resume from what this one staged (resume-staging.ts `keepFailedStaging`): yes after
-   * a shutdown or a lost lease (the job comes back), no after a disconnect (no run of this repository follows).
-   */
-  readonly resumable: boolean;
-  constructor(reason = "The sync was cancelled.", options: { resumable?: boolean } = {}) {
+  constructor(reason = "The sync was cancelled.") {
     super(409, "sync_cancelled", reason);
-    this.resumable = options.resumable ?? true;
   }
 }
 

@@ -206,6 +206,8 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
     progress("plan");
     let staging: Staging | undefined;
     let failure: { error: unknown } | undefined;
+    /** The plan came from the tree listing, not from the tarball (a truncated tree): what a later run resumes from. */
+    let plannedFromTree = false;
     try {
       const { loaded, plan, traits } = await step("plan", async () => {
         const traits = await probing;
@@ -241,6 +243,7 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
         return { loaded: { origin: loaded.origin, bytesDownloaded: loaded.bytesDownloaded }, plan, traits };
       }, abortSignal);
 
+      plannedFromTree = loaded.origin !== "tarball";
       if (plan.isEmpty && manifest?.commitSha === head.sha) {
         await staging?.remove();
         await step("manifest", async () => {
@@ -344,8 +347,11 @@ export async function syncOnce(request: SyncRequest, deps: SyncDeps, options: Sy
       // failure is one the next attempt may not meet, stays for that attempt to resume from (every write of
       // this run has settled by now: the fetch and the apply wait for theirs before they throw).
       const leftover = staging as Staging | undefined;
-      if (leftover && failure) await keepFailedStaging(leftover, owner, failure.error, { abortSignal, logger: deps.logger }).catch(() => undefined);
-      else await leftover?.remove().catch(() => undefined);
+      if (leftover && failure) {
+        // No file-system thread starts another write into it from here on.
+        stop.stop();
+        await keepFailedStaging(leftover, owner, failure.error, { resumable: plannedFromTree, abortSignal, logger: deps.logger }).catch(() => undefined);
+      } else await leftover?.remove().catch(() => undefined);
     }
 
     function outcome(

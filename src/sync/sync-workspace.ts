@@ -97,7 +97,7 @@ async function runOnce(
   const watch = setInterval(() => {
     void currentConnection(job, deps, abortSignal)
       .then((still) => {
-        if (!still) disconnected.abort(new SyncCancelledError("The sync was cancelled: the repository was disconnected.", { resumable: false }));
+        if (!still) disconnected.abort(new SyncCancelledError("The sync was cancelled: the repository was disconnected."));
       })
       .catch(() => undefined);
   }, everyMs);
