@@ -5,7 +5,7 @@
 // sync, and a disconnect that cancels a running sync. Finally everything the scenario produced — log lines,
 // HTTP response bodies, every entity of every table, queue messages — is searched for the tokens and the
 // webhook secrets.
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Octokit } from "@octokit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ import { QUEUES, TABLES, poisonQueueName } from "../src/azure/resources.js";
 import { SyncRunStore, type SyncRunRecord } from "../src/azure/sync-run-store.js";
 import type { ConnectionRecord } from "../src/connection/connection-record.js";
 import { DEFAULT_WORKSPACE_ID } from "../src/connection/connection-record.js";
+import { OWNER_FILE } from "../src/sync/staging.js";
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from "./support/github-stand-in/index.js";
 import { classicToken, fineGrainedToken } from "./support/pat-tokens.js";
 import { startTestHost, type TestHost } from "./support/test-host.js";
@@ -183,6 +184,14 @@ describe("PAT connections end to end", () => {
     expect(await hooks(tokenC)).toHaveLength(1);
     const readOnly = await api("PUT", "/api/workspace/files/workflows/local.ts", undefined);
     expect(readOnly.status).toBe(409);
+    // What a failed sync kept to resume from (released), and a staging whose run is not over (not released).
+    const released = path.join(host.workspaceDir, ".funcspace-sync-0000aaaa");
+    const live = path.join(host.workspaceDir, ".funcspace-sync-0000bbbb");
+    for (const [dir, owner] of [[released, { host: "h", pid: 1, generation: 3, released: true }], [live, { host: "h", pid: 1, generation: 3 }]] as const) {
+      await mkdir(path.join(dir, "workflows"), { recursive: true });
+      await writeFile(path.join(dir, "workflows/staged.ts"), "export default 'staged';\n");
+      await writeFile(path.join(dir, OWNER_FILE), JSON.stringify(owner));
+    }
 
     const disconnected = await api("DELETE", "/api/github/connection");
     expect(disconnected.status).toBe(200);
@@ -191,6 +200,10 @@ describe("PAT connections end to end", () => {
     expect(await secretFile()).toEqual({});
     expect(await record()).toBeUndefined();
     expect((await runs())[0]).toMatchObject({ trigger: "disconnect", result: "disconnected", connectionId: connection.connectionId });
+    // Nothing would adopt the released staging now: it is gone; the other is a run's, and stays.
+    expect(await readdir(host.workspaceDir)).not.toContain(path.basename(released));
+    expect(await readdir(host.workspaceDir)).toContain(path.basename(live));
+    await rm(live, { recursive: true });
     expect(await readTree(host.workspaceDir)).toEqual(filesBefore);
 
     const write = await host.fetch("/api/workspace/files/workflows/local.ts", { method: "PUT", body: "export default 'mine';\n" });

@@ -3,11 +3,13 @@
 // created (a failure is reported, not fatal), remove the connection record — the workspace is writable on
 // the very next request, and a running sync sees the record gone and stops before its next file
 // (src/sync/sync-workspace.ts watches it) — delete the connection's secrets, and record a "disconnected"
-// event in the sync-run history. The workspace files stay as they are.
+// event in the sync-run history. The workspace files stay as they are; what failed syncs kept hidden in it to
+// resume from (src/sync/resume-staging.ts) goes, as nothing would adopt it now.
 import { TABLES } from "../../src/azure/resources.js";
 import { SyncRunStore, type SyncRunRecord } from "../../src/azure/sync-run-store.js";
 import { DEFAULT_WORKSPACE_ID } from "../../src/connection/connection-record.js";
 import { NotFoundError } from "../../src/errors.js";
+import { removeReleasedStagings } from "../../src/sync/resume-staging.js";
 import { createOctokit } from "../create-octokit.js";
 import type { AbortOptions } from "../github-app-deps.js";
 import type { GitHubRuntime } from "../github-runtime.js";
@@ -54,6 +56,11 @@ export async function disconnectGitHub(
   // moment, or the run would fail on a missing secret instead of stopping cleanly.
   const runs = new SyncRunStore(deps.storage.table(TABLES.syncRuns));
   const stoppedSync = record.state === "Syncing" ? await waitForRunToStop(runs, record.connectionId, log) : undefined;
+
+  // What failed syncs kept for the next one to resume from: no sync of this repository follows now.
+  await removeReleasedStagings(deps.config.workspaceDir, { logger: log }).catch((error: unknown) =>
+    log.warn({ err: error }, "disconnect could not list the workspace for kept sync stagings"),
+  );
 
   for (const name of [record.tokenSecretName, record.webhookSecretName]) {
     if (!name) continue;

@@ -153,6 +153,34 @@ export async function keepFailedStaging(
   return "removed";
 }
 
+/**
+ * Removes the stagings failed runs released (keepFailedStaging) from the workspace root: once no run of the
+ * repository will follow (a disconnect), nothing would ever adopt them, and they hold files of a commit that
+ * was never applied. A folder is judged by its owner record alone: a live run's staging is never released.
+ * Resolves with the names removed; a folder that cannot be removed is logged and left (the next run's plan
+ * removes it as a leftover).
+ */
+export async function removeReleasedStagings(workspaceDir: string, options: { logger?: Logger } = {}): Promise<string[]> {
+  const names = await readdir(workspaceDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!STAGING_NAME.test(name)) continue;
+    const dir = path.join(workspaceDir, name);
+    if ((await readOwner(dir))?.released !== true) continue;
+    try {
+      await rm(dir, { recursive: true, force: true });
+      removed.push(name);
+    } catch (error) {
+      options.logger?.warn({ staging: name, code: (error as NodeJS.ErrnoException).code }, "a released sync staging could not be removed");
+    }
+  }
+  if (removed.length > 0) options.logger?.info({ stagings: removed }, "removed the stagings failed syncs had kept to resume from");
+  return removed;
+}
+
 /** Whether a staging folder's owner can no longer write in it (see the top of this file). */
 export function isOwnerGone(owner: StagingOwner, self: StagingOwner): boolean {
   if (owner.released === true) return true;
