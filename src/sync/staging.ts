@@ -15,7 +15,7 @@
 // case-insensitive share, a retried download) falls back to a numbered file in a reserved sub-folder.
 import { randomUUID } from "node:crypto";
 import { stat as statCallback, writeFile as writeFileCallback } from "node:fs";
-import { mkdir, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { promisify } from "node:util";
 import path from "node:path";
@@ -103,14 +103,16 @@ export async function writeOwner(dir: string, owner: StagingOwner): Promise<void
 }
 
 /**
- * Hands a failed run's staging over to the next run: its owner record, rewritten with `released`. Only once no
- * write of the run is left running (fetch-changes.ts and apply-plan.ts settle every write before they throw),
- * and never during a run of the same workspace: runs are serialised (lease, folder lock), so no one reads the
- * record while it is rewritten. A record torn by a crash here is no owner at all: the folder is then a plain
- * leftover, removed by the next plan.
+ * Hands a failed run's staging over to the next run: its owner record, replaced by one with `released`. Only once
+ * no write of the run is left running (fetch-changes.ts and apply-plan.ts settle every write before they throw)
+ * and the run still held its tenure (resume-staging.ts `keepFailedStaging`), so no other run of the workspace
+ * is going on. Written beside and renamed over the record, so a reader sees the old record or the new one,
+ * never a torn one (a temp file a crash leaves is a stray file the adopting run deletes).
  */
 export async function releaseStaging(dir: string, owner: StagingOwner): Promise<void> {
-  await writeOwner(dir, { ...owner, released: true });
+  const temp = path.join(dir, `${OWNER_FILE}.${randomUUID().slice(0, 8)}`);
+  await writeFile(temp, `${JSON.stringify({ ...owner, released: true, since: new Date().toISOString() })}\n`);
+  await rename(temp, path.join(dir, OWNER_FILE));
 }
 
 /** The owner a staging folder names, or undefined when it names none (killed before it was written, or not one). */
