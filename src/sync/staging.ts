@@ -99,7 +99,12 @@ export function currentOwner(tenure: { generation?: number; lock?: string } = {}
 }
 
 export async function writeOwner(dir: string, owner: StagingOwner): Promise<void> {
-  await writeFile(path.join(dir, OWNER_FILE), `${JSON.stringify({ ...owner, since: new Date().toISOString() })}\n`);
+  await writeFile(path.join(dir, OWNER_FILE), ownerRecord(owner));
+}
+
+/** The owner record's text: the owner and since when. */
+function ownerRecord(owner: StagingOwner): string {
+  return `${JSON.stringify({ ...owner, since: new Date().toISOString() })}\n`;
 }
 
 /**
@@ -111,7 +116,7 @@ export async function writeOwner(dir: string, owner: StagingOwner): Promise<void
  */
 export async function releaseStaging(dir: string, owner: StagingOwner): Promise<void> {
   const temp = path.join(dir, `${OWNER_FILE}.${randomUUID().slice(0, 8)}`);
-  await writeFile(temp, `${JSON.stringify({ ...owner, released: true, since: new Date().toISOString() })}\n`);
+  await writeFile(temp, ownerRecord({ ...owner, released: true }));
   await rename(temp, path.join(dir, OWNER_FILE));
 }
 
