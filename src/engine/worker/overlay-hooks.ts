@@ -35,7 +35,10 @@ export async function load(url, context, next) {
         throw error;
       }
       const format = context.format ?? formatOf(path);
-      if (format) return { format, source: content, shortCircuit: true };
+      // A copy: Node 24 transfers a returned source's ArrayBuffer to the loading thread, and the draft's files
+      // arrive as views on one shared buffer (the runner's IPC message): handing a view over would detach the
+      // others (DataCloneError at the next file), and a second load of this one.
+      if (format) return { format, source: content.slice(), shortCircuit: true };
     }
   }
   return next(url, context);
