@@ -220,7 +220,10 @@ describe("runSyncJob", () => {
     const sha = await fx.repo.commit(changes);
     // The download and its two retries inside the run (fetch-changes.ts) are cut at the same byte.
     github.faults.dropTarballAfter(120_000, { count: 3 });
-    const first = await runSyncJob(job({ sha }), deps(), { attempt: { number: 1, max: 5 } }).catch((e: unknown) => e);
+    // The production lease (renewed every 15 s): this file's 200 ms renewals can miss under a loaded machine's
+    // Azurite, and a lost lease rightly removes the staging (a stopped run), which is not what is tested here.
+    const resumeDeps = () => deps({ lease: { ttlMs: 60_000 } });
+    const first = await runSyncJob(job({ sha }), resumeDeps(), { attempt: { number: 1, max: 5 } }).catch((e: unknown) => e);
     expect(first).toBeInstanceOf(Error);
     expect((await listRuns())[0]).toMatchObject({ result: "failed", attempt: 1, errorStep: "fetch" });
     const left = (await readdir(fx.workspaceDir)).filter((n) => n.startsWith(".funcspace-sync-"));
@@ -229,7 +232,7 @@ describe("runSyncJob", () => {
     expect(staged, "precondition: the cut fell after some whole files").toBeGreaterThan(0);
 
     const mark = github.requests.length;
-    expect(await runSyncJob(job({ sha }), deps(), { attempt: { number: 2, max: 5 } })).toMatchObject({ status: "ran" });
+    expect(await runSyncJob(job({ sha }), resumeDeps(), { attempt: { number: 2, max: 5 } })).toMatchObject({ status: "ran" });
     const [run] = await listRuns();
     expect(run).toMatchObject({ result: "applied", attempt: 2, added: 300, resumedFiles: staged, resumedBytes: staged * 1000 });
     // What was not staged came by the usual rule (chooseFetchMethod): more than 40 files as one tarball, else as
