@@ -1,20 +1,24 @@
-# funcspace: the Azure Functions app (Node 22, v4 programming model) in one image for every setting:
+# funcspace: the Azure Functions app (Node 24, v4 programming model) in one image for every setting:
 # docker compose (dev and prod) and Azure (Function App, Linux container). `func init --docker-only` layout,
 # built in stages so the shipped image holds production dependencies, dist/, host.json and the built UI only.
 #
-# Node 22: Node 20 reached end of life in April 2026, and package.json's engines ("^22.13.0 || >=24") is what the
-# whole dependency tree supports. Every stage is Debian 12 (bookworm) with the same Node major.
-# Base: mcr.microsoft.com/azure-functions/node:4-node22 (Azure/azure-functions-docker README: "4-node22", Debian
-# 12; Node from NodeSource's 22.x), not the -appservice variant. This one runs the Functions host from a short
+# Node 24: the Active LTS line (maintained to April 2028; Node 22 ends in April 2027, Node 20 ended in April 2026),
+# GA on Functions (Azure/azure-functions-nodejs-worker README: "GA | 26, 24, 22"; PR #809), and where the
+# platform's telemetry costs least (AsyncLocalStorage without promise hooks: BENCHMARKS.md, issue 24). The test
+# suite runs on it (docker/README.md, Supply chain). package.json's engines ("^22.13.0 || >=24") admits it.
+# Base: mcr.microsoft.com/azure-functions/node:4-node24 (the Functions host with Node 24), not the -appservice
+# variant. This one runs the Functions host from a short
 # start script (CA certificates, then the host), runs no sshd with the variant's well-known root password, does
 # not copy the environment (connection strings) into /etc/profile, and does not take over PORT (src/config.ts
 # reads PORT for the local host). The cost: no portal SSH console in Azure. Remote debugging is ours:
 # docker/entrypoint.sh maps ENABLE_DEBUGGING to the Node inspector. Size estimate (base + layers): docker/README.md.
+# The build stages are Debian 12 (bookworm); what they hand to the runtime stage is JavaScript only (no production
+# dependency ships a native addon: test/containers.test.ts), so the base's Debian release does not have to match.
 
-ARG FUNCTIONS_BASE=mcr.microsoft.com/azure-functions/node:4-node22
+ARG FUNCTIONS_BASE=mcr.microsoft.com/azure-functions/node:4-node24
 
 # --- build: dev dependencies, TypeScript to dist/, the web UI to web/dist ---------------------------------------
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # No install scripts: the repo allows none it has not reviewed (package.json "allowScripts"), and nothing the
@@ -24,7 +28,7 @@ COPY . .
 RUN npm run build && sh docker/build-web.sh && sh docker/collect-app.sh /out
 
 # --- deps: production dependencies only ---------------------------------------------------------------------------
-FROM node:22-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /deps
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force

@@ -3,13 +3,13 @@
 // Dockerfile through a Dockerfile linter and parser, the entry step and the image's file list by running the real
 // scripts, and consistency: every variable src/config.ts needs is set or defaulted in each compose file and the
 // image, ports and debug wiring agree everywhere, every port is published on loopback, and each file's sign-in mode
-// passes the app's start-up check (src/auth/check-auth-deployment.ts). The supply chain: every stage on Node 22, package.json's
+// passes the app's start-up check (src/auth/check-auth-deployment.ts). The supply chain: every stage on Node 24, package.json's
 // engines agreeing with every locked package's, the publish workflow's actions pinned by commit and its digest summary (run for
 // real) naming the template's imageDigest parameter. Building the image and starting the containers are not proven
 // here: .github/workflows/publish-image.yml does both before it pushes.
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -342,11 +342,11 @@ describe("Dockerfile", () => {
     expect(lintDockerfile("FROM\nEXPOSE port\n").length).toBeGreaterThan(0);
   });
 
-  it("builds in stages on Microsoft's Functions Node 22 image and ships only the runtime files", () => {
+  it("builds in stages on Microsoft's Functions Node 24 image and ships only the runtime files", () => {
     const stages = dockerfile.getFROMs().map((from) => from.getBuildStage());
     expect(stages).toEqual(["build", "deps", "runtime"]);
     const baseArg = /ARG FUNCTIONS_BASE=(\S+)/.exec(dockerfileText)?.[1];
-    expect(baseArg).toBe("mcr.microsoft.com/azure-functions/node:4-node22");
+    expect(baseArg).toBe("mcr.microsoft.com/azure-functions/node:4-node24");
     expect(dockerfile.getFROMs().at(-1)?.getImage()).toBe("${FUNCTIONS_BASE}");
     expect(dockerfileText).toMatch(/npm ci --ignore-scripts/);
     expect(dockerfileText).toMatch(/npm ci --omit=dev/);
@@ -365,15 +365,23 @@ describe("Dockerfile", () => {
     ]);
   });
 
-  it("runs Node 22 in every stage, on Debian 12, a major package.json's engines admits", () => {
+  it("runs Node 24 in every stage, a major package.json's engines admits, and hands the runtime no native addon", () => {
     const images = dockerfile.getFROMs().map((from) => from.getImage());
     const baseArg = /ARG FUNCTIONS_BASE=(\S+)/.exec(dockerfileText)?.[1] ?? "";
-    // The Functions image names its Node major in the tag (4-node22); the build stages use Node's own image.
+    // The Functions image names its Node major in the tag (4-node24); the build stages use Node's own image.
     const majors = images.map((image) => (image === "${FUNCTIONS_BASE}" ? baseArg : (image ?? ""))).map((image) => /node:(?:4-node)?(\d+)/.exec(image)?.[1]);
-    expect(majors).toEqual(["22", "22", "22"]);
-    expect(images.slice(0, 2)).toEqual(["node:22-bookworm-slim", "node:22-bookworm-slim"]); // bookworm: the Functions node22 image is Debian 12 too
-    expect(semver.intersects(packageJson.engines.node, "22.x")).toBe(true);
+    expect(majors).toEqual(["24", "24", "24"]);
+    expect(images.slice(0, 2)).toEqual(["node:24-bookworm-slim", "node:24-bookworm-slim"]);
+    expect(semver.intersects(packageJson.engines.node, "24.x")).toBe(true);
     expect(semver.intersects(packageJson.engines.node, "20.x"), "Node 20 reached end of life in April 2026").toBe(false);
+    // The deps stage's node_modules (built on Debian 12) runs on the Functions image, whatever its Debian release:
+    // true only while no production dependency is a native addon (a .node binary, or one built by node-gyp).
+    const productionPackages = execFileSync("npm", ["ls", "--omit=dev", "--all", "--parseable"], { encoding: "utf8", maxBuffer: 1 << 26 })
+      .split("\n")
+      .filter((dir) => dir.includes(`${path.sep}node_modules${path.sep}`));
+    expect(productionPackages.length).toBeGreaterThan(50);
+    const native = productionPackages.filter((dir) => existsSync(path.join(dir, "binding.gyp")) || hasNodeBinary(dir));
+    expect(native).toEqual([]);
   });
 
   it("sets the Functions host's and the app's container defaults", () => {
@@ -848,3 +856,13 @@ describe("npm run init-workspace", () => {
     }
   });
 });
+
+/** Whether a package folder holds a compiled addon (`*.node`), outside its own nested node_modules. */
+function hasNodeBinary(dir: string): boolean {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules") continue;
+    if (entry.isFile() && entry.name.endsWith(".node")) return true;
+    if (entry.isDirectory() && hasNodeBinary(path.join(dir, entry.name))) return true;
+  }
+  return false;
+}
