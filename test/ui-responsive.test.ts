@@ -140,14 +140,15 @@ describe.each(WIDTHS)("at %i px", (width) => {
     await page.keyboard.press("Tab");
     expect(await focusedWithin(page, "#main-menu")).toBe(true);
     await page.keyboard.press("Escape");
-    expect(await nav.getByRole("link", { name: "Workflows" }).isVisible()).toBe(false);
+    await expect.poll(() => nav.getByRole("link", { name: "Workflows" }).isVisible(), { timeout: 5_000 }).toBe(false);
     expect(await menu.getAttribute("aria-expanded")).toBe("false");
     expect(await focusedName(page)).toBe("Menu");
     // A link followed from the menu closes it.
     await page.keyboard.press("Enter");
     await nav.getByRole("link", { name: "Runs" }).click();
     await page.waitForURL("**/runs");
-    expect(await nav.getByRole("link", { name: "Workflows" }).isVisible()).toBe(false);
+    // The URL changes before the menu's closing renders: waited for, not sampled once (a loaded CI run saw it open).
+    await expect.poll(() => nav.getByRole("link", { name: "Workflows" }).isVisible(), { timeout: 5_000 }).toBe(false);
   }, 60_000);
 
   it("keeps the editor's file tree beside the code, or in a drawer when narrow", async () => {
