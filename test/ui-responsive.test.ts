@@ -142,7 +142,7 @@ describe.each(WIDTHS)("at %i px", (width) => {
     await page.keyboard.press("Escape");
     await expect.poll(() => nav.getByRole("link", { name: "Workflows" }).isVisible(), { timeout: 5_000 }).toBe(false);
     expect(await menu.getAttribute("aria-expanded")).toBe("false");
-    expect(await focusedName(page)).toBe("Menu");
+    await expect.poll(() => focusedName(page), { timeout: 5_000 }).toBe("Menu");
     // A link followed from the menu closes it.
     await page.keyboard.press("Enter");
     await nav.getByRole("link", { name: "Runs" }).click();
@@ -181,7 +181,8 @@ describe.each(WIDTHS)("at %i px", (width) => {
     await page.keyboard.press("Escape");
     await tree.waitFor({ state: "hidden" });
     expect(await toggle.getAttribute("aria-expanded")).toBe("false");
-    expect(await focusedName(page)).toBe("Files");
+    // The focus goes back once the closed drawer has rendered (an effect): waited for, like the opening's.
+    await expect.poll(() => focusedName(page), { timeout: 5_000 }).toBe("Files");
 
     // Opening a file from the drawer closes it, with the focus back on the toggle.
     await page.keyboard.press("Enter");
@@ -197,7 +198,7 @@ describe.each(WIDTHS)("at %i px", (width) => {
     await page.keyboard.press("Enter");
     await page.getByRole("tab", { name: "hello.ts" }).waitFor();
     await tree.waitFor({ state: "hidden" });
-    expect(await focusedName(page)).toBe("Files");
+    await expect.poll(() => focusedName(page), { timeout: 5_000 }).toBe("Files");
 
     // Tabbing out of the open drawer closes it too (it is not modal, so it must not linger over the page).
     await page.keyboard.press("Enter");
@@ -248,13 +249,13 @@ describe.each(WIDTHS)("at %i px", (width) => {
     await toggle.focus();
     await page.keyboard.press("Enter");
     await list.getByRole("link", { name: /hello/ }).waitFor();
-    expect(await focusedWithin(page, "#workflows-list")).toBe(true);
+    await expect.poll(() => focusedWithin(page, "#workflows-list"), { timeout: 5_000 }).toBe(true);
     await screenshot(page, `workflows-drawer-${width}`);
     expect(await seriousViolations(page)).toEqual([]);
     await page.keyboard.press("Escape");
     await list.waitFor({ state: "hidden" });
     // The toggle has the focus back, and says that a file failed to load (the list of failures is in the drawer).
-    expect(await focusedName(page)).toBe("All workflows1 failed");
+    await expect.poll(() => focusedName(page), { timeout: 5_000 }).toBe("All workflows1 failed");
 
     // Choosing a workflow closes the drawer and shows it.
     await page.keyboard.press("Enter");
