@@ -37,8 +37,9 @@ export async function load(url, context, next) {
       const format = context.format ?? formatOf(path);
       // A copy: Node 24 transfers a returned source's ArrayBuffer to the loading thread, and the draft's files
       // arrive as views on one shared buffer (the runner's IPC message): handing a view over would detach the
-      // others (DataCloneError at the next file), and a second load of this one.
-      if (format) return { format, source: content.slice(), shortCircuit: true };
+      // others (DataCloneError at the next file), and a second load of this one. (A typed array's constructor
+      // copies whatever view it is given; a Buffer's slice() would not.)
+      if (format) return { format, source: new Uint8Array(content), shortCircuit: true };
     }
   }
   return next(url, context);
