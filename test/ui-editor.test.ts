@@ -99,7 +99,7 @@ describe("script editor and workflows (US-4)", () => {
     await page.getByRole("treeitem", { name: "greet.ts" }).click();
     await page.getByRole("button", { name: "Rename" }).click();
     await page.getByLabel("New path").fill("flows/welcome.ts");
-    await page.getByRole("button", { name: "Rename", exact: true }).last().click();
+    await page.getByRole("dialog", { name: /^Rename or move / }).getByRole("button", { name: "Rename", exact: true }).click();
     await page.getByRole("treeitem", { name: "welcome.ts" }).waitFor();
     expect(await exists("flows/welcome.ts")).toBe(true);
     expect(await exists("workflows/greet.ts")).toBe(false);

@@ -292,7 +292,7 @@ describe("Propose changes in the editor (issue 21)", () => {
     await page.getByRole("treeitem", { name: "README.md" }).click();
     await page.getByRole("button", { name: "Rename", exact: true }).click();
     await page.getByLabel("New path").fill("docs/readme.md");
-    await page.getByRole("button", { name: "Rename", exact: true }).last().click();
+    await page.getByRole("dialog", { name: /^Rename or move / }).getByRole("button", { name: "Rename", exact: true }).click();
     await page.getByRole("tab", { name: "readme.md" }).waitFor(SLOW);
     await expect.poll(() => changedPaths(page), SLOW).toEqual(["README.md", "docs/readme.md", "flows/hello.ts"]);
     await page.getByTestId("changes-panel").getByText("(renamed from README.md)").waitFor();

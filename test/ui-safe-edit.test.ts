@@ -157,17 +157,18 @@ describe("safe editing", () => {
     await page.getByRole("treeitem", { name: "a.ts" }).click();
     await page.getByRole("button", { name: "Rename", exact: true }).click();
     await page.getByLabel("New path").fill("rename/b.ts");
-    await page.getByRole("button", { name: "Rename", exact: true }).last().click();
+    await page.getByRole("dialog", { name: /^Rename or move / }).getByRole("button", { name: "Rename", exact: true }).click();
 
     const confirm = page.getByRole("dialog", { name: "rename/b.ts already exists" });
     await confirm.getByText("There is already a file at rename/b.ts").waitFor();
     const wording = (await confirm.textContent()) ?? "";
     expect(wording).not.toMatch(/"overwrite"|Send /);
-    // Cancel goes back to the path, nothing moved.
+    // Cancel goes back to the path, nothing moved. (The path's dialog is mounted anew: its button is found inside
+    // it, not as the page's last "Rename", which before it renders is the toolbar's, under the modal.)
     await confirm.getByRole("button", { name: "Cancel" }).click();
     expect(await page.getByLabel("New path").inputValue()).toBe("rename/b.ts");
     expect(await onDisk("rename/b.ts")).toBe("export const b = 2;\n");
-    await page.getByRole("button", { name: "Rename", exact: true }).last().click();
+    await page.getByRole("dialog", { name: /^Rename or move / }).getByRole("button", { name: "Rename", exact: true }).click();
     await confirm.getByRole("button", { name: "Overwrite" }).click();
     await confirm.waitFor({ state: "detached" });
     expect(await onDisk("rename/b.ts")).toBe("export const a = 1;\n");
