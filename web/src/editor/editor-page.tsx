@@ -60,8 +60,7 @@ export function EditorPage() {
   const runRequest = useStore(runRequests);
   const runRequestsSeen = useRef(runRequests.get().count);
   // On a narrow window the tree is a drawer over the code; opening a file closes it.
-  const files = useDrawer("editor-files", { initialFocus: ['[role="tree"] [tabindex="0"]'] });
-  useEffect(() => files.close(), [model.active]);
+  const files = useDrawer("editor-files", { initialFocus: ['[role="tree"] [tabindex="0"]'], closeOn: model.active });
 
   useEffect(() => {
     void reloadTree();

@@ -10,6 +10,11 @@ import { useNarrowLayout } from "./use-narrow-layout.js";
 export interface DrawerOptions {
   /** Where the focus goes on opening: the first of these selectors found inside the drawer, else its first control. */
   initialFocus?: string[];
+  /**
+   * A value whose change closes the drawer: what was chosen in it (the open file, the workflow). Only a change
+   * does: the first render's value does not, so a drawer opened before the page's effects have run stays open.
+   */
+  closeOn?: unknown;
 }
 
 export interface Drawer {
@@ -62,6 +67,12 @@ export function useDrawer(id: string, options: DrawerOptions = {}): Drawer {
     setOpen(false);
     if (focusInside && isOpen) toggle.current?.focus();
   };
+  const closedOn = useRef(options.closeOn);
+  useEffect(() => {
+    if (Object.is(closedOn.current, options.closeOn)) return;
+    closedOn.current = options.closeOn;
+    close();
+  }, [options.closeOn]);
   const closeOnEscape = (event: KeyboardEvent) => {
     if (event.key !== "Escape" || !isOpen || event.defaultPrevented) return;
     event.preventDefault();

@@ -30,8 +30,7 @@ export function WorkflowsPage() {
   const [fromParams, setFromParams] = useState<{ id: string; params: Record<string, unknown> } | undefined>();
   const history = useRunList({ workflow: selectedName }, { pageSize: 20, enabled: selectedName !== undefined });
   // On a narrow window the list is a drawer; choosing a workflow closes it.
-  const drawer = useDrawer("workflows-list", { initialFocus: ['.workflow-list a[aria-current="page"]', ".workflow-list a"] });
-  useEffect(() => drawer.close(), [selectedName]);
+  const drawer = useDrawer("workflows-list", { initialFocus: ['.workflow-list a[aria-current="page"]', ".workflow-list a"], closeOn: selectedName });
 
   const loadList = async () => {
     setListError(undefined);
