@@ -7,11 +7,11 @@
 # platform's telemetry costs least (AsyncLocalStorage without promise hooks: BENCHMARKS.md, issue 24). The test
 # suite runs on it (docker/README.md, Supply chain). package.json's engines ("^22.13.0 || >=24") admits it.
 # Base: mcr.microsoft.com/azure-functions/node:4-node24 (the Functions host with Node 24), not the -appservice
-# variant. This one runs the Functions host from a short
-# start script (CA certificates, then the host), runs no sshd with the variant's well-known root password, does
-# not copy the environment (connection strings) into /etc/profile, and does not take over PORT (src/config.ts
-# reads PORT for the local host). The cost: no portal SSH console in Azure. Remote debugging is ours:
-# docker/entrypoint.sh maps ENABLE_DEBUGGING to the Node inspector. Size estimate (base + layers): docker/README.md.
+# variant. This one runs the Functions host from a short start script (CA certificates, then the host), runs no
+# sshd with the variant's well-known root password, does not copy the environment (connection strings) into
+# /etc/profile, and does not take over PORT (src/config.ts reads PORT for the local host). The cost: no portal SSH
+# console in Azure. Remote debugging is ours: docker/entrypoint.sh maps ENABLE_DEBUGGING to the Node inspector.
+# Size estimate (base + layers): docker/README.md.
 # The build stages are Debian 12 (bookworm); what they hand to the runtime stage is JavaScript only (no production
 # dependency ships a native addon: test/containers.test.ts), so the base's Debian release does not have to match.
 

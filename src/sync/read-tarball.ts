@@ -73,7 +73,8 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
   // stream holds one chunk ahead). Measured with bench/sync/profile.ts (10,000 files into /dev/shm, medians of
   // 10 syncs, A/B/A/B on a quiet machine): 128 KB 432-449 ms wall / 605-635 ms CPU, 256 KB 356, 512 KB 341-368 ms /
   // 501-527 ms, 1 MB 391, 2 MB 406 (larger is slower again: not explained here); a larger read-ahead instead
-  // (256 KB chunks, 1 MB high-water mark) did no better. The CLI's peak RSS moved by ~3 MB (one 100 MB file: 116 → 119 MB).
+  // (256 KB chunks, 1 MB high-water mark) did no better. The CLI's peak RSS moved by ~3 MB (one 100 MB file:
+  // 116 → 119 MB).
   const gunzip = createGunzip({ chunkSize: 512 * 1024 });
 
   const summary: TarballSummary = { compressedBytes: 0, files: 0, skipped: [] };
