@@ -102,6 +102,24 @@ describe("loadConfig", () => {
     expect(problems[0]).toMatch(expected);
   });
 
+  it("reads the trace sampler as Azure Monitor's distro does, with a clear error for what it does not know", () => {
+    const telemetry = { ...storage, APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:1/" };
+    const sampling = (env: Env) => loadConfig({ ...telemetry, ...env }, { profile: "local", cwd: "/srv/app" }).telemetry?.sampling;
+    expect(sampling({})).toEqual({ kind: "all" });
+    expect(sampling({ OTEL_TRACES_SAMPLER: "always_on" })).toEqual({ kind: "all" });
+    expect(sampling({ OTEL_TRACES_SAMPLER: "microsoft.rate_limited" })).toEqual({ kind: "rate-limited", tracesPerSecond: 5 });
+    expect(sampling({ OTEL_TRACES_SAMPLER: "microsoft.rate_limited", OTEL_TRACES_SAMPLER_ARG: "0.5" })).toEqual({ kind: "rate-limited", tracesPerSecond: 0.5 });
+    expect(sampling({ OTEL_TRACES_SAMPLER: "microsoft.fixed_percentage", OTEL_TRACES_SAMPLER_ARG: "0.25" })).toEqual({ kind: "fixed-percentage", ratio: 0.25 });
+    expect(sampling({ OTEL_TRACES_SAMPLER: "microsoft.fixed_percentage" })).toEqual({ kind: "fixed-percentage", ratio: 1 });
+    expect(problemsOf({ ...telemetry, OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" })).toEqual([
+      'OTEL_TRACES_SAMPLER must be always_on, microsoft.rate_limited or microsoft.fixed_percentage (Azure Monitor\'s samplers); got "traceidratio".',
+    ]);
+    expect(problemsOf({ ...telemetry, OTEL_TRACES_SAMPLER: "microsoft.rate_limited", OTEL_TRACES_SAMPLER_ARG: "0" })[0]).toMatch(/traces a second to keep \(a number above 0\).*got "0"/);
+    expect(problemsOf({ ...telemetry, OTEL_TRACES_SAMPLER: "microsoft.fixed_percentage", OTEL_TRACES_SAMPLER_ARG: "10%" })[0]).toMatch(/share of traces to keep \(from 0 to 1\).*got "10%"/);
+    // Without a connection string nothing is sampled because nothing is sent: the sampler is not even read.
+    expect(problemsOf({ ...storage, OTEL_TRACES_SAMPLER: "nonsense" })).toEqual([]);
+  });
+
   it("reports every problem at once", () => {
     const problems = problemsOf({ AUTH_MODE: "x", PORT: "-1" });
     expect(new Set(problems.map((p) => /^\w+/.exec(p)?.[0]))).toEqual(new Set(["AUTH_MODE", "PORT", "AzureWebJobsStorage"]));

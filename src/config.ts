@@ -142,7 +142,16 @@ export interface TelemetryConfig {
   exportIntervalMs: number;
   /** The cloud role name on every item (Application Insights `cloud_RoleName`): WEBSITE_SITE_NAME, else `funcspace`. */
   roleName: string;
+  /**
+   * Which traces are recorded (OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, the variables and values of Azure
+   * Monitor's OpenTelemetry distro): every one (`always_on`, the default), at most N a second
+   * (`microsoft.rate_limited`, N default 5) or a fixed share of them (`microsoft.fixed_percentage`, a ratio in
+   * [0, 1], default 1). Metrics are never sampled.
+   */
+  sampling: TraceSampling;
 }
+
+export type TraceSampling = { kind: "all" } | { kind: "rate-limited"; tracesPerSecond: number } | { kind: "fixed-percentage"; ratio: number };
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
@@ -348,7 +357,33 @@ function parseTelemetry(read: (name: string) => string | undefined, exportInterv
     problems.push("APPLICATIONINSIGHTS_CONNECTION_STRING must be an Application Insights connection string (InstrumentationKey=…;IngestionEndpoint=…); copy it from the resource's Overview page.");
     return undefined;
   }
-  return { connectionString, exportIntervalMs, roleName: read("WEBSITE_SITE_NAME") ?? "funcspace" };
+  return { connectionString, exportIntervalMs, roleName: read("WEBSITE_SITE_NAME") ?? "funcspace", sampling: parseSampling(read, problems) };
+}
+
+/** OTEL_TRACES_SAMPLER and its argument, as Azure Monitor's distro reads them (the samplers it ships, and always_on). */
+function parseSampling(read: (name: string) => string | undefined, problems: string[]): TraceSampling {
+  const sampler = read("OTEL_TRACES_SAMPLER")?.trim();
+  const arg = read("OTEL_TRACES_SAMPLER_ARG")?.trim();
+  const value = arg === undefined || arg === "" ? undefined : Number(arg);
+  switch (sampler) {
+    case undefined:
+    case "":
+    case "always_on":
+      return { kind: "all" };
+    case "microsoft.rate_limited":
+      if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+        problems.push(`OTEL_TRACES_SAMPLER_ARG must be the traces a second to keep (a number above 0) with microsoft.rate_limited; got "${arg}".`);
+      }
+      return { kind: "rate-limited", tracesPerSecond: value !== undefined && Number.isFinite(value) && value > 0 ? value : 5 };
+    case "microsoft.fixed_percentage":
+      if (value !== undefined && !(Number.isFinite(value) && value >= 0 && value <= 1)) {
+        problems.push(`OTEL_TRACES_SAMPLER_ARG must be the share of traces to keep (from 0 to 1) with microsoft.fixed_percentage; got "${arg}".`);
+      }
+      return { kind: "fixed-percentage", ratio: value !== undefined && Number.isFinite(value) && value >= 0 && value <= 1 ? value : 1 };
+    default:
+      problems.push(`OTEL_TRACES_SAMPLER must be always_on, microsoft.rate_limited or microsoft.fixed_percentage (Azure Monitor's samplers); got "${sampler}".`);
+      return { kind: "all" };
+  }
 }
 
 function parseStorage(read: (name: string) => string | undefined, problems: string[]): StorageConfig {

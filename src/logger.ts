@@ -99,7 +99,7 @@ function alsoToTelemetry(destination: DestinationStream, consoleLevel: number): 
       if (this.lastLevel >= consoleLevel) destination.write(line);
       // Read per line: after shutdown (or with telemetry switched off) nothing more is emitted.
       const telemetry = getTelemetry();
-      if (telemetry.enabled) telemetry.emitLogLine(line);
+      if (telemetry.enabled) telemetry.emitLogLine(line, this.lastLevel);
     },
     ...(flushable.flush ? { flush: flushable.flush.bind(flushable) } : {}),
     ...(flushable.flushSync ? { flushSync: flushable.flushSync.bind(flushable) } : {}),

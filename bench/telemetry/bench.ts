@@ -69,7 +69,10 @@ export default defineWorkflow({ name: "hello", parameters: { who: { type: "strin
 );
 await chmod(config.workspaceDir, 0o755);
 
-const telemetry = (await startTelemetry(config.telemetry, { exporterOptions: { agent: ingestionAgent(ingestion.ca, ingestion.hostName) } }))!;
+const exporterOptions = { agent: ingestionAgent(ingestion.ca, ingestion.hostName) };
+const telemetry = (await startTelemetry(config.telemetry, { exporterOptions }))!;
+/** "sampled": the same pipeline with Azure Monitor's rate-limited sampler at 5 traces a second (OTEL_TRACES_SAMPLER). */
+const sampledTelemetry = (await startTelemetry({ ...config.telemetry!, sampling: { kind: "rate-limited", tracesPerSecond: 5 } }, { exporterOptions }))!;
 // Log lines are written (to nowhere) in both modes: "on" adds their log records, as the app's stdout stays.
 const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
 const services = createServices(config, { logger: createLogger({ level: "info", destination: sink }) });
@@ -78,7 +81,7 @@ const host = await startLocalHost({ triggers, services, port: 0, settings: readH
 await services.engine.threads.start?.();
 
 /** "off" is what a host without a connection string has: the no-op, and no context manager (no async hooks). */
-type Mode = "off" | "on" | "context";
+type Mode = "off" | "on" | "context" | "sampled";
 
 /**
  * "context" (a diagnostic mode): spans are made active and followed across awaits as with telemetry on, but nothing
@@ -86,13 +89,17 @@ type Mode = "off" | "on" | "context";
  */
 const contextOnly: Telemetry = { ...noopTelemetry, enabled: true };
 
+/** The one context manager the modes share: "off" disables it (no AsyncLocalStorage enabled at all), the others register it. */
+const contextManager = new AsyncLocalStorageContextManager();
+
 function switchTelemetry(mode: Mode): void {
+  // Whatever is registered (at first, start-telemetry's) is disabled and unregistered.
+  context.disable();
   if (mode !== "off") {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    setTelemetry(mode === "on" ? telemetry : contextOnly);
+    if (!context.setGlobalContextManager(contextManager.enable())) throw new Error("the bench's context manager was not registered");
+    setTelemetry(mode === "on" ? telemetry : mode === "sampled" ? sampledTelemetry : contextOnly);
   } else {
     setTelemetry(undefined);
-    context.disable();
   }
 }
 
@@ -123,8 +130,8 @@ async function runWorkflows(count: number): Promise<number[]> {
 }
 
 /** BENCH_TELEMETRY_MODES=off,context,on adds the diagnostic "context" mode (above). */
-const MODES = (process.env.BENCH_TELEMETRY_MODES ?? "off,context,on").split(",") as Mode[];
-if (!MODES.includes("off") || !MODES.includes("on") || MODES.some((m) => !["off", "on", "context"].includes(m))) {
+const MODES = (process.env.BENCH_TELEMETRY_MODES ?? "off,context,on,sampled").split(",") as Mode[];
+if (!MODES.includes("off") || !MODES.includes("on") || MODES.some((m) => !["off", "on", "context", "sampled"].includes(m))) {
   throw new Error(`BENCH_TELEMETRY_MODES must list off and on (and may add context), comma-separated; got ${MODES.join(",")}`);
 }
 /** Node's major version: the production image runs another than this machine (Dockerfile), so each gets its section. */
@@ -136,9 +143,11 @@ interface ModeResults {
   /** The host process's CPU time (user + system) for the deliveries / the runs, their export included ("on" flushes inside). */
   webhookCpuMs: number;
   runCpuMs: number;
+  /** Envelopes the ingestion stand-in received during this mode's rounds. */
+  envelopes: number;
 }
 const results = Object.fromEntries(
-  MODES.map((m): [Mode, ModeResults] => [m, { webhookLatencies: [], webhookRates: [], runLatencies: [], webhookCpuMs: 0, runCpuMs: 0 }]),
+  MODES.map((m): [Mode, ModeResults] => [m, { webhookLatencies: [], webhookRates: [], runLatencies: [], webhookCpuMs: 0, runCpuMs: 0, envelopes: 0 }]),
 ) as Record<Mode, ModeResults>;
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(since);
@@ -147,6 +156,7 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 /** With telemetry on, what the batch processors still hold is exported inside the measured CPU window. */
 const flushIf = async (mode: Mode) => {
   if (mode === "on") await telemetry.flush();
+  if (mode === "sampled") await sampledTelemetry.flush();
 };
 
 // Warm-up in both modes: Probot built, connections open, the JIT settled, the runner's thread booted.
@@ -156,11 +166,12 @@ for (const mode of MODES) {
   await runWorkflows(10);
 }
 const loadBefore = loadavg()[0]!;
-const countsBefore = await standInCounts();
 for (let i = 0; i < ROUNDS; i++) {
   for (const mode of i % 2 === 0 ? MODES : [...MODES].reverse()) {
     switchTelemetry(mode);
-    await flushIf("on");
+    // What the previous mode left in the batch processors goes out before this one is measured.
+    await Promise.all([telemetry.flush(), sampledTelemetry.flush()]);
+    const countsAtStart = await standInCounts();
     let cpu = process.cpuUsage();
     const delivered = await deliver(DELIVERIES);
     await flushIf(mode);
@@ -171,6 +182,8 @@ for (let i = 0; i < ROUNDS; i++) {
     results[mode].runLatencies.push(...(await runWorkflows(RUNS)));
     await flushIf(mode);
     results[mode].runCpuMs += cpuMs(cpu);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    results[mode].envelopes += (await standInCounts()).envelopes - countsAtStart.envelopes;
   }
 }
 switchTelemetry("on");
@@ -178,11 +191,10 @@ await telemetry.flush();
 const loadAfter = loadavg()[0]!;
 await new Promise((resolve) => setTimeout(resolve, 1000));
 const countsAfter = await standInCounts();
-const envelopes = countsAfter.envelopes - countsBefore.envelopes;
 // The production path: every batch gzip-compressed, as the exporter sends to Azure's ingestion hosts.
 if (countsAfter.gzipRequests !== countsAfter.requests) throw new Error(`${countsAfter.requests - countsAfter.gzipRequests} of ${countsAfter.requests} export requests were not gzipped`);
 
-const shown = MODES.includes("context") ? (["off", "context", "on"] as Mode[]) : (["off", "on"] as Mode[]);
+const shown = (["off", "context", "on", "sampled"] as Mode[]).filter((mode) => MODES.includes(mode));
 const row = (what: string, value: (mode: Mode) => number, lowerIsBetter: boolean) => {
   const ratio = (mode: Mode) => `${round(lowerIsBetter ? value(mode) / value("off") : value("off") / value(mode), 3)}×`;
   return [what, ...shown.map((mode) => round(value(mode), 2)), ...shown.filter((mode) => mode !== "off").map(ratio)];
@@ -204,10 +216,11 @@ const markdown = [
   machineLine(),
   `Load average ${round(loadBefore, 2)} before, ${round(loadAfter, 2)} after (the machine is shared). ${ROUNDS} rounds, each mode in turn (order alternating): ` +
     `${DELIVERIES} verified push deliveries (${CONCURRENCY} in flight, from a separate process) and ${RUNS} warm workflow runs through \`POST /api/workflows/hello/runs\` (runner process). ` +
-    `"on" exports request spans, storage dependencies, log records and metrics to the ingestion stand-in on loopback, in a process of its own, named as an Azure ingestion host so that the exporter gzips as in production (${envelopes} envelopes during the rounds, every request gzipped); ` +
+    `"on" (the default: every trace) exports request spans, storage dependencies, log records and metrics to the ingestion stand-in on loopback, in a process of its own, named as an Azure ingestion host so that the exporter gzips as in production (${results.on.envelopes} envelopes during its rounds, every request gzipped); ` +
+    (shown.includes("sampled") ? `"sampled" is the same with \`OTEL_TRACES_SAMPLER=microsoft.rate_limited\` at 5 traces a second (Azure Monitor's rate-limited sampler; below warn, a sampled-out trace's log lines go with it; metrics are never sampled: ${results.sampled.envelopes} envelopes); ` : "") +
     `"off" is the no-op of a host without \`APPLICATIONINSIGHTS_CONNECTION_STRING\` (no context manager)` +
     (shown.includes("context") ? `; "context" makes each invocation's span active and follows it across awaits (AsyncLocalStorage) but records nothing: what context propagation alone costs. ` : ". ") +
-    `Ratio: on ÷ off for latency and CPU, off ÷ on for throughput; goal ≤ 1.10×. ` +
+    `Ratio: mode ÷ off for latency and CPU, off ÷ mode for throughput; goal ≤ 1.10×. ` +
     `The CPU rows (the platform process's user + system time, export included) are the steadier figure on a shared machine; the latency rows move with the other processes' load.`,
   "",
   table(["what", ...shown, ...shown.filter((m) => m !== "off").map((m) => (shown.length > 2 ? `${m} ratio` : "ratio"))], rows),
@@ -222,6 +235,7 @@ if (shouldWrite) await writeSection(NODE_MAJOR === 20 ? "telemetry" : `telemetry
 await load.close();
 await host.close();
 await telemetry.shutdown();
+await sampledTelemetry.shutdown();
 await services.engine.close?.();
 await azurite.stop();
 standInChild.send({ kind: "close" });

@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { context, type Attributes, type Histogram, type Gauge } from "@opentelemetry/api";
+import { context, trace, TraceFlags, type Attributes, type Context, type Histogram, type Gauge } from "@opentelemetry/api";
 import type { TelemetryConfig } from "../config.js";
 import { logRecordOfLine } from "./log-record-of-line.js";
 import { METRICS } from "./telemetry-names.js";
@@ -49,8 +49,19 @@ export async function startTelemetry(config: TelemetryConfig | undefined, option
   });
   const batchDelayInMs = Math.min(config.exportIntervalMs, 5000);
 
+  // Who decides whether a trace is recorded: Azure Monitor's sampler (by trace id, so that instances agree) for a
+  // trace this process starts or continues from elsewhere; a span under one of this process's follows it. A remote
+  // parent's sampled flag is not obeyed: the Functions host passes its own traceparent to each invocation, whose
+  // flag is its sampling's (`-00` when it keeps nothing), not ours; a queued job's traceparent is ours, and by
+  // trace id the same decision again (fixed percentage) or a fresh one at the job's own rate (rate-limited).
+  const azureSampler =
+    config.sampling.kind === "rate-limited"
+      ? new exporters.RateLimitedSampler(config.sampling.tracesPerSecond)
+      : new exporters.ApplicationInsightsSampler(config.sampling.kind === "fixed-percentage" ? config.sampling.ratio : 1);
+  const sampler = new traceSdk.ParentBasedSampler({ root: azureSampler, remoteParentSampled: azureSampler, remoteParentNotSampled: azureSampler });
   const tracerProvider = new traceSdk.BasicTracerProvider({
     resource,
+    sampler,
     spanProcessors: [
       new traceSdk.BatchSpanProcessor(new exporters.AzureMonitorTraceExporter(exporterOptions), { scheduledDelayMillis: batchDelayInMs }),
     ],
@@ -68,8 +79,11 @@ export async function startTelemetry(config: TelemetryConfig | undefined, option
   await stopSettingsPolling();
 
   // Spans follow the work across awaits (an Octokit call inside a sync job is that job's dependency).
+  // One per process: a second start (a test, the bench's second pipeline) uses the one registered, and leaves no
+  // AsyncLocalStorage of its own enabled (before Node 24 each enabled one adds to every promise's cost).
   const contextManager = new asyncHooks.AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
+  const ownsContextManager = context.setGlobalContextManager(contextManager);
+  if (!ownsContextManager) contextManager.disable();
 
   const tracer = tracerProvider.getTracer("funcspace");
   const meter = meterProvider.getMeter("funcspace");
@@ -94,21 +108,36 @@ export async function startTelemetry(config: TelemetryConfig | undefined, option
     record(name: MetricName, value: number, attributes?: Attributes) {
       instrument(name).record(value, attributes);
     },
-    emitLogLine(line: string) {
+    emitLogLine(line: string, level?: number) {
+      const active = context.active();
+      // A line logged in a trace that is not recorded goes with it (the distro's trace-based log sampling), unless
+      // it is a warning or worse: those an operator looks for even when the trace around them was sampled out.
+      if (level !== undefined && level < WARN_LEVEL && !isRecordedOrOutside(active)) return;
       const record = logRecordOfLine(line);
-      if (record) logger.emit({ ...record, context: context.active() });
+      if (record) logger.emit({ ...record, context: active });
     },
     flush,
     async shutdown() {
       setTelemetry(undefined);
       await flush();
       await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown(), loggerProvider.shutdown()]);
-      contextManager.disable();
-      context.disable();
+      if (ownsContextManager) {
+        contextManager.disable();
+        context.disable();
+      }
     },
   };
   setTelemetry(telemetry);
   return telemetry;
+}
+
+/** pino's number for `warn`. */
+const WARN_LEVEL = 40;
+
+/** Whether the context's span (if any) is recorded: a line outside any span is kept. */
+function isRecordedOrOutside(active: Context): boolean {
+  const spanContext = trace.getSpan(active)?.spanContext();
+  return !spanContext || (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
 }
 
 function unitOf(name: MetricName): string {

@@ -15,8 +15,11 @@ export interface Telemetry {
   readonly tracer: Tracer;
   /** Records one value of a histogram (or the current value of a gauge) from the names contract. */
   record(name: MetricName, value: number, attributes?: Attributes): void;
-  /** One already-redacted pino line, as a log record in the active context (src/logger.ts calls it). */
-  emitLogLine(line: string): void;
+  /**
+   * One already-redacted pino line, as a log record in the active context (src/logger.ts calls it, with pino's
+   * number for the line's level: below warn, a line in a trace that is not recorded is dropped with it).
+   */
+  emitLogLine(line: string, level?: number): void;
   /** Sends what is buffered (spans, logs, metrics). */
   flush(): Promise<void>;
   /** Flushes, then stops; the process's telemetry is off again afterwards. */

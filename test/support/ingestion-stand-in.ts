@@ -13,6 +13,8 @@ export interface Envelope {
   name: string;
   time: string;
   iKey?: string;
+  /** The sampling percentage the item was kept at (100 / what it stands for): set by a sampler below 100. */
+  sampleRate?: number;
   tags?: Record<string, string>;
   data?: { baseType?: string; baseData?: Record<string, unknown> & { properties?: Record<string, string> } };
 }
