@@ -104,6 +104,13 @@ const cases: { name: string; entries: () => Entry[]; reason: string; message: Re
   { name: "content that differs from the tree", entries: () => [file(`${prefix}/a.txt`, "EVIL\n"), file(`${prefix}/c.txt`, "c\n")], reason: "content_mismatch", message: /"a.txt" does not match the commit's tree/ },
   { name: "entry outside the top folder", entries: () => [...legit(), file("other-top/x.txt", "x")], reason: "outside_top_folder", message: /outside its top folder/ },
   { name: "a .git folder", entries: () => [...legit(), file(`${prefix}/.git/config`, "[core]")], reason: "git_folder", message: /inside "\.git"/ },
+  { name: "a name the engine reserves", entries: () => [...legit(), file(`${prefix}/.funcspace-sync-owner`, "{}")], reason: "reserved_name", message: /"\.funcspace-sync-owner", a name the sync engine reserves/ },
+  {
+    name: "a name the engine reserves, in other case (the same name on a case-insensitive share)",
+    entries: () => [...legit(), file(`${prefix}/.FUNCSPACE-SYNC-LOCK/x`, "x")],
+    reason: "reserved_name",
+    message: /"\.FUNCSPACE-SYNC-LOCK", a name the sync engine reserves/,
+  },
 ];
 
 describe("hostile archives", () => {

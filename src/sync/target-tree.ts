@@ -76,7 +76,9 @@ export function checkRepositoryPath(input: string): string {
       path: relative,
     });
   }
-  if (segments[0]!.startsWith(RESERVED_PREFIX)) {
+  // In any case: on a case-insensitive share `.FUNCSPACE-SYNC-LOCK` is the CLI's lock and `.Funcspace-Sync-Files` a
+  // staging folder's numbered files.
+  if (segments[0]!.toLowerCase().startsWith(RESERVED_PREFIX)) {
     throw new UnsafeRepositoryError(`The repository contains "${segments[0]}", a name the sync engine reserves for itself.`, {
       reason: "reserved_name",
       path: relative,
