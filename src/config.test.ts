@@ -116,6 +116,16 @@ describe("loadConfig", () => {
     ]);
     expect(problemsOf({ ...telemetry, OTEL_TRACES_SAMPLER: "microsoft.rate_limited", OTEL_TRACES_SAMPLER_ARG: "0" })[0]).toMatch(/traces a second to keep \(a number above 0\).*got "0"/);
     expect(problemsOf({ ...telemetry, OTEL_TRACES_SAMPLER: "microsoft.fixed_percentage", OTEL_TRACES_SAMPLER_ARG: "10%" })[0]).toMatch(/share of traces to keep \(from 0 to 1\).*got "10%"/);
+    for (const bad of ["-0.5", "1.5", "NaN", "0x1", "1e-1", "Infinity"]) {
+      expect(problemsOf({ ...telemetry, OTEL_TRACES_SAMPLER: "microsoft.fixed_percentage", OTEL_TRACES_SAMPLER_ARG: bad }), bad).toHaveLength(1);
+    }
+    for (const bad of ["-5", "0", "five", "0x5", "Infinity"]) {
+      expect(problemsOf({ ...telemetry, OTEL_TRACES_SAMPLER: "microsoft.rate_limited", OTEL_TRACES_SAMPLER_ARG: bad }), bad).toHaveLength(1);
+    }
+    // Spaces around, another case, an empty argument: read as meant.
+    expect(sampling({ OTEL_TRACES_SAMPLER: " Microsoft.Rate_Limited ", OTEL_TRACES_SAMPLER_ARG: " 2.5 " })).toEqual({ kind: "rate-limited", tracesPerSecond: 2.5 });
+    expect(sampling({ OTEL_TRACES_SAMPLER: "microsoft.fixed_percentage", OTEL_TRACES_SAMPLER_ARG: "" })).toEqual({ kind: "fixed-percentage", ratio: 1 });
+    expect(sampling({ OTEL_TRACES_SAMPLER: "microsoft.fixed_percentage", OTEL_TRACES_SAMPLER_ARG: ".25" })).toEqual({ kind: "fixed-percentage", ratio: 0.25 });
     // Without a connection string nothing is sampled because nothing is sent: the sampler is not even read.
     expect(problemsOf({ ...storage, OTEL_TRACES_SAMPLER: "nonsense" })).toEqual([]);
   });

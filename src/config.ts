@@ -362,9 +362,11 @@ function parseTelemetry(read: (name: string) => string | undefined, exportInterv
 
 /** OTEL_TRACES_SAMPLER and its argument, as Azure Monitor's distro reads them (the samplers it ships, and always_on). */
 function parseSampling(read: (name: string) => string | undefined, problems: string[]): TraceSampling {
-  const sampler = read("OTEL_TRACES_SAMPLER")?.trim();
+  // Enumerated values are case-insensitive in OpenTelemetry's environment specification.
+  const sampler = read("OTEL_TRACES_SAMPLER")?.trim().toLowerCase();
   const arg = read("OTEL_TRACES_SAMPLER_ARG")?.trim();
-  const value = arg === undefined || arg === "" ? undefined : Number(arg);
+  // A plain decimal (Number() would also take "0x5" or "1e3").
+  const value = arg === undefined || arg === "" ? undefined : /^\d+(\.\d+)?$|^\.\d+$/.test(arg) ? Number(arg) : Number.NaN;
   switch (sampler) {
     case undefined:
     case "":
@@ -381,7 +383,7 @@ function parseSampling(read: (name: string) => string | undefined, problems: str
       }
       return { kind: "fixed-percentage", ratio: value !== undefined && Number.isFinite(value) && value >= 0 && value <= 1 ? value : 1 };
     default:
-      problems.push(`OTEL_TRACES_SAMPLER must be always_on, microsoft.rate_limited or microsoft.fixed_percentage (Azure Monitor's samplers); got "${sampler}".`);
+      problems.push(`OTEL_TRACES_SAMPLER must be always_on, microsoft.rate_limited or microsoft.fixed_percentage (Azure Monitor's samplers); got "${read("OTEL_TRACES_SAMPLER")?.trim()}".`);
       return { kind: "all" };
   }
 }

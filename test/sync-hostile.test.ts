@@ -111,6 +111,12 @@ const cases: { name: string; entries: () => Entry[]; reason: string; message: Re
     reason: "reserved_name",
     message: /"\.FUNCSPACE-SYNC-LOCK", a name the sync engine reserves/,
   },
+  {
+    name: "a name the engine reserves, spelled with a long s (ſ: S on the share, but toLowerCase keeps it)",
+    entries: () => [...legit(), file(`${prefix}/.funcſpace-sync-lock`, "x")],
+    reason: "reserved_name",
+    message: /"\.funcſpace-sync-lock", a name the sync engine reserves/,
+  },
 ];
 
 describe("hostile archives", () => {

@@ -9,6 +9,7 @@ import { createLogger } from "../src/logger.js";
 import { startTelemetry } from "../src/telemetry/start-telemetry.js";
 import { contextFromTraceparent, recordMetric, SpanKind, withSpan, type Telemetry } from "../src/telemetry/telemetry.js";
 import { METRICS } from "../src/telemetry/telemetry-names.js";
+import { traceDependency } from "../src/telemetry/trace-dependency.js";
 import { ingestionAgent, startIngestionStandIn, type Envelope, type IngestionStandIn } from "./support/ingestion-stand-in.js";
 import { waitFor } from "./support/wait-for.js";
 
@@ -95,6 +96,33 @@ describe("trace sampling", () => {
     );
     const points = (metric.data!.baseData!.metrics as { name: string; count?: number }[]).filter((m) => m.name === METRICS.webhookDuration);
     expect(points.reduce((sum, m) => sum + (m.count ?? 0), 0), "metrics are not sampled").toBe(BURST);
+  });
+
+  it("microsoft.fixed_percentage: a kept request's dependencies stand for as many as it does, and a line outside any span is kept", async () => {
+    const { ingestion } = await start({ OTEL_TRACES_SAMPLER: "microsoft.fixed_percentage", OTEL_TRACES_SAMPLER_ARG: "0.5" });
+    const log = quietLogger();
+    for (let i = 0; i < 40; i++) {
+      await withSpan(`half ${i}`, { kind: SpanKind.SERVER }, async () => {
+        await traceDependency({ method: "GET", template: "/repos/{owner}/{repo}", host: "api.github.com", system: "GitHub" }, async () => ({ status: 200 }), (r) => r.status);
+        await withSpan(`step ${i}`, {}, async () => log.info({ i }, "half info"));
+      });
+    }
+    log.info("outside any span");
+    await telemetry!.flush();
+    await waitFor("the line outside any span", async () => ingestion.ofType("MessageData").find((e) => messageOf(e) === "outside any span"));
+    const requests = ingestion.ofType("RequestData").filter((e) => nameOf(e).startsWith("half "));
+    // By trace id, about half: none kept or all kept would mean the ratio is not applied (2^-40 by chance).
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.length).toBeLessThan(40);
+    for (const request of requests) {
+      expect(request.sampleRate).toBe(50);
+      const operation = request.tags?.["ai.operation.id"];
+      const children = ingestion.envelopes.filter((e) => e !== request && e.tags?.["ai.operation.id"] === operation && e.data?.baseType !== "MessageData");
+      expect(children.map((e) => `${e.data?.baseType} ${nameOf(e)} ${e.sampleRate}`).sort()).toEqual(
+        [`RemoteDependencyData GET /repos/{owner}/{repo} 50`, `RemoteDependencyData step ${nameOf(request).slice(5)} 50`].sort(),
+      );
+    }
+    expect(ingestion.ofType("MessageData").filter((e) => messageOf(e) === "half info")).toHaveLength(requests.length);
   });
 
   it("microsoft.fixed_percentage 0 records no trace, and still every warning", async () => {

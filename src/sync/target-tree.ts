@@ -49,6 +49,7 @@ export interface TargetTree {
 
 /** Names the engine keeps for itself at the workspace root (staging folders of a run in progress). */
 export const RESERVED_PREFIX = ".funcspace-sync-";
+const RESERVED_KEY = caseFoldKey(RESERVED_PREFIX);
 
 /**
  * Checks one repository path with the files API's own rule, plus what only a repository can smuggle in:
@@ -76,9 +77,9 @@ export function checkRepositoryPath(input: string): string {
       path: relative,
     });
   }
-  // In any case: on a case-insensitive share `.FUNCSPACE-SYNC-LOCK` is the CLI's lock and `.Funcspace-Sync-Files` a
-  // staging folder's numbered files.
-  if (segments[0]!.toLowerCase().startsWith(RESERVED_PREFIX)) {
+  // In any case, as the share folds it (caseFoldKey: `ſ` too): there `.FUNCSPACE-SYNC-LOCK` is the CLI's lock and
+  // `.Funcspace-Sync-Files` a staging folder's numbered files.
+  if (caseFoldKey(segments[0]!).startsWith(RESERVED_KEY)) {
     throw new UnsafeRepositoryError(`The repository contains "${segments[0]}", a name the sync engine reserves for itself.`, {
       reason: "reserved_name",
       path: relative,

@@ -13,10 +13,11 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { context, trace, TraceFlags, type Attributes, type Context, type Histogram, type Gauge } from "@opentelemetry/api";
+import type { SamplingDecision, Sampler } from "@opentelemetry/sdk-trace-base";
 import type { TelemetryConfig } from "../config.js";
 import { logRecordOfLine } from "./log-record-of-line.js";
 import { METRICS } from "./telemetry-names.js";
-import { setTelemetry, type MetricName, type Telemetry } from "./telemetry.js";
+import { getTelemetry, setTelemetry, type MetricName, type Telemetry } from "./telemetry.js";
 
 export interface StartTelemetryOptions {
   /**
@@ -58,7 +59,12 @@ export async function startTelemetry(config: TelemetryConfig | undefined, option
     config.sampling.kind === "rate-limited"
       ? new exporters.RateLimitedSampler(config.sampling.tracesPerSecond)
       : new exporters.ApplicationInsightsSampler(config.sampling.kind === "fixed-percentage" ? config.sampling.ratio : 1);
-  const sampler = new traceSdk.ParentBasedSampler({ root: azureSampler, remoteParentSampled: azureSampler, remoteParentNotSampled: azureSampler });
+  const sampler = new traceSdk.ParentBasedSampler({
+    root: azureSampler,
+    remoteParentSampled: azureSampler,
+    remoteParentNotSampled: azureSampler,
+    localParentSampled: followLocalParent(traceSdk.SamplingDecision.RECORD_AND_SAMPLED),
+  });
   const tracerProvider = new traceSdk.BasicTracerProvider({
     resource,
     sampler,
@@ -79,8 +85,8 @@ export async function startTelemetry(config: TelemetryConfig | undefined, option
   await stopSettingsPolling();
 
   // Spans follow the work across awaits (an Octokit call inside a sync job is that job's dependency).
-  // One per process: a second start (a test, the bench's second pipeline) uses the one registered, and leaves no
-  // AsyncLocalStorage of its own enabled (before Node 24 each enabled one adds to every promise's cost).
+  // One per process: a second start (a test, the bench's second pipeline) uses the one registered, and its
+  // shutdown leaves that one alone.
   const contextManager = new asyncHooks.AsyncLocalStorageContextManager().enable();
   const ownsContextManager = context.setGlobalContextManager(contextManager);
   if (!ownsContextManager) contextManager.disable();
@@ -118,7 +124,7 @@ export async function startTelemetry(config: TelemetryConfig | undefined, option
     },
     flush,
     async shutdown() {
-      setTelemetry(undefined);
+      if (getTelemetry() === telemetry) setTelemetry(undefined);
       await flush();
       await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown(), loggerProvider.shutdown()]);
       if (ownsContextManager) {
@@ -129,6 +135,28 @@ export async function startTelemetry(config: TelemetryConfig | undefined, option
   };
   setTelemetry(telemetry);
   return telemetry;
+}
+
+/**
+ * The attribute by which a kept span says what share of its kind it stands for (the Azure Monitor exporter's
+ * `AzureMonitorSampleRate`, not exported by the package): Application Insights counts it back (itemCount).
+ */
+const SAMPLE_RATE = "microsoft.sample_rate";
+
+/**
+ * A span under a kept span of this process is kept, at its parent's rate: a dependency stands for as many calls
+ * as its request stands for requests. (OpenTelemetry's AlwaysOn would keep it at 100 %, so that a tenth of the
+ * requests would come with a hundredth of the dependencies in Application Insights' counts; Azure's own samplers
+ * would draw a rate-limited budget for every child.)
+ */
+function followLocalParent(recordAndSampled: SamplingDecision): Sampler {
+  return {
+    shouldSample(parentContext: Context) {
+      const rate = (trace.getSpan(parentContext) as { attributes?: Attributes } | undefined)?.attributes?.[SAMPLE_RATE];
+      return { decision: recordAndSampled, attributes: typeof rate === "number" ? { [SAMPLE_RATE]: rate } : undefined };
+    },
+    toString: () => "FollowLocalParent",
+  };
 }
 
 /** pino's number for `warn`. */
