@@ -50,8 +50,9 @@ export async function startTelemetry(config: TelemetryConfig | undefined, option
   });
   const batchDelayInMs = Math.min(config.exportIntervalMs, 5000);
 
-  // Who decides whether a trace is recorded: Azure Monitor's sampler (by trace id, so that instances agree) for a
-  // trace this process starts or continues from elsewhere; a span under one of this process's follows it. A remote
+  // Who decides whether a trace is recorded: Azure Monitor's sampler for a trace this process starts or continues
+  // from elsewhere (a fixed percentage by trace id, so that instances agree; rate-limited at this instance's own
+  // rate); a span under a kept span of this process is kept, at its rate (followLocalParent, below). A remote
   // parent's sampled flag is not obeyed: the Functions host passes its own traceparent to each invocation, whose
   // flag is its sampling's (`-00` when it keeps nothing), not ours; a queued job's traceparent is ours, and by
   // trace id the same decision again (fixed percentage) or a fresh one at the job's own rate (rate-limited).
