@@ -157,3 +157,25 @@ describe("hostile archives", () => {
     expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, next, fx.root))).toEqual([]);
   });
 });
+
+describe("the entry limit", () => {
+  // The tree counts every file and folder under the root; the archive adds its top folder. A hostile pass found a
+  // tree of exactly maxEntries accepted as blobs and refused as a tarball (and so by auto, which picks the tarball).
+  it.each(["blobs", "tarball", "auto"] as const)("is the same through every fetch path (%s): exactly the limit passes, one more is refused", async (fetchMode) => {
+    const limited = await createSyncFixture();
+    try {
+      const files = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`d/f${i}.txt`, `x${i}\n`]));
+      // 49 files in d/: 50 entries with the folder.
+      const atLimit = await limited.repo.commit(files(49));
+      expect(await syncOnce({ branch: "main", fetchMode }, limited.deps({ limits: { maxEntries: 50 } }))).toMatchObject({ result: "applied" });
+      expect(await diffWorkspace(limited.workspaceDir, await archiveState(limited.repo, atLimit, limited.root))).toEqual([]);
+      await limited.repo.commit({ "d/f49.txt": "x49\n" });
+      const refused = await syncOnce({ branch: "main", fetchMode }, limited.deps({ limits: { maxEntries: 50 } })).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(SyncError);
+      expect(String((refused as Error).message)).toMatch(/more than 50 entries/);
+      expect(await diffWorkspace(limited.workspaceDir, await archiveState(limited.repo, atLimit, limited.root))).toEqual([]);
+    } finally {
+      await limited.close();
+    }
+  });
+});

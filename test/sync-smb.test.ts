@@ -131,6 +131,30 @@ describe("on an SMB share", () => {
     }
   });
 
+  // A hostile pass found the first two stuck for good (EEXIST / EISDIR on every retry, the old entry kept) and the
+  // third leaving `ſ/a.txt` behind: Samba keeps `S` and `ſ` apart where the engine folds them as Azure Files does.
+  it.each([
+    ["a file replaced by a folder of its name in another case", { A: "file\n", "k.txt": "k\n" }, { A: null, "a/x.txt": "x\n" }],
+    ["a folder replaced by a file of its name in another case", { "A/x.txt": "x\n", "k.txt": "k\n" }, { "A/x.txt": null, a: "file\n" }],
+    ["a folder renamed to a spelling the engine folds and the share may not (S → ſ)", { "S/a.txt": "a\n", "k.txt": "k\n" }, { "S/a.txt": null, "ſ/b.txt": "b\n" }],
+  ] as const)("%s: applied once, then nothing to do", async (_name, first, second) => {
+    for (const fetchMode of ["blobs", "tarball"] as const) {
+      const fx = await fixture();
+      try {
+        await fx.repo.commit(first);
+        await syncOnce({ branch: "main", session: "s", fetchMode }, fx.deps());
+        const sha = await fx.repo.commit(second);
+        const applied = await syncOnce({ branch: "main", session: "s", fetchMode }, fx.deps());
+        expect(applied, fetchMode).toMatchObject({ result: "applied" });
+        expect(await diffWorkspace(fx.workspaceDir, await archiveState(fx.repo, sha, fx.root), { modes: false }), fetchMode).toEqual([]);
+        expect((await readdir(fx.workspaceDir)).filter((n) => n.startsWith(".funcspace-")), fetchMode).toEqual([]);
+        await expectSettled(fx);
+      } finally {
+        await fx.close();
+      }
+    }
+  }, 120_000);
+
   it("neither chmods nor counts exec bits the share cannot hold", async () => {
     const fx = await fixture();
     try {

@@ -172,7 +172,7 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
       run: () =>
         limit(async () => {
           throwIfCancelled(abortSignal);
-          await unlink(await target(relative, false)).catch(ignoreMissing);
+          await unlink(await target(caseMoves.respell(relative), false)).catch(ignoreMissing);
           options.onFile?.();
         }),
     })),
@@ -190,7 +190,7 @@ export async function applyPlan(plan: SyncPlan, staging: Staging | undefined, op
   for (const dir of plan.deleteDirs) {
     if (dropped.has(dir)) continue;
     throwIfCancelled(abortSignal);
-    await rmdir(await target(dir, false)).catch((error: NodeJS.ErrnoException) => {
+    await rmdir(await target(caseMoves.respell(dir), false)).catch((error: NodeJS.ErrnoException) => {
       // Not empty: the same folder under another case on a case-insensitive share, still in use.
       if (error.code !== "ENOENT" && error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
     });
@@ -228,10 +228,19 @@ async function moveCaseTwinsAside(
   plan: SyncPlan,
   traits: WorkspaceTraits,
   io: { target: (relative: string, create: boolean) => Promise<string>; abortSignal?: AbortSignal },
-): Promise<{ files: Map<string, string>; dirs: string[] }> {
+): Promise<{ files: Map<string, string>; dirs: string[]; respell: (relative: string) => string }> {
   const files = new Map<string, string>();
   const dirs: string[] = [];
-  if (plan.deletes.length === 0 && plan.deleteDirs.length === 0) return { files, dirs };
+  // Folders renamed here, in order, each as spelled after the ones before: a path under one is reached by its new
+  // spelling. (A share that folds the two spellings would find it by either; one that does not, e.g. Samba for
+  // `S` and `ſ`, which Azure Files' upper-case table folds, would not, and the old files would stay.)
+  const renamed: [from: string, to: string][] = [];
+  const respell = (relative: string): string => {
+    let p = relative;
+    for (const [from, to] of renamed) if (p === from || p.startsWith(`${from}/`)) p = to + p.slice(from.length);
+    return p;
+  };
+  if (plan.deletes.length === 0 && plan.deleteDirs.length === 0) return { files, dirs, respell };
   const targetPaths = [...plan.unchanged.keys(), ...plan.writes.map((w) => w.path), ...plan.chmods.map((c) => c.path)];
   if (traits.caseInsensitive && plan.deleteDirs.length > 0) {
     const targetDirs = new Map<string, string>();
@@ -241,11 +250,14 @@ async function moveCaseTwinsAside(
       const twin = targetDirs.get(caseFoldKey(dir));
       if (twin === undefined || twin === dir) continue;
       throwIfCancelled(io.abortSignal);
-      const from = await io.target(dir, false);
+      const spelled = respell(dir);
+      const from = await io.target(spelled, false);
       const aside = path.join(path.dirname(from), `${RESERVED_PREFIX}case-${randomUUID().slice(0, 8)}`);
       await rename(from, aside);
       await rename(aside, path.join(path.dirname(from), path.posix.basename(twin)));
       dirs.push(dir);
+      const parent = parentOf(spelled);
+      renamed.push([spelled, parent === "" ? path.posix.basename(twin) : `${parent}/${path.posix.basename(twin)}`]);
     }
   }
   const targetFiles = new Map(targetPaths.map((p) => [caseFoldKey(p), p]));
@@ -253,7 +265,7 @@ async function moveCaseTwinsAside(
     const twin = targetFiles.get(caseFoldKey(relative));
     if (twin === undefined || twin === relative) continue;
     throwIfCancelled(io.abortSignal);
-    const from = await io.target(relative, false);
+    const from = await io.target(respell(relative), false);
     const aside = path.join(path.dirname(from), `${RESERVED_PREFIX}case-${randomUUID().slice(0, 8)}`);
     try {
       await rename(from, aside);
@@ -262,7 +274,7 @@ async function moveCaseTwinsAside(
       ignoreMissing(error as NodeJS.ErrnoException);
     }
   }
-  return { files, dirs };
+  return { files, dirs, respell };
 }
 
 /** Runs every task (bounded by the caller's limit), then throws one error naming each entry that failed. */

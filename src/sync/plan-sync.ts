@@ -8,6 +8,7 @@ import type { Manifest, ManifestEntry } from "./manifest.js";
 import type { DiskEntry, WorkspaceScan } from "./scan-workspace.js";
 import { EmptyTargetError, throwIfCancelled } from "./sync-error.js";
 import type { SkippedEntry, TargetFile, TargetTree } from "./target-tree.js";
+import { caseFoldKey } from "../workspace/share-names.js";
 
 export interface PlannedWrite extends TargetFile {
   kind: "add" | "change";
@@ -140,19 +141,39 @@ export async function planSync(
   const deletes = [...scan.files.keys()].filter((p) => !target.files.has(p) && !kept.has(p)).sort();
   const deleteDirs = [...scan.dirs].filter((d) => !targetDirs.has(d)).sort((a, b) => depth(b) - depth(a) || (a < b ? 1 : -1));
 
-  const diskDirsFolded = new Set([...scan.dirs].map((d) => d.toLowerCase()));
+  // Names compared as the share compares them (caseFoldKey: the same rule as the target's case twins).
+  const diskDirsFolded = new Map([...scan.dirs].map((d) => [caseFoldKey(d), d]));
   const foldedCount = new Map<string, number>();
-  for (const d of targetDirs) if (!scan.dirs.has(d)) foldedCount.set(d.toLowerCase(), (foldedCount.get(d.toLowerCase()) ?? 0) + 1);
+  for (const d of targetDirs) if (!scan.dirs.has(d)) foldedCount.set(caseFoldKey(d), (foldedCount.get(caseFoldKey(d)) ?? 0) + 1);
   const newFolders = [...targetDirs]
     .filter((d) => !scan.dirs.has(d) && (parentOf(d) === "" || scan.dirs.has(parentOf(d))))
-    .filter((d) => !diskDirsFolded.has(d.toLowerCase()) && foldedCount.get(d.toLowerCase()) === 1)
+    .filter((d) => !diskDirsFolded.has(caseFoldKey(d)) && foldedCount.get(caseFoldKey(d)) === 1)
     .sort();
 
+  // What stands where a write goes and is of the other kind: a folder where a file is written, a file where a
+  // folder is needed. Also under another case: on a case-insensitive share the file `A` is where the folder `a/`
+  // would be. Such a disk entry is never in the target (the target keeps one spelling of a name), so it would be
+  // deleted anyway: it goes first, with everything under it.
+  let diskFilesFolded: Map<string, string> | undefined;
+  const fileUnderAnyCase = (dir: string): string | undefined => {
+    if (scan.files.has(dir)) return dir;
+    diskFilesFolded ??= new Map(deletes.map((p) => [caseFoldKey(p), p]));
+    return diskFilesFolded.get(caseFoldKey(dir));
+  };
+  const dirUnderAnyCase = (file: string): string | undefined => {
+    if (scan.dirs.has(file)) return file;
+    const twin = diskDirsFolded.get(caseFoldKey(file));
+    return twin !== undefined && !targetDirs.has(twin) ? twin : undefined;
+  };
   const obstacleFiles = new Set<string>();
   const obstacleDirs = new Set<string>();
   for (const write of writes) {
-    if (scan.dirs.has(write.path)) obstacleDirs.add(write.path);
-    for (let dir = parentOf(write.path); dir !== ""; dir = parentOf(dir)) if (scan.files.has(dir)) obstacleFiles.add(dir);
+    const dirThere = dirUnderAnyCase(write.path);
+    if (dirThere !== undefined) obstacleDirs.add(dirThere);
+    for (let dir = parentOf(write.path); dir !== ""; dir = parentOf(dir)) {
+      const fileThere = fileUnderAnyCase(dir);
+      if (fileThere !== undefined) obstacleFiles.add(fileThere);
+    }
   }
 
   writes.sort((a, b) => (a.path < b.path ? -1 : 1));

@@ -80,6 +80,7 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
   const summary: TarballSummary = { compressedBytes: 0, files: 0, skipped: [] };
   let prefix: string | undefined;
   let entries = 0;
+  let topFolderSeen = false;
   let totalBytes = 0;
   /** The file entry being read (undefined while passing over a folder, link or skipped entry). */
   let file: TarFileEntry | undefined;
@@ -115,13 +116,17 @@ export async function readTarball(input: Readable, options: ReadTarballOptions):
     entry(header) {
       throwIfCancelled(options.abortSignal);
       file = undefined;
-      if (++entries > limits.maxEntries) {
+      prefix ??= topFolder(header.name);
+      const name = header.name;
+      // The archive's top folder (`owner-repo-sha/`) is not an entry of the tree, which counts the same limit:
+      // counted once it would refuse a tree of exactly maxEntries by one path and not by the other.
+      const isTopFolder = !topFolderSeen && header.type === "directory" && name.length <= prefix.length + 1 && name.replace(/\/+$/, "") === prefix;
+      if (isTopFolder) topFolderSeen = true;
+      else if (++entries > limits.maxEntries) {
         throw new UnsafeRepositoryError(`The repository archive has more than ${limits.maxEntries} entries, the most a workspace sync accepts.`, {
           reason: "too_many_entries",
         });
       }
-      prefix ??= topFolder(header.name);
-      const name = header.name;
       // The common case first: a planned file, its path checked already (see checkedPath).
       if ((header.type === "file" || header.type === "contiguous-file") && options.checkedPath && name.length > prefix.length + 1 && name.charCodeAt(prefix.length) === 47 && name.startsWith(prefix)) {
         const checked = options.checkedPath(name.slice(prefix.length + 1));
