@@ -164,12 +164,18 @@ describe("syncOnce", () => {
   it("refuses an empty commit over a non-empty workspace unless allowEmpty", async () => {
     await fx.repo.commit({ "a.txt": "a\n" });
     await syncOnce({ branch: "main" }, fx.deps());
-    const empty = await fx.repo.forcePush({});
+    await fx.repo.forcePush({});
     const error = await syncOnce({ branch: "main" }, fx.deps()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SyncError);
     expect((error as SyncError).code).toBe("empty_target");
     expect((error as Error).message).toMatch(/allowEmpty/);
     expect(await readFile(path.join(fx.workspaceDir, "a.txt"), "utf8")).toBe("a\n");
+    // A commit whose only entry is a name the share cannot hold says so, rather than "no files".
+    await fx.repo.forcePush({ "what?.txt": "q\n" });
+    const onlySkipped = await syncOnce({ branch: "main" }, fx.deps()).catch((e: unknown) => e);
+    expect((onlySkipped as SyncError).code).toBe("empty_target");
+    expect((onlySkipped as Error).message).toMatch(/no file this workspace can hold \(its 1 entry is skipped/);
+    const empty = await fx.repo.forcePush({});
     expect(await syncOnce({ branch: "main", allowEmpty: true }, fx.deps())).toMatchObject({ toSha: empty, counts: { deleted: 1 } });
     expect(await diffWorkspace(fx.workspaceDir, new Map())).toEqual([]);
   });

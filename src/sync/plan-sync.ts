@@ -74,7 +74,7 @@ export async function planSync(
   options: PlanOptions,
 ): Promise<SyncPlan> {
   const { manifest, scan } = context;
-  if (target.files.size === 0 && scan.files.size > 0 && !options.allowEmpty) throw new EmptyTargetError(scan.files.size);
+  if (target.files.size === 0 && scan.files.size > 0 && !options.allowEmpty) throw new EmptyTargetError(scan.files.size, target.skipped.length);
 
   const holdsModes = options.holdsModes ?? true;
   const writes: PlannedWrite[] = [];

@@ -32,13 +32,15 @@ export class UnsafeRepositoryError extends BadRequestError {
 
 /** The target tree is empty while the workspace is not, and the request did not say `allowEmpty`. */
 export class EmptyTargetError extends AppError {
-  constructor(fileCount: number) {
+  constructor(fileCount: number, skippedCount = 0) {
     super(
       409,
       "empty_target",
-      `The commit has no files but the workspace has ${fileCount}; refusing to delete them all. ` +
+      (skippedCount > 0
+        ? `The commit has no file this workspace can hold (its ${skippedCount} ${skippedCount === 1 ? "entry is" : "entries are"} skipped: see the sync's skipped list) but the workspace has ${fileCount}; refusing to delete them all. `
+        : `The commit has no files but the workspace has ${fileCount}; refusing to delete them all. `) +
         "Sync again with allowEmpty if the repository is meant to be empty.",
-      { details: { workspaceFiles: fileCount } },
+      { details: { workspaceFiles: fileCount, skippedEntries: skippedCount } },
     );
   }
 }
