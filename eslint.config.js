@@ -6,7 +6,7 @@ import tseslint from "typescript-eslint";
 const hostPackages = ["@azure/functions", "probot", "@octokit/*", "octokit", "node:http", "http"];
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "web/dist/**", "web/dist.partial/**", "test-results/**", "workspace/**", ".data/**", "coverage/**", "templates/**", "web/src/editor/typescript/types/**"] },
+  { ignores: ["dist/**", "node_modules/**", "bin/.cache/**", "web/dist/**", "web/dist.partial/**", "test-results/**", "workspace/**", ".data/**", "coverage/**", "templates/**", "web/src/editor/typescript/types/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -261,9 +261,12 @@ describe("runSyncJob", () => {
     // A push lands while the burst is being handled: the final state must be this newest commit.
     const newest = await fx.repo.commit({ "f0.txt": "v2\n", "new.txt": "new\n" });
     const results = await Promise.all(burst);
+    // One runs and the others ask it for a re-run; a job whose lease attempt comes after that run has ended (a
+    // loaded machine) runs again itself. Either way: two at most, and none lost.
     const ran = results.filter((r) => r.status === "ran");
-    expect(ran.length).toBe(1);
-    expect(results.filter((r) => r.status === "pending").length).toBe(19);
+    expect(ran.length).toBeGreaterThanOrEqual(1);
+    expect(ran.length).toBeLessThanOrEqual(2);
+    expect(results.filter((r) => r.status === "pending").length).toBe(20 - ran.length);
     const recorded = await listRuns();
     expect(recorded.length).toBeGreaterThanOrEqual(1);
     expect(recorded.length).toBeLessThanOrEqual(2);

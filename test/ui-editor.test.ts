@@ -199,4 +199,22 @@ describe("script editor and workflows (US-4)", () => {
     expect(await onDisk()).toBe("mine three");
     await context.close();
   }, 90_000);
+
+  it("keeps what was typed in a name dialog when the dialog shows an error (it read the default again)", async () => {
+    const { page, context } = await host.newPage();
+    await page.goto("/editor");
+    await page.getByRole("button", { name: "New file" }).click();
+    const dialog = page.getByRole("dialog", { name: "New file" });
+    const field = dialog.getByLabel("File path");
+    await field.fill("../outside.ts");
+    await dialog.getByRole("button", { name: "Create" }).click();
+    // The refusal re-renders the dialog with its message; the field must still hold the path, to be corrected.
+    await dialog.getByRole("alert").waitFor();
+    expect(await field.inputValue()).toBe("../outside.ts");
+    await field.fill("kept/typed.ts");
+    await dialog.getByRole("button", { name: "Create" }).click();
+    await page.getByRole("treeitem", { name: "typed.ts" }).waitFor();
+    expect(await readFile(path.join(host.workspaceDir, "kept/typed.ts"), "utf8")).toBe("");
+    await context.close();
+  }, 60_000);
 });

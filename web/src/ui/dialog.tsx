@@ -113,7 +113,9 @@ export function PromptDialog(props: PromptDialogProps) {
       <form id="prompt-form" onSubmit={submit}>
         <label>
           {props.label}
-          <input ref={input} type="text" name="value" value={props.initialValue} required spellcheck={false} autocomplete="off" />
+          {/* defaultValue, not value: Preact puts a `value` prop back into the field on every render (a refusal's
+              message, a busy flag), over what the user typed. */}
+          <input ref={input} type="text" name="value" defaultValue={props.initialValue} required spellcheck={false} autocomplete="off" />
         </label>
         {props.hint && <p class="hint">{props.hint}</p>}
         {props.error && <p class="error" role="alert">{props.error}</p>}
