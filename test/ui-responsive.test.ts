@@ -203,8 +203,10 @@ describe.each(WIDTHS)("at %i px", (width) => {
     // Tabbing out of the open drawer closes it too (it is not modal, so it must not linger over the page).
     await page.keyboard.press("Enter");
     await tree.waitFor();
+    // As above: the focus enters the tree in an effect after the drawer renders (a CI run tabbed before it had).
+    await expect.poll(() => focusedWithin(page, "#editor-files"), { timeout: 10_000 }).toBe(true);
     for (let i = 0; i < 30 && (await focusedWithin(page, "#editor-files")); i++) await page.keyboard.press("Shift+Tab");
-    expect(await focusedWithin(page, ".app-header")).toBe(true);
+    await expect.poll(() => focusedWithin(page, ".app-header"), { timeout: 5_000 }).toBe(true);
     await tree.waitFor({ state: "hidden" });
     expect(await toggle.getAttribute("aria-expanded")).toBe("false");
   }, 60_000);
