@@ -367,21 +367,22 @@ function parseSampling(read: (name: string) => string | undefined, problems: str
   const arg = read("OTEL_TRACES_SAMPLER_ARG")?.trim();
   // A plain decimal (Number() would also take "0x5" or "1e3").
   const value = arg === undefined || arg === "" ? undefined : /^\d+(\.\d+)?$|^\.\d+$/.test(arg) ? Number(arg) : Number.NaN;
+  /** The argument when given and valid, the default when absent; a problem (and the default) otherwise. */
+  const argument = (fallback: number, valid: (v: number) => boolean, meaning: string): number => {
+    if (value === undefined) return fallback;
+    if (Number.isFinite(value) && valid(value)) return value;
+    problems.push(`OTEL_TRACES_SAMPLER_ARG must be ${meaning}; got "${arg}".`);
+    return fallback;
+  };
   switch (sampler) {
     case undefined:
     case "":
     case "always_on":
       return { kind: "all" };
     case "microsoft.rate_limited":
-      if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
-        problems.push(`OTEL_TRACES_SAMPLER_ARG must be the traces a second to keep (a number above 0) with microsoft.rate_limited; got "${arg}".`);
-      }
-      return { kind: "rate-limited", tracesPerSecond: value !== undefined && Number.isFinite(value) && value > 0 ? value : 5 };
+      return { kind: "rate-limited", tracesPerSecond: argument(5, (v) => v > 0, "the traces a second to keep (a number above 0) with microsoft.rate_limited") };
     case "microsoft.fixed_percentage":
-      if (value !== undefined && !(Number.isFinite(value) && value >= 0 && value <= 1)) {
-        problems.push(`OTEL_TRACES_SAMPLER_ARG must be the share of traces to keep (from 0 to 1) with microsoft.fixed_percentage; got "${arg}".`);
-      }
-      return { kind: "fixed-percentage", ratio: value !== undefined && Number.isFinite(value) && value >= 0 && value <= 1 ? value : 1 };
+      return { kind: "fixed-percentage", ratio: argument(1, (v) => v >= 0 && v <= 1, "the share of traces to keep (from 0 to 1) with microsoft.fixed_percentage") };
     default:
       problems.push(`OTEL_TRACES_SAMPLER must be always_on, microsoft.rate_limited or microsoft.fixed_percentage (Azure Monitor's samplers); got "${read("OTEL_TRACES_SAMPLER")?.trim()}".`);
       return { kind: "all" };

@@ -144,7 +144,11 @@ export async function planSync(
   // Names compared as the share compares them (caseFoldKey: the same rule as the target's case twins).
   const diskDirsFolded = new Map([...scan.dirs].map((d) => [caseFoldKey(d), d]));
   const foldedCount = new Map<string, number>();
-  for (const d of targetDirs) if (!scan.dirs.has(d)) foldedCount.set(caseFoldKey(d), (foldedCount.get(caseFoldKey(d)) ?? 0) + 1);
+  for (const d of targetDirs) {
+    if (scan.dirs.has(d)) continue;
+    const key = caseFoldKey(d);
+    foldedCount.set(key, (foldedCount.get(key) ?? 0) + 1);
+  }
   const newFolders = [...targetDirs]
     .filter((d) => !scan.dirs.has(d) && (parentOf(d) === "" || scan.dirs.has(parentOf(d))))
     .filter((d) => !diskDirsFolded.has(caseFoldKey(d)) && foldedCount.get(caseFoldKey(d)) === 1)
